@@ -405,4 +405,3 @@ func itoa(n int) string {
 	}
 	return string(b[i:])
 }
-
