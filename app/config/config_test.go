@@ -216,3 +216,16 @@ func FuzzParseEnvFile(f *testing.F) {
 		_, _ = ParseEnvFile(strings.NewReader(s))
 	})
 }
+
+// TestREADMEDocumentsEveryKey keeps the README's configuration table true.
+func TestREADMEDocumentsEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skipf("README.md not found: %v", err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(readme), "`"+k[0]+"`") {
+			t.Errorf("README.md does not document %s", k[0])
+		}
+	}
+}
