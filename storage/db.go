@@ -1,0 +1,186 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DB is the SQLite database. It is safe for concurrent use.
+type DB struct {
+	db   *sql.DB
+	path string
+
+	// Now returns the current time for created_at columns. Tests may
+	// replace it right after Open, before the DB is shared.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies
+// pending migrations and returns it ready for use. The parent directory must
+// exist; Open does not create it. Errors name the path.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("storage: open: %w: empty path", ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if err := checkDir(filepath.Dir(abs)); err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
+	if err := migrateFile(ctx, abs, migrationFS); err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
+	}
+
+	sqldb, err := sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
+	// Idle connections are kept so the per-connection DSN pragmas do not
+	// re-run on every query.
+	sqldb.SetMaxIdleConns(8)
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
+	}
+	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
+}
+
+// dsn builds the modernc DSN. Pragmas go in the DSN so that every pooled
+// connection gets them, not just the first one. Migrations use a separate
+// handle with foreign keys off, as SQLite's table-rebuild procedure requires.
+func dsn(path string, foreignKeys bool) string {
+	fk := "1"
+	if !foreignKeys {
+		fk = "0"
+	}
+	return "file:" + escapePath(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(" + fk + ")" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+}
+
+// uriEscaper escapes the characters that end or alter the path part of a
+// SQLite URI filename.
+var uriEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
+func escapePath(p string) string { return uriEscaper.Replace(p) }
+
+// checkDir gives a clearer error than SQLite's "unable to open database
+// file" when the directory is missing or not a directory.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
+// explain adds an operator hint to SQLite errors that are about the file
+// rather than the query.
+func explain(err error) error {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_CANTOPEN:
+		return fmt.Errorf("%w (is the directory writable by this user?)", err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w (is the file writable by this user?)", err)
+	case sqlite3.SQLITE_BUSY:
+		return fmt.Errorf("%w (another process holds a write lock)", err)
+	}
+	return err
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// SQL returns the underlying handle for packages that own their own tables.
+// Their schema belongs in a numbered file under migrations/.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("storage: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database. It is safe to call more than once.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("storage: close: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent snapshot of the database to dst with VACUUM
+// INTO. It writes dst.tmp, syncs it and renames it over dst, so dst is
+// either the old backup or the complete new one, never a partial file.
+func (db *DB) Backup(ctx context.Context, dst string) (err error) {
+	if dst == "" {
+		return fmt.Errorf("storage: backup: %w: empty path", ErrInvalid)
+	}
+	tmp := dst + ".tmp"
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("storage: backup %s: %w", dst, err)
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := db.db.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
+		return fmt.Errorf("storage: backup %s: %w", dst, explain(err))
+	}
+	if err := syncFile(tmp); err != nil {
+		return fmt.Errorf("storage: backup %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("storage: backup %s: %w", dst, err)
+	}
+	if err := syncFile(filepath.Dir(dst)); err != nil {
+		return fmt.Errorf("storage: backup %s: %w", dst, err)
+	}
+	return nil
+}
+
+// syncFile fsyncs a file or directory by path.
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// timeFormat is how timestamps are stored: UTC RFC 3339 with nanoseconds,
+// which sorts lexically and reads well in the sqlite3 shell.
+const timeFormat = time.RFC3339Nano
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
+	}
+	return t, nil
+}

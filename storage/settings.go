@@ -1,0 +1,86 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Well-known guild setting keys. Values are plain strings; lists (role ids)
+// are comma-separated. Keys are free-form, so features may add their own.
+const (
+	SettingStaffRoleIDs       = "staff_role_ids"       // comma-separated role ids
+	SettingChatBridgeCategory = "chat_bridge_category" // category channel id
+	SettingTicketCategory     = "ticket_category"      // category channel id
+	SettingAdminLogChannel    = "admin_log_channel"    // channel id
+	SettingDonationLogChannel = "donation_log_channel" // channel id
+	SettingTicketLogChannel   = "ticket_log_channel"   // channel id
+)
+
+// maxSettingKey bounds keys, which come from /config input.
+const maxSettingKey = 64
+
+// SetSetting stores a guild setting, replacing any previous value. It
+// returns ErrNotFound if the guild does not exist.
+func (db *DB) SetSetting(ctx context.Context, guildID, key, value string) error {
+	op := fmt.Sprintf("set setting %q of guild %s", key, guildID)
+	if key == "" || len(key) > maxSettingKey {
+		return fmt.Errorf("storage: %s: %w: key must be 1-%d bytes", op, ErrInvalid, maxSettingKey)
+	}
+	const q = `INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)
+ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value`
+	if _, err := db.db.ExecContext(ctx, q, guildID, key, value); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// Setting returns one guild setting, or ErrNotFound if it is unset.
+func (db *DB) Setting(ctx context.Context, guildID, key string) (string, error) {
+	op := fmt.Sprintf("setting %q of guild %s", key, guildID)
+	var v string
+	err := db.db.QueryRowContext(ctx,
+		`SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?`, guildID, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("storage: %s: %w", op, ErrNotFound)
+	}
+	if err != nil {
+		return "", wrap(op, err)
+	}
+	return v, nil
+}
+
+// Settings returns all settings of a guild (empty, not nil, if none).
+func (db *DB) Settings(ctx context.Context, guildID string) (map[string]string, error) {
+	op := "settings of guild " + guildID
+	rows, err := db.db.QueryContext(ctx,
+		`SELECT key, value FROM guild_settings WHERE guild_id = ?`, guildID)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	m := make(map[string]string)
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, wrap(op, err)
+		}
+		m[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return m, nil
+}
+
+// DeleteSetting unsets a guild setting, or returns ErrNotFound.
+func (db *DB) DeleteSetting(ctx context.Context, guildID, key string) error {
+	op := fmt.Sprintf("delete setting %q of guild %s", key, guildID)
+	res, err := db.db.ExecContext(ctx,
+		`DELETE FROM guild_settings WHERE guild_id = ? AND key = ?`, guildID, key)
+	if err != nil {
+		return wrap(op, err)
+	}
+	return affected(res, op)
+}
