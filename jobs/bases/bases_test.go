@@ -63,7 +63,7 @@ func TestClusteringLayouts(t *testing.T) {
 		{"two tribes side by side", newSave(
 			grid(1, 60, 0, 0, 0, 300, Stone),
 			grid(2, 70, 2700, 0, 0, 300, Stone), // touching tribe 1's edge
-		), Options{}, []int{70, 60}},
+		), Options{}, []int{60, 70}}, // same decay: owner order
 		{"chain 2000 apart is one base", newSave(chain(5, 200, 2000)), Options{}, []int{200}},
 		{"chain 2600 apart falls apart", newSave(chain(5, 200, 2600)), Options{}, nil},
 		{"chain exactly at link distance", newSave(chain(5, 60, 2500)), Options{}, []int{60}},
