@@ -1,0 +1,191 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// HandlerFunc handles one interaction and returns what to answer. The
+// router acknowledges the interaction with the response (or a deferral
+// followed by it when the handler is slow), and maps a non-nil error to a
+// red embed (see UserError). Handlers must not call InteractionRespond.
+type HandlerFunc func(ctx context.Context, c *Ctx) (*Response, error)
+
+// AutocompleteFunc returns the choices for the focused option. At most 25
+// choices are sent; names and string values are truncated to 100.
+type AutocompleteFunc func(ctx context.Context, c *Ctx, focused *discordgo.ApplicationCommandInteractionDataOption) ([]*discordgo.ApplicationCommandOptionChoice, error)
+
+// Access is who may run a command or component.
+type Access int
+
+const (
+	// Everyone may use it.
+	Everyone Access = iota
+	// Staff: members holding one of the guild's staff roles, or the
+	// Administrator permission. With no staff roles configured, only
+	// Administrators. Never allowed in DMs.
+	Staff
+)
+
+// Command is one slash command: its Discord spec plus handlers.
+type Command struct {
+	Spec *discordgo.ApplicationCommand
+	// Access applies to the command and all its subcommands.
+	Access Access
+	// Ephemeral makes replies (and the deferral) visible to the caller only.
+	Ephemeral bool
+	// Run handles a command without subcommands.
+	Run HandlerFunc
+	// Subcommands handles subcommands by path: "view", or "group sub".
+	Subcommands map[string]HandlerFunc
+	// Autocomplete serves options with Autocomplete set.
+	Autocomplete AutocompleteFunc
+}
+
+// Component routes buttons, selects (Router.Component) or modal submits
+// (Router.Modal) whose custom_id starts with Prefix followed by ':' or the
+// end of the id.
+type Component struct {
+	Prefix    string
+	Access    Access
+	Ephemeral bool
+	// UpdateMessage: when the handler is slow, acknowledge with a deferred
+	// message update (the response then edits the message the component is
+	// on) instead of a deferred new message.
+	UpdateMessage bool
+	Run           HandlerFunc
+}
+
+// PagerFunc renders page `page` (0-based) of a paginated view for query.
+// It returns the page's embeds and the number of pages (≥ 1). A page past
+// the end should render the last page.
+type PagerFunc func(ctx context.Context, c *Ctx, query string, page int) (embeds []*discordgo.MessageEmbed, pages int, err error)
+
+type pagerEntry struct {
+	access Access
+	fn     PagerFunc
+}
+
+// Router holds one bot's commands, component and modal routes, and pagers.
+// Build it at wiring time, then hand it to Supervisor.Handle. It is not safe
+// for concurrent modification, but read-only use is concurrent-safe.
+type Router struct {
+	commands   map[string]*Command
+	order      []*Command
+	components map[string]*Component
+	modals     map[string]*Component
+	pagers     map[string]pagerEntry
+	errs       []error
+}
+
+// NewRouter returns an empty router.
+func NewRouter() *Router {
+	return &Router{
+		commands:   map[string]*Command{},
+		components: map[string]*Component{},
+		modals:     map[string]*Component{},
+		pagers:     map[string]pagerEntry{},
+	}
+}
+
+// Command adds a slash command. Mistakes (duplicates, missing handlers)
+// are reported by Validate.
+func (r *Router) Command(c *Command) *Router {
+	switch {
+	case c == nil || c.Spec == nil:
+		r.errs = append(r.errs, errors.New("router: command without spec"))
+		return r
+	case r.commands[c.Spec.Name] != nil:
+		r.errs = append(r.errs, fmt.Errorf("router: duplicate command %q", c.Spec.Name))
+		return r
+	case c.Run == nil && len(c.Subcommands) == 0:
+		r.errs = append(r.errs, fmt.Errorf("router: command %q has no handler", c.Spec.Name))
+	}
+	for _, p := range subcommandPaths(c.Spec) {
+		if c.Subcommands[p] == nil {
+			r.errs = append(r.errs, fmt.Errorf("router: command %q: no handler for subcommand %q", c.Spec.Name, p))
+		}
+	}
+	r.commands[c.Spec.Name] = c
+	r.order = append(r.order, c)
+	return r
+}
+
+// Component adds a button/select route.
+func (r *Router) Component(c *Component) *Router { return r.addRoute(r.components, "component", c) }
+
+// Modal adds a modal-submit route.
+func (r *Router) Modal(c *Component) *Router { return r.addRoute(r.modals, "modal", c) }
+
+func (r *Router) addRoute(m map[string]*Component, what string, c *Component) *Router {
+	switch {
+	case c == nil || c.Run == nil:
+		r.errs = append(r.errs, fmt.Errorf("router: %s route without handler", what))
+	case c.Prefix == "" || strings.Contains(c.Prefix, ":") || len(c.Prefix) > 40:
+		r.errs = append(r.errs, fmt.Errorf("router: bad %s prefix %q", what, c.Prefix))
+	case m[c.Prefix] != nil || (what == "component" && c.Prefix == PagerPrefix):
+		r.errs = append(r.errs, fmt.Errorf("router: duplicate %s prefix %q", what, c.Prefix))
+	default:
+		m[c.Prefix] = c
+	}
+	return r
+}
+
+// Pager registers a paginated view under kind. Its buttons carry
+// "pg:kind:query:page" and are served by the router after any restart.
+func (r *Router) Pager(kind string, access Access, fn PagerFunc) *Router {
+	switch {
+	case fn == nil || kind == "" || strings.Contains(kind, ":") || len(kind) > 20:
+		r.errs = append(r.errs, fmt.Errorf("router: bad pager %q", kind))
+	case r.pagers[kind].fn != nil:
+		r.errs = append(r.errs, fmt.Errorf("router: duplicate pager %q", kind))
+	default:
+		r.pagers[kind] = pagerEntry{access, fn}
+	}
+	return r
+}
+
+// Specs returns the command specs for bulk registration, in insertion order.
+func (r *Router) Specs() []*discordgo.ApplicationCommand {
+	out := make([]*discordgo.ApplicationCommand, 0, len(r.order))
+	for _, c := range r.order {
+		out = append(out, c.Spec)
+	}
+	return out
+}
+
+// Validate reports wiring mistakes and specs that Discord would reject.
+func (r *Router) Validate() error {
+	errs := append([]error(nil), r.errs...)
+	if err := ValidateCommands(r.Specs()); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// subcommandPaths lists "sub" and "group sub" paths of a spec.
+func subcommandPaths(spec *discordgo.ApplicationCommand) []string {
+	var out []string
+	for _, o := range spec.Options {
+		if o == nil {
+			continue
+		}
+		switch o.Type {
+		case discordgo.ApplicationCommandOptionSubCommand:
+			out = append(out, o.Name)
+		case discordgo.ApplicationCommandOptionSubCommandGroup:
+			for _, s := range o.Options {
+				if s != nil {
+					out = append(out, o.Name+" "+s.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
