@@ -25,6 +25,7 @@ type Save struct {
 	Tribes      []Tribe
 	Dinos       []Dino // tamed dinos (including cryopodded ones)
 	WildDinos   int    // count only
+	Pawns       int    // PlayerPawnTest rows; one player can have several (e.g. a sleeping body)
 	Structures  []Structure
 	Stats       Stats
 }

@@ -1,0 +1,695 @@
+package arksave
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure Decode.
+type Options struct {
+	// Workers caps the decoding goroutines; 0 means GOMAXPROCS.
+	Workers int
+	// SavedAt is the wall-clock time the save was written. Zero means the
+	// Source's ModTime (if it implements ModTimer); LastLogin stays zero when
+	// neither is known.
+	SavedAt time.Time
+	// Archives, if set, is searched (root directory only) for standalone
+	// *.arkprofile and *.arktribe files, e.g. os.DirFS(saveDir).
+	Archives fs.FS
+	// Strict fully validates every game row, including rows whose class is
+	// not needed for the domain view; failures are counted in Stats.
+	Strict bool
+}
+
+// category is what a row is, decided from its class name alone.
+type category uint8
+
+const (
+	catSkip  category = iota
+	catProbe          // class not in the name table: header must be parsed
+	catDino
+	catStatus
+	catPawn
+	catStructure
+	catCryopod
+)
+
+// classify decides from the class path whether a row is needed.
+func classify(class string) category {
+	switch {
+	case strings.Contains(class, "PlayerPawnTest_"):
+		return catPawn
+	case strings.Contains(class, "DinoCharacterStatusComponent"):
+		return catStatus
+	case strings.Contains(class, "_Character_"):
+		return catDino
+	case strings.Contains(class, "/Structures/") && !strings.Contains(class, "PrimalItem"):
+		return catStructure
+	case strings.Contains(class, "Cryopod") && strings.Contains(class, "PrimalItem"):
+		return catCryopod
+	}
+	return catSkip
+}
+
+// shortClass turns "/Game/.../Rex_Character_BP.Rex_Character_BP_C" into
+// "Rex_Character_BP_C".
+func shortClass(class string) string {
+	if i := strings.LastIndexByte(class, '.'); i >= 0 {
+		return class[i+1:]
+	}
+	return path.Base(class)
+}
+
+type job struct {
+	key GUID
+	cat category
+	buf []byte
+}
+
+// dinoRow is a character row before the status-component join.
+type dinoRow struct {
+	d      Dino
+	status GUID
+	tamed  bool
+}
+
+type statusRow struct{ base, extra int32 }
+
+type pawnRow struct {
+	dataID   uint64
+	eos      string
+	platform string
+	charName string
+	tribeID  int64
+	tribe    string
+	loc      *Location
+}
+
+// acc is one worker's private result set, merged after the scan.
+type acc struct {
+	dinos    []dinoRow
+	status   map[GUID]statusRow
+	pawns    []pawnRow
+	structs  []Structure
+	wild     int
+	decoded  int
+	failed   int
+	failedBy map[string]int
+	unknown  int
+}
+
+type decoder struct {
+	h     *Header
+	xf    map[GUID][3]float64
+	loc   locator
+	opts  Options
+	types []typeNode // worker-local scratch (one decoder copy per worker)
+}
+
+// Decode streams the game rows of src and returns the compact domain view.
+// Rows are classified by class name before any property is decoded; needed
+// rows are copied into a bounded set of buffers and decoded by at most
+// opts.Workers goroutines, so memory does not grow with the save beyond the
+// compact result rows. A row that fails to decode is counted in Stats and
+// skipped; Decode itself fails only on container-level errors or ctx.
+//
+// Dino level rule: BaseCharacterLevel + ExtraCharacterLevel from the dino's
+// status component (the in-game displayed level); 0 when no status
+// component is found.
+func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	hb, err := src.Custom(ctx, "SaveHeader")
+	if err != nil {
+		return nil, fmt.Errorf("arksave: header: %w", err)
+	}
+	h, err := ReadHeader(hb)
+	if err != nil {
+		return nil, err
+	}
+	hb = nil
+	save := &Save{Map: h.Map(), SaveVersion: h.Version, GameTime: h.GameTime, SavedAt: opts.SavedAt}
+	if save.SavedAt.IsZero() {
+		if mt, ok := src.(ModTimer); ok {
+			save.SavedAt = mt.ModTime()
+		}
+	}
+	d := &decoder{h: h, loc: newLocator(h.Map()), opts: opts, xf: map[GUID][3]float64{}}
+	if xb, err := src.Custom(ctx, "ActorTransforms"); err == nil {
+		if err := ReadActorTransforms(xb, func(g GUID, t Transform) { d.xf[g] = [3]float64{t.X, t.Y, t.Z} }); err != nil {
+			return nil, err
+		}
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("arksave: actor transforms: %w", err)
+	}
+
+	accs, err := d.scan(ctx, src, &save.Stats)
+	if err != nil {
+		return nil, err
+	}
+
+	profiles, tribes, err := d.archives(ctx, src, &save.Stats)
+	if err != nil {
+		return nil, err
+	}
+	d.merge(save, accs, profiles, tribes)
+	return save, nil
+}
+
+// scan runs the row stream and the worker pool.
+func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := d.opts.Workers
+	nbuf := 4 * n
+	jobs := make(chan job, nbuf)
+	free := make(chan []byte, nbuf)
+	for range nbuf {
+		free <- nil
+	}
+	accs := make([]*acc, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		a := &acc{status: map[GUID]statusRow{}, failedBy: map[string]int{}}
+		accs[i] = a
+		wd := *d
+		wg.Go(func() {
+			for j := range jobs {
+				if ctx.Err() == nil {
+					wd.row(a, &j)
+				}
+				if cap(j.buf) > 4<<20 {
+					j.buf = nil // do not pin huge buffers
+				}
+				free <- j.buf[:0]
+			}
+		})
+	}
+	classes := map[string]category{}
+	done := ctx.Done()
+	scanErr := src.ScanGame(ctx, func(key GUID, value []byte) error {
+		select {
+		case <-done:
+			return ctx.Err()
+		default:
+		}
+		st.Rows++
+		st.Bytes += int64(len(value))
+		cat := catProbe
+		if class, ok := className(d.h.Names, value); ok {
+			c, seen := classes[class]
+			if !seen {
+				c = classify(class)
+				classes[class] = c
+			}
+			cat = c
+		}
+		if cat == catSkip && !d.opts.Strict {
+			st.Skipped++
+			return nil
+		}
+		var buf []byte
+		select {
+		case buf = <-free:
+		case <-done:
+			return ctx.Err()
+		}
+		buf = append(buf, value...)
+		select {
+		case jobs <- job{key: key, cat: cat, buf: buf}:
+		case <-done:
+			return ctx.Err()
+		}
+		return nil
+	})
+	close(jobs)
+	wg.Wait()
+	if scanErr != nil {
+		if ctx.Err() != nil && errors.Is(scanErr, ctx.Err()) {
+			return nil, fmt.Errorf("arksave: scan: %w", scanErr)
+		}
+		return nil, fmt.Errorf("arksave: scan: %w", scanErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("arksave: scan: %w", err)
+	}
+	return accs, nil
+}
+
+func (a *acc) fail(class string) {
+	a.failed++
+	a.failedBy[class]++
+}
+
+// row decodes one needed row into a.
+func (d *decoder) row(a *acc, j *job) {
+	if d.opts.Strict {
+		class, unk, err := validateRow(d.h, j.buf)
+		a.unknown += unk
+		if err != nil {
+			a.fail(class)
+			return
+		}
+	}
+	r := newRowReader(d.h, j.buf)
+	r.types = d.types[:0]
+	defer func() { d.types = r.types[:0] }()
+	hd := r.head(d.h.Version, nil)
+	cat := j.cat
+	if cat == catProbe {
+		cat = classify(hd.class)
+	}
+	if cat == catSkip {
+		if !d.opts.Strict {
+			a.unknown += r.unknown
+		}
+		return
+	}
+	if r.err != nil {
+		a.unknown += r.unknown
+		a.fail(hd.class)
+		return
+	}
+	var dr dinoRow
+	var sr statusRow
+	var pr pawnRow
+	var s Structure
+	owned, sawHealth := false, false
+	var fallback [3]float64
+	hasFallback := false
+	if !hd.noProps {
+		var t tag
+		for r.err == nil {
+			mark := len(r.types)
+			if !r.readTag(&t) {
+				break
+			}
+			end := r.off + t.size
+			switch cat {
+			case catDino:
+				d.dinoProp(&r, &t, &dr, &fallback, &hasFallback)
+			case catStatus:
+				switch t.name {
+				case "BaseCharacterLevel":
+					sr.base = int32(r.topValue(&t, true).Int())
+				case "ExtraCharacterLevel":
+					sr.extra = int32(r.topValue(&t, true).Int())
+				}
+			case catPawn:
+				d.pawnProp(&r, &t, &pr, &fallback, &hasFallback)
+			case catStructure:
+				if t.name == "Health" {
+					sawHealth = true
+				}
+				if d.structProp(&r, &t, &s) {
+					owned = true
+				}
+			case catCryopod:
+				if t.name == "CustomItemDatas" {
+					v := r.topValue(&t, true)
+					if r.err == nil {
+						for _, cd := range cryoDinos(v, d.loc) {
+							a.dinos = append(a.dinos, dinoRow{d: cd, tamed: true})
+						}
+					}
+				}
+			}
+			r.types = r.types[:mark]
+			if r.err != nil {
+				break
+			}
+			r.off = end
+		}
+	}
+	if !d.opts.Strict {
+		a.unknown += r.unknown
+	}
+	if r.err != nil {
+		a.fail(hd.class)
+		return
+	}
+	a.decoded++
+	var loc *Location
+	if p, ok := d.xf[j.key]; ok {
+		l := d.loc.at(p[0], p[1], p[2])
+		loc = &l
+	} else if hasFallback {
+		l := d.loc.at(fallback[0], fallback[1], fallback[2])
+		loc = &l
+	}
+	switch cat {
+	case catDino:
+		if !dr.tamed {
+			a.wild++
+			return
+		}
+		dr.d.ID = j.key
+		dr.d.ClassPath = hd.class
+		dr.d.Class = shortClass(hd.class)
+		dr.d.Location = loc
+		a.dinos = append(a.dinos, dr)
+	case catStatus:
+		a.status[j.key] = sr
+	case catPawn:
+		pr.loc = loc
+		a.pawns = append(a.pawns, pr)
+	case catStructure:
+		if !owned {
+			return
+		}
+		s.ID = j.key
+		s.ClassPath = hd.class
+		s.Class = shortClass(hd.class)
+		s.Material, s.IsStorage, s.IsFoundation = structureKind(s.Class)
+		if loc != nil {
+			s.Location, s.HasLocation = *loc, true
+		}
+		if !sawHealth {
+			s.Health = s.MaxHealth
+		}
+		a.structs = append(a.structs, s)
+	}
+}
+
+func (d *decoder) dinoProp(r *reader, t *tag, dr *dinoRow, fb *[3]float64, hasFB *bool) {
+	switch t.name {
+	case "TamedName":
+		dr.d.Name = r.topValue(t, true).Str
+	case "TargetingTeam":
+		dr.d.TribeID = r.topValue(t, true).Int()
+	case "TamingTeamID":
+		r.topValue(t, true)
+		dr.tamed = true
+	case "TamedTimeStamp":
+		r.topValue(t, true)
+		dr.tamed = true
+	case "TribeName":
+		dr.d.TribeName = r.topValue(t, true).Str
+	case "OwningPlayerName":
+		dr.d.OwnerName = r.topValue(t, true).Str
+	case "TamerString":
+		if s := r.topValue(t, true).Str; dr.d.OwnerName == "" {
+			dr.d.OwnerName = s
+		}
+	case "DinoID1":
+		dr.d.DinoID = dr.d.DinoID&0xFFFFFFFF | uint64(uint32(r.topValue(t, true).Int()))<<32
+	case "DinoID2":
+		dr.d.DinoID = dr.d.DinoID&^0xFFFFFFFF | uint64(uint32(r.topValue(t, true).Int()))
+	case "bIsFemale":
+		if r.topValue(t, true).Bool() {
+			dr.d.Sex = Female
+		}
+	case "MyCharacterStatusComponent":
+		dr.status = r.topValue(t, true).GUID
+	case "SavedBaseWorldLocation":
+		if x, y, z, ok := r.topValue(t, true).Vector(); ok {
+			*fb, *hasFB = [3]float64{x, y, z}, true
+		}
+	case "TamedAtTime":
+		dr.d.TamedAtGame = r.topValue(t, true).Float()
+	}
+}
+
+func (d *decoder) pawnProp(r *reader, t *tag, pr *pawnRow, fb *[3]float64, hasFB *bool) {
+	switch t.name {
+	case "PlayerName":
+		pr.charName = r.topValue(t, true).Str
+	case "PlatformProfileName":
+		pr.platform = r.topValue(t, true).Str
+	case "PlatformProfileID":
+		pr.eos = r.topValue(t, true).NetID()
+	case "LinkedPlayerDataID":
+		pr.dataID = uint64(r.topValue(t, true).Int())
+	case "TargetingTeam":
+		pr.tribeID = r.topValue(t, true).Int()
+	case "TribeName":
+		pr.tribe = r.topValue(t, true).Str
+	case "SavedBaseWorldLocation":
+		if x, y, z, ok := r.topValue(t, true).Vector(); ok {
+			*fb, *hasFB = [3]float64{x, y, z}, true
+		}
+	}
+}
+
+// structProp reads one structure property; it reports TargetingTeam (owned).
+func (d *decoder) structProp(r *reader, t *tag, s *Structure) bool {
+	switch t.name {
+	case "TargetingTeam":
+		s.TribeID = r.topValue(t, true).Int()
+		return true
+	case "OwnerName":
+		s.OwnerName = r.topValue(t, true).Str
+	case "OwningPlayerName":
+		if v := r.topValue(t, true).Str; s.OwnerName == "" {
+			s.OwnerName = v
+		}
+	case "OwningPlayerID":
+		s.OwningPlayerID = r.topValue(t, true).Int()
+	case "Health":
+		s.Health = float32(r.topValue(t, true).Float())
+	case "MaxHealth":
+		s.MaxHealth = float32(r.topValue(t, true).Float())
+	case "LastEnterStasisTime":
+		s.LastStasisTime = r.topValue(t, true).Float()
+	case "LastInAllyRangeSerialized", "LastInAllyRangeTimeSerialized":
+		s.LastAllyInRange = r.topValue(t, true).Float()
+	case "OriginalCreationTime":
+		s.CreationTime = r.topValue(t, true).Float()
+	}
+	return false
+}
+
+// structureKind derives material, storage and foundation flags from the
+// short class name.
+func structureKind(class string) (material string, storage, foundation bool) {
+	l := strings.ToLower(class)
+	switch {
+	case strings.Contains(l, "greenhouse"):
+		material = "greenhouse"
+	case strings.Contains(l, "tek"):
+		material = "tek"
+	case strings.Contains(l, "metal"):
+		material = "metal"
+	case strings.Contains(l, "stone"):
+		material = "stone"
+	case strings.Contains(l, "adobe"):
+		material = "adobe"
+	case strings.Contains(l, "wood"):
+		material = "wood"
+	case strings.Contains(l, "thatch"):
+		material = "thatch"
+	default:
+		material = "other"
+	}
+	for _, w := range []string{"storagebox", "storage", "vault", "fridge", "dedicated", "locker", "cabinet", "smithy", "fabricator", "chest"} {
+		if strings.Contains(l, w) {
+			storage = true
+			break
+		}
+	}
+	foundation = strings.Contains(l, "floor") || strings.Contains(l, "ceiling") || strings.Contains(l, "foundation")
+	return material, storage, foundation
+}
+
+// archives loads the embedded store and the optional standalone files.
+func (d *decoder) archives(ctx context.Context, src Source, st *Stats) ([]*Player, []*Tribe, error) {
+	var profiles []*Player
+	var tribes []*Tribe
+	gb, err := src.Custom(ctx, "GameModeCustomBytes")
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return nil, nil, fmt.Errorf("arksave: game mode: %w", err)
+	}
+	if err == nil {
+		store, err := ReadStore(gb)
+		if err != nil {
+			st.noteFailure("GameModeCustomBytes")
+		} else {
+			for _, b := range store.Profiles {
+				if p, err := DecodeProfile(b); err == nil {
+					profiles = append(profiles, p)
+				} else {
+					st.noteFailure("store profile")
+				}
+			}
+			for _, b := range store.Tribes {
+				if t, err := DecodeTribe(b); err == nil {
+					tribes = append(tribes, t)
+				} else {
+					st.noteFailure("store tribe")
+				}
+			}
+		}
+	}
+	if d.opts.Archives != nil {
+		ents, err := fs.ReadDir(d.opts.Archives, ".")
+		if err != nil {
+			return nil, nil, fmt.Errorf("arksave: archives: %w", err)
+		}
+		for _, e := range ents {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, fmt.Errorf("arksave: archives: %w", err)
+			}
+			name := e.Name()
+			isP, isT := strings.HasSuffix(name, ".arkprofile"), strings.HasSuffix(name, ".arktribe")
+			if e.IsDir() || (!isP && !isT) {
+				continue
+			}
+			b, err := readFileCapped(d.opts.Archives, name)
+			if err != nil {
+				st.noteFailure(path.Ext(name))
+				continue
+			}
+			if isP {
+				if p, err := DecodeProfile(b); err == nil {
+					profiles = append(profiles, p)
+				} else {
+					st.noteFailure(".arkprofile")
+				}
+			} else {
+				if t, err := DecodeTribe(b); err == nil {
+					tribes = append(tribes, t)
+				} else {
+					st.noteFailure(".arktribe")
+				}
+			}
+		}
+	}
+	return profiles, tribes, nil
+}
+
+func readFileCapped(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAllCapped(f)
+}
+
+func (st *Stats) noteFailure(class string) {
+	st.Failed++
+	if st.FailedByClass == nil {
+		st.FailedByClass = map[string]int{}
+	}
+	st.FailedByClass[class]++
+}
+
+// merge joins worker results, status components, profiles and tribes.
+func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*Tribe) {
+	st := &save.Stats
+	status := map[GUID]statusRow{}
+	for _, a := range accs {
+		st.Decoded += a.decoded
+		st.UnknownNames += a.unknown
+		save.WildDinos += a.wild
+		for c, n := range a.failedBy {
+			st.Failed += 0
+			if st.FailedByClass == nil {
+				st.FailedByClass = map[string]int{}
+			}
+			st.FailedByClass[c] += n
+		}
+		st.Failed += a.failed
+		for k, v := range a.status {
+			status[k] = v
+		}
+	}
+	for _, a := range accs {
+		for _, dr := range a.dinos {
+			if s, ok := status[dr.status]; ok && dr.status != (GUID{}) {
+				dr.d.Level = int(s.base + s.extra)
+			}
+			save.Dinos = append(save.Dinos, dr.d)
+		}
+		save.Structures = append(save.Structures, a.structs...)
+	}
+	if st.FailedByClass == nil {
+		st.FailedByClass = map[string]int{}
+	}
+
+	tribeByID := map[int64]*Tribe{}
+	for _, t := range tribes {
+		if _, dup := tribeByID[t.ID]; dup {
+			continue
+		}
+		tribeByID[t.ID] = t
+		save.Tribes = append(save.Tribes, *t)
+	}
+	byID := map[uint64]int{}
+	for _, p := range profiles {
+		if i, dup := byID[p.PlayerDataID]; dup {
+			if p.LoginGameTime > save.Players[i].LoginGameTime {
+				save.Players[i] = *p
+			}
+			continue
+		}
+		byID[p.PlayerDataID] = len(save.Players)
+		save.Players = append(save.Players, *p)
+	}
+	for _, a := range accs {
+		save.Pawns += len(a.pawns)
+		for _, pw := range a.pawns {
+			i, ok := byID[pw.dataID]
+			if !ok {
+				byID[pw.dataID] = len(save.Players)
+				save.Players = append(save.Players, Player{PlayerDataID: pw.dataID, Level: 0})
+				i = len(save.Players) - 1
+			}
+			p := &save.Players[i]
+			p.Location = pw.loc
+			if p.EOSID == "" {
+				p.EOSID = pw.eos
+			}
+			if p.PlatformName == "" {
+				p.PlatformName = pw.platform
+			}
+			if p.CharacterName == "" {
+				p.CharacterName = pw.charName
+			}
+			if p.TribeID == 0 && pw.tribe != "" {
+				p.TribeID = pw.tribeID
+			}
+			if p.TribeName == "" {
+				p.TribeName = pw.tribe
+			}
+		}
+	}
+	for i := range save.Players {
+		p := &save.Players[i]
+		if t, ok := tribeByID[p.TribeID]; ok && p.TribeID != 0 {
+			p.TribeName = t.Name
+		}
+		if p.LoginGameTime > 0 && !save.SavedAt.IsZero() {
+			p.LastLogin = save.SavedAt.Add(time.Duration((p.LoginGameTime - save.GameTime) * float64(time.Second)))
+		}
+	}
+	slices.SortFunc(save.Players, func(a, b Player) int { return cmpU64(a.PlayerDataID, b.PlayerDataID) })
+	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmpU64(uint64(a.ID), uint64(b.ID)) })
+	slices.SortFunc(save.Dinos, func(a, b Dino) int {
+		if c := bytes.Compare(a.ID[:], b.ID[:]); c != 0 {
+			return c
+		}
+		return cmpU64(a.DinoID, b.DinoID)
+	})
+	slices.SortFunc(save.Structures, func(a, b Structure) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+}
+
+func cmpU64(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
