@@ -3,4 +3,23 @@
 // donations. Jobs skip when still running, recover from panics, and pause
 // while Nitrado is degraded. Like bots, jobs declares the interfaces it needs
 // and never imports storage.
+//
+// # Scheduler
+//
+//	s := jobs.NewScheduler(jobs.Options{Logger: log, MaxConcurrentParses: 1, Store: state})
+//	s.Add("backup", "@daily", backup)            // any job
+//	s.AddParse("17000001", "", parse)            // hourly at a per-server minute
+//	nitrado.OnHealthChange(s.OnHealthChange)     // pause parses while degraded
+//	g.Go(func() error { return s.Run(ctx) })     // until ctx ends
+//	err := s.Trigger(ctx, jobs.ParseJobName(id)) // on demand, synchronous
+//	states := s.States()                         // for /status and /healthz
+//
+// A job is func(ctx context.Context) error; its ctx is cancelled on shutdown
+// and Run waits for running jobs before returning. A job never overlaps
+// itself (scheduled or triggered); parse jobs also share a semaphore of
+// MaxConcurrentParses slots so one large save is decoded at a time, and are
+// skipped (JobState.LastSkip "paused: nitrado degraded") while paused.
+//
+// The save pipeline (download → decode → bases.Analyze → snapshot) is a
+// parse job; bases lives in jobs/bases.
 package jobs
