@@ -476,7 +476,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) (string, error) {
 		return "", c.errorf(cl.op, "%w", c.statusError(resp, raw, st))
 	}
 	if looksHTML(resp, raw) {
-		return "", c.errorf(cl.op, "%w: http %d: unexpected HTML page%s", ErrBadResponse, resp.StatusCode, htmlHint(resp, raw))
+		return "", c.errorf(cl.op, "%w: http %d: unexpected HTML page%s", ErrBadResponse, resp.StatusCode, htmlHint(resp, raw, c.token))
 	}
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
@@ -543,7 +543,7 @@ func (c *Client) statusError(resp *http.Response, raw []byte, st *reqState) erro
 	}
 	ae := c.apiError(resp, env, raw)
 	if isHTML && ae.Message == "" {
-		ae.Message = "HTML page" + htmlHint(resp, raw)
+		ae.Message = "HTML page" + htmlHint(resp, raw, c.token)
 	}
 	if st.attempts > 1 {
 		return fmt.Errorf("after %d attempts: %w", st.attempts, ae)
@@ -601,7 +601,7 @@ func looksHTML(resp *http.Response, raw []byte) bool {
 }
 
 // htmlHint describes an HTML page briefly: its <title> and a Cloudflare hint.
-func htmlHint(resp *http.Response, raw []byte) string {
+func htmlHint(resp *http.Response, raw []byte, token string) string {
 	var parts []string
 	lower := bytes.ToLower(raw)
 	if i := bytes.Index(lower, []byte("<title>")); i >= 0 {
@@ -609,9 +609,9 @@ func htmlHint(resp *http.Response, raw []byte) string {
 		if j := bytes.Index(bytes.ToLower(rest), []byte("</title>")); j >= 0 {
 			rest = rest[:j]
 		}
-		if t := sanitize(string(rest), ""); t != "" {
-			if len(t) > 80 {
-				t = t[:80]
+		if t := sanitize(string(rest), token); t != "" {
+			if r := []rune(t); len(r) > 80 {
+				t = string(r[:80]) + "…"
 			}
 			parts = append(parts, fmt.Sprintf("title %q", t))
 		}

@@ -378,10 +378,10 @@ func (g *Gameserver) Details() ServerDetails {
 
 // FileEntry is one entry of the file server listing.
 type FileEntry struct {
-	Type       string    // "file" or "dir"
-	Path       string    // absolute
+	Type       string // "file" or "dir"
+	Path       string // absolute
 	Name       string
-	Size       int64     // files only
+	Size       int64 // files only
 	Owner      string
 	Group      string
 	Chmod      string
@@ -512,4 +512,23 @@ func (p *BoostPage) UnmarshalJSON(b []byte) error {
 	}
 	p.CurrentPage, p.BoostsPerPage, p.PageCount, p.BoostsCount = int(aux.CurrentPage), int(aux.BoostsPerPage), int(aux.PageCount), int(aux.BoostsCount)
 	return nil
+}
+
+// LogValue logs the identifying fields only (never settings or passwords).
+func (g *Gameserver) LogValue() slog.Value {
+	if g == nil {
+		return slog.StringValue("<nil>")
+	}
+	return slog.GroupValue(
+		slog.Int64("service_id", g.ServiceID), slog.String("status", g.Status), slog.String("game", g.Game),
+		slog.String("ip", g.IP), slog.Int("port", g.Port), slog.Int("rcon_port", g.RCONPort),
+		slog.String("name", g.ServerName()), slog.String("map", g.MapName()))
+}
+
+// LogValue logs every field with the password redacted.
+func (d ServerDetails) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Int64("service_id", d.ServiceID), slog.String("name", d.Name), slog.String("map", d.Map),
+		slog.String("status", d.Status), slog.String("ip", d.IP), slog.Int("port", d.Port),
+		slog.Int("rcon_port", d.RCONPort), slog.String("rcon_password", redacted), slog.String("game_path", d.GamePath))
 }

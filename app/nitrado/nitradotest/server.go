@@ -27,6 +27,10 @@ import (
 	"time"
 )
 
+// DownloadPathPattern matches the file URLs the fake hands out in download
+// tokens (/dl/<token>/<name>); use it as Fault.Path.
+const DownloadPathPattern = "/dl/*/*"
+
 // DefaultToken is the token a Server accepts unless Options.Token is set.
 const DefaultToken = "nitradotest-token-7c4e91d2"
 
