@@ -157,7 +157,13 @@ func Analyze(save *arksave.Save, opts Options) []Base {
 		p := cl.pos[i]
 		a.sum.x, a.sum.y, a.sum.z = a.sum.x+p.x, a.sum.y+p.y, a.sum.z+p.z
 		a.box.add(p)
-		a.refresh = max(a.refresh, s.LastAllyInRange, s.LastStasisTime)
+		// Plain comparisons: NaN never wins (max would propagate it).
+		if s.LastAllyInRange > a.refresh {
+			a.refresh = s.LastAllyInRange
+		}
+		if s.LastStasisTime > a.refresh {
+			a.refresh = s.LastStasisTime
+		}
 		mi, ok := matIndex[s.Material]
 		if !ok {
 			mi = len(matNames)

@@ -245,6 +245,8 @@ func TestGameToWall(t *testing.T) {
 		{gameTime, gameTime - 0.5, savedAt.Add(-500 * time.Millisecond)},
 		{1e8, 1e8 + 60, savedAt.Add(time.Minute)},
 		{gameTime, -1e300, savedAt.Add(math.MinInt64)},
+		{gameTime, 1e300, savedAt.Add(math.MaxInt64)},
+		{gameTime, math.NaN(), savedAt},
 	}
 	for _, tt := range tests {
 		if got := GameToWall(savedAt, tt.gameTime, tt.t); !got.Equal(tt.want) {
@@ -265,6 +267,7 @@ func TestLastRefresh(t *testing.T) {
 		{"latest stasis", nil, []float64{gameTime - 86400, gameTime - 3600}, savedAt.Add(-time.Hour), true},
 		{"ally beats stasis", []float64{gameTime - 60}, []float64{gameTime - 3600}, savedAt.Add(-time.Minute), true},
 		{"future capped", []float64{gameTime + 600}, nil, savedAt, true},
+		{"NaN ignored", []float64{math.NaN()}, []float64{gameTime - 60}, savedAt.Add(-time.Minute), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,10 +61,18 @@ func tierRank(material string) int {
 // GameToWall converts a time on the world clock (seconds, the same clock as
 // Save.GameTime) to wall-clock time: real = savedAt + (t − gameTime)
 // (asa-save-format.md §10). It assumes the world clock ran in real time since
-// t; server downtime makes results too early.
+// t; server downtime makes results too early. NaN gives savedAt; results are
+// clamped to the range of time.Duration.
 func GameToWall(savedAt time.Time, gameTime, t float64) time.Time {
 	d := (t - gameTime) * float64(time.Second)
-	d = max(math.MinInt64, min(math.MaxInt64, d))
+	switch {
+	case math.IsNaN(d):
+		return savedAt
+	case d >= math.MaxInt64: // float64(MaxInt64) is 2^63: out of range
+		return savedAt.Add(math.MaxInt64)
+	case d <= math.MinInt64:
+		return savedAt.Add(math.MinInt64)
+	}
 	return savedAt.Add(time.Duration(d))
 }
 
