@@ -183,7 +183,7 @@ func TestBytesFollowSpec(t *testing.T) {
 			}
 		}
 	}
-	if pawns != len(s.Players) || wild != s.WildDinos {
+	if pawns != s.Pawns || wild != s.WildDinos {
 		t.Errorf("pawns %d wild %d", pawns, wild)
 	}
 

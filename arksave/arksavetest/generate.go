@@ -223,7 +223,7 @@ func (g *gen) structure(t arksave.Tribe, tribeIdx int) arksave.Structure {
 }
 
 // Generate builds a deterministic synthetic save. Every fifth player is
-// tribeless; tribe i owns dinos and structures j with j%Tribes == i. With
+// tribeless; with 4 or more players the last one has no pawn (profile only); tribe i owns dinos and structures j with j%Tribes == i. With
 // Tribes == 0, dinos and structures are owned by the first players instead.
 func Generate(c Counts) arksave.Save {
 	g := newGen(c.Seed, c.Map, c.Places)
@@ -243,6 +243,14 @@ func Generate(c Counts) arksave.Save {
 			s.Players = append(s.Players, g.player(i, &s.Tribes[ti], ti))
 		} else {
 			s.Players = append(s.Players, g.player(i, nil, i))
+		}
+	}
+	if n := len(s.Players); n >= 4 {
+		s.Players[n-1].Location = nil // profile only: no pawn in the world
+	}
+	for _, p := range s.Players {
+		if p.Location != nil {
+			s.Pawns++
 		}
 	}
 	owner := func(i int) (arksave.Tribe, int, string) {
