@@ -263,3 +263,30 @@ func ScriptCommand(args string) (string, error) {
 	}
 	return "ScriptCommand " + a, nil
 }
+
+// maxSplitInput bounds the text SplitText accepts (after sanitising).
+const maxSplitInput = 4000
+
+// SplitText sanitises s (see SanitizeText; at most 4000 characters are kept)
+// and splits it into chunks of at most max characters (max <= 0 means
+// MaxChatLen), breaking at spaces where possible, for long ServerChat or
+// Broadcast messages. Empty input gives no chunks.
+func SplitText(s string, max int) []string {
+	if max <= 0 {
+		max = MaxChatLen
+	}
+	text := SanitizeText(s, maxSplitInput) // ASCII only: byte offsets are rune offsets
+	var out []string
+	for len(text) > max {
+		cut := strings.LastIndexByte(text[:max+1], ' ')
+		if cut <= 0 {
+			cut = max
+		}
+		out = append(out, strings.TrimRight(text[:cut], " "))
+		text = strings.TrimLeft(text[cut:], " ")
+	}
+	if text != "" {
+		out = append(out, text)
+	}
+	return out
+}

@@ -36,6 +36,10 @@
 //     read as the next answer. Commands are never retried automatically
 //     (they may not be idempotent); the next Exec dials again.
 //
+// A server that answers a command with nothing but "Keep Alive" (one ASA bot
+// retries ListPlayers in that case) therefore ends in ErrTimeout; the caller
+// decides whether to retry.
+//
 // Residual risk: a non-keep-alive packet with id 0 that arrives after the
 // drain and before the real reply (e.g. a second packet of a split reply that
 // is slower than the next command) is indistinguishable and would be returned.

@@ -329,3 +329,19 @@ func FuzzReadPacket(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitText(t *testing.T) {
+	got := SplitText("one two three\nfour fiveeeeeeeeee", 9)
+	want := []string{"one two", "three", "four", "fiveeeeee", "eeee"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("SplitText = %q, want %q", got, want)
+	}
+	if got := SplitText(" \n ", 10); len(got) != 0 {
+		t.Fatalf("empty input gave %q", got)
+	}
+	for _, c := range SplitText(strings.Repeat("word ", 300), 0) {
+		if len(c) > MaxChatLen || c == "" {
+			t.Fatalf("bad chunk %q", c)
+		}
+	}
+}
