@@ -1,0 +1,253 @@
+package master
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/embed"
+)
+
+// ---- /config ----
+
+func (m *master) configView(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
+	if err != nil {
+		return nil, fmt.Errorf("config: load settings: %w", err)
+	}
+	servers, err := m.Store.Servers(ctx, c.GuildID)
+	if err != nil {
+		return nil, fmt.Errorf("config: list servers: %w", err)
+	}
+	b := embed.New().Title("Bliss settings").Fields(settingsFields(gs)...).
+		Field("Servers", fmt.Sprintf("%d linked (see /servers list)", len(servers)), false)
+	return bots.Reply(b.Embed()), nil
+}
+
+var idInValueRE = regexp.MustCompile(`\d{15,20}`)
+
+// parseIDs extracts snowflakes from mentions (<@&id>, <#id>) or raw ids.
+func parseIDs(v string) []string { return validIDs(idInValueRE.FindAllString(v, 30), 25) }
+
+func (m *master) configSet(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	key, value := c.String("key"), strings.TrimSpace(c.String("value"))
+	clear := strings.EqualFold(value, "none")
+	ids := parseIDs(value)
+	if !clear && len(ids) == 0 {
+		return nil, bots.Errorf("%q holds no role or channel; mention it (#channel, @role), give its id, or say none", bots.SanitizeChat(value, 100))
+	}
+	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
+	if err != nil {
+		return nil, fmt.Errorf("config: load settings: %w", err)
+	}
+	gs.GuildID = c.GuildID
+	one := ""
+	if len(ids) > 0 {
+		one = ids[0]
+	}
+	switch {
+	case key == keyStaffRoles:
+		gs.StaffRoleIDs = ids
+	case key == keyBridge:
+		gs.ChatBridgeCategoryID = one
+	case key == keyTicketCat:
+		gs.TicketCategoryID = one
+	case strings.HasPrefix(key, logKeyPrefix) && contains(bots.LogKinds(), strings.TrimPrefix(key, logKeyPrefix)):
+		if gs.LogChannels == nil {
+			gs.LogChannels = map[string]string{}
+		}
+		if one == "" {
+			delete(gs.LogChannels, strings.TrimPrefix(key, logKeyPrefix))
+		} else {
+			gs.LogChannels[strings.TrimPrefix(key, logKeyPrefix)] = one
+		}
+	default:
+		return nil, bots.Errorf("unknown setting %q; choose one of: %s", bots.SanitizeChat(key, 40), strings.Join(configKeys(), ", "))
+	}
+	if err := m.Store.SaveGuildSettings(ctx, gs); err != nil {
+		return nil, fmt.Errorf("config: save settings: %w", err)
+	}
+	return bots.Reply(embed.Success("Saved", "`"+key+"` updated.")), nil
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ---- /servers ----
+
+var serviceIDRE = regexp.MustCompile(`^\d{1,20}$`)
+
+func (m *master) serversAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	id := strings.TrimSpace(c.String("service_id"))
+	if !serviceIDRE.MatchString(id) {
+		return nil, bots.Errorf("a Nitrado service id is a number, like 1234567")
+	}
+	name := bots.SanitizeName(c.String("name"), 64)
+	if name == "" {
+		name = "Server " + id
+	}
+	cluster := bots.SanitizeName(c.String("cluster"), 32)
+	if err := m.Store.AddServer(ctx, bots.GameServer{GuildID: c.GuildID, ServiceID: id, Name: name, Cluster: cluster}); err != nil {
+		return nil, fmt.Errorf("servers: add %s: %w", id, err)
+	}
+	desc := fmt.Sprintf("**%s** (service %s)", name, id)
+	if cluster != "" {
+		desc += " in cluster **" + cluster + "**"
+	}
+	return bots.Reply(embed.Success("Server linked", desc)), nil
+}
+
+func (m *master) serversRemove(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	id := strings.TrimSpace(c.String("service_id"))
+	ok, err := m.Store.RemoveServer(ctx, c.GuildID, id)
+	if err != nil {
+		return nil, fmt.Errorf("servers: remove %s: %w", id, err)
+	}
+	if !ok {
+		return nil, bots.Errorf("service %s is not linked to this Discord server", bots.SanitizeChat(id, 20))
+	}
+	return bots.Reply(embed.Success("Server unlinked", "Service "+id+" removed.")), nil
+}
+
+func (m *master) serversList(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	return c.Page(ctx, serversPagerKey, bots.SanitizeName(c.String("cluster"), 32), 0)
+}
+
+func (m *master) serversPage(ctx context.Context, c *bots.Ctx, cluster string, page int) ([]*discordgo.MessageEmbed, int, error) {
+	all, err := m.Store.Servers(ctx, c.GuildID)
+	if err != nil {
+		return nil, 0, fmt.Errorf("servers: list: %w", err)
+	}
+	var list []bots.GameServer
+	for _, s := range all {
+		if cluster == "" || strings.EqualFold(s.Cluster, cluster) {
+			list = append(list, s)
+		}
+	}
+	pages := max(1, (len(list)+serversPerPage-1)/serversPerPage)
+	page = min(max(page, 0), pages-1)
+	b := embed.New().Title("Linked servers")
+	if cluster != "" {
+		b.Title("Linked servers — " + cluster)
+	}
+	if len(list) == 0 {
+		b.Description("No servers linked yet. Add one with `/servers add`.")
+	}
+	for _, s := range list[min(page*serversPerPage, len(list)):min((page+1)*serversPerPage, len(list))] {
+		cl := s.Cluster
+		if cl == "" {
+			cl = "no cluster"
+		}
+		b.Field(s.Name, fmt.Sprintf("service `%s` · %s", s.ServiceID, cl), false)
+	}
+	b.Footer(fmt.Sprintf("Page %d of %d · %d servers", page+1, pages, len(list)))
+	return []*discordgo.MessageEmbed{b.Embed()}, pages, nil
+}
+
+func (m *master) serversAutocomplete(ctx context.Context, c *bots.Ctx, focused *discordgo.ApplicationCommandInteractionDataOption) ([]*discordgo.ApplicationCommandOptionChoice, error) {
+	typed, _ := focused.Value.(string)
+	all, err := m.Store.Servers(ctx, c.GuildID)
+	if err != nil {
+		return nil, fmt.Errorf("servers: autocomplete: %w", err)
+	}
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, s := range all {
+		label := s.Name + " (" + s.ServiceID + ")"
+		if typed == "" || strings.Contains(strings.ToLower(label), strings.ToLower(typed)) {
+			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: label, Value: s.ServiceID})
+		}
+		if len(out) == 25 {
+			break
+		}
+	}
+	return out, nil
+}
+
+// ---- /status ----
+
+func (m *master) status(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	b := embed.New().Title("Bliss status").Timestamp(time.Now())
+	var lines []string
+	if m.Bots != nil {
+		for _, s := range m.Bots.Status() {
+			icon := map[bots.SessionState]string{bots.StateConnected: "🟢", bots.StateConnecting: "🟠", bots.StateFailed: "🔴"}[s.State]
+			if icon == "" {
+				icon = "⚪"
+			}
+			line := fmt.Sprintf("%s %s — %s", icon, s.Kind.Info().DisplayName, s.State)
+			if s.State == bots.StateConnected {
+				line += fmt.Sprintf(", %d guilds", s.Guilds)
+			}
+			if s.LastError != "" && s.State != bots.StateConnected {
+				line += " — " + s.LastError
+			}
+			lines = append(lines, line)
+		}
+	}
+	b.Field("Sessions", strings.Join(lines, "\n"), false)
+	if m.Status == nil {
+		b.Field("Appliance", "status source not wired", false)
+		return bots.Reply(b.Embed()), nil
+	}
+	st, err := m.Status.AppStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	b.Field("Caches", healthLines(st.Caches), false)
+	var parses []string
+	for _, p := range st.Servers {
+		line := fmt.Sprintf("%s (`%s`): ", p.Name, p.ServiceID)
+		if p.LastParse.IsZero() {
+			line += "never parsed"
+		} else {
+			line += fmt.Sprintf("<t:%d:R>", p.LastParse.Unix())
+		}
+		if p.LastError != "" {
+			line += " — ⚠️ " + p.LastError
+		}
+		parses = append(parses, line)
+	}
+	b.Field("Last save parse", orNone(parses), false)
+	b.Field("Jobs", healthLines(st.Jobs), false)
+	return bots.Reply(b.Build()...), nil
+}
+
+func healthLines(hs []Health) string {
+	var lines []string
+	for _, h := range hs {
+		icon := "🟢"
+		if !h.OK {
+			icon = "🔴"
+		}
+		line := icon + " " + h.Name
+		if h.State != "" {
+			line += " — " + h.State
+		}
+		if !h.LastRun.IsZero() {
+			line += fmt.Sprintf(", last <t:%d:R>", h.LastRun.Unix())
+		}
+		if h.LastError != "" {
+			line += " — " + h.LastError
+		}
+		lines = append(lines, line)
+	}
+	return orNone(lines)
+}
+
+func orNone(lines []string) string {
+	if len(lines) == 0 {
+		return "none"
+	}
+	return strings.Join(lines, "\n")
+}
