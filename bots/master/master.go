@@ -143,7 +143,6 @@ func statusSpec() *discordgo.ApplicationCommand {
 		DMPermission: ptr(false)}
 }
 
-
 // ---- /setup ----
 
 func (m *master) setup(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
