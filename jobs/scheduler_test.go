@@ -280,18 +280,24 @@ func TestPauseWhileQueued(t *testing.T) {
 		var second atomic.Bool
 		s.AddParse("a", "@daily", func(ctx context.Context) error { <-release; return nil })
 		s.AddParse("b", "@daily", func(ctx context.Context) error { second.Store(true); return nil })
-		errs := make(chan error, 2)
-		go func() { errs <- s.Trigger(t.Context(), ParseJobName("a")) }()
+		errA, errB := make(chan error, 1), make(chan error, 1)
+		go func() { errA <- s.Trigger(t.Context(), ParseJobName("a")) }()
 		synctest.Wait()
-		go func() { errs <- s.Trigger(t.Context(), ParseJobName("b")) }()
+		go func() { errB <- s.Trigger(t.Context(), ParseJobName("b")) }()
 		synctest.Wait()
+		if st := mustState(t, s, ParseJobName("b")); !st.Queued {
+			t.Fatalf("b not queued: %+v", st)
+		}
 		s.Pause("maintenance")
 		close(release)
-		if err := <-errs; err != nil {
+		if err := <-errA; err != nil {
 			t.Fatal(err)
 		}
-		if err := <-errs; !errors.Is(err, ErrPaused) || second.Load() {
+		if err := <-errB; !errors.Is(err, ErrPaused) || second.Load() {
 			t.Fatalf("queued parse after pause: err=%v ran=%v", err, second.Load())
+		}
+		if st := mustState(t, s, ParseJobName("b")); st.LastSkip != "paused: maintenance" || st.Running || st.Queued {
+			t.Fatalf("b state = %+v", st)
 		}
 	})
 }
