@@ -68,7 +68,8 @@ type Options struct {
 	// MaxDownloadBytes caps Download; 0 selects DefaultMaxDownloadBytes, a
 	// negative value removes the cap.
 	MaxDownloadBytes int64
-	// Now is the clock used for rate-limit arithmetic (tests); nil = time.Now.
+	// Now is the clock for Retry-After / X-RateLimit-Reset arithmetic
+	// (tests); nil = time.Now. The token bucket always uses real time.
 	Now func() time.Time
 }
 
@@ -469,11 +470,14 @@ func (c *Client) do(ctx context.Context, cl call, out any) (string, error) {
 	defer drainClose(resp.Body)
 
 	raw, err := readCapped(resp.Body, c.maxBody)
+	c.log.LogAttrs(ctx, slog.LevelDebug, "nitrado response", slog.String("op", cl.op),
+		slog.Int("status", resp.StatusCode), slog.Int("bytes", len(raw)), slog.Int("attempts", st.attempts))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		// The status code decides even when the body is unreadable or huge.
+		return "", c.errorf(cl.op, "%w", c.statusError(resp, raw, st))
+	}
 	if err != nil {
 		return "", c.errorf(cl.op, "%s %s: http %d: %w", strings.ToLower(cl.method), cl.path, resp.StatusCode, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", c.errorf(cl.op, "%w", c.statusError(resp, raw, st))
 	}
 	if looksHTML(resp, raw) {
 		return "", c.errorf(cl.op, "%w: http %d: unexpected HTML page%s", ErrBadResponse, resp.StatusCode, htmlHint(resp, raw, c.token))

@@ -675,6 +675,7 @@ func TestBadBodies(t *testing.T) {
 		{"html 403", nitradotest.Fault{Status: 403, ContentType: "text/html", Body: "<html><title>Attention Required!</title></html>"}, nil, "Attention Required!"},
 		{"html 503", nitradotest.Fault{Status: 503, ContentType: "text/html", Body: "<html><title>Maintenance</title></html>"}, nitrado.ErrMaintenance, "http 503"},
 		{"huge", nitradotest.Fault{Status: 200, Body: `{"status":"success","data":{"gameserver":{"label":"` + strings.Repeat("a", 5<<20) + `"}}}`}, nitrado.ErrTooLarge, "exceeds"},
+		{"huge 503 html", nitradotest.Fault{Status: 503, ContentType: "text/html", Body: "<html>" + strings.Repeat("x", 5<<20)}, nitrado.ErrMaintenance, "http 503"},
 		{"short body", nitradotest.Fault{Status: 200, Header: http.Header{"Content-Length": {"400"}}, Body: `{"status":"success"`}, nitrado.ErrBadResponse, "truncated"},
 	}
 	for _, tc := range cases {

@@ -270,6 +270,16 @@ func TestTimeAndNumbers(t *testing.T) {
 		gs.Settings.Get("config", "a") != "1" || gs.Settings.Get("config", "b") != "true" || gs.Settings.Get("config", "c") != "" || gs.Settings.Get("config", "d") != "x" {
 		t.Fatalf("gameserver: %+v %v", gs, gs.Settings)
 	}
+	var off Gameserver
+	if err := json.Unmarshal([]byte(`{"status":"stopped","query":[],"settings":{"config":[],"general":{"x":"1"}},"game_specific":{"features":[]}}`), &off); err != nil {
+		t.Fatal(err)
+	}
+	if off.Query.ServerName != "" || off.Settings.Get("general", "x") != "1" || off.GameSpecific.Features["has_rcon"] {
+		t.Fatalf("php empty arrays: %+v", off)
+	}
+	if err := json.Unmarshal([]byte(`{"game_specific":{"features":{"has_rcon":"1","has_ftp":0}}}`), &off); err != nil || !off.GameSpecific.Features["has_rcon"] || off.GameSpecific.Features["has_ftp"] {
+		t.Fatalf("features: %v %v", off.GameSpecific.Features, err)
+	}
 	if err := json.Unmarshal([]byte(`{"port":"seven"}`), &gs); err == nil {
 		t.Fatal("want error for non-numeric port")
 	}

@@ -100,6 +100,35 @@ func (v *SettingValue) UnmarshalJSON(b []byte) error {
 // passwords in clear text, so fmt and slog print only its size.
 type Settings map[string]map[string]SettingValue
 
+// UnmarshalJSON tolerates PHP-style empty arrays ([]) for the tree and for
+// categories, and skips categories that are not objects.
+func (s *Settings) UnmarshalJSON(b []byte) error {
+	*s = nil
+	if emptyJSON(b) {
+		return nil
+	}
+	var cats map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cats); err != nil {
+		return err
+	}
+	out := make(Settings, len(cats))
+	for name, raw := range cats {
+		var kv map[string]SettingValue
+		if emptyJSON(raw) || json.Unmarshal(raw, &kv) != nil {
+			kv = map[string]SettingValue{}
+		}
+		out[name] = kv
+	}
+	*s = out
+	return nil
+}
+
+// emptyJSON reports null, "" or an array, which PHP sends for empty objects.
+func emptyJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) == 0 || string(b) == "null" || b[0] == '['
+}
+
 // Get returns settings[category][key] or "".
 func (s Settings) Get(category, key string) string { return string(s[category][key]) }
 
@@ -178,13 +207,39 @@ type Gameserver struct {
 
 // GameSpecific is gameserver.game_specific.
 type GameSpecific struct {
-	Path          string          `json:"path"` // e.g. "/games/ni1_1/ftproot/arksa/"
-	UpdateStatus  string          `json:"update_status"`
-	LastUpdate    Time            `json:"last_update"`
-	PathAvailable bool            `json:"path_available"`
-	Features      map[string]bool `json:"features"`
-	LogFiles      []string        `json:"log_files"`
-	ConfigFiles   []string        `json:"config_files"`
+	Path          string   `json:"path"` // e.g. "/games/ni1_1/ftproot/arksa/"
+	UpdateStatus  string   `json:"update_status"`
+	LastUpdate    Time     `json:"last_update"`
+	PathAvailable bool     `json:"path_available"`
+	Features      Features `json:"features"`
+	LogFiles      []string `json:"log_files"`
+	ConfigFiles   []string `json:"config_files"`
+}
+
+// Features is game_specific.features (has_rcon, has_file_browser, ...).
+type Features map[string]bool
+
+// UnmarshalJSON tolerates [] and non-boolean values (read as false).
+func (f *Features) UnmarshalJSON(b []byte) error {
+	*f = nil
+	if emptyJSON(b) {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	out := make(Features, len(raw))
+	for k, v := range raw {
+		var on bool
+		if json.Unmarshal(v, &on) != nil {
+			s := strings.Trim(string(v), `"`)
+			on = s == "1" || s == "true"
+		}
+		out[k] = on
+	}
+	*f = out
+	return nil
 }
 
 // Query is gameserver.query (the game's own server query).
@@ -242,6 +297,10 @@ func (q *Query) UnmarshalJSON(b []byte) error {
 		*plain
 		PlayerCurrent flexInt `json:"player_current"`
 		PlayerMax     flexInt `json:"player_max"`
+	}
+	*q = Query{}
+	if emptyJSON(b) { // Nitrado sends [] while the server is offline
+		return nil
 	}
 	aux.plain = (*plain)(q)
 	if err := json.Unmarshal(b, &aux); err != nil {
