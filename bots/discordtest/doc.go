@@ -1,0 +1,109 @@
+// Package discordtest is a strict fake Discord (REST API v9 + websocket
+// gateway) on a loopback httptest server, for driving real discordgo
+// v0.29.0 sessions in tests. It holds no global state: every Server is
+// independent and tests may run in parallel.
+//
+// # Wiring a session
+//
+//	srv := discordtest.New(discordtest.Options{HeartbeatInterval: 200 * time.Millisecond, Logf: t.Logf})
+//	defer srv.Close()                       // after the sessions are closed
+//	bot := srv.AddBot("token-master")       // Bot{Token, UserID, AppID, Username}
+//	g := srv.AddGuild(discordtest.Guild{ID: "100", Name: "Bliss",
+//		Channels: []*discordgo.Channel{{ID: "300", Name: "general", Type: discordgo.ChannelTypeGuildText}},
+//		Members:  []*discordgo.Member{{User: &discordgo.User{ID: bot.UserID}}}})
+//	s, _ := srv.NewSession(bot)             // or set s.Client = srv.HTTPClient(); s.Dialer = srv.Dialer()
+//	s.AddHandler(...)
+//	s.Open()                                // IDENTIFY -> READY -> GUILD_CREATE per guild
+//
+// HTTPClient/Transport rewrite https://discord.com (and discordapp.com) to
+// the fake and refuse every other host; GET /gateway returns the fake's ws
+// URL, so discordgo's endpoint variables are never touched. Each call
+// returns a fresh client/dialer: give every session its own. Close the
+// discordgo sessions (in parallel: each Close sleeps 1 s) before
+// Server.Close, or set ShouldReconnectOnError=false, otherwise discordgo
+// keeps reconnecting.
+//
+// # Gateway
+//
+// HELLO (Options.HeartbeatInterval), IDENTIFY -> READY (session_id, user =
+// bot user, application.id = AppID, guilds unavailable) then GUILD_CREATE
+// for each guild the bot is a member of (channels, threads, roles,
+// members). Heartbeats are ACKed. RESUME replays the missed dispatches of
+// the session by sequence, then RESUMED; a RESUME of an unknown/invalidated
+// session gets op 9. A client close with code 1000/1001 invalidates the
+// session (as on Discord; discordgo's Close uses 1000). When IDENTIFY asks
+// for compress (discordgo does by default) dispatches are sent as
+// zlib-compressed binary frames (Options.DisableCompression to turn off).
+// Unknown tokens are closed with 4004. Test controls: Reconnect (op 7),
+// InvalidateSession (op 9), DropConnection (abrupt socket close; session
+// stays resumable), Dispatch (any event), GatewayStats / WaitGateway /
+// WaitConnected. Intents are not enforced (every bot in a guild receives
+// its events, MESSAGE_CREATE content included).
+//
+// # Interactions
+//
+// Interact(ctx, bot, Interaction{...}) sends INTERACTION_CREATE (slash
+// command, autocomplete, component, modal submit) and returns an
+// *InteractionHandle: WaitResponse (the callback), WaitFinal (the callback,
+// or after a deferral the first edit/followup), WaitN, WaitFor,
+// Responses, Original. Application-command interactions require that the
+// bot registered the command (guild or global) unless
+// Options.AllowUnregisteredCommands. Interaction IDs are snowflakes
+// carrying the dispatch time of Options.Clock.
+//
+// The fake is strict, like Discord:
+//   - a second callback for one interaction: 400 {"code":40060}
+//   - a callback later than Options.AckDeadline (3 s) after dispatch:
+//     404 {"code":10062}; use NewManualClock to test this without sleeping
+//   - followups/edits after Options.TokenLifetime (15 min): 401 {"code":50027};
+//     a followup before any callback: 404 {"code":10015}
+//   - callback types must fit the interaction type (no 6/7 for commands,
+//     8 only for autocomplete, no modal in answer to a modal submit)
+//   - message, embed, component, modal, choice and command limits (see the
+//     Max* constants) answer 400 {"code":50035,"message":"Invalid Form
+//     Body","errors":{...}} with Discord's nested error shape; an empty
+//     message answers 50006. Modals may only contain action rows with one
+//     text input each (discordgo v0.29.0 cannot decode Label components).
+//
+// Non-ephemeral responses and followups become channel messages (with
+// MESSAGE_CREATE to the guild's bots); type 7 edits the component's
+// message (MESSAGE_UPDATE); the first followup after a type-5 deferral
+// replaces the "thinking" message, as on Discord.
+//
+// # REST
+//
+// Implemented (all under /api/v9): gateway(/bot); users/@me, users/{id},
+// users/@me/channels (DMs), users/@me/guilds; interaction callback;
+// webhooks/{app}/{token} (followups, ?wait=true) and
+// .../messages/{@original|id} GET/PATCH/DELETE; applications/{app}/commands
+// and .../guilds/{g}/commands GET/PUT(bulk)/POST and /{id}
+// GET/PATCH/DELETE (IDs kept across overwrites); channels/{c} GET/PATCH/
+// DELETE (CHANNEL_/THREAD_UPDATE/DELETE; deleting deletes its threads);
+// channels/{c}/messages GET (limit/before/after/around)/POST and /{m}
+// GET/PATCH/DELETE; threads with and without a message (and forum posts),
+// thread-members; reactions, pins and typing (accepted, not stored);
+// guilds/{g}, guilds/{g}/channels GET/POST (500-channel and 50-per-category
+// caps), members list/get, member role add/remove (GUILD_MEMBER_UPDATE),
+// roles list. Mutations emit the gateway events discordgo's State needs.
+// Unknown routes answer 404 {"code":0}. Bots must be in the guild of a
+// channel they touch (403 50001). Every request is recorded as a Call per
+// bot (Calls, Errors, AllCalls, WaitCall), identified by its
+// Authorization header.
+//
+// # Fault injection
+//
+// FailNext(bot, route, status, count), RateLimitNext(bot, route,
+// retryAfter, global, count) and InjectFailure(bot, Failure{...}). A 429
+// carries {"message","retry_after","global"} plus Retry-After and
+// X-RateLimit-{Limit,Remaining,Reset,Reset-After,Bucket,Scope,Global}
+// headers; discordgo retries it (forever, so keep counts finite). 502 is
+// retried by discordgo up to 3 times; 500 is not. Route builds a matcher
+// from "METHOD" and a path pattern with "*" segments and a final "**".
+//
+// # Test-side state
+//
+// AddBot, AddGuild, AddMember (GUILD_MEMBER_ADD), AddBotToGuild
+// (GUILD_CREATE), SetMemberRoles (GUILD_MEMBER_UPDATE), SendMessage (a
+// user posts; MESSAGE_CREATE to the guild's bots), DMChannel, Channel,
+// Channels, Messages, WaitMessage, GuildState, Commands.
+package discordtest

@@ -1,0 +1,1516 @@
+package discordtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+const maxBody = 32 << 20
+
+// reply is what a REST handler decided; it is written after Server.mu is released.
+type reply struct {
+	status int
+	body   any
+}
+
+type reqCtx struct {
+	r      *http.Request
+	method string
+	path   string
+	segs   []string
+	query  url.Values
+	body   []byte
+	files  []File
+	bot    *botState
+	now    time.Time
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) (int, []byte) {
+	if status == http.StatusNoContent || v == nil {
+		w.WriteHeader(status)
+		return status, nil
+	}
+	b := mustJSON(v)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	return status, b
+}
+
+func ok(v any) reply      { return reply{http.StatusOK, v} }
+func created(v any) reply { return reply{http.StatusCreated, v} }
+func noContent() reply    { return reply{status: http.StatusNoContent} }
+
+func derr(status, code int, msg string) reply {
+	return reply{status, map[string]any{"message": msg, "code": code}}
+}
+
+func formErr(f *formErrors) reply {
+	// Discord reports an empty message with its own code.
+	if len(f.list) == 1 && f.list[0].code == "EMPTY_MESSAGE" {
+		return derr(http.StatusBadRequest, 50006, "Cannot send an empty message")
+	}
+	return reply{http.StatusBadRequest, map[string]any{"code": 50035, "message": "Invalid Form Body", "errors": f.body()}}
+}
+
+var (
+	errUnauthorized   = derr(http.StatusUnauthorized, 0, "401: Unauthorized")
+	errNotFound       = derr(http.StatusNotFound, 0, "404: Not Found")
+	errMethod         = derr(http.StatusMethodNotAllowed, 0, "405: Method Not Allowed")
+	errUnknownChannel = derr(http.StatusNotFound, 10003, "Unknown Channel")
+	errUnknownGuild   = derr(http.StatusNotFound, 10004, "Unknown Guild")
+	errUnknownMember  = derr(http.StatusNotFound, 10007, "Unknown Member")
+	errUnknownMessage = derr(http.StatusNotFound, 10008, "Unknown Message")
+	errUnknownRole    = derr(http.StatusNotFound, 10011, "Unknown Role")
+	errUnknownUser    = derr(http.StatusNotFound, 10013, "Unknown User")
+	errUnknownWebhook = derr(http.StatusNotFound, 10015, "Unknown Webhook")
+	errUnknownCommand = derr(http.StatusNotFound, 10063, "Unknown application command")
+	errUnknownInter   = derr(http.StatusNotFound, 10062, "Unknown interaction")
+	errAlreadyAcked   = derr(http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
+	errMissingAccess  = derr(http.StatusForbidden, 50001, "Missing Access")
+	errNotAuthor      = derr(http.StatusForbidden, 50005, "Cannot edit a message authored by another user")
+	errBadWebhookTok  = derr(http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+	errThreadExists   = derr(http.StatusBadRequest, 160004, "A thread has already been created for this message")
+	errNotThread      = derr(http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
+	errTooManyChans   = derr(http.StatusBadRequest, 30013, "Maximum number of guild channels reached (500)")
+)
+
+func badJSON(err error) reply {
+	return derr(http.StatusBadRequest, 50109, "The request body contains invalid JSON. "+err.Error())
+}
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/api/v"):
+		rest := path[len("/api/v"):]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			path = rest[i:]
+		} else {
+			path = "/"
+		}
+	case strings.HasPrefix(path, "/api/"):
+		path = path[len("/api"):]
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]any{"message": "404: Not Found", "code": 0})
+		return
+	}
+	rc := &reqCtx{r: r, method: r.Method, path: path, segs: splitPath(path), query: r.URL.Query()}
+	if err := readBody(r, rc); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error(), "code": 50109})
+		return
+	}
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"message": "closed", "code": 0})
+		return
+	}
+	rc.now = s.clock.Now()
+	rc.bot = s.bots[stripBot(r.Header.Get("Authorization"))]
+	var inj *Failure
+	if rc.bot != nil {
+		inj = s.takeFailureLocked(rc.bot, rc.method, rc.path)
+	}
+	var rep reply
+	if inj == nil {
+		rep = s.routeLocked(rc)
+	}
+	s.mu.Unlock()
+
+	var status int
+	var respBody []byte
+	if inj != nil {
+		status, respBody = writeFailure(w, inj, rc.path)
+	} else {
+		status, respBody = writeJSON(w, rep.status, rep.body)
+	}
+	if status >= 400 {
+		s.logf("%s %s -> %d %s", rc.method, rc.path, status, respBody)
+	}
+
+	call := Call{
+		Method: rc.method, Path: rc.path, Query: rc.query, Body: rc.body,
+		Status: status, Response: respBody, At: rc.now,
+	}
+	s.mu.Lock()
+	if rc.bot != nil {
+		call.BotUserID = rc.bot.bot.UserID
+	} else if len(rc.segs) == 4 && rc.segs[0] == "interactions" {
+		if rec := s.interByID[rc.segs[1]]; rec != nil {
+			call.BotUserID = rec.bot.bot.UserID
+		}
+	}
+	s.recordCallLocked(call)
+	s.mu.Unlock()
+}
+
+// readBody reads JSON bodies, and multipart bodies (payload_json + files).
+func readBody(r *http.Request, rc *reqCtx) error {
+	if r.Body == nil {
+		return nil
+	}
+	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if strings.HasPrefix(ct, "multipart/") {
+		mr := multipart.NewReader(io.LimitReader(r.Body, maxBody), params["boundary"])
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("bad multipart body: %v", err)
+			}
+			data, err := io.ReadAll(part)
+			if err != nil {
+				return err
+			}
+			if part.FormName() == "payload_json" {
+				rc.body = data
+				continue
+			}
+			rc.files = append(rc.files, File{Name: part.FileName(), ContentType: part.Header.Get("Content-Type"), Data: data})
+		}
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err != nil {
+		return err
+	}
+	rc.body = b
+	return nil
+}
+
+func (rc *reqCtx) decode(v any) error {
+	if len(bytes.TrimSpace(rc.body)) == 0 {
+		return fmt.Errorf("empty body")
+	}
+	return json.Unmarshal(rc.body, v)
+}
+
+func (s *Server) routeLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	if len(sg) == 0 {
+		return errNotFound
+	}
+	// Interaction callbacks authenticate by token in the URL.
+	if sg[0] == "interactions" {
+		if len(sg) == 4 && sg[3] == "callback" {
+			if rc.method != http.MethodPost {
+				return errMethod
+			}
+			return s.interactionCallbackLocked(rc, sg[1], sg[2])
+		}
+		return errNotFound
+	}
+	if rc.bot == nil {
+		return errUnauthorized
+	}
+	switch sg[0] {
+	case "gateway":
+		if rc.method != http.MethodGet {
+			return errMethod
+		}
+		if len(sg) == 1 {
+			return ok(map[string]any{"url": s.GatewayURL()})
+		}
+		if len(sg) == 2 && sg[1] == "bot" {
+			return ok(map[string]any{"url": s.GatewayURL(), "shards": 1, "session_start_limit": map[string]any{
+				"total": 1000, "remaining": 1000 - rc.bot.stats.Identifies, "reset_after": 86400000, "max_concurrency": 1}})
+		}
+	case "users":
+		return s.usersLocked(rc)
+	case "webhooks":
+		return s.webhooksLocked(rc)
+	case "applications":
+		return s.applicationsLocked(rc)
+	case "channels":
+		return s.channelsLocked(rc)
+	case "guilds":
+		return s.guildsLocked(rc)
+	}
+	return errNotFound
+}
+
+// ---- users ---------------------------------------------------------------
+
+func (s *Server) usersLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	b := rc.bot
+	switch {
+	case len(sg) == 2 && rc.method == http.MethodGet:
+		id := sg[1]
+		if id == "@me" {
+			id = b.bot.UserID
+		}
+		u, ok2 := s.users[id]
+		if !ok2 {
+			return errUnknownUser
+		}
+		return ok(u)
+	case len(sg) == 3 && sg[1] == "@me" && sg[2] == "channels" && rc.method == http.MethodPost:
+		var body struct {
+			RecipientID string `json:"recipient_id"`
+		}
+		if err := rc.decode(&body); err != nil {
+			return badJSON(err)
+		}
+		u, ok2 := s.users[body.RecipientID]
+		if !ok2 {
+			f := &formErrors{}
+			f.add([]string{"recipient_id"}, "USER_NOT_FOUND", "Unknown user")
+			return formErr(f)
+		}
+		return ok(s.dmChannelLocked(b, u).ch)
+	case len(sg) == 3 && sg[1] == "@me" && sg[2] == "guilds" && rc.method == http.MethodGet:
+		var out []map[string]any
+		ids := make([]string, 0)
+		for id, gs := range s.guilds {
+			if _, ok2 := gs.members[b.bot.UserID]; ok2 {
+				ids = append(ids, id)
+			}
+		}
+		sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
+		for _, id := range ids {
+			out = append(out, map[string]any{"id": id, "name": s.guilds[id].name})
+		}
+		if out == nil {
+			out = []map[string]any{}
+		}
+		return ok(out)
+	}
+	return errNotFound
+}
+
+// ---- interactions ---------------------------------------------------------
+
+type callbackBody struct {
+	Type discordgo.InteractionResponseType `json:"type"`
+	Data json.RawMessage                   `json:"data"`
+}
+
+func (s *Server) interactionCallbackLocked(rc *reqCtx, id, token string) reply {
+	rec := s.interByID[id]
+	if rec == nil || rec.token != token {
+		return errUnknownInter
+	}
+	if rc.now.Sub(rec.created) > s.opts.AckDeadline {
+		return errUnknownInter
+	}
+	if rec.acked {
+		return errAlreadyAcked
+	}
+	var cb callbackBody
+	if err := rc.decode(&cb); err != nil {
+		return badJSON(err)
+	}
+	var data messageBody
+	if len(cb.Data) > 0 && string(cb.Data) != "null" {
+		if err := json.Unmarshal(cb.Data, &data); err != nil {
+			return badJSON(err)
+		}
+	}
+	f := &formErrors{}
+	isComponent := rec.typ == discordgo.InteractionMessageComponent ||
+		(rec.typ == discordgo.InteractionModalSubmit && rec.payload.Message != nil)
+	badType := func() reply {
+		f.add([]string{"type"}, "INTERACTION_RESPONSE_TYPE_INVALID", fmt.Sprintf("Interaction response type %d is not valid for interaction type %d", cb.Type, rec.typ))
+		return formErr(f)
+	}
+	switch cb.Type {
+	case discordgo.InteractionResponseChannelMessageWithSource:
+		if rec.typ == discordgo.InteractionApplicationCommandAutocomplete {
+			return badType()
+		}
+		validateMessage(f, []string{"data"}, &data, len(rc.files), true)
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		if rec.typ == discordgo.InteractionApplicationCommandAutocomplete {
+			return badType()
+		}
+	case discordgo.InteractionResponseDeferredMessageUpdate:
+		if !isComponent {
+			return badType()
+		}
+	case discordgo.InteractionResponseUpdateMessage:
+		if !isComponent {
+			return badType()
+		}
+		validateMessage(f, []string{"data"}, &data, len(rc.files), false)
+	case discordgo.InteractionApplicationCommandAutocompleteResult:
+		if rec.typ != discordgo.InteractionApplicationCommandAutocomplete {
+			return badType()
+		}
+		validateChoices(f, []string{"data"}, &data)
+	case discordgo.InteractionResponseModal:
+		if rec.typ == discordgo.InteractionApplicationCommandAutocomplete || rec.typ == discordgo.InteractionModalSubmit {
+			return badType()
+		}
+		validateModal(f, []string{"data"}, &data)
+	default:
+		return badType()
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+
+	rec.acked = true
+	rec.ackType = cb.Type
+	resp := Response{Kind: KindCallback, Type: cb.Type, Data: responseData(&data, cb.Data, rc.files), At: rc.now}
+	switch cb.Type {
+	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		m := s.newBotMessageLocked(rec.bot, rec.channelID, rec.guildID, rc.now)
+		m.Interaction = &discordgo.MessageInteraction{ID: rec.id, Type: rec.typ, User: interactionUser(rec.payload)}
+		m.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: rec.id, Type: rec.typ, User: interactionUser(rec.payload)}
+		m.WebhookID = rec.bot.bot.AppID
+		if cb.Type == discordgo.InteractionResponseChannelMessageWithSource {
+			applyMessage(m, &data, rc.files)
+		} else {
+			m.Flags = discordgo.MessageFlagsLoading | (data.flags() & discordgo.MessageFlagsEphemeral)
+		}
+		rec.originalID = m.ID
+		rec.original = m
+		rec.ephemeral = m.Flags&discordgo.MessageFlagsEphemeral != 0
+		if !rec.ephemeral {
+			if cs, ok2 := s.channels[rec.channelID]; ok2 {
+				s.storeMessageLocked(cs, m)
+			}
+		}
+		resp.MessageID = m.ID
+	case discordgo.InteractionResponseDeferredMessageUpdate, discordgo.InteractionResponseUpdateMessage:
+		m := s.findComponentMessageLocked(rec)
+		if m != nil {
+			if cb.Type == discordgo.InteractionResponseUpdateMessage {
+				applyEdit(m, &data, rc.files, rc.now)
+				s.messageUpdatedLocked(rec, m)
+			}
+			rec.original = m
+			resp.MessageID = m.ID
+		}
+	}
+	rec.addResponseLocked(resp)
+	return noContent()
+}
+
+func interactionUser(it *discordgo.Interaction) *discordgo.User {
+	if it.Member != nil && it.Member.User != nil {
+		return it.Member.User
+	}
+	return it.User
+}
+
+// findComponentMessageLocked returns the live message a component
+// interaction came from (stored channel message or ephemeral record).
+func (s *Server) findComponentMessageLocked(rec *interactionRec) *discordgo.Message {
+	if rec.payload.Message == nil {
+		return nil
+	}
+	id := rec.payload.Message.ID
+	if cs, ok := s.channels[rec.channelID]; ok {
+		for _, m := range cs.msgs {
+			if m.ID == id {
+				return m
+			}
+		}
+	}
+	for _, other := range s.interByID {
+		if other.original != nil && other.original.ID == id {
+			return other.original
+		}
+		if m, ok := other.followups[id]; ok {
+			return m
+		}
+	}
+	// A stub message only the interaction knows about.
+	if rec.original == nil {
+		rec.original = cloneMessage(rec.payload.Message)
+	}
+	return rec.original
+}
+
+// messageUpdatedLocked dispatches MESSAGE_UPDATE if m is a channel message.
+func (s *Server) messageUpdatedLocked(_ *interactionRec, m *discordgo.Message) {
+	cs, ok := s.channels[m.ChannelID]
+	if !ok || !slices.Contains(cs.msgs, m) {
+		return
+	}
+	s.notifyMessagesLocked()
+	for _, b := range s.channelAudienceLocked(cs) {
+		s.dispatchLocked(b, "MESSAGE_UPDATE", m)
+	}
+}
+
+func (s *Server) messageDeletedLocked(m *discordgo.Message) {
+	cs, ok := s.channels[m.ChannelID]
+	if !ok {
+		return
+	}
+	i := slices.Index(cs.msgs, m)
+	if i < 0 {
+		return
+	}
+	cs.msgs = slices.Delete(cs.msgs, i, i+1)
+	s.notifyMessagesLocked()
+	for _, b := range s.channelAudienceLocked(cs) {
+		s.dispatchLocked(b, "MESSAGE_DELETE", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "guild_id": m.GuildID})
+	}
+}
+
+func responseData(m *messageBody, raw json.RawMessage, files []File) ResponseData {
+	d := ResponseData{TTS: m.TTS, CustomID: m.CustomID, Title: m.Title, Files: files, Raw: raw}
+	if m.Content != nil {
+		d.Content = *m.Content
+	}
+	d.Embeds = m.embeds()
+	d.Components = decodeComponents(m.components())
+	d.Flags = m.flags()
+	if m.Choices != nil {
+		d.Choices = *m.Choices
+	}
+	return d
+}
+
+func decodeComponents(raws []json.RawMessage) []discordgo.MessageComponent {
+	var out []discordgo.MessageComponent
+	for _, r := range raws {
+		c, err := discordgo.MessageComponentFromJSON(r)
+		if err == nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Server) newBotMessageLocked(b *botState, channelID, guildID string, now time.Time) *discordgo.Message {
+	return &discordgo.Message{
+		ID:          s.newIDLocked(),
+		ChannelID:   channelID,
+		GuildID:     guildID,
+		Author:      cloneJSON(s.users[b.bot.UserID]),
+		Timestamp:   now.UTC(),
+		Type:        discordgo.MessageTypeDefault,
+		Embeds:      []*discordgo.MessageEmbed{},
+		Attachments: []*discordgo.MessageAttachment{},
+		Mentions:    []*discordgo.User{},
+		Components:  []discordgo.MessageComponent{},
+	}
+}
+
+// applyMessage fills a new message from a create payload.
+func applyMessage(m *discordgo.Message, body *messageBody, files []File) {
+	if body.Content != nil {
+		m.Content = *body.Content
+	}
+	if e := body.embeds(); e != nil {
+		m.Embeds = normEmbeds(e)
+	}
+	if body.Components != nil {
+		m.Components = decodeComponents(*body.Components)
+	}
+	m.Flags = body.flags() & (discordgo.MessageFlagsEphemeral | discordgo.MessageFlagsSuppressEmbeds | discordgo.MessageFlagsIsComponentsV2 | discordgo.MessageFlagsSuppressNotifications)
+	m.TTS = body.TTS
+	m.Attachments = attachments(m.ID, files)
+}
+
+// applyEdit applies a PATCH payload to an existing message.
+func applyEdit(m *discordgo.Message, body *messageBody, files []File, now time.Time) {
+	if body.Content != nil {
+		m.Content = *body.Content
+	}
+	if e := body.embeds(); e != nil || body.Embeds != nil {
+		m.Embeds = normEmbeds(e)
+	}
+	if body.Components != nil {
+		m.Components = decodeComponents(*body.Components)
+	}
+	if body.Flags != nil {
+		keep := m.Flags & discordgo.MessageFlagsEphemeral
+		m.Flags = keep | (*body.Flags & (discordgo.MessageFlagsSuppressEmbeds | discordgo.MessageFlagsIsComponentsV2))
+	}
+	m.Flags &^= discordgo.MessageFlagsLoading
+	if len(files) > 0 {
+		m.Attachments = append(m.Attachments, attachments(m.ID, files)...)
+	}
+	t := now.UTC()
+	m.EditedTimestamp = &t
+}
+
+func normEmbeds(e []*discordgo.MessageEmbed) []*discordgo.MessageEmbed {
+	out := make([]*discordgo.MessageEmbed, 0, len(e))
+	for _, x := range e {
+		if x == nil {
+			continue
+		}
+		x = cloneJSON(x)
+		if x.Type == "" {
+			x.Type = discordgo.EmbedTypeRich
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func attachments(msgID string, files []File) []*discordgo.MessageAttachment {
+	out := []*discordgo.MessageAttachment{}
+	for i, f := range files {
+		id := fmt.Sprintf("%s%d", msgID, i)
+		out = append(out, &discordgo.MessageAttachment{
+			ID: id, Filename: f.Name, ContentType: f.ContentType, Size: len(f.Data),
+			URL: "https://cdn.discordapp.com/attachments/" + id + "/" + url.PathEscape(f.Name),
+		})
+	}
+	return out
+}
+
+// ---- webhooks (followups / @original) -------------------------------------
+
+func (s *Server) webhooksLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	if len(sg) < 3 {
+		return errNotFound
+	}
+	app, token := sg[1], sg[2]
+	rec := s.interByTok[token]
+	if rec == nil || rec.bot.bot.AppID != app {
+		return errUnknownWebhook
+	}
+	if rc.now.Sub(rec.created) > s.opts.TokenLifetime {
+		return errBadWebhookTok
+	}
+	if len(sg) == 3 {
+		if rc.method != http.MethodPost {
+			return errMethod
+		}
+		return s.followupLocked(rc, rec)
+	}
+	if len(sg) != 5 || sg[3] != "messages" {
+		return errNotFound
+	}
+	mid := sg[4]
+	var m *discordgo.Message
+	original := mid == "@original"
+	if original || mid == rec.originalID {
+		original = true
+		m = rec.original
+		if !rec.acked || rec.ackType == discordgo.InteractionApplicationCommandAutocompleteResult || rec.ackType == discordgo.InteractionResponseModal {
+			m = nil
+		}
+	} else {
+		m = rec.followups[mid]
+	}
+	if m == nil {
+		return errUnknownMessage
+	}
+	switch rc.method {
+	case http.MethodGet:
+		return ok(m)
+	case http.MethodPatch:
+		var body messageBody
+		if err := rc.decode(&body); err != nil {
+			return badJSON(err)
+		}
+		f := &formErrors{}
+		validateMessage(f, nil, &body, len(rc.files), false)
+		if !f.empty() {
+			return formErr(f)
+		}
+		applyEdit(m, &body, rc.files, rc.now)
+		s.messageUpdatedLocked(rec, m)
+		kind := KindEditFollowup
+		if original {
+			kind = KindEditOriginal
+		}
+		rec.addResponseLocked(Response{Kind: kind, Data: responseData(&body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
+		return ok(m)
+	case http.MethodDelete:
+		s.messageDeletedLocked(m)
+		kind := KindDeleteFollowup
+		if original {
+			kind = KindDeleteOriginal
+			rec.original = nil
+		} else {
+			delete(rec.followups, mid)
+		}
+		rec.addResponseLocked(Response{Kind: kind, MessageID: m.ID, At: rc.now})
+		return noContent()
+	}
+	return errMethod
+}
+
+func (s *Server) followupLocked(rc *reqCtx, rec *interactionRec) reply {
+	if !rec.acked {
+		return errUnknownWebhook
+	}
+	var body messageBody
+	if err := rc.decode(&body); err != nil {
+		return badJSON(err)
+	}
+	f := &formErrors{}
+	validateMessage(f, nil, &body, len(rc.files), true)
+	if !f.empty() {
+		return formErr(f)
+	}
+	var m *discordgo.Message
+	if rec.ackType == discordgo.InteractionResponseDeferredChannelMessageWithSource && rec.original != nil &&
+		rec.original.Flags&discordgo.MessageFlagsLoading != 0 {
+		// Discord: the first followup after a deferred response replaces
+		// the "thinking" message (keeping the deferral's ephemerality).
+		m = rec.original
+		eph := m.Flags & discordgo.MessageFlagsEphemeral
+		applyEdit(m, &body, rc.files, rc.now)
+		m.EditedTimestamp = nil
+		m.Flags |= eph
+		s.messageUpdatedLocked(rec, m)
+	} else {
+		m = s.newBotMessageLocked(rec.bot, rec.channelID, rec.guildID, rc.now)
+		m.WebhookID = rec.bot.bot.AppID
+		m.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: rec.id, Type: rec.typ, User: interactionUser(rec.payload)}
+		applyMessage(m, &body, rc.files)
+		rec.followups[m.ID] = m
+		if m.Flags&discordgo.MessageFlagsEphemeral == 0 {
+			if cs, ok2 := s.channels[rec.channelID]; ok2 {
+				s.storeMessageLocked(cs, m)
+			}
+		}
+	}
+	rec.addResponseLocked(Response{Kind: KindFollowup, Data: responseData(&body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
+	if rc.query.Get("wait") == "true" {
+		return ok(m)
+	}
+	return noContent()
+}
+
+// ---- application commands ---------------------------------------------------
+
+func (s *Server) applicationsLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	b := rc.bot
+	if len(sg) < 3 {
+		return errNotFound
+	}
+	if sg[1] != b.bot.AppID {
+		return errMissingAccess
+	}
+	var guildID string
+	var rest []string
+	switch {
+	case sg[2] == "commands":
+		rest = sg[3:]
+	case sg[2] == "guilds" && len(sg) >= 5 && sg[4] == "commands":
+		guildID = sg[3]
+		if _, ok2 := s.guilds[guildID]; !ok2 {
+			return errUnknownGuild
+		}
+		if !s.botInGuildLocked(b, guildID) {
+			return errMissingAccess
+		}
+		rest = sg[5:]
+	default:
+		return errNotFound
+	}
+	list := b.globalCmds
+	if guildID != "" {
+		list = b.guildCmds[guildID]
+	}
+	store := func(l []*discordgo.ApplicationCommand) {
+		if guildID == "" {
+			b.globalCmds = l
+		} else {
+			b.guildCmds[guildID] = l
+		}
+	}
+	if len(rest) == 0 {
+		switch rc.method {
+		case http.MethodGet:
+			if list == nil {
+				return ok([]any{})
+			}
+			return ok(list)
+		case http.MethodPut:
+			var cmds []*discordgo.ApplicationCommand
+			if err := rc.decode(&cmds); err != nil {
+				return badJSON(err)
+			}
+			f := &formErrors{}
+			validateCommands(f, cmds)
+			if !f.empty() {
+				return formErr(f)
+			}
+			out := make([]*discordgo.ApplicationCommand, 0, len(cmds))
+			for _, c := range cmds {
+				out = append(out, s.finishCommandLocked(b, guildID, list, c))
+			}
+			store(out)
+			return ok(out)
+		case http.MethodPost:
+			var c discordgo.ApplicationCommand
+			if err := rc.decode(&c); err != nil {
+				return badJSON(err)
+			}
+			next := slices.Clone(list)
+			existing := -1
+			for i, old := range list {
+				if old.Name == c.Name && cmdType(old) == cmdType(&c) {
+					existing = i
+				}
+			}
+			fc := s.finishCommandLocked(b, guildID, list, &c)
+			if existing >= 0 {
+				next[existing] = fc
+			} else {
+				next = append(next, fc)
+			}
+			f := &formErrors{}
+			validateCommands(f, next)
+			if !f.empty() {
+				return formErr(f)
+			}
+			store(next)
+			if existing >= 0 {
+				return ok(fc)
+			}
+			return created(fc)
+		}
+		return errMethod
+	}
+	if len(rest) != 1 {
+		return errNotFound
+	}
+	idx := slices.IndexFunc(list, func(c *discordgo.ApplicationCommand) bool { return c.ID == rest[0] })
+	if idx < 0 {
+		return errUnknownCommand
+	}
+	switch rc.method {
+	case http.MethodGet:
+		return ok(list[idx])
+	case http.MethodDelete:
+		store(slices.Delete(slices.Clone(list), idx, idx+1))
+		return noContent()
+	case http.MethodPatch:
+		merged := cloneJSON(list[idx])
+		if err := json.Unmarshal(rc.body, merged); err != nil {
+			return badJSON(err)
+		}
+		next := slices.Clone(list)
+		next[idx] = merged
+		f := &formErrors{}
+		validateCommands(f, next)
+		if !f.empty() {
+			return formErr(f)
+		}
+		merged.ID = list[idx].ID
+		merged.Version = s.newIDLocked()
+		store(next)
+		return ok(merged)
+	}
+	return errMethod
+}
+
+func cmdType(c *discordgo.ApplicationCommand) discordgo.ApplicationCommandType {
+	if c.Type == 0 {
+		return discordgo.ChatApplicationCommand
+	}
+	return c.Type
+}
+
+// finishCommandLocked assigns IDs, keeping the ID of an existing command
+// with the same name and type (as Discord does on overwrite).
+func (s *Server) finishCommandLocked(b *botState, guildID string, old []*discordgo.ApplicationCommand, c *discordgo.ApplicationCommand) *discordgo.ApplicationCommand {
+	c = cloneJSON(c)
+	c.Type = cmdType(c)
+	c.ApplicationID = b.bot.AppID
+	c.GuildID = guildID
+	c.ID = ""
+	for _, o := range old {
+		if o.Name == c.Name && cmdType(o) == c.Type {
+			c.ID = o.ID
+		}
+	}
+	if c.ID == "" {
+		c.ID = s.newIDLocked()
+	}
+	c.Version = s.newIDLocked()
+	return c
+}
+
+// ---- channels ----------------------------------------------------------------
+
+// channelAccessLocked returns the channel if bot may access it.
+func (s *Server) channelAccessLocked(b *botState, id string) (*channelState, *reply) {
+	cs, ok := s.channels[id]
+	if !ok {
+		r := errUnknownChannel
+		return nil, &r
+	}
+	if cs.ch.GuildID != "" {
+		if !s.botInGuildLocked(b, cs.ch.GuildID) {
+			r := errMissingAccess
+			return nil, &r
+		}
+		return cs, nil
+	}
+	for _, u := range cs.ch.Recipients {
+		if u.ID == b.bot.UserID {
+			return cs, nil
+		}
+	}
+	r := errMissingAccess
+	return nil, &r
+}
+
+func (s *Server) channelsLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	b := rc.bot
+	if len(sg) < 2 {
+		return errNotFound
+	}
+	cs, bad := s.channelAccessLocked(b, sg[1])
+	if bad != nil {
+		return *bad
+	}
+	switch {
+	case len(sg) == 2:
+		switch rc.method {
+		case http.MethodGet:
+			return ok(cs.ch)
+		case http.MethodPatch:
+			return s.channelEditLocked(rc, cs)
+		case http.MethodDelete:
+			return s.channelDeleteLocked(cs)
+		}
+		return errMethod
+	case len(sg) == 3 && sg[2] == "messages":
+		switch rc.method {
+		case http.MethodGet:
+			return s.listMessagesLocked(rc, cs)
+		case http.MethodPost:
+			return s.createMessageLocked(rc, cs)
+		}
+		return errMethod
+	case len(sg) == 3 && sg[2] == "typing":
+		return noContent()
+	case len(sg) == 3 && sg[2] == "threads" && rc.method == http.MethodPost:
+		return s.startThreadLocked(rc, cs, nil)
+	case len(sg) == 4 && sg[2] == "messages":
+		m := findMessage(cs, sg[3])
+		if m == nil {
+			return errUnknownMessage
+		}
+		switch rc.method {
+		case http.MethodGet:
+			return ok(m)
+		case http.MethodPatch:
+			if m.Author == nil || m.Author.ID != b.bot.UserID {
+				return errNotAuthor
+			}
+			var body messageBody
+			if err := rc.decode(&body); err != nil {
+				return badJSON(err)
+			}
+			f := &formErrors{}
+			validateMessage(f, nil, &body, len(rc.files), false)
+			if !f.empty() {
+				return formErr(f)
+			}
+			applyEdit(m, &body, rc.files, rc.now)
+			s.messageUpdatedLocked(nil, m)
+			return ok(m)
+		case http.MethodDelete:
+			s.messageDeletedLocked(m)
+			return noContent()
+		}
+		return errMethod
+	case len(sg) == 5 && sg[2] == "messages" && sg[4] == "threads" && rc.method == http.MethodPost:
+		m := findMessage(cs, sg[3])
+		if m == nil {
+			return errUnknownMessage
+		}
+		return s.startThreadLocked(rc, cs, m)
+	case len(sg) >= 6 && sg[2] == "messages" && sg[4] == "reactions":
+		if findMessage(cs, sg[3]) == nil {
+			return errUnknownMessage
+		}
+		if rc.method == http.MethodPut || rc.method == http.MethodDelete {
+			return noContent()
+		}
+		return ok([]any{})
+	case len(sg) == 4 && sg[2] == "pins":
+		if findMessage(cs, sg[3]) == nil {
+			return errUnknownMessage
+		}
+		return noContent()
+	case len(sg) == 4 && sg[2] == "thread-members":
+		return s.threadMemberLocked(rc, cs, sg[3])
+	case len(sg) == 3 && sg[2] == "thread-members" && rc.method == http.MethodGet:
+		if !cs.ch.IsThread() {
+			return errNotThread
+		}
+		out := []*discordgo.ThreadMember{}
+		for _, uid := range cs.threadMemberIDs() {
+			out = append(out, &discordgo.ThreadMember{ID: cs.ch.ID, UserID: uid, JoinTimestamp: rc.now.UTC()})
+		}
+		return ok(out)
+	}
+	return errNotFound
+}
+
+func findMessage(cs *channelState, id string) *discordgo.Message {
+	for _, m := range cs.msgs {
+		if m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
+	var body messageBody
+	if err := rc.decode(&body); err != nil {
+		return badJSON(err)
+	}
+	f := &formErrors{}
+	validateMessage(f, nil, &body, len(rc.files), true)
+	if body.flags()&discordgo.MessageFlagsEphemeral != 0 {
+		f.add([]string{"flags"}, "MESSAGE_FLAGS_INVALID", "Ephemeral messages can only be sent as interaction responses.")
+	}
+	if body.MessageReference != nil && body.MessageReference.MessageID != "" {
+		refCh := body.MessageReference.ChannelID
+		if refCh == "" || refCh == cs.ch.ID {
+			if findMessage(cs, body.MessageReference.MessageID) == nil {
+				f.add([]string{"message_reference"}, "REPLIES_UNKNOWN_MESSAGE", "Unknown message")
+			}
+		}
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+	m := s.newBotMessageLocked(rc.bot, cs.ch.ID, cs.ch.GuildID, rc.now)
+	applyMessage(m, &body, rc.files)
+	if body.MessageReference != nil && body.MessageReference.MessageID != "" {
+		m.Type = discordgo.MessageTypeReply
+		m.MessageReference = body.MessageReference
+		m.ReferencedMessage = findMessage(cs, body.MessageReference.MessageID)
+		if m.ReferencedMessage != nil {
+			m.ReferencedMessage = cloneMessage(m.ReferencedMessage)
+		}
+	}
+	s.storeMessageLocked(cs, m)
+	return ok(m)
+}
+
+func (s *Server) listMessagesLocked(rc *reqCtx, cs *channelState) reply {
+	limit := 50
+	if v := rc.query.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			f := &formErrors{}
+			f.add([]string{"limit"}, "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+			return formErr(f)
+		}
+		limit = n
+	}
+	msgs := cs.msgs // oldest first
+	var sel []*discordgo.Message
+	switch {
+	case rc.query.Get("after") != "":
+		after := rc.query.Get("after")
+		for _, m := range msgs {
+			if idLess(after, m.ID) {
+				sel = append(sel, m)
+				if len(sel) == limit {
+					break
+				}
+			}
+		}
+	case rc.query.Get("around") != "":
+		around := rc.query.Get("around")
+		i := slices.IndexFunc(msgs, func(m *discordgo.Message) bool { return !idLess(m.ID, around) })
+		if i < 0 {
+			i = len(msgs)
+		}
+		lo := max(0, i-limit/2)
+		hi := min(len(msgs), lo+limit)
+		sel = msgs[lo:hi]
+	default:
+		before := rc.query.Get("before")
+		for i := len(msgs) - 1; i >= 0 && len(sel) < limit; i-- {
+			if before == "" || idLess(msgs[i].ID, before) {
+				sel = append(sel, msgs[i])
+			}
+		}
+		slices.Reverse(sel)
+	}
+	// Discord returns newest first.
+	out := slices.Clone(sel)
+	slices.Reverse(out)
+	if out == nil {
+		out = []*discordgo.Message{}
+	}
+	return ok(out)
+}
+
+type threadBody struct {
+	Name                string                 `json:"name"`
+	AutoArchiveDuration *int                   `json:"auto_archive_duration"`
+	Type                *discordgo.ChannelType `json:"type"`
+	Invitable           *bool                  `json:"invitable"`
+	RateLimitPerUser    int                    `json:"rate_limit_per_user"`
+	AppliedTags         []string               `json:"applied_tags"`
+	Message             *messageBody           `json:"message"`
+}
+
+func validArchive(d int) bool { return d == 60 || d == 1440 || d == 4320 || d == 10080 }
+
+func (s *Server) startThreadLocked(rc *reqCtx, parent *channelState, from *discordgo.Message) reply {
+	var body threadBody
+	if err := rc.decode(&body); err != nil {
+		return badJSON(err)
+	}
+	pt := parent.ch.Type
+	isForum := pt == discordgo.ChannelTypeGuildForum || pt == discordgo.ChannelTypeGuildMedia
+	if parent.ch.GuildID == "" || parent.ch.IsThread() ||
+		(pt != discordgo.ChannelTypeGuildText && pt != discordgo.ChannelTypeGuildNews && !isForum) {
+		return errNotThread
+	}
+	f := &formErrors{}
+	f.lenRange([]string{"name"}, body.Name, 1, MaxChannelName)
+	archive := 4320
+	if body.AutoArchiveDuration != nil && *body.AutoArchiveDuration != 0 {
+		archive = *body.AutoArchiveDuration
+		if !validArchive(archive) {
+			f.add([]string{"auto_archive_duration"}, "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
+		}
+	}
+	var typ discordgo.ChannelType
+	switch {
+	case from != nil:
+		if parent.threadMessage[from.ID] != "" {
+			return errThreadExists
+		}
+		typ = discordgo.ChannelTypeGuildPublicThread
+		if pt == discordgo.ChannelTypeGuildNews {
+			typ = discordgo.ChannelTypeGuildNewsThread
+		}
+		if isForum {
+			return errNotThread
+		}
+	case isForum:
+		typ = discordgo.ChannelTypeGuildPublicThread
+		if body.Message == nil {
+			f.add([]string{"message"}, "BASE_TYPE_REQUIRED", "This field is required")
+		} else {
+			validateMessage(f, []string{"message"}, body.Message, len(rc.files), true)
+		}
+	default:
+		typ = discordgo.ChannelTypeGuildPrivateThread
+		if body.Type != nil && *body.Type != 0 {
+			typ = *body.Type
+		}
+		if typ != discordgo.ChannelTypeGuildPrivateThread && typ != discordgo.ChannelTypeGuildPublicThread && typ != discordgo.ChannelTypeGuildNewsThread {
+			f.add([]string{"type"}, "BASE_TYPE_CHOICES", "Value must be one of {10, 11, 12}.")
+		}
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+	id := s.newIDLocked()
+	if from != nil {
+		id = from.ID // a thread started from a message shares its ID
+	}
+	invitable := true
+	if body.Invitable != nil {
+		invitable = *body.Invitable
+	}
+	th := &discordgo.Channel{
+		ID: id, GuildID: parent.ch.GuildID, ParentID: parent.ch.ID, Type: typ, Name: body.Name,
+		OwnerID: rc.bot.bot.UserID, RateLimitPerUser: body.RateLimitPerUser, AppliedTags: body.AppliedTags,
+		ThreadMetadata: &discordgo.ThreadMetadata{AutoArchiveDuration: archive, ArchiveTimestamp: rc.now.UTC()},
+		MemberCount:    1,
+		Member:         &discordgo.ThreadMember{ID: id, UserID: rc.bot.bot.UserID, JoinTimestamp: rc.now.UTC()},
+	}
+	if typ == discordgo.ChannelTypeGuildPrivateThread {
+		th.ThreadMetadata.Invitable = invitable
+	}
+	tcs := &channelState{ch: th, threadMessage: map[string]string{}, threadFor: ""}
+	tcs.addThreadMember(rc.bot.bot.UserID)
+	s.channels[id] = tcs
+	gs := s.guilds[parent.ch.GuildID]
+	gs.channelOrder = append(gs.channelOrder, id)
+	if from != nil {
+		tcs.threadFor = from.ID
+		parent.threadMessage[from.ID] = id
+		from.Flags |= discordgo.MessageFlagsHasThread
+		from.Thread = cloneJSON(th)
+	}
+	for _, b := range s.botsInGuildLocked(gs) {
+		ev := cloneJSON(th)
+		if b != rc.bot {
+			ev.Member = nil
+		}
+		s.dispatchLocked(b, "THREAD_CREATE", &discordgo.ThreadCreate{Channel: ev, NewlyCreated: true})
+	}
+	if isForum && body.Message != nil {
+		m := s.newBotMessageLocked(rc.bot, id, th.GuildID, rc.now)
+		m.ID = id
+		applyMessage(m, body.Message, rc.files)
+		s.storeMessageLocked(tcs, m)
+		out := cloneJSON(th)
+		return created(struct {
+			*discordgo.Channel
+			Message *discordgo.Message `json:"message"`
+		}{out, m})
+	}
+	return created(th)
+}
+
+func (cs *channelState) addThreadMember(uid string) bool {
+	if cs.threadMembers == nil {
+		cs.threadMembers = map[string]bool{}
+	}
+	if cs.threadMembers[uid] {
+		return false
+	}
+	cs.threadMembers[uid] = true
+	cs.ch.MemberCount = len(cs.threadMembers)
+	return true
+}
+
+func (cs *channelState) threadMemberIDs() []string {
+	out := make([]string, 0, len(cs.threadMembers))
+	for id := range cs.threadMembers {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return idLess(out[i], out[j]) })
+	return out
+}
+
+func (s *Server) threadMemberLocked(rc *reqCtx, cs *channelState, uid string) reply {
+	if !cs.ch.IsThread() {
+		return errNotThread
+	}
+	if uid == "@me" {
+		uid = rc.bot.bot.UserID
+	}
+	gs := s.guilds[cs.ch.GuildID]
+	if _, ok := gs.members[uid]; !ok {
+		return errUnknownMember
+	}
+	ev := map[string]any{"id": cs.ch.ID, "guild_id": cs.ch.GuildID}
+	switch rc.method {
+	case http.MethodGet:
+		if !cs.threadMembers[uid] {
+			return errUnknownMember
+		}
+		return ok(&discordgo.ThreadMember{ID: cs.ch.ID, UserID: uid})
+	case http.MethodPut:
+		if !cs.addThreadMember(uid) {
+			return noContent()
+		}
+		ev["added_members"] = []*discordgo.ThreadMember{{ID: cs.ch.ID, UserID: uid, JoinTimestamp: rc.now.UTC()}}
+	case http.MethodDelete:
+		if !cs.threadMembers[uid] {
+			return noContent()
+		}
+		delete(cs.threadMembers, uid)
+		cs.ch.MemberCount = len(cs.threadMembers)
+		ev["removed_member_ids"] = []string{uid}
+	default:
+		return errMethod
+	}
+	ev["member_count"] = cs.ch.MemberCount
+	for _, b := range s.botsInGuildLocked(gs) {
+		s.dispatchLocked(b, "THREAD_MEMBERS_UPDATE", ev)
+	}
+	return noContent()
+}
+
+func (s *Server) channelEditLocked(rc *reqCtx, cs *channelState) reply {
+	var raw map[string]json.RawMessage
+	if err := rc.decode(&raw); err != nil {
+		return badJSON(err)
+	}
+	f := &formErrors{}
+	ch := cloneJSON(cs.ch)
+	str := func(k string, dst *string) {
+		if v, ok := raw[k]; ok {
+			if err := json.Unmarshal(v, dst); err != nil {
+				f.add([]string{k}, "BASE_TYPE_BAD_TYPE", "Invalid value")
+			}
+		}
+	}
+	str("name", &ch.Name)
+	if _, ok := raw["name"]; ok {
+		f.lenRange([]string{"name"}, ch.Name, 1, MaxChannelName)
+	}
+	str("topic", &ch.Topic)
+	f.maxLen([]string{"topic"}, ch.Topic, 1024)
+	str("parent_id", &ch.ParentID)
+	if v, ok := raw["permission_overwrites"]; ok {
+		if err := json.Unmarshal(v, &ch.PermissionOverwrites); err != nil {
+			f.add([]string{"permission_overwrites"}, "BASE_TYPE_BAD_TYPE", "Invalid value")
+		}
+	}
+	if v, ok := raw["position"]; ok {
+		_ = json.Unmarshal(v, &ch.Position)
+	}
+	if v, ok := raw["nsfw"]; ok {
+		_ = json.Unmarshal(v, &ch.NSFW)
+	}
+	if v, ok := raw["rate_limit_per_user"]; ok {
+		_ = json.Unmarshal(v, &ch.RateLimitPerUser)
+	}
+	if ch.IsThread() {
+		md := ch.ThreadMetadata
+		if md == nil {
+			md = &discordgo.ThreadMetadata{}
+			ch.ThreadMetadata = md
+		}
+		if v, ok := raw["archived"]; ok {
+			var a bool
+			_ = json.Unmarshal(v, &a)
+			if a != md.Archived {
+				md.ArchiveTimestamp = rc.now.UTC()
+			}
+			md.Archived = a
+		}
+		if v, ok := raw["locked"]; ok {
+			_ = json.Unmarshal(v, &md.Locked)
+		}
+		if v, ok := raw["invitable"]; ok {
+			_ = json.Unmarshal(v, &md.Invitable)
+		}
+		if v, ok := raw["auto_archive_duration"]; ok {
+			_ = json.Unmarshal(v, &md.AutoArchiveDuration)
+			if !validArchive(md.AutoArchiveDuration) {
+				f.add([]string{"auto_archive_duration"}, "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
+			}
+		}
+	}
+	if ch.ParentID != "" && ch.ParentID != cs.ch.ParentID && !ch.IsThread() {
+		p, ok := s.channels[ch.ParentID]
+		if !ok || p.ch.Type != discordgo.ChannelTypeGuildCategory || p.ch.GuildID != ch.GuildID {
+			f.add([]string{"parent_id"}, "CHANNEL_PARENT_INVALID_TYPE", "Not a category")
+		}
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+	cs.ch = ch
+	ev := "CHANNEL_UPDATE"
+	if ch.IsThread() {
+		ev = "THREAD_UPDATE"
+	}
+	for _, b := range s.channelAudienceLocked(cs) {
+		s.dispatchLocked(b, ev, ch)
+	}
+	return ok(ch)
+}
+
+func (s *Server) channelDeleteLocked(cs *channelState) reply {
+	if cs.ch.GuildID == "" {
+		return ok(cs.ch) // closing a DM is a no-op here
+	}
+	gs := s.guilds[cs.ch.GuildID]
+	aud := s.botsInGuildLocked(gs)
+	del := func(c *channelState) {
+		delete(s.channels, c.ch.ID)
+		if i := slices.Index(gs.channelOrder, c.ch.ID); i >= 0 {
+			gs.channelOrder = slices.Delete(gs.channelOrder, i, i+1)
+		}
+		ev, payload := "CHANNEL_DELETE", any(c.ch)
+		if c.ch.IsThread() {
+			ev = "THREAD_DELETE"
+			payload = map[string]any{"id": c.ch.ID, "guild_id": c.ch.GuildID, "parent_id": c.ch.ParentID, "type": c.ch.Type}
+		}
+		for _, b := range aud {
+			s.dispatchLocked(b, ev, payload)
+		}
+	}
+	// Deleting a channel deletes its threads.
+	for _, id := range slices.Clone(gs.channelOrder) {
+		if c, ok := s.channels[id]; ok && c.ch.IsThread() && c.ch.ParentID == cs.ch.ID {
+			del(c)
+		}
+	}
+	del(cs)
+	if cs.ch.Type == discordgo.ChannelTypeGuildCategory {
+		// Children lose their parent.
+		for _, id := range gs.channelOrder {
+			if c, ok := s.channels[id]; ok && c.ch.ParentID == cs.ch.ID {
+				c.ch.ParentID = ""
+				for _, b := range aud {
+					s.dispatchLocked(b, "CHANNEL_UPDATE", c.ch)
+				}
+			}
+		}
+	}
+	return ok(cs.ch)
+}
+
+// ---- guilds ------------------------------------------------------------------
+
+func (s *Server) guildsLocked(rc *reqCtx) reply {
+	sg := rc.segs
+	b := rc.bot
+	if len(sg) < 2 {
+		return errNotFound
+	}
+	gs, ok2 := s.guilds[sg[1]]
+	if !ok2 {
+		return errUnknownGuild
+	}
+	if !s.botInGuildLocked(b, gs.id) {
+		return errMissingAccess
+	}
+	switch {
+	case len(sg) == 2 && rc.method == http.MethodGet:
+		g := s.guildCreateLocked(gs)
+		g.Channels, g.Threads, g.Members = nil, nil, nil
+		return ok(g)
+	case len(sg) == 3 && sg[2] == "channels":
+		switch rc.method {
+		case http.MethodGet:
+			out := []*discordgo.Channel{}
+			for _, id := range gs.channelOrder {
+				if c, ok := s.channels[id]; ok && !c.ch.IsThread() {
+					out = append(out, c.ch)
+				}
+			}
+			return ok(out)
+		case http.MethodPost:
+			return s.createChannelLocked(rc, gs)
+		}
+		return errMethod
+	case len(sg) == 3 && sg[2] == "roles" && rc.method == http.MethodGet:
+		return ok(gs.roles)
+	case len(sg) == 3 && sg[2] == "members" && rc.method == http.MethodGet:
+		limit := 1
+		if v := rc.query.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				f := &formErrors{}
+				f.add([]string{"limit"}, "NUMBER_TYPE_MAX", "int value should be between 1 and 1000.")
+				return formErr(f)
+			}
+			limit = n
+		}
+		after := rc.query.Get("after")
+		ids := slices.Clone(gs.memberOrder)
+		sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
+		out := []*discordgo.Member{}
+		for _, id := range ids {
+			if after != "" && !idLess(after, id) {
+				continue
+			}
+			out = append(out, gs.members[id])
+			if len(out) == limit {
+				break
+			}
+		}
+		return ok(out)
+	case len(sg) == 4 && sg[2] == "members" && rc.method == http.MethodGet:
+		uid := sg[3]
+		if uid == "@me" {
+			uid = b.bot.UserID
+		}
+		m, ok := gs.members[uid]
+		if !ok {
+			return errUnknownMember
+		}
+		return ok2Member(m)
+	case len(sg) == 6 && sg[2] == "members" && sg[4] == "roles":
+		m, ok := gs.members[sg[3]]
+		if !ok {
+			return errUnknownMember
+		}
+		if !slices.ContainsFunc(gs.roles, func(r *discordgo.Role) bool { return r.ID == sg[5] }) {
+			return errUnknownRole
+		}
+		switch rc.method {
+		case http.MethodPut:
+			if !slices.Contains(m.Roles, sg[5]) {
+				m.Roles = append(m.Roles, sg[5])
+			}
+		case http.MethodDelete:
+			m.Roles = slices.DeleteFunc(m.Roles, func(r string) bool { return r == sg[5] })
+		default:
+			return errMethod
+		}
+		for _, ob := range s.botsInGuildLocked(gs) {
+			s.dispatchLocked(ob, "GUILD_MEMBER_UPDATE", m)
+		}
+		return noContent()
+	}
+	return errNotFound
+}
+
+func ok2Member(m *discordgo.Member) reply { return ok(m) }
+
+func (s *Server) createChannelLocked(rc *reqCtx, gs *guildState) reply {
+	var body discordgo.GuildChannelCreateData
+	if err := rc.decode(&body); err != nil {
+		return badJSON(err)
+	}
+	f := &formErrors{}
+	f.lenRange([]string{"name"}, body.Name, 1, MaxChannelName)
+	f.maxLen([]string{"topic"}, body.Topic, 1024)
+	switch body.Type {
+	case discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildVoice, discordgo.ChannelTypeGuildCategory,
+		discordgo.ChannelTypeGuildNews, discordgo.ChannelTypeGuildStageVoice, discordgo.ChannelTypeGuildForum, discordgo.ChannelTypeGuildMedia:
+	default:
+		f.add([]string{"type"}, "BASE_TYPE_CHOICES", "Value must be one of {0, 2, 4, 5, 13, 15, 16}.")
+	}
+	total, inParent := 0, 0
+	for _, id := range gs.channelOrder {
+		c, ok := s.channels[id]
+		if !ok || c.ch.IsThread() {
+			continue
+		}
+		total++
+		if body.ParentID != "" && c.ch.ParentID == body.ParentID {
+			inParent++
+		}
+	}
+	if body.ParentID != "" {
+		p, ok := s.channels[body.ParentID]
+		if !ok || p.ch.Type != discordgo.ChannelTypeGuildCategory || p.ch.GuildID != gs.id {
+			f.add([]string{"parent_id"}, "CHANNEL_PARENT_INVALID_TYPE", "Not a category")
+		} else if body.Type == discordgo.ChannelTypeGuildCategory {
+			f.add([]string{"parent_id"}, "CHANNEL_PARENT_INVALID_TYPE", "Categories cannot have a parent")
+		} else if inParent >= 50 {
+			f.add([]string{"parent_id"}, "CHANNEL_PARENT_MAX_CHANNELS", "Maximum number of channels in category reached (50)")
+		}
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+	if total >= 500 {
+		return errTooManyChans
+	}
+	ch := &discordgo.Channel{
+		ID: s.newIDLocked(), GuildID: gs.id, Name: body.Name, Type: body.Type, Topic: body.Topic,
+		Bitrate: body.Bitrate, UserLimit: body.UserLimit, RateLimitPerUser: body.RateLimitPerUser,
+		Position: body.Position, PermissionOverwrites: body.PermissionOverwrites, ParentID: body.ParentID, NSFW: body.NSFW,
+	}
+	if ch.PermissionOverwrites == nil {
+		ch.PermissionOverwrites = []*discordgo.PermissionOverwrite{}
+	}
+	s.channels[ch.ID] = &channelState{ch: ch, threadMessage: map[string]string{}}
+	gs.channelOrder = append(gs.channelOrder, ch.ID)
+	for _, b := range s.botsInGuildLocked(gs) {
+		s.dispatchLocked(b, "CHANNEL_CREATE", ch)
+	}
+	return created(ch)
+}
