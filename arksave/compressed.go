@@ -40,7 +40,7 @@ func Inflate(blob []byte) (*CompressedBlob, error) {
 	}
 	defer zr.Close()
 	var buf bytes.Buffer
-	buf.Grow(int(size))
+	buf.Grow(min(int(size), 16*len(blob)))
 	n, err := io.Copy(&buf, io.LimitReader(zr, int64(size)+1))
 	if err != nil {
 		return nil, fmt.Errorf("arksave: compressed: %w", err)
@@ -100,9 +100,10 @@ func expandWildcards(in []byte, limit int) ([]byte, error) {
 	return out, nil
 }
 
-// cryoDinos extracts dinos from a cryopod item's CustomItemDatas value.
-func cryoDinos(v Value, loc locator) []Dino {
-	var out []Dino
+// cryoDinos extracts dinos from a cryopod item's CustomItemDatas value
+// (CustomItemData[].CustomDataBytes.ByteArrays[0].Bytes). Empty pods are
+// skipped; failed non-empty blobs are counted in failed.
+func cryoDinos(v Value) (out []Dino, failed int) {
 	for _, cd := range v.Elems {
 		bytesStruct, ok := cd.Get("CustomDataBytes")
 		if !ok {
@@ -113,18 +114,15 @@ func cryoDinos(v Value, loc locator) []Dino {
 			continue
 		}
 		first, ok := arrays.Elems[0].Get("Bytes")
-		if !ok || len(first.Raw) < 12 {
+		if !ok || len(first.Raw) == 0 {
 			continue
 		}
-		var status []byte
-		if len(arrays.Elems) > 1 {
-			if s, ok := arrays.Elems[1].Get("Bytes"); ok {
-				status = s.Raw
-			}
+		d, err := decodeCryoDino(first.Raw)
+		if err != nil {
+			failed++
+			continue
 		}
-		if d, err := decodeCryoDino(first.Raw, status); err == nil {
-			out = append(out, d)
-		}
+		out = append(out, d)
 	}
-	return out
+	return out, failed
 }

@@ -96,15 +96,16 @@ type pawnRow struct {
 
 // acc is one worker's private result set, merged after the scan.
 type acc struct {
-	dinos    []dinoRow
-	status   map[GUID]statusRow
-	pawns    []pawnRow
-	structs  []Structure
-	wild     int
-	decoded  int
-	failed   int
-	failedBy map[string]int
-	unknown  int
+	dinos      []dinoRow
+	status     map[GUID]statusRow
+	pawns      []pawnRow
+	structs    []Structure
+	wild       int
+	decoded    int
+	failed     int
+	failedBy   map[string]int
+	unknown    int
+	cryoFailed int
 }
 
 type decoder struct {
@@ -318,7 +319,12 @@ func (d *decoder) row(a *acc, j *job) {
 				if t.name == "CustomItemDatas" {
 					v := r.topValue(&t, true)
 					if r.err == nil {
-						for _, cd := range cryoDinos(v, d.loc) {
+						ds, failed := cryoDinos(v)
+						a.cryoFailed += failed
+						for _, cd := range ds {
+							if cd.ID == (GUID{}) {
+								cd.ID = j.key
+							}
 							a.dinos = append(a.dinos, dinoRow{d: cd, tamed: true})
 						}
 					}
@@ -591,6 +597,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	for _, a := range accs {
 		st.Decoded += a.decoded
 		st.UnknownNames += a.unknown
+		st.CryopodFailed += a.cryoFailed
 		save.WildDinos += a.wild
 		for c, n := range a.failedBy {
 			st.Failed += 0
@@ -606,7 +613,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	}
 	for _, a := range accs {
 		for _, dr := range a.dinos {
-			if s, ok := status[dr.status]; ok && dr.status != (GUID{}) {
+			if s, ok := status[dr.status]; ok && dr.status != (GUID{}) && !dr.d.Cryopodded {
 				dr.d.Level = int(s.base + s.extra)
 			}
 			save.Dinos = append(save.Dinos, dr.d)

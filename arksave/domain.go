@@ -106,5 +106,6 @@ type Stats struct {
 	Failed        int // rows that failed to decode
 	FailedByClass map[string]int
 	UnknownNames  int
+	CryopodFailed int   // non-empty cryopod blobs that could not be decoded
 	Bytes         int64 // game blob bytes read
 }

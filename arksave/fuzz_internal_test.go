@@ -1,0 +1,69 @@
+package arksave
+
+import "testing"
+
+// FuzzPropertyList fuzzes the tagged property-list reader in all modes
+// (v14 names, v13 legacy tags, archive FStrings).
+func FuzzPropertyList(f *testing.F) {
+	w := newBld()
+	w.tag14("A", T("ArrayProperty", T("StructProperty", T("Item", T("/Script/X")))), 8, 0, func() {
+		w.i32(1)
+		w.tag14("M", T("MapProperty", T("NameProperty"), T("SetProperty", T("StrProperty"))), 0, 0, func() {
+			w.i32(0)
+			w.i32(1)
+			w.name("k")
+			w.i32(0)
+			w.i32(1)
+			w.wstr("ü")
+		})
+		w.none()
+	})
+	w.tag14("V", vecT, 8, 0, func() { w.f64(1); w.f64(2); w.f64(3) })
+	w.none()
+	names := w.names()
+	f.Add(byte(0), w.b)
+	l := newBld()
+	l.keys = w.keys
+	l.tag13("I", "IntProperty", nil, func() { l.i32(1) })
+	l.tag13("AS", "ArrayProperty", func() { l.name("StructProperty") }, func() {
+		l.i32(1)
+		l.name("AS")
+		l.name("StructProperty")
+		l.i32(0)
+		l.i32(0)
+		l.name("E")
+		l.b = append(l.b, make([]byte, 16)...)
+		l.u8(0)
+		l.none()
+	})
+	l.none()
+	names = l.names()
+	f.Add(byte(1), l.b)
+	a := newBld()
+	a.archive = true
+	a.tag14("S", T("StrProperty"), 0, 0, func() { a.str("x") })
+	a.tag14("O", T("ObjectProperty"), 0, 0, func() { a.i32(1); a.str("/Game/P") })
+	a.none()
+	f.Add(byte(2), a.b)
+	f.Fuzz(func(t *testing.T, mode byte, data []byte) {
+		r := reader{b: data}
+		switch mode % 3 {
+		case 0:
+			r.names = names
+		case 1:
+			r.names, r.legacy = names, true
+		case 2:
+			r.archive = true
+		}
+		ps := r.props(true)
+		if r.err == nil && r.off > len(data) {
+			t.Fatal("read past end")
+		}
+		_ = ps
+		r2 := reader{b: data, names: r.names, legacy: r.legacy, archive: r.archive}
+		r2.props(false)
+		if (r.err == nil) != (r2.err == nil) {
+			t.Fatalf("build and validate disagree: %v / %v", r.err, r2.err)
+		}
+	})
+}
