@@ -270,6 +270,16 @@ func TestTimeAndNumbers(t *testing.T) {
 		gs.Settings.Get("config", "a") != "1" || gs.Settings.Get("config", "b") != "true" || gs.Settings.Get("config", "c") != "" || gs.Settings.Get("config", "d") != "x" {
 		t.Fatalf("gameserver: %+v %v", gs, gs.Settings)
 	}
+	var withPlayers Gameserver
+	if err := json.Unmarshal([]byte(`{"ip":"1.2.3.4","query":{"players":[{"id":42,"name":"Rex","time":"x"}]}}`), &withPlayers); err == nil {
+		t.Fatal("want error for bad player time")
+	}
+	if err := json.Unmarshal([]byte(`{"ip":"1.2.3.4","rcon_port":1,"query":{"players":[{"id":42,"name":"Rex"},{"id":"eos-1"}]}}`), &withPlayers); err != nil {
+		t.Fatal(err)
+	}
+	if p := withPlayers.Query.Players; len(p) != 2 || p[0].ID != "42" || p[1].ID != "eos-1" || withPlayers.RCONAddr() != "1.2.3.4:1" {
+		t.Fatalf("players: %+v", p)
+	}
 	var off Gameserver
 	if err := json.Unmarshal([]byte(`{"status":"stopped","query":[],"settings":{"config":[],"general":{"x":"1"}},"game_specific":{"features":[]}}`), &off); err != nil {
 		t.Fatal(err)

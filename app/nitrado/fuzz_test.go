@@ -1,0 +1,51 @@
+package nitrado
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzDecode feeds untrusted bytes to every response decoder; they must
+// return errors, never panic.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"gameserver":{"status":"started","ip":"1.2.3.4","port":"7777","rcon_port":27020,"settings":{"config":{"map":"Mod:1:X_WP","current-admin-password":"p"}},"query":{"players":[{"id":5,"name":"a"}]},"game_specific":{"path":"/","features":{"has_rcon":true}}}}`,
+		`{"gameserver":{"query":[],"settings":[],"game_specific":{"features":[]}}}`,
+		`{"services":[{"id":1,"details":{"portlist_short":"arksa"},"start_date":"2017-02-09T22:26:46"}]}`,
+		`{"current_page":1,"page_count":"2","boosts":[{"id":"3","extended_for":86400,"boosted_at":"2017-11-10T13:37:00"}]}`,
+		`{"stats":{"cpuUsage":[[1.5,1700000000],[null,1700000300]]}}`,
+		`{"entries":[{"type":"file","size":"12","modified_at":1700000000}]}`,
+		`{"token":{"url":"http://x/y","token":"t"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var gs struct {
+			Gameserver *Gameserver `json:"gameserver"`
+		}
+		if json.Unmarshal(b, &gs) == nil && gs.Gameserver != nil {
+			d := gs.Gameserver.Details()
+			_ = d.RCONAddr()
+			_ = gs.Gameserver.LogValue()
+		}
+		var svcs struct {
+			Services []Service `json:"services"`
+		}
+		_ = json.Unmarshal(b, &svcs)
+		var bp BoostPage
+		_ = json.Unmarshal(b, &bp)
+		var st struct {
+			Stats *Stats `json:"stats"`
+		}
+		_ = json.Unmarshal(b, &st)
+		var fe struct {
+			Entries []FileEntry `json:"entries"`
+		}
+		_ = json.Unmarshal(b, &fe)
+		var env envelope
+		_ = json.Unmarshal(b, &env)
+		_ = jsonError(json.Unmarshal(b, &env), b)
+		_ = sanitize(string(b), "tok")
+		_ = isNotExistMessage(string(b))
+	})
+}
