@@ -444,9 +444,9 @@ func (r *runner) onReady(s *discordgo.Session, ev *discordgo.Ready) {
 	if r.sup.opts.Global {
 		r.register(s, "")
 	}
-	for _, g := range r.sup.opts.GuildIDs {
-		r.register(s, g)
-	}
+	// Guild commands are registered on GUILD_CREATE, which Discord sends
+	// for every guild the bot is in (and when it is added to one later):
+	// registering in a configured guild the bot is not in fails (50001).
 }
 
 func (r *runner) onGuildCreate(s *discordgo.Session, ev *discordgo.GuildCreate) {
