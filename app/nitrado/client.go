@@ -228,6 +228,20 @@ func (c *Client) RateLimit() RateLimitInfo {
 	return c.rl
 }
 
+// preflight fails fast with a *RateLimitError, without touching the network,
+// while Nitrado has reported an exhausted hourly window (X-RateLimit-Remaining
+// 0) whose reset is still in the future. This protects the token from being
+// hammered with 429s.
+func (c *Client) preflight() error {
+	c.rlMu.Lock()
+	rl := c.rl
+	c.rlMu.Unlock()
+	if rl.Remaining == 0 && !rl.Reset.IsZero() && c.now().Before(rl.Reset) {
+		return &RateLimitError{Reset: rl.Reset, Remaining: 0, Limit: rl.Limit, Message: "hourly limit exhausted (client-side check)"}
+	}
+	return nil
+}
+
 func passthrough(resp *http.Response, err error, _ int) (*http.Response, error) { return resp, err }
 
 // reqState travels in the request context so the retry hooks know whether
@@ -442,6 +456,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) (string, error) {
 	u.Path = c.base.Path + cl.path
 	if len(cl.query) > 0 {
 		u.RawQuery = cl.query.Encode()
+	}
+	if err := c.preflight(); err != nil {
+		return "", c.errorf(cl.op, "%w", err)
 	}
 	st := &reqState{op: cl.op, method: cl.method, path: cl.path, idempotent: cl.method == http.MethodGet}
 	ctx = context.WithValue(ctx, reqStateKey{}, st)

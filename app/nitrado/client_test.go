@@ -148,6 +148,9 @@ func TestGameserverDetails(t *testing.T) {
 		t.Fatal("settings not decoded")
 	}
 	d := gs.Details()
+	if d2, err := e.c.ServerDetails(context.Background(), 1001); err != nil || d2 != d {
+		t.Fatalf("ServerDetails: %+v %v", d2, err)
+	}
 	want := nitrado.ServerDetails{
 		ServiceID: 1001, Name: "Bliss PvE TheIsland", Map: "TheIsland_WP", Status: "started", Game: "arksa",
 		IP: "127.0.0.1", Port: 7777, QueryPort: 27015, RCONPort: 27020, RCONPassword: "rc0n-S3cret",
@@ -514,6 +517,15 @@ func TestErrorMapping(t *testing.T) {
 		}
 		if st := e.c.RateLimit(); st.Remaining != 0 {
 			t.Fatalf("state = %+v", st)
+		}
+		// While the window is exhausted the client fails fast without a request.
+		e.fake.ClearFaults()
+		err = e.c.Ping(context.Background())
+		if !errors.As(err, &rl) || !rl.Reset.Equal(reset) {
+			t.Fatalf("preflight: %v", err)
+		}
+		if n := len(e.fake.Calls()); n != 1 {
+			t.Fatalf("preflight hit the network: %d calls", n)
 		}
 	})
 }

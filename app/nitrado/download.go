@@ -63,7 +63,9 @@ func (c *Client) Download(ctx context.Context, serviceID int64, path string, dst
 // stream GETs u (no Authorization header: the URL carries its own token)
 // and copies the body to dst under the download cap.
 func (c *Client) stream(ctx context.Context, op string, u *url.URL, dst io.Writer) (int64, error) {
-	st := &reqState{op: op, method: http.MethodGet, path: u.Host + u.Path, idempotent: true}
+	// Only the host is logged or put in errors: the path or query may carry
+	// the download token.
+	st := &reqState{op: op, method: http.MethodGet, path: "file url on " + u.Host, idempotent: true}
 	ctx = context.WithValue(ctx, reqStateKey{}, st)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

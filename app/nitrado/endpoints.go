@@ -65,6 +65,17 @@ func (c *Client) Gameserver(ctx context.Context, serviceID int64) (*Gameserver, 
 	return data.Gameserver, nil
 }
 
+// ServerDetails fetches the gameserver and flattens it for the
+// server-details cache (name, map, ip, ports, RCON password, status, game
+// path).
+func (c *Client) ServerDetails(ctx context.Context, serviceID int64) (ServerDetails, error) {
+	gs, err := c.Gameserver(ctx, serviceID)
+	if err != nil {
+		return ServerDetails{}, err
+	}
+	return gs.Details(), nil
+}
+
 // Restart restarts the gameserver (POST .../gameservers/restart). message is
 // shown in the in-game chat when supported (restart_message); reason goes to
 // Nitrado's restart.log (message). Either may be empty.
