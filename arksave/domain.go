@@ -109,3 +109,15 @@ type Stats struct {
 	CryopodFailed int   // non-empty cryopod blobs that could not be decoded
 	Bytes         int64 // game blob bytes read
 }
+
+// String returns the GUID as 32 hex digits in raw byte order (the order
+// arkparse uses).
+func (g GUID) String() string {
+	const hexd = "0123456789abcdef"
+	var b [32]byte
+	for i, c := range g {
+		b[2*i] = hexd[c>>4]
+		b[2*i+1] = hexd[c&15]
+	}
+	return string(b[:])
+}
