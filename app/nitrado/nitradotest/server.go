@@ -353,22 +353,25 @@ func matches(method, pattern, gotMethod, gotPath string) bool {
 	return err == nil && ok
 }
 
-// statusWriter records the answered status.
+// statusWriter records the answered status in the call log before the
+// status line is sent, so a client never sees an answer before its record.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	record func(status int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.record(code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -393,18 +396,17 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 			}
 			cp := f.Fault
 			fault = &cp
+			s.calls[idx].Fault = cp.Drop || cp.Status != 0 || cp.Body != ""
 			break
 		}
 	}
 	s.mu.Unlock()
 
-	w := &statusWriter{ResponseWriter: rw}
-	defer func() {
+	w := &statusWriter{ResponseWriter: rw, record: func(status int) {
 		s.mu.Lock()
-		s.calls[idx].Status = w.status
-		s.calls[idx].Fault = fault != nil && (fault.Drop || fault.Status != 0 || fault.Body != "")
+		s.calls[idx].Status = status
 		s.mu.Unlock()
-	}()
+	}}
 
 	if fault != nil {
 		if fault.Latency > 0 {
