@@ -67,3 +67,16 @@ func FuzzPropertyList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCryopodBlob fuzzes the compressed cryopod decoder (zlib, wildcard
+// expansion, object table, property lists).
+func FuzzCryopodBlob(f *testing.F) {
+	f.Add(buildCryo(nil))
+	f.Add([]byte{7, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := decodeCryoDino(data)
+		if err == nil && !d.Cryopodded {
+			t.Fatal("decoded dino not marked cryopodded")
+		}
+	})
+}

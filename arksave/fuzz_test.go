@@ -132,7 +132,7 @@ func FuzzArchive(f *testing.F) {
 				continue
 			}
 			b, err := os.ReadFile(m)
-			if err == nil && len(b) < 48<<10 {
+			if err == nil && len(b) < 12<<10 {
 				f.Add(b)
 			}
 		}

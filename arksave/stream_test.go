@@ -133,12 +133,14 @@ func TestMemoryFlat(t *testing.T) {
 		var base runtime.MemStats
 		runtime.ReadMemStats(&base)
 		done := make(chan struct{})
-		var max uint64
+		res := make(chan uint64)
 		go func() {
 			var ms runtime.MemStats
+			var max uint64
 			for {
 				select {
 				case <-done:
+					res <- max
 					return
 				default:
 				}
@@ -151,6 +153,7 @@ func TestMemoryFlat(t *testing.T) {
 		}()
 		_, err := arksave.Decode(context.Background(), src, arksave.Options{Workers: 2})
 		close(done)
+		max := <-res
 		if err != nil {
 			t.Fatal(err)
 		}
