@@ -1,0 +1,817 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/blissark/bliss/arksave"
+)
+
+// DefaultSnapshotKeep is how many save_snapshots runs per server
+// ReplaceSnapshot keeps when Snapshot.Keep is 0.
+const DefaultSnapshotKeep = 48
+
+// snapTimeFormat is fixed-width so that stored times sort lexically.
+const snapTimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// SnapshotInfo is one parse run (a save_snapshots row): where the save came
+// from, what it held and how long each stage took.
+type SnapshotInfo struct {
+	ID          int64 // row id, set by ReplaceSnapshot
+	ServerID    string
+	RunID       string
+	Map         string
+	SaveVersion int
+	SavedAt     time.Time // wall-clock save time; zero if unknown
+	GameTime    float64
+	FileName    string // remote path of the world save
+	FileSize    int64  // as listed by Nitrado (compressed size for .ark.gz)
+	FileModTime time.Time
+	Compressed  bool
+	ContentHash string // hex sha256 of the downloaded bytes (see pipeline)
+	// ListFingerprint summarises the file listing (names, sizes, mtimes) the
+	// run was based on; an unchanged fingerprint means no download is needed.
+	ListFingerprint string
+
+	Players, Tribes, TamedDinos, WildDinos, Pawns, Structures, Bases int
+	RowsTotal, RowsFailed                                            int
+	FailedByClass                                                    map[string]int
+	StructuresByMaterial                                             map[string]int
+
+	List, Download, Decode, Analyze, Write time.Duration
+	PeakHeapBytes                          int64
+	PeakRSSDelta                           int64
+	CreatedAt                              time.Time
+}
+
+// Snapshot is a full snapshot of one server's save data: the run's Info and
+// the rows. ReplaceSnapshot sets the Info counts it can derive from the row
+// slices (Players, Tribes, TamedDinos, Bases).
+type Snapshot struct {
+	Info    SnapshotInfo
+	Players []arksave.Player
+	Tribes  []arksave.Tribe
+	Dinos   []arksave.Dino
+	Bases   []Base
+	// StructuresByTribe counts owned structures per TribeID (stored on the
+	// tribe rows); optional.
+	StructuresByTribe map[int64]int
+	// Keep is how many runs of this server to keep in save_snapshots
+	// (0: DefaultSnapshotKeep).
+	Keep int
+}
+
+// Base is one base of a snapshot (see jobs/bases.Base).
+type Base struct {
+	Seq          int // position in the analysis; set by ReplaceSnapshot on write
+	Owner        int64
+	OwnerName    string
+	Structures   int
+	ByMaterial   map[string]int
+	StorageCount int
+	Foundations  int
+	TamedDinos   int
+	Center       arksave.Location
+	Min, Max     arksave.Location
+
+	DecayTier     string
+	DecayDuration time.Duration
+	LastRefresh   time.Time
+	RefreshKnown  bool
+	DecaysAt      time.Time
+}
+
+// PlayerRow is a stored player.
+type PlayerRow struct {
+	ServerID string
+	arksave.Player
+}
+
+// TribeRow is a stored tribe with per-tribe totals from the same snapshot.
+type TribeRow struct {
+	ServerID string
+	arksave.Tribe
+	TamedDinos int
+	Structures int
+}
+
+// DinoRow is a stored tamed dino.
+type DinoRow struct {
+	ServerID string
+	arksave.Dino
+}
+
+// DinoFilter selects dinos. Zero fields do not filter.
+type DinoFilter struct {
+	TribeID  int64  // exact owner (TargetingTeam); 0 = any
+	Class    string // case-insensitive substring of the short class
+	Name     string // case-insensitive substring of the dino's name
+	MinLevel int
+	// OrderByLevel sorts highest level first; otherwise by class, name.
+	OrderByLevel bool
+	Limit        int // ≤ 0: 25
+	Offset       int
+}
+
+// BaseRow is a stored base.
+type BaseRow struct {
+	ServerID string
+	Base
+}
+
+func snapTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(snapTimeFormat)
+}
+
+func parseSnapTime(ns sql.NullString) (time.Time, error) {
+	if !ns.Valid || ns.String == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(snapTimeFormat, ns.String)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse time %q: %w", ns.String, err)
+	}
+	return t, nil
+}
+
+// sqlReal maps non-finite floats to NULL (SQLite cannot store NaN).
+func sqlReal(f float64) any {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return f
+}
+
+func realOr0(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+func locArgs(l *arksave.Location) (x, y, z, lat, lon any) {
+	if l == nil {
+		return nil, nil, nil, nil, nil
+	}
+	x, y, z = sqlReal(l.X), sqlReal(l.Y), sqlReal(l.Z)
+	if l.HasLatLon {
+		lat, lon = sqlReal(l.Lat), sqlReal(l.Lon)
+	}
+	return
+}
+
+func jsonText(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+func mapJSON(m map[string]int) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	s, err := jsonText(m)
+	if err != nil { // unreachable for map[string]int
+		return "{}"
+	}
+	return s
+}
+
+// bulk inserts rows with multi-row INSERT statements prepared once per
+// transaction: batches of batchRows rows, then one statement for the rest.
+type bulk struct {
+	tx      *sql.Tx
+	table   string
+	cols    int
+	head    string
+	batch   *sql.Stmt
+	perRow  int
+	args    []any
+	n       int // rows buffered in args
+	maxRows int
+}
+
+const bulkRows = 64
+
+func newBulk(tx *sql.Tx, table string, cols []string) *bulk {
+	return &bulk{
+		tx:      tx,
+		table:   table,
+		cols:    len(cols),
+		head:    "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+		maxRows: bulkRows,
+		args:    make([]any, 0, bulkRows*len(cols)),
+	}
+}
+
+func (b *bulk) stmtSQL(rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", b.cols), ", ") + ")"
+	var sb strings.Builder
+	sb.Grow(len(b.head) + rows*(len(one)+2))
+	sb.WriteString(b.head)
+	for i := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(one)
+	}
+	return sb.String()
+}
+
+// add appends one row (len(vals) must equal the column count).
+func (b *bulk) add(ctx context.Context, vals ...any) error {
+	if len(vals) != b.cols {
+		return fmt.Errorf("%s: %d values for %d columns", b.table, len(vals), b.cols)
+	}
+	b.args = append(b.args, vals...)
+	b.n++
+	if b.n < b.maxRows {
+		return nil
+	}
+	if b.batch == nil {
+		st, err := b.tx.PrepareContext(ctx, b.stmtSQL(b.maxRows))
+		if err != nil {
+			return fmt.Errorf("%s: prepare: %w", b.table, err)
+		}
+		b.batch = st
+	}
+	if _, err := b.batch.ExecContext(ctx, b.args...); err != nil {
+		return fmt.Errorf("%s: insert: %w", b.table, err)
+	}
+	b.args, b.n = b.args[:0], 0
+	return nil
+}
+
+// flush writes the buffered rest and closes the statements.
+func (b *bulk) flush(ctx context.Context) error {
+	defer b.close()
+	if b.n == 0 {
+		return nil
+	}
+	if _, err := b.tx.ExecContext(ctx, b.stmtSQL(b.n), b.args...); err != nil {
+		return fmt.Errorf("%s: insert: %w", b.table, err)
+	}
+	b.args, b.n = b.args[:0], 0
+	return nil
+}
+
+func (b *bulk) close() {
+	if b.batch != nil {
+		b.batch.Close()
+		b.batch = nil
+	}
+}
+
+// ReplaceSnapshot replaces every player, tribe, dino and base row of
+// s.ServerID with s's rows and appends a save_snapshots run, all in one
+// immediate transaction: concurrent readers (WAL) see the previous snapshot
+// or the new one, never a mix, and never wait. Old runs beyond s.Keep are
+// pruned in the same transaction. On any error (including ctx cancellation)
+// the transaction is rolled back and the previous snapshot stays intact.
+//
+// ReplaceSnapshot sets s.Info.ID, CreatedAt, Write (time spent up to
+// COMMIT) and the counts derived from the slices (Players, Tribes,
+// TamedDinos, Bases). s.Info.ServerID and s.Info.RunID must be set.
+func (db *DB) ReplaceSnapshot(ctx context.Context, s *Snapshot) (err error) {
+	if s == nil {
+		return fmt.Errorf("storage: replace snapshot: %w: nil snapshot", ErrInvalid)
+	}
+	sid := s.Info.ServerID
+	op := "replace snapshot of server " + sid
+	switch {
+	case strings.TrimSpace(sid) == "":
+		return fmt.Errorf("storage: replace snapshot: %w: empty server id", ErrInvalid)
+	case s.Info.RunID == "":
+		return fmt.Errorf("storage: %s: %w: empty run id", op, ErrInvalid)
+	case s.Keep < 0:
+		return fmt.Errorf("storage: %s: %w: keep %d", op, ErrInvalid, s.Keep)
+	}
+	keep := s.Keep
+	if keep == 0 {
+		keep = DefaultSnapshotKeep
+	}
+	start := time.Now()
+
+	tx, err := db.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (DSN _txlock)
+	if err != nil {
+		return wrap(op, explain(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, table := range [...]string{"players", "tribes", "dinos", "bases"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE server_id = ?", sid); err != nil {
+			return wrap(op+": clear "+table, err)
+		}
+	}
+	if err := insertPlayers(ctx, tx, s); err != nil {
+		return wrap(op, err)
+	}
+	if err := insertTribes(ctx, tx, s); err != nil {
+		return wrap(op, err)
+	}
+	if err := insertDinos(ctx, tx, s); err != nil {
+		return wrap(op, err)
+	}
+	if err := insertBases(ctx, tx, s); err != nil {
+		return wrap(op, err)
+	}
+
+	info := &s.Info
+	info.Players, info.Tribes, info.TamedDinos, info.Bases = len(s.Players), len(s.Tribes), len(s.Dinos), len(s.Bases)
+	info.CreatedAt = db.Now().UTC()
+	if err := insertInfo(ctx, tx, info); err != nil {
+		return wrap(op, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM save_snapshots WHERE server_id = ?1 AND id NOT IN
+	(SELECT id FROM save_snapshots WHERE server_id = ?1 ORDER BY id DESC LIMIT ?2)`, info.ServerID, keep); err != nil {
+		return wrap(op+": prune runs", err)
+	}
+	info.Write = time.Since(start)
+	if _, err := tx.ExecContext(ctx, `UPDATE save_snapshots SET write_ns = ? WHERE id = ?`, int64(info.Write), info.ID); err != nil {
+		return wrap(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op+": commit", explain(err))
+	}
+	return nil
+}
+
+var playerCols = []string{"server_id", "player_data_id", "eos_id", "platform_name", "character_name", "level",
+	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon"}
+
+func insertPlayers(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
+	b := newBulk(tx, "players", playerCols)
+	defer b.close()
+	sid := s.Info.ServerID
+	for i := range s.Players {
+		p := &s.Players[i]
+		x, y, z, lat, lon := locArgs(p.Location)
+		if err := b.add(ctx, sid, int64(p.PlayerDataID), p.EOSID, p.PlatformName, p.CharacterName, p.Level,
+			p.TribeID, p.TribeName, snapTime(p.LastLogin), realOr0(p.LoginGameTime), x, y, z, lat, lon); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
+}
+
+var tribeCols = []string{"server_id", "tribe_id", "name", "owner_id", "members", "member_ids", "member_names",
+	"tamed_dinos", "structures"}
+
+func insertTribes(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
+	dinos := make(map[int64]int, len(s.Tribes))
+	for i := range s.Dinos {
+		dinos[s.Dinos[i].TribeID]++
+	}
+	b := newBulk(tx, "tribes", tribeCols)
+	defer b.close()
+	sid := s.Info.ServerID
+	ids := make([]int64, 0, 16)
+	for i := range s.Tribes {
+		t := &s.Tribes[i]
+		ids = ids[:0]
+		for _, id := range t.MemberIDs {
+			ids = append(ids, int64(id))
+		}
+		idJSON, err := jsonText(ids)
+		if err != nil {
+			return fmt.Errorf("tribes: %w", err)
+		}
+		names := t.Members
+		if names == nil {
+			names = []string{}
+		}
+		nameJSON, err := jsonText(names)
+		if err != nil {
+			return fmt.Errorf("tribes: %w", err)
+		}
+		members := max(len(t.MemberIDs), len(t.Members))
+		if err := b.add(ctx, sid, t.ID, t.Name, int64(t.OwnerID), members, idJSON, nameJSON,
+			dinos[t.ID], s.StructuresByTribe[t.ID]); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
+}
+
+var dinoCols = []string{"server_id", "guid", "dino_id", "class", "name", "level", "sex", "tribe_id", "tribe_name",
+	"owner_name", "cryopodded", "tamed_at_game", "x", "y", "z", "lat", "lon"}
+
+func insertDinos(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
+	b := newBulk(tx, "dinos", dinoCols)
+	defer b.close()
+	sid := s.Info.ServerID
+	for i := range s.Dinos {
+		d := &s.Dinos[i]
+		x, y, z, lat, lon := locArgs(d.Location)
+		if err := b.add(ctx, sid, d.ID[:], int64(d.DinoID), d.Class, d.Name, d.Level, int(d.Sex), d.TribeID,
+			d.TribeName, d.OwnerName, d.Cryopodded, realOr0(d.TamedAtGame), x, y, z, lat, lon); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
+}
+
+var baseCols = []string{"server_id", "seq", "owner", "owner_name", "structures", "by_material", "storage_count",
+	"foundations", "tamed_dinos", "x", "y", "z", "lat", "lon", "min_x", "min_y", "min_z", "max_x", "max_y", "max_z",
+	"decay_tier", "decay_ns", "last_refresh", "refresh_known", "decays_at"}
+
+func insertBases(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
+	b := newBulk(tx, "bases", baseCols)
+	defer b.close()
+	sid := s.Info.ServerID
+	for i := range s.Bases {
+		bs := &s.Bases[i]
+		bs.Seq = i
+		var lat, lon any
+		if bs.Center.HasLatLon {
+			lat, lon = sqlReal(bs.Center.Lat), sqlReal(bs.Center.Lon)
+		}
+		if err := b.add(ctx, sid, i, bs.Owner, bs.OwnerName, bs.Structures, mapJSON(bs.ByMaterial), bs.StorageCount,
+			bs.Foundations, bs.TamedDinos, realOr0(bs.Center.X), realOr0(bs.Center.Y), realOr0(bs.Center.Z), lat, lon,
+			realOr0(bs.Min.X), realOr0(bs.Min.Y), realOr0(bs.Min.Z), realOr0(bs.Max.X), realOr0(bs.Max.Y), realOr0(bs.Max.Z),
+			bs.DecayTier, int64(bs.DecayDuration), snapTime(bs.LastRefresh), bs.RefreshKnown, snapTime(bs.DecaysAt)); err != nil {
+			return err
+		}
+	}
+	return b.flush(ctx)
+}
+
+func insertInfo(ctx context.Context, tx *sql.Tx, in *SnapshotInfo) error {
+	const q = `INSERT INTO save_snapshots (server_id, run_id, map, save_version, saved_at, game_time,
+	file_name, file_size, file_mtime, compressed, content_hash, list_fingerprint,
+	players, tribes, tamed_dinos, wild_dinos, pawns, structures, bases, rows_total, rows_failed,
+	failed_by_class, structures_by_material, list_ns, download_ns, decode_ns, analyze_ns, write_ns,
+	peak_heap_bytes, peak_rss_delta, created_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`
+	err := tx.QueryRowContext(ctx, q, in.ServerID, in.RunID, in.Map, in.SaveVersion, snapTime(in.SavedAt), realOr0(in.GameTime),
+		in.FileName, in.FileSize, snapTime(in.FileModTime), in.Compressed, in.ContentHash, in.ListFingerprint,
+		in.Players, in.Tribes, in.TamedDinos, in.WildDinos, in.Pawns, in.Structures, in.Bases, in.RowsTotal, in.RowsFailed,
+		mapJSON(in.FailedByClass), mapJSON(in.StructuresByMaterial), int64(in.List), int64(in.Download), int64(in.Decode),
+		int64(in.Analyze), int64(in.Write), in.PeakHeapBytes, in.PeakRSSDelta, snapTime(in.CreatedAt)).Scan(&in.ID)
+	if err != nil {
+		return fmt.Errorf("save_snapshots: insert: %w", err)
+	}
+	return nil
+}
+
+const infoCols = `id, server_id, run_id, map, save_version, saved_at, game_time,
+	file_name, file_size, file_mtime, compressed, content_hash, list_fingerprint,
+	players, tribes, tamed_dinos, wild_dinos, pawns, structures, bases, rows_total, rows_failed,
+	failed_by_class, structures_by_material, list_ns, download_ns, decode_ns, analyze_ns, write_ns,
+	peak_heap_bytes, peak_rss_delta, created_at`
+
+
+func scanInfo(sc interface{ Scan(dest ...any) error }) (SnapshotInfo, error) {
+	var in SnapshotInfo
+	var savedAt, mtime, created sql.NullString
+	var failedBy, byMat string
+	var list, dl, dec, an, wr int64
+	err := sc.Scan(&in.ID, &in.ServerID, &in.RunID, &in.Map, &in.SaveVersion, &savedAt, &in.GameTime,
+		&in.FileName, &in.FileSize, &mtime, &in.Compressed, &in.ContentHash, &in.ListFingerprint,
+		&in.Players, &in.Tribes, &in.TamedDinos, &in.WildDinos, &in.Pawns, &in.Structures, &in.Bases, &in.RowsTotal, &in.RowsFailed,
+		&failedBy, &byMat, &list, &dl, &dec, &an, &wr, &in.PeakHeapBytes, &in.PeakRSSDelta, &created)
+	if err != nil {
+		return in, err
+	}
+	in.List, in.Download, in.Decode, in.Analyze, in.Write = time.Duration(list), time.Duration(dl), time.Duration(dec), time.Duration(an), time.Duration(wr)
+	for _, p := range []struct {
+		dst *time.Time
+		src sql.NullString
+	}{{&in.SavedAt, savedAt}, {&in.FileModTime, mtime}, {&in.CreatedAt, created}} {
+		if *p.dst, err = parseSnapTime(p.src); err != nil {
+			return in, err
+		}
+	}
+	if err := json.Unmarshal([]byte(failedBy), &in.FailedByClass); err != nil {
+		return in, fmt.Errorf("failed_by_class: %w", err)
+	}
+	if err := json.Unmarshal([]byte(byMat), &in.StructuresByMaterial); err != nil {
+		return in, fmt.Errorf("structures_by_material: %w", err)
+	}
+	return in, nil
+}
+
+// LastSnapshot returns the newest run of serverID, or ErrNotFound.
+func (db *DB) LastSnapshot(ctx context.Context, serverID string) (SnapshotInfo, error) {
+	row := db.db.QueryRowContext(ctx, `SELECT `+infoCols+` FROM save_snapshots WHERE server_id = ? ORDER BY id DESC LIMIT 1`, serverID)
+	in, err := scanInfo(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, fmt.Errorf("storage: last snapshot of server %s: %w", serverID, ErrNotFound)
+	}
+	if err != nil {
+		return in, wrap("last snapshot of server "+serverID, err)
+	}
+	return in, nil
+}
+
+// SnapshotHistory returns up to limit runs of serverID, newest first.
+func (db *DB) SnapshotHistory(ctx context.Context, serverID string, limit int) ([]SnapshotInfo, error) {
+	op := "snapshot history of server " + serverID
+	if limit <= 0 {
+		limit = DefaultSnapshotKeep
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+infoCols+` FROM save_snapshots WHERE server_id = ? ORDER BY id DESC LIMIT ?`, serverID, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []SnapshotInfo
+	for rows.Next() {
+		in, err := scanInfo(rows)
+		if err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, in)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// likePattern turns user text into a LIKE substring pattern with '\' as
+// the escape character.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}
+
+func pageArgs(limit, offset int) (int, int) {
+	if limit <= 0 {
+		limit = 25
+	}
+	return limit, max(offset, 0)
+}
+
+func nullLoc(x, y, z, lat, lon sql.NullFloat64) *arksave.Location {
+	if !x.Valid || !y.Valid || !z.Valid {
+		return nil
+	}
+	l := &arksave.Location{X: x.Float64, Y: y.Float64, Z: z.Float64}
+	if lat.Valid && lon.Valid {
+		l.Lat, l.Lon, l.HasLatLon = lat.Float64, lon.Float64, true
+	}
+	return l
+}
+
+// Players returns the players of serverID whose character or platform name
+// contains nameLike (case-insensitive; "" = all), ordered by character
+// name, paginated (limit ≤ 0: 25).
+func (db *DB) Players(ctx context.Context, serverID, nameLike string, limit, offset int) ([]PlayerRow, error) {
+	limit, offset = pageArgs(limit, offset)
+	q := `SELECT player_data_id, eos_id, platform_name, character_name, level, tribe_id, tribe_name,
+	last_login, login_game_time, x, y, z, lat, lon FROM players WHERE server_id = ?`
+	args := []any{serverID}
+	if nameLike != "" {
+		q += ` AND (character_name LIKE ? ESCAPE '\' OR platform_name LIKE ? ESCAPE '\')`
+		p := likePattern(nameLike)
+		args = append(args, p, p)
+	}
+	q += ` ORDER BY character_name, player_data_id LIMIT ? OFFSET ?`
+	return db.queryPlayers(ctx, "players of server "+serverID, serverID, q, append(args, limit, offset)...)
+}
+
+// PlayerByEOS returns the player with the EOS id (case-insensitive hex) on
+// serverID, or ErrNotFound.
+func (db *DB) PlayerByEOS(ctx context.Context, serverID, eosID string) (PlayerRow, error) {
+	op := "player " + eosID + " of server " + serverID
+	q := `SELECT player_data_id, eos_id, platform_name, character_name, level, tribe_id, tribe_name,
+	last_login, login_game_time, x, y, z, lat, lon FROM players WHERE eos_id = ? AND server_id = ? LIMIT 1`
+	ps, err := db.queryPlayers(ctx, op, serverID, q, strings.ToLower(eosID), serverID)
+	if err != nil {
+		return PlayerRow{}, err
+	}
+	if len(ps) == 0 {
+		// ids are stored as decoded; try the other case once.
+		if ps, err = db.queryPlayers(ctx, op, serverID, q, strings.ToUpper(eosID), serverID); err != nil {
+			return PlayerRow{}, err
+		}
+	}
+	if len(ps) == 0 {
+		return PlayerRow{}, fmt.Errorf("storage: %s: %w", op, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+func (db *DB) queryPlayers(ctx context.Context, op, serverID, q string, args ...any) ([]PlayerRow, error) {
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []PlayerRow
+	for rows.Next() {
+		var p PlayerRow
+		var id int64
+		var login sql.NullString
+		var x, y, z, lat, lon sql.NullFloat64
+		if err := rows.Scan(&id, &p.EOSID, &p.PlatformName, &p.CharacterName, &p.Level, &p.TribeID, &p.TribeName,
+			&login, &p.LoginGameTime, &x, &y, &z, &lat, &lon); err != nil {
+			return nil, wrap(op, err)
+		}
+		p.PlayerDataID = uint64(id)
+		if p.LastLogin, err = parseSnapTime(login); err != nil {
+			return nil, wrap(op, err)
+		}
+		p.Location = nullLoc(x, y, z, lat, lon)
+		p.ServerID = serverID
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// Tribes returns the tribes of serverID whose name contains nameLike
+// (case-insensitive; "" = all), most structures first, paginated.
+func (db *DB) Tribes(ctx context.Context, serverID, nameLike string, limit, offset int) ([]TribeRow, error) {
+	op := "tribes of server " + serverID
+	limit, offset = pageArgs(limit, offset)
+	q := `SELECT tribe_id, name, owner_id, member_ids, member_names, tamed_dinos, structures
+	FROM tribes WHERE server_id = ?`
+	args := []any{serverID}
+	if nameLike != "" {
+		q += ` AND name LIKE ? ESCAPE '\'`
+		args = append(args, likePattern(nameLike))
+	}
+	q += ` ORDER BY structures DESC, tamed_dinos DESC, name, tribe_id LIMIT ? OFFSET ?`
+	rows, err := db.db.QueryContext(ctx, q, append(args, limit, offset)...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []TribeRow
+	for rows.Next() {
+		t := TribeRow{ServerID: serverID}
+		var owner int64
+		var ids, names string
+		if err := rows.Scan(&t.ID, &t.Name, &owner, &ids, &names, &t.TamedDinos, &t.Structures); err != nil {
+			return nil, wrap(op, err)
+		}
+		t.OwnerID = uint64(owner)
+		var raw []int64
+		if err := json.Unmarshal([]byte(ids), &raw); err != nil {
+			return nil, wrap(op, fmt.Errorf("member_ids: %w", err))
+		}
+		for _, id := range raw {
+			t.MemberIDs = append(t.MemberIDs, uint64(id))
+		}
+		if err := json.Unmarshal([]byte(names), &t.Members); err != nil {
+			return nil, wrap(op, fmt.Errorf("member_names: %w", err))
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// Dinos returns the tamed dinos of serverID matching f.
+func (db *DB) Dinos(ctx context.Context, serverID string, f DinoFilter) ([]DinoRow, error) {
+	op := "dinos of server " + serverID
+	limit, offset := pageArgs(f.Limit, f.Offset)
+	q := `SELECT guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
+	tamed_at_game, x, y, z, lat, lon FROM dinos WHERE server_id = ?`
+	args := []any{serverID}
+	if f.TribeID != 0 {
+		q += ` AND tribe_id = ?`
+		args = append(args, f.TribeID)
+	}
+	if f.Class != "" {
+		q += ` AND class LIKE ? ESCAPE '\'`
+		args = append(args, likePattern(f.Class))
+	}
+	if f.Name != "" {
+		q += ` AND name LIKE ? ESCAPE '\'`
+		args = append(args, likePattern(f.Name))
+	}
+	if f.MinLevel > 0 {
+		q += ` AND level >= ?`
+		args = append(args, f.MinLevel)
+	}
+	if f.OrderByLevel {
+		q += ` ORDER BY level DESC, class, name, dino_id`
+	} else {
+		q += ` ORDER BY class, name, dino_id`
+	}
+	q += ` LIMIT ? OFFSET ?`
+	rows, err := db.db.QueryContext(ctx, q, append(args, limit, offset)...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []DinoRow
+	for rows.Next() {
+		d := DinoRow{ServerID: serverID}
+		var guid []byte
+		var id int64
+		var sex int
+		var x, y, z, lat, lon sql.NullFloat64
+		if err := rows.Scan(&guid, &id, &d.Class, &d.Name, &d.Level, &sex, &d.TribeID, &d.TribeName, &d.OwnerName,
+			&d.Cryopodded, &d.TamedAtGame, &x, &y, &z, &lat, &lon); err != nil {
+			return nil, wrap(op, err)
+		}
+		copy(d.ID[:], guid)
+		d.DinoID, d.Sex = uint64(id), arksave.Sex(sex)
+		d.Location = nullLoc(x, y, z, lat, lon)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// Bases returns up to limit (≤ 0: 25) bases of serverID: soonest decay
+// first when orderByDecay (bases without a decay time last), else largest
+// first.
+func (db *DB) Bases(ctx context.Context, serverID string, orderByDecay bool, limit int) ([]BaseRow, error) {
+	op := "bases of server " + serverID
+	limit, _ = pageArgs(limit, 0)
+	order := ` ORDER BY structures DESC, seq`
+	if orderByDecay {
+		order = ` ORDER BY decays_at IS NULL, decays_at, seq`
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT seq, owner, owner_name, structures, by_material, storage_count,
+	foundations, tamed_dinos, x, y, z, lat, lon, min_x, min_y, min_z, max_x, max_y, max_z, decay_tier, decay_ns,
+	last_refresh, refresh_known, decays_at FROM bases WHERE server_id = ?`+order+` LIMIT ?`, serverID, limit)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []BaseRow
+	for rows.Next() {
+		b := BaseRow{ServerID: serverID}
+		var byMat string
+		var lat, lon sql.NullFloat64
+		var decay int64
+		var refresh, decays sql.NullString
+		if err := rows.Scan(&b.Seq, &b.Owner, &b.OwnerName, &b.Structures, &byMat, &b.StorageCount, &b.Foundations,
+			&b.TamedDinos, &b.Center.X, &b.Center.Y, &b.Center.Z, &lat, &lon, &b.Min.X, &b.Min.Y, &b.Min.Z,
+			&b.Max.X, &b.Max.Y, &b.Max.Z, &b.DecayTier, &decay, &refresh, &b.RefreshKnown, &decays); err != nil {
+			return nil, wrap(op, err)
+		}
+		if lat.Valid && lon.Valid {
+			b.Center.Lat, b.Center.Lon, b.Center.HasLatLon = lat.Float64, lon.Float64, true
+		}
+		b.DecayDuration = time.Duration(decay)
+		if err := json.Unmarshal([]byte(byMat), &b.ByMaterial); err != nil {
+			return nil, wrap(op, fmt.Errorf("by_material: %w", err))
+		}
+		if b.LastRefresh, err = parseSnapTime(refresh); err != nil {
+			return nil, wrap(op, err)
+		}
+		if b.DecaysAt, err = parseSnapTime(decays); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
+}
+
+// SnapshotCounts counts the stored rows of serverID in one statement (one
+// read transaction), together with the newest run's counts, so callers can
+// check that the rows and the run agree.
+type SnapshotCounts struct {
+	Players, Tribes, Dinos, Bases int
+	RunID                         string // "" when there is no run
+	RunPlayers, RunDinos          int
+}
+
+// CountSnapshot returns the row counts of serverID's current snapshot.
+func (db *DB) CountSnapshot(ctx context.Context, serverID string) (SnapshotCounts, error) {
+	var c SnapshotCounts
+	err := db.db.QueryRowContext(ctx, `SELECT
+	(SELECT count(*) FROM players WHERE server_id = ?1),
+	(SELECT count(*) FROM tribes WHERE server_id = ?1),
+	(SELECT count(*) FROM dinos WHERE server_id = ?1),
+	(SELECT count(*) FROM bases WHERE server_id = ?1),
+	coalesce((SELECT run_id FROM save_snapshots WHERE server_id = ?1 ORDER BY id DESC LIMIT 1), ''),
+	coalesce((SELECT players FROM save_snapshots WHERE server_id = ?1 ORDER BY id DESC LIMIT 1), 0),
+	coalesce((SELECT tamed_dinos FROM save_snapshots WHERE server_id = ?1 ORDER BY id DESC LIMIT 1), 0)`,
+		serverID).Scan(&c.Players, &c.Tribes, &c.Dinos, &c.Bases, &c.RunID, &c.RunPlayers, &c.RunDinos)
+	if err != nil {
+		return c, wrap("count snapshot of server "+serverID, err)
+	}
+	return c, nil
+}
