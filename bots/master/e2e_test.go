@@ -63,7 +63,9 @@ func newWorld(t testing.TB) *world {
 func testRouter(k bots.BotKind) *bots.Router {
 	r := bots.NewRouter()
 	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "ping-" + string(k), Description: "Ping"},
-		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) { return bots.Text("pong " + string(c.Bot)), nil }})
+		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+			return bots.Text("pong " + string(c.Bot)), nil
+		}})
 	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "boom", Description: "Panics"},
 		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) { panic("hostile input") }})
 	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "huge", Description: "Oversized embed"},
