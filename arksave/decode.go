@@ -3,6 +3,7 @@ package arksave
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,6 +26,10 @@ type Options struct {
 	// Archives, if set, is searched (root directory only) for standalone
 	// *.arkprofile and *.arktribe files, e.g. os.DirFS(saveDir).
 	Archives fs.FS
+	// Profiles and Tribes are additional standalone archive contents
+	// (.arkprofile / .arktribe bytes), e.g. read by the caller over FTP.
+	Profiles [][]byte
+	Tribes   [][]byte
 	// Strict fully validates every game row, including rows whose class is
 	// not needed for the domain view; failures are counted in Stats.
 	Strict bool
@@ -196,7 +201,7 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 			}
 		})
 	}
-	classes := map[string]category{}
+	classes := map[uint32]category{} // class name key -> category
 	done := ctx.Done()
 	scanErr := src.ScanGame(ctx, func(key GUID, value []byte) error {
 		select {
@@ -207,11 +212,15 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 		st.Rows++
 		st.Bytes += int64(len(value))
 		cat := catProbe
-		if class, ok := className(d.h.Names, value); ok {
-			c, seen := classes[class]
+		if len(value) >= 8 {
+			key := binary.LittleEndian.Uint32(value)
+			c, seen := classes[key]
 			if !seen {
-				c = classify(class)
-				classes[class] = c
+				c = catProbe
+				if class, ok := d.h.Names[key]; ok {
+					c = classify(class)
+				}
+				classes[key] = c
 			}
 			cat = c
 		}
@@ -534,6 +543,20 @@ func (d *decoder) archives(ctx context.Context, src Source, st *Stats) ([]*Playe
 					st.noteFailure("store tribe")
 				}
 			}
+		}
+	}
+	for _, b := range d.opts.Profiles {
+		if p, err := DecodeProfile(b); err == nil {
+			profiles = append(profiles, p)
+		} else {
+			st.noteFailure(".arkprofile")
+		}
+	}
+	for _, b := range d.opts.Tribes {
+		if t, err := DecodeTribe(b); err == nil {
+			tribes = append(tribes, t)
+		} else {
+			st.noteFailure(".arktribe")
 		}
 	}
 	if d.opts.Archives != nil {

@@ -36,17 +36,6 @@ func newRowReader(h *Header, data []byte) reader {
 	return reader{b: data, names: h.Names, legacy: h.Version < 14}
 }
 
-// className resolves the class FName from the first 8 bytes of a record
-// without decoding anything else. ok=false for the string-class layout.
-func className(names map[uint32]string, data []byte) (string, bool) {
-	if len(data) < 8 {
-		return "", false
-	}
-	key := uint32(data[0]) | uint32(data[1])<<8 | uint32(data[2])<<16 | uint32(data[3])<<24
-	s, ok := names[key]
-	return s, ok
-}
-
 // head reads the record header; names are collected only when keep != nil.
 func (r *reader) head(version int, keep *[]string) objHead {
 	var h objHead
