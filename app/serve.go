@@ -14,6 +14,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/blissark/bliss/app/config"
+	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
 )
@@ -48,11 +51,22 @@ type appliance struct {
 	// ready, when set, receives the HTTP address once serving (tests).
 	ready func(httpAddr string)
 
+	// discord and nitradoHTTP point the clients at fakes (sandbox); zero
+	// values mean the real services.
+	discord     discordTransport
+	nitradoHTTP *http.Client
+
 	db      *storage.DB
 	state   *state.Store
 	closers []closer
 	mon     *monitor
 	svcs    []service
+
+	nitrado *nitrado.Client
+	sched   *jobs.Scheduler
+	sup     *bots.Supervisor
+	guilds  *guildStore
+	details detailsHealth
 }
 
 type closer struct {

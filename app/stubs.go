@@ -9,7 +9,3 @@ import (
 func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return errors.New("invite: not available yet")
 }
-
-func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("sandbox: not available yet")
-}

@@ -56,6 +56,7 @@ type Config struct {
 	CacheTTL     time.Duration
 
 	Bots           map[Bot]BotConfig
+	DiscordURL     string
 	GuildIDs       []string
 	GlobalCommands bool
 	StaffRoleIDs   []string
@@ -305,6 +306,14 @@ func options() []option {
 	opts = append(opts,
 		option{key: "BLISS_GUILD_IDS", help: "Comma-separated Discord guild ids whose commands are registered instantly.",
 			set: func(c *Config, v string) error { return setIDs(&c.GuildIDs, v) }},
+		option{key: "BLISS_DISCORD_URL", help: "Discord API endpoint; leave empty for discord.com. Set only to point the bots at a Discord-compatible test server.",
+			set: func(c *Config, v string) error {
+				if !strings.HasPrefix(v, "http://") && !strings.HasPrefix(v, "https://") {
+					return errors.New("want an http(s) URL")
+				}
+				c.DiscordURL = strings.TrimRight(v, "/")
+				return nil
+			}},
 		option{key: "BLISS_GLOBAL_COMMANDS", def: "false", help: "Register commands globally instead of per guild (takes up to an hour to appear).",
 			set: func(c *Config, v string) error { return setBool(&c.GlobalCommands, v) }},
 		option{key: "BLISS_STAFF_ROLE_IDS", help: "Comma-separated role ids allowed to run admin commands in every guild (per-guild roles are set with /setup).",
