@@ -143,13 +143,13 @@ type Cache struct {
 	degradedTotal time.Duration
 	listeners     []func(healthy bool, reason string)
 
-	hits, loads, fetches, fetchFailures   atomic.Uint64
-	refreshes, refreshFailures            atomic.Uint64
-	staleServed, persistFailures          atomic.Uint64
-	pings, pingFailures                   atomic.Uint64
-	expiryRequests, tickRequests          atomic.Uint64
-	degradedTransitions                   atomic.Uint64
-	expiriesDropped                       atomic.Uint64 // of TTL caches of earlier Runs
+	hits, loads, fetches, fetchFailures atomic.Uint64
+	refreshes, refreshFailures          atomic.Uint64
+	staleServed, persistFailures        atomic.Uint64
+	pings, pingFailures                 atomic.Uint64
+	expiryRequests, tickRequests        atomic.Uint64
+	degradedTransitions                 atomic.Uint64
+	expiriesDropped                     atomic.Uint64 // of TTL caches of earlier Runs
 }
 
 // New validates opts and returns a Cache. It starts nothing; Run does.
@@ -169,12 +169,12 @@ func New(opts Options) (*Cache, error) {
 		stale:        opts.Stale,
 		log:          opts.Logger,
 		now:          opts.Now,
-		ttl:          cmp(opts.TTL, DefaultTTL),
+		ttl:          orDefault(opts.TTL, DefaultTTL),
 		retryMax:     opts.RetryMax,
-		waitMin:      cmp(opts.RetryWaitMin, DefaultRetryWaitMin),
-		waitMax:      cmp(opts.RetryWaitMax, DefaultRetryWaitMax),
-		pingEvery:    cmp(opts.PingInterval, DefaultPingInterval),
-		fetchTimeout: cmp(opts.FetchTimeout, DefaultFetchTimeout),
+		waitMin:      orDefault(opts.RetryWaitMin, DefaultRetryWaitMin),
+		waitMax:      orDefault(opts.RetryWaitMax, DefaultRetryWaitMax),
+		pingEvery:    orDefault(opts.PingInterval, DefaultPingInterval),
+		fetchTimeout: orDefault(opts.FetchTimeout, DefaultFetchTimeout),
 		newMem:       newRistretto,
 		wake:         make(chan struct{}, 1),
 		tracked:      map[int64]bool{},
@@ -182,7 +182,7 @@ func New(opts Options) (*Cache, error) {
 		pending:      map[int64]bool{},
 		healthy:      true,
 	}
-	c.refreshEvery = cmp(opts.RefreshInterval, c.ttl)
+	c.refreshEvery = orDefault(opts.RefreshInterval, c.ttl)
 	// An entry is due for a background refresh at 90% of its TTL, so the
 	// ticker and a slightly early or late expiry callback never refresh the
 	// same entry twice in a row.
@@ -206,7 +206,7 @@ func New(opts Options) (*Cache, error) {
 	return c, nil
 }
 
-func cmp(v, def time.Duration) time.Duration {
+func orDefault(v, def time.Duration) time.Duration {
 	if v == 0 {
 		return def
 	}

@@ -110,7 +110,9 @@ func (c *Cache) requestDue() {
 	n := 0
 	for id := range c.tracked {
 		if c.dueLocked(id) {
-			c.pending[id] = c.pending[id] || false
+			if _, queued := c.pending[id]; !queued {
+				c.pending[id] = false
+			}
 			n++
 		}
 	}
@@ -257,7 +259,7 @@ func (c *Cache) probe(ctx context.Context) bool {
 			return false
 		}
 	}
-	c.recover()
+	c.restore()
 	return true
 }
 
@@ -283,8 +285,8 @@ func (c *Cache) degrade(reason string) {
 	}
 }
 
-// recover moves from degraded to ok.
-func (c *Cache) recover() {
+// restore moves from degraded to ok.
+func (c *Cache) restore() {
 	c.mu.Lock()
 	if c.healthy {
 		c.mu.Unlock()
