@@ -111,6 +111,7 @@ type acc struct {
 	failedBy   map[string]int
 	unknown    int
 	cryoFailed int
+	skipped    int
 }
 
 type decoder struct {
@@ -245,9 +246,6 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 	close(jobs)
 	wg.Wait()
 	if scanErr != nil {
-		if ctx.Err() != nil && errors.Is(scanErr, ctx.Err()) {
-			return nil, fmt.Errorf("arksave: scan: %w", scanErr)
-		}
 		return nil, fmt.Errorf("arksave: scan: %w", scanErr)
 	}
 	if err := ctx.Err(); err != nil {
@@ -283,6 +281,7 @@ func (d *decoder) row(a *acc, j *job) {
 		if !d.opts.Strict {
 			a.unknown += r.unknown
 		}
+		a.skipped++
 		return
 	}
 	if r.err != nil {
@@ -619,11 +618,11 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	status := map[GUID]statusRow{}
 	for _, a := range accs {
 		st.Decoded += a.decoded
+		st.Skipped += a.skipped
 		st.UnknownNames += a.unknown
 		st.CryopodFailed += a.cryoFailed
 		save.WildDinos += a.wild
 		for c, n := range a.failedBy {
-			st.Failed += 0
 			if st.FailedByClass == nil {
 				st.FailedByClass = map[string]int{}
 			}

@@ -62,6 +62,9 @@ func (r *reader) head(version int, keep *[]string) objHead {
 		r.u16()
 		return h
 	}
+	if r.err != nil {
+		return h
+	}
 	r.off -= 4
 	h.class, _ = r.name()
 	r.i32() // always 0
