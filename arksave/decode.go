@@ -85,6 +85,8 @@ type dinoRow struct {
 	d      Dino
 	status GUID
 	tamed  bool
+	fb     [3]float64 // SavedBaseWorldLocation
+	hasFB  bool
 }
 
 type statusRow struct{ base, extra int32 }
@@ -96,7 +98,9 @@ type pawnRow struct {
 	charName string
 	tribeID  int64
 	tribe    string
-	loc      *Location
+	key      GUID
+	fb       [3]float64
+	hasFB    bool
 }
 
 // acc is one worker's private result set, merged after the scan.
@@ -151,26 +155,74 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 			save.SavedAt = mt.ModTime()
 		}
 	}
-	d := &decoder{h: h, loc: newLocator(h.Map()), opts: opts, xf: map[GUID][3]float64{}}
-	if xb, err := src.Custom(ctx, "ActorTransforms"); err == nil {
-		if err := ReadActorTransforms(xb, func(g GUID, t Transform) { d.xf[g] = [3]float64{t.X, t.Y, t.Z} }); err != nil {
-			return nil, err
+	d := &decoder{h: h, loc: newLocator(h.Map()), opts: opts}
+
+	// Actor transforms and archives are read while the game rows stream;
+	// locations are attached in merge.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var side sync.WaitGroup
+	var xf map[GUID][3]float64
+	var xfErr, arErr error
+	var profiles []*Player
+	var tribes []*Tribe
+	var arStats Stats
+	side.Go(func() {
+		xf, xfErr = readTransforms(ctx, src)
+		if xfErr != nil {
+			cancel()
 		}
-	} else if !errors.Is(err, ErrNotFound) {
+	})
+	side.Go(func() {
+		profiles, tribes, arErr = d.archives(ctx, src, &arStats)
+		if arErr != nil {
+			cancel()
+		}
+	})
+	accs, err := d.scan(ctx, src, &save.Stats)
+	side.Wait()
+	for _, e := range []error{xfErr, arErr, err} {
+		if e != nil {
+			return nil, e
+		}
+	}
+	save.Stats.Failed += arStats.Failed
+	d.xf = xf
+	d.merge(save, accs, profiles, tribes)
+	for c, n := range arStats.FailedByClass {
+		save.Stats.FailedByClass[c] += n
+	}
+	return save, nil
+}
+
+func readTransforms(ctx context.Context, src Source) (map[GUID][3]float64, error) {
+	xf := map[GUID][3]float64{}
+	xb, err := src.Custom(ctx, "ActorTransforms")
+	if errors.Is(err, ErrNotFound) {
+		return xf, nil
+	}
+	if err != nil {
 		return nil, fmt.Errorf("arksave: actor transforms: %w", err)
 	}
-
-	accs, err := d.scan(ctx, src, &save.Stats)
+	xf = make(map[GUID][3]float64, len(xb)/72)
+	err = ReadActorTransforms(xb, func(g GUID, t Transform) { xf[g] = [3]float64{t.X, t.Y, t.Z} })
 	if err != nil {
 		return nil, err
 	}
+	return xf, nil
+}
 
-	profiles, tribes, err := d.archives(ctx, src, &save.Stats)
-	if err != nil {
-		return nil, err
+// locate returns the ActorTransforms position of key, else the fallback.
+func (d *decoder) locate(key GUID, fb [3]float64, hasFB bool) *Location {
+	if p, ok := d.xf[key]; ok {
+		l := d.loc.at(p[0], p[1], p[2])
+		return &l
 	}
-	d.merge(save, accs, profiles, tribes)
-	return save, nil
+	if hasFB {
+		l := d.loc.at(fb[0], fb[1], fb[2])
+		return &l
+	}
+	return nil
 }
 
 // scan runs the row stream and the worker pool.
@@ -353,14 +405,6 @@ func (d *decoder) row(a *acc, j *job) {
 		return
 	}
 	a.decoded++
-	var loc *Location
-	if p, ok := d.xf[j.key]; ok {
-		l := d.loc.at(p[0], p[1], p[2])
-		loc = &l
-	} else if hasFallback {
-		l := d.loc.at(fallback[0], fallback[1], fallback[2])
-		loc = &l
-	}
 	switch cat {
 	case catDino:
 		if !dr.tamed {
@@ -370,12 +414,12 @@ func (d *decoder) row(a *acc, j *job) {
 		dr.d.ID = j.key
 		dr.d.ClassPath = hd.class
 		dr.d.Class = shortClass(hd.class)
-		dr.d.Location = loc
+		dr.fb, dr.hasFB = fallback, hasFallback
 		a.dinos = append(a.dinos, dr)
 	case catStatus:
 		a.status[j.key] = sr
 	case catPawn:
-		pr.loc = loc
+		pr.key, pr.fb, pr.hasFB = j.key, fallback, hasFallback
 		a.pawns = append(a.pawns, pr)
 	case catStructure:
 		if !owned {
@@ -385,9 +429,6 @@ func (d *decoder) row(a *acc, j *job) {
 		s.ClassPath = hd.class
 		s.Class = shortClass(hd.class)
 		s.Material, s.IsStorage, s.IsFoundation = structureKind(s.Class)
-		if loc != nil {
-			s.Location, s.HasLocation = *loc, true
-		}
 		if !sawHealth {
 			s.Health = s.MaxHealth
 		}
@@ -638,9 +679,17 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			if s, ok := status[dr.status]; ok && dr.status != (GUID{}) && !dr.d.Cryopodded {
 				dr.d.Level = int(s.base + s.extra)
 			}
+			if !dr.d.Cryopodded {
+				dr.d.Location = d.locate(dr.d.ID, dr.fb, dr.hasFB)
+			}
 			save.Dinos = append(save.Dinos, dr.d)
 		}
-		save.Structures = append(save.Structures, a.structs...)
+		for _, s := range a.structs {
+			if l := d.locate(s.ID, [3]float64{}, false); l != nil {
+				s.Location, s.HasLocation = *l, true
+			}
+			save.Structures = append(save.Structures, s)
+		}
 	}
 	if st.FailedByClass == nil {
 		st.FailedByClass = map[string]int{}
@@ -675,7 +724,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 				i = len(save.Players) - 1
 			}
 			p := &save.Players[i]
-			p.Location = pw.loc
+			p.Location = d.locate(pw.key, pw.fb, pw.hasFB)
 			if p.EOSID == "" {
 				p.EOSID = pw.eos
 			}

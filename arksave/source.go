@@ -13,7 +13,10 @@ type Source interface {
 	// ActorTransforms, GameModeCustomBytes, ...). A missing key returns an
 	// error wrapping ErrNotFound. The slice belongs to the caller.
 	Custom(ctx context.Context, key string) ([]byte, error)
-	// ScanGame calls fn for every row of the game table. value is valid only
+	// Custom may be called concurrently with ScanGame.
+	//
+	// ScanGame calls fn for every row of the game table, sequentially (never
+	// concurrently). value is valid only
 	// during the call (sources may reuse buffers). A non-nil error from fn
 	// stops the scan and is returned. ScanGame must honour ctx.
 	ScanGame(ctx context.Context, fn func(key GUID, value []byte) error) error
