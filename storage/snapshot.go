@@ -475,7 +475,6 @@ const infoCols = `id, server_id, run_id, map, save_version, saved_at, game_time,
 	failed_by_class, structures_by_material, list_ns, download_ns, decode_ns, analyze_ns, write_ns,
 	peak_heap_bytes, peak_rss_delta, created_at`
 
-
 func scanInfo(sc interface{ Scan(dest ...any) error }) (SnapshotInfo, error) {
 	var in SnapshotInfo
 	var savedAt, mtime, created sql.NullString
