@@ -135,8 +135,9 @@ type Cache struct {
 	running       bool
 	mem           memCache // nil unless Run is running
 	tracked       map[int64]bool
-	last          map[int64]Details // last good copy (Stale false)
-	pending       map[int64]bool    // refresh requests; true = regardless of age
+	last          map[int64]Details   // last good copy (Stale false)
+	pending       map[int64]bool      // refresh requests; true = regardless of age
+	tried         map[int64]time.Time // start of the last background refresh
 	healthy       bool
 	reason        string
 	since         time.Time
@@ -180,6 +181,7 @@ func New(opts Options) (*Cache, error) {
 		tracked:      map[int64]bool{},
 		last:         map[int64]Details{},
 		pending:      map[int64]bool{},
+		tried:        map[int64]time.Time{},
 		healthy:      true,
 	}
 	c.refreshEvery = orDefault(opts.RefreshInterval, c.ttl)
@@ -289,6 +291,7 @@ func (c *Cache) Forget(id int64) error {
 	delete(c.tracked, id)
 	delete(c.last, id)
 	delete(c.pending, id)
+	delete(c.tried, id)
 	mem := c.mem
 	c.mu.Unlock()
 	if mem != nil {

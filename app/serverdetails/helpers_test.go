@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/storage/state"
@@ -18,7 +17,7 @@ import (
 
 // Secrets that must never show up in a log record or an error.
 const (
-	testPassword = "hunter2-rcon-Zq81"
+	testPassword  = "hunter2-rcon-Zq81"
 	testPassword2 = "second-rcon-Kx07"
 )
 
@@ -232,5 +231,3 @@ func (dropCache) ExpiriesDropped() uint64   { return 0 }
 func (dropCache) Close()                    {}
 
 var errBoom = errors.New("boom")
-
-var _ = time.Second

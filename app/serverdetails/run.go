@@ -59,7 +59,7 @@ func (c *Cache) Run(ctx context.Context) error {
 		}
 	}()
 
-	c.requestDue() // warm up what Track queued or what is already old
+	c.requestDue() // warm up: whatever Track loaded old or not at all
 	for {
 		healthy := c.isHealthy()
 		if !healthy && ping == nil {
@@ -80,7 +80,7 @@ func (c *Cache) Run(ctx context.Context) error {
 			}
 		case <-tick.C:
 			if healthy {
-				c.requestDue()
+				c.tickRequests.Add(uint64(c.requestDue()))
 			}
 		case <-pingC:
 			if c.probe(ctx) {
@@ -104,8 +104,9 @@ func (c *Cache) clearPending() {
 	c.mu.Unlock()
 }
 
-// requestDue queues every tracked server whose details are due.
-func (c *Cache) requestDue() {
+// requestDue queues every tracked server whose details are due and
+// returns how many.
+func (c *Cache) requestDue() int {
 	c.mu.Lock()
 	n := 0
 	for id := range c.tracked {
@@ -118,17 +119,22 @@ func (c *Cache) requestDue() {
 	}
 	c.mu.Unlock()
 	if n > 0 {
-		c.tickRequests.Add(uint64(n))
 		select {
 		case c.wake <- struct{}{}:
 		default:
 		}
 	}
+	return n
 }
 
+// dueLocked reports whether id's copy, or the last background attempt to
+// refresh it, is at least dueAge old.
 func (c *Cache) dueLocked(id int64) bool {
-	d, ok := c.last[id]
-	return !ok || c.now().Sub(d.SavedAt) >= c.dueAge
+	ref, ok := c.tried[id]
+	if d, have := c.last[id]; have && d.SavedAt.After(ref) {
+		ref, ok = d.SavedAt, true
+	}
+	return !ok || c.now().Sub(ref) >= c.dueAge
 }
 
 // takePending returns the queued ids that still need a refresh, in order.
@@ -176,6 +182,9 @@ func (c *Cache) drain(ctx context.Context) {
 
 // refresh fetches id, retrying with exponential backoff.
 func (c *Cache) refresh(ctx context.Context, id int64) error {
+	c.mu.Lock()
+	c.tried[id] = c.now()
+	c.mu.Unlock()
 	var err error
 	attempts := 0
 	for attempt := 0; attempt <= c.retryMax; attempt++ {
