@@ -9,12 +9,15 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/storage"
@@ -67,6 +70,11 @@ type appliance struct {
 	sup     *bots.Supervisor
 	guilds  *guildStore
 	details detailsHealth
+	sd      *serverdetails.Cache
+	rcon    *rcon.Pool
+
+	mu      sync.Mutex
+	parsing map[int64]bool // servers with a parse job
 }
 
 type closer struct {

@@ -2,8 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/app/serverdetails"
+	"github.com/blissark/bliss/jobs"
+	"github.com/blissark/bliss/storage"
 )
 
 // detailsHealth is the part of the server-details cache /status reads.
@@ -13,7 +20,132 @@ type detailsHealth interface {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// wireServers connects the per-server work (details cache, RCON, parses).
+// syncSpec is how often linked servers are reconciled with the details
+// cache and the parse jobs, so /servers add|remove take effect without a
+// restart.
+const syncSpec = "@every 1m"
+
+// wireServers connects the per-server work: the server-details cache (which
+// pauses parsing while Nitrado is degraded), the RCON pool, and one parse
+// job per linked server.
 func (a *appliance) wireServers(ctx context.Context) error {
+	sd, err := serverdetails.New(serverdetails.Options{
+		Source:       a.nitrado,
+		Stale:        a.state,
+		TTL:          a.cfg.CacheTTL,
+		PingInterval: a.cfg.PingInterval,
+		Logger:       a.log.With("component", "serverdetails"),
+	})
+	if err != nil {
+		return fmt.Errorf("server details: %w", err)
+	}
+	sd.OnHealthChange(func(healthy bool, reason string) {
+		if healthy {
+			a.sched.Resume()
+			return
+		}
+		a.sched.Pause("nitrado degraded: " + reason)
+	})
+	a.details, a.sd = sd, sd
+	a.svcs = append(a.svcs, service{"serverdetails", sd.Run})
+	a.mon.sources = append(a.mon.sources, a.nitradoStatus)
+	a.mon.metrics = append(a.mon.metrics, a.detailsMetrics)
+
+	a.rcon = rcon.NewPool(func(ctx context.Context, id int64) (rcon.Target, error) {
+		d, err := sd.Get(ctx, id)
+		if err != nil {
+			return rcon.Target{}, err
+		}
+		return rcon.Target{Name: d.Name, Addr: d.RCONAddr(), Password: d.RCONPassword.Reveal()}, nil
+	}, rcon.Options{Logger: a.log.With("component", "rcon")})
+	a.onClose("rcon", a.rcon.Close)
+
+	if err := a.syncServers(ctx); err != nil {
+		return err
+	}
+	return a.sched.Add("servers/sync", syncSpec, a.syncServers)
+}
+
+// syncServers tracks every enabled linked server in the details cache and
+// gives it a parse job; servers no longer linked are forgotten.
+func (a *appliance) syncServers(ctx context.Context) error {
+	servers, err := a.db.AllServers(ctx)
+	if err != nil {
+		return fmt.Errorf("sync servers: %w", err)
+	}
+	want := map[int64]storage.Server{}
+	for _, s := range servers {
+		if s.Enabled {
+			want[s.ServiceID] = s
+		}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.parsing == nil {
+		a.parsing = map[int64]bool{}
+	}
+	for id := range want {
+		if a.parsing[id] {
+			continue
+		}
+		if err := a.sd.Track(id); err != nil {
+			a.log.Warn("track server", "server", id, "err", err)
+		}
+		if err := a.sched.AddParse(itoa(id), parseSpec(a.cfg.ParseSchedule), a.parseJob(id)); err != nil {
+			return fmt.Errorf("sync servers: %w", err)
+		}
+		a.parsing[id] = true
+	}
+	for id := range a.parsing {
+		if _, ok := want[id]; ok {
+			continue
+		}
+		a.sched.Remove(jobs.ParseJobName(itoa(id)))
+		if err := a.sd.Forget(id); err != nil {
+			a.log.Warn("forget server", "server", id, "err", err)
+		}
+		delete(a.parsing, id)
+	}
 	return nil
+}
+
+// parseSpec maps the configured schedule to the scheduler's: "@hourly" (the
+// default) becomes "" so the scheduler staggers servers across the hour.
+func parseSpec(s string) string {
+	if s == "@hourly" {
+		return ""
+	}
+	return s
+}
+
+func (a *appliance) nitradoStatus(context.Context) []ComponentStatus {
+	state, reason, _ := a.sd.Health()
+	st := ComponentStatus{Name: "nitrado", State: StateOK, Detail: fmt.Sprintf("%d servers tracked", len(a.sd.Servers()))}
+	if state != "ok" {
+		st.State, st.Detail = StateDegraded, reason
+	}
+	return []ComponentStatus{st}
+}
+
+func (a *appliance) detailsMetrics(m *metricWriter) {
+	state, _, _ := a.sd.Health()
+	v := 1.0
+	if state != "ok" {
+		v = 0
+	}
+	m.gauge("bliss_nitrado_healthy", "1 while Nitrado answers, 0 while degraded (stale server details served).", v)
+	met := a.sd.Metrics()
+	m.counter("bliss_nitrado_refreshes_total", "Server-details refreshes.", float64(met.Refreshes))
+	m.counter("bliss_nitrado_refresh_failures_total", "Failed server-details refreshes.", float64(met.RefreshFailures))
+	m.counter("bliss_nitrado_stale_served_total", "Server details served from the stale copy.", float64(met.StaleServed))
+	m.counter("bliss_nitrado_degraded_transitions_total", "Times Nitrado became degraded.", float64(met.DegradedTransitions))
+	m.counter("bliss_nitrado_degraded_seconds_total", "Seconds spent degraded.", met.DegradedSeconds)
+	m.gauge("bliss_nitrado_servers_tracked", "Servers whose details are kept warm.", float64(met.Tracked))
+}
+
+// parseJob is the hourly (and on-demand) save parse of one server.
+func (a *appliance) parseJob(id int64) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		return errors.New("save pipeline not wired yet")
+	}
 }
