@@ -301,3 +301,115 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestRecordLayouts(t *testing.T) {
+	// v12: object names are FNames, not FStrings.
+	w := newBld()
+	w.name("/Game/X.X_C")
+	w.i32(0)
+	w.i32(2)
+	w.name("X_C_1")
+	w.name("Outer_1")
+	w.i32(3)
+	w.u8(8)
+	w.tag13("I", "IntProperty", nil, func() { w.i32(5) })
+	w.none()
+	w.i32(0)
+	w.b = append(w.b, 1, 2, 3) // native tail
+	h := &Header{Version: 12, Names: w.names()}
+	o, err := DecodeObject(h, GUID{}, w.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Class != "/Game/X.X_C" || len(o.Names) != 2 || o.Names[1] != "Outer_1" || o.DataFileIndex != 3 || o.TailLen != 3 || len(o.Refs) != 0 {
+		t.Fatalf("v12 record: %+v", o)
+	}
+	// String-class layout: unknown first uint32, uint64 0, names with the
+	// class first, int32 0, uint16, then properties.
+	s := newBld()
+	s.keys = w.keys
+	s.u32(0xDEADBEEF)
+	s.u64(0)
+	s.i32(2)
+	s.str("/Game/Y.Y_C")
+	s.str("Y_C_1")
+	s.i32(0)
+	s.u16(0)
+	s.tag14("I", T("IntProperty"), 0, 0, func() { s.i32(6) })
+	s.none()
+	s.i32(0)
+	h14 := &Header{Version: 14, Names: s.names()}
+	o, err = DecodeObject(h14, GUID{}, s.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := o.Get("I"); o.Class != "/Game/Y.Y_C" || v.Int() != 6 || len(o.Names) != 1 {
+		t.Fatalf("string-class record: %+v", o)
+	}
+	// AnimSequence-style record: ends right after the flags.
+	a := newBld()
+	a.keys = w.keys
+	a.name("/Game/X.X_C")
+	a.i32(0)
+	a.i32(0)
+	a.i32(0)
+	a.u8(0)
+	a.u8(0)
+	if o, err := DecodeObject(h14, GUID{}, a.b); err != nil || len(o.Props) != 0 {
+		t.Fatalf("property-less record: %v", err)
+	}
+}
+
+func TestHeaderVersions(t *testing.T) {
+	for _, v := range []int{13, 14} {
+		w := newBld()
+		w.u16(uint16(v))
+		if v >= 14 {
+			w.i32(522)
+			w.i32(1013)
+		}
+		offAt := len(w.b)
+		w.i32(0)
+		w.f64(100000123.5)
+		w.u32(20)
+		w.u32(2)
+		w.str("TheIsland_WP")
+		w.i32(-1)
+		w.wstr("TheIsland_WP_Cell")
+		w.i32(-1)
+		w.b = append(w.b, 9, 9, 9, 9, 9) // opaque gap
+		off := len(w.b)
+		w.b[offAt] = byte(off)
+		w.i32(2)
+		w.u32(0x09AD2622)
+		w.str("None")
+		w.u32(7)
+		w.str("IntProperty")
+		h, err := ReadHeader(w.b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Version != v || h.Map() != "TheIsland_WP" || len(h.DataFiles) != 2 || h.GameTime != 100000123.5 || h.Names[7] != "IntProperty" {
+			t.Fatalf("v%d header %+v", v, h)
+		}
+		for i := range w.b {
+			ReadHeader(w.b[:i])
+		}
+	}
+	if _, err := ReadHeader([]byte{10, 0, 0, 0}); err == nil {
+		t.Fatal("v10 accepted")
+	}
+}
+
+func TestLatLon(t *testing.T) {
+	lat, lon, ok := LatLon("Ragnarok_WP", 0, 131000)
+	if !ok || lon < 50.0093 || lon > 50.0094 || lat < 60.0093 || lat > 60.0094 {
+		t.Fatalf("ragnarok: %v %v %v", lat, lon, ok)
+	}
+	if _, _, ok := LatLon("GreenflatMap", 0, 0); ok {
+		t.Fatal("unknown map has lat/lon")
+	}
+	if _, _, ok := LatLon("TheIsland_WP", 0, 0); !ok {
+		t.Fatal("TheIsland unknown")
+	}
+}
