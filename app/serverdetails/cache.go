@@ -306,6 +306,18 @@ func (c *Cache) Forget(id int64) error {
 	return nil
 }
 
+// Invalidate drops id's entry from the TTL cache, so the next Get asks
+// Nitrado (e.g. right after a restart command changed the status). The last
+// known copy is kept for the stale fallback.
+func (c *Cache) Invalidate(id int64) {
+	c.mu.Lock()
+	mem := c.mem
+	c.mu.Unlock()
+	if mem != nil {
+		mem.Del(id)
+	}
+}
+
 // Peek returns the last known details of id without any I/O: the in-memory
 // copy, marked Stale when it is older than the TTL or Nitrado is degraded.
 func (c *Cache) Peek(id int64) (Details, bool) {
@@ -323,7 +335,8 @@ func (c *Cache) Peek(id int64) (Details, bool) {
 // otherwise from Nitrado (then cached and persisted). When Nitrado fails and
 // a last-known copy exists (in memory or in the stale store), that copy is
 // returned with Stale set instead of an error. While degraded, Get does not
-// wait for Nitrado when a last-known copy exists.
+// wait for Nitrado when a last-known copy exists. Before Run starts (and
+// after it returns) there is no TTL cache and every Get asks Nitrado.
 func (c *Cache) Get(ctx context.Context, id int64) (Details, error) {
 	if id <= 0 {
 		return Details{}, fmt.Errorf("serverdetails: get %d: invalid service id", id)

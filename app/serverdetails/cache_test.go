@@ -392,3 +392,42 @@ func TestCorruptStaleEntry(t *testing.T) {
 		}
 	})
 }
+
+// A panicking listener does not take Run down; Invalidate forces the next
+// Get to Nitrado.
+func TestListenerPanicAndInvalidate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		src := newFakeSource()
+		src.add(gameserver(1, "Island", testPassword))
+		log, logs := newLogger()
+		c := mustNew(t, Options{Source: src, Stale: tempStore(t), Logger: log, TTL: time.Minute, RetryMax: -1})
+		var events eventLog
+		c.OnHealthChange(func(bool, string) { panic("listener bug") })
+		c.OnHealthChange(events.record)
+		if err := c.Track(1); err != nil {
+			t.Fatal(err)
+		}
+		stop := start(t, c)
+		synctest.Wait()
+		if _, err := c.Get(t.Context(), 1); err != nil {
+			t.Fatal(err)
+		}
+		c.Invalidate(1)
+		src.rename(1, "Island v2")
+		if d, err := c.Get(t.Context(), 1); err != nil || d.Name != "Island v2" {
+			t.Errorf("Get after Invalidate = %+v, %v", d, err)
+		}
+		src.failGameserver(0, maintenance())
+		time.Sleep(time.Minute + 10*time.Second)
+		synctest.Wait()
+		if ev := events.events(); len(ev) != 1 || ev[0].healthy {
+			t.Errorf("events = %+v; the second listener must still be told", ev)
+		}
+		if !strings.Contains(logs.String(), "listener panicked") {
+			t.Error("panic not logged")
+		}
+		if err := stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -290,8 +290,18 @@ func (c *Cache) degrade(reason string) {
 	c.log.Error("nitrado degraded: serving last known server details", slog.String("reason", reason),
 		slog.Duration("ping_every", c.pingEvery))
 	for _, fn := range ls {
-		fn(false, reason)
+		c.tell(fn, false, reason)
 	}
+}
+
+// tell calls one listener; a panicking listener is logged, not fatal.
+func (c *Cache) tell(fn func(bool, string), healthy bool, reason string) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.log.Error("serverdetails: health listener panicked", slog.Any("panic", p), slog.Bool("healthy", healthy))
+		}
+	}()
+	fn(healthy, reason)
 }
 
 // restore moves from degraded to ok.
@@ -309,7 +319,7 @@ func (c *Cache) restore() {
 	c.mu.Unlock()
 	c.log.Info("nitrado recovered: server details refreshed", slog.Duration("degraded_for", down))
 	for _, fn := range ls {
-		fn(true, "")
+		c.tell(fn, true, "")
 	}
 }
 
