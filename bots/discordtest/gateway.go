@@ -257,6 +257,7 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		b.history = nil
 		c.bot = b
 		c.compress = id.Compress && !s.opts.DisableCompression
+		b.compress = c.compress
 		b.conn = c
 		b.stats.Identifies++
 		b.stats.Connections++
@@ -317,6 +318,7 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 			b.conn = nil
 		}
 		b.conn = c
+		c.compress = b.compress
 		for _, f := range b.history {
 			if f.seq > rs.Seq {
 				c.enqueue(f.data)
@@ -327,9 +329,12 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		s.dispatchLocked(b, "RESUMED", map[string]any{})
 		s.bumpStatsLocked(b)
 		return gwResult{}
-	case 3, 4, 8: // presence update, voice state, request guild members: accepted, ignored
+	case 3, 4, 8: // presence update, voice state (ignored), request guild members
 		if c.bot == nil {
 			return gwResult{closeCode: 4003, closeText: "Not authenticated."}
+		}
+		if p.Op == 8 {
+			s.guildMembersChunkLocked(c, p.D)
 		}
 		return gwResult{}
 	default:
@@ -419,9 +424,10 @@ func (s *Server) Reconnect(bot Bot) error {
 	return nil
 }
 
-// InvalidateSession invalidates bot's session and sends op 9 (d=false) on
-// its connection; discordgo re-IDENTIFYs on the same socket. Events
-// dispatched until then are lost.
+// InvalidateSession invalidates bot's session and, if it is connected,
+// sends op 9 (d=false); discordgo re-IDENTIFYs on the same socket. If it is
+// disconnected, its next RESUME is answered with op 9. Events dispatched
+// until the new session starts are lost.
 func (s *Server) InvalidateSession(bot Bot) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -429,13 +435,15 @@ func (s *Server) InvalidateSession(bot Bot) error {
 	if err != nil {
 		return err
 	}
-	if b.conn == nil {
+	if b.sessionID == "" {
 		return ErrNotConnected
 	}
 	b.sessionID = ""
 	b.history = nil
-	b.conn.enqueue(opFrame(9, false))
-	b.stats.InvalidSessions++
+	if b.conn != nil {
+		b.conn.enqueue(opFrame(9, false))
+		b.stats.InvalidSessions++
+	}
 	s.bumpStatsLocked(b)
 	return nil
 }

@@ -355,18 +355,18 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 		if in.Roles != nil {
 			mem.Roles = slices.Clone(in.Roles)
 		}
-		mem.Permissions = s.memberPermissionsLocked(gs, user.ID, mem.Roles)
+		mem.Permissions = s.channelPermissionsLocked(cs, user.ID, mem.Roles)
 		it.Member = mem
 		it.GuildID = in.GuildID
 		it.ChannelID = in.ChannelID
-		botMem := gs.members[b.bot.UserID]
-		it.AppPermissions = s.memberPermissionsLocked(gs, b.bot.UserID, botMem.Roles)
+		it.AppPermissions = s.channelPermissionsLocked(cs, b.bot.UserID, nil)
 		gl := discordgo.EnglishUS
 		it.GuildLocale = &gl
 		it.Context = discordgo.InteractionContextGuild
 	} else {
 		it.User = user
 		it.Context = discordgo.InteractionContextBotDM
+		it.AppPermissions = dmPermissions
 		chID := in.ChannelID
 		if chID == "" {
 			chID = s.dmChannelLocked(b, user).ch.ID
@@ -386,12 +386,36 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 		}
 		cmd := s.findCommandLocked(b, in.GuildID, in.CommandName, ct)
 		cmdID := ""
+		autocomplete := in.Type == discordgo.InteractionApplicationCommandAutocomplete
+		if autocomplete && countFocused(in.Options) != 1 {
+			return nil, errors.New("discordtest: an autocomplete interaction needs exactly one Focused option")
+		}
 		if cmd != nil {
 			cmdID = cmd.ID
+			if err := checkOptions(cmd.Options, in.Options, !autocomplete, ""); err != nil {
+				return nil, fmt.Errorf("discordtest: /%s: %w", in.CommandName, err)
+			}
 		} else if !s.opts.AllowUnregisteredCommands {
 			return nil, fmt.Errorf("discordtest: bot %s has no registered command %q (type %d) for guild %q; Discord could not deliver this interaction (set Options.AllowUnregisteredCommands to skip this check)", b.bot.Username, in.CommandName, ct, in.GuildID)
 		} else {
 			cmdID = s.newIDLocked()
+		}
+		resolved := in.Resolved
+		if resolved == nil {
+			resolved = &discordgo.ApplicationCommandInteractionDataResolved{}
+			s.resolveOptionsLocked(in.GuildID, in.Options, resolved)
+			if in.TargetID != "" {
+				switch ct {
+				case discordgo.UserApplicationCommand:
+					s.resolveOptionsLocked(in.GuildID, []*discordgo.ApplicationCommandInteractionDataOption{UserOpt("target", in.TargetID)}, resolved)
+				case discordgo.MessageApplicationCommand:
+					if cs, ok := s.channels[it.ChannelID]; ok {
+						if m := findMessage(cs, in.TargetID); m != nil {
+							resolved.Messages = map[string]*discordgo.Message{m.ID: cloneMessage(m)}
+						}
+					}
+				}
+			}
 		}
 		it.Data = discordgo.ApplicationCommandInteractionData{
 			ID:          cmdID,
@@ -399,7 +423,7 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 			CommandType: ct,
 			Options:     in.Options,
 			TargetID:    in.TargetID,
-			Resolved:    in.Resolved,
+			Resolved:    resolved,
 		}
 	case discordgo.InteractionMessageComponent:
 		msg, err := s.componentMessageLocked(in, it.ChannelID)

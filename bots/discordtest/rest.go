@@ -884,16 +884,29 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 	case len(sg) == 2:
 		switch rc.method {
 		case http.MethodGet:
+			if r := s.need(rc, cs, discordgo.PermissionViewChannel); r != nil {
+				return *r
+			}
 			return ok(cs.ch)
 		case http.MethodPatch:
 			return s.channelEditLocked(rc, cs)
 		case http.MethodDelete:
+			perm := int64(discordgo.PermissionManageChannels)
+			if cs.ch.IsThread() {
+				perm = discordgo.PermissionManageThreads
+			}
+			if r := s.need(rc, cs, perm); r != nil {
+				return *r
+			}
 			return s.channelDeleteLocked(cs)
 		}
 		return errMethod
 	case len(sg) == 3 && sg[2] == "messages":
 		switch rc.method {
 		case http.MethodGet:
+			if r := s.need(rc, cs, discordgo.PermissionViewChannel|discordgo.PermissionReadMessageHistory); r != nil {
+				return *r
+			}
 			return s.listMessagesLocked(rc, cs)
 		case http.MethodPost:
 			return s.createMessageLocked(rc, cs)
@@ -910,6 +923,9 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 		}
 		switch rc.method {
 		case http.MethodGet:
+			if r := s.need(rc, cs, discordgo.PermissionViewChannel|discordgo.PermissionReadMessageHistory); r != nil {
+				return *r
+			}
 			return ok(m)
 		case http.MethodPatch:
 			if m.Author == nil || m.Author.ID != b.bot.UserID {
@@ -928,6 +944,11 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 			s.messageUpdatedLocked(nil, m)
 			return ok(m)
 		case http.MethodDelete:
+			if m.Author == nil || m.Author.ID != b.bot.UserID {
+				if r := s.need(rc, cs, discordgo.PermissionManageMessages); r != nil {
+					return *r
+				}
+			}
 			s.messageDeletedLocked(m)
 			return noContent()
 		}
@@ -942,6 +963,11 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 		if findMessage(cs, sg[3]) == nil {
 			return errUnknownMessage
 		}
+		if rc.method == http.MethodPut {
+			if r := s.need(rc, cs, discordgo.PermissionAddReactions|discordgo.PermissionReadMessageHistory); r != nil {
+				return *r
+			}
+		}
 		if rc.method == http.MethodPut || rc.method == http.MethodDelete {
 			return noContent()
 		}
@@ -949,6 +975,9 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 	case len(sg) == 4 && sg[2] == "pins":
 		if findMessage(cs, sg[3]) == nil {
 			return errUnknownMessage
+		}
+		if r := s.need(rc, cs, discordgo.PermissionManageMessages); r != nil {
+			return *r
 		}
 		return noContent()
 	case len(sg) == 4 && sg[2] == "thread-members":
@@ -995,6 +1024,27 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 	}
 	if !f.empty() {
 		return formErr(f)
+	}
+	send := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages)
+	if cs.ch.IsThread() {
+		send = discordgo.PermissionViewChannel | discordgo.PermissionSendMessagesInThreads
+	}
+	if len(rc.files) > 0 {
+		send |= discordgo.PermissionAttachFiles
+	}
+	if r := s.need(rc, cs, send); r != nil {
+		return *r
+	}
+	if md := cs.ch.ThreadMetadata; cs.ch.IsThread() && md != nil && md.Archived {
+		if md.Locked && s.need(rc, cs, discordgo.PermissionManageThreads) != nil {
+			return derr(http.StatusBadRequest, 50083, "Thread is archived")
+		}
+		// Sending to an archived (unlocked) thread unarchives it.
+		md.Archived = false
+		md.ArchiveTimestamp = rc.now.UTC()
+		for _, b := range s.channelAudienceLocked(cs) {
+			s.dispatchLocked(b, "THREAD_UPDATE", cs.ch)
+		}
 	}
 	m := s.newBotMessageLocked(rc.bot, cs.ch.ID, cs.ch.GuildID, rc.now)
 	applyMessage(m, &body, rc.files)
@@ -1125,6 +1175,16 @@ func (s *Server) startThreadLocked(rc *reqCtx, parent *channelState, from *disco
 	if !f.empty() {
 		return formErr(f)
 	}
+	perm := int64(discordgo.PermissionViewChannel | discordgo.PermissionCreatePublicThreads)
+	switch {
+	case isForum:
+		perm = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages
+	case typ == discordgo.ChannelTypeGuildPrivateThread:
+		perm = discordgo.PermissionViewChannel | discordgo.PermissionCreatePrivateThreads
+	}
+	if r := s.need(rc, parent, perm); r != nil {
+		return *r
+	}
 	id := s.newIDLocked()
 	if from != nil {
 		id = from.ID // a thread started from a message shares its ID
@@ -1206,6 +1266,11 @@ func (s *Server) threadMemberLocked(rc *reqCtx, cs *channelState, uid string) re
 	gs := s.guilds[cs.ch.GuildID]
 	if _, ok := gs.members[uid]; !ok {
 		return errUnknownMember
+	}
+	if uid != rc.bot.bot.UserID && rc.method != http.MethodGet {
+		if r := s.need(rc, cs, discordgo.PermissionViewChannel|discordgo.PermissionSendMessagesInThreads); r != nil {
+			return *r
+		}
 	}
 	ev := map[string]any{"id": cs.ch.ID, "guild_id": cs.ch.GuildID}
 	switch rc.method {
@@ -1306,6 +1371,21 @@ func (s *Server) channelEditLocked(rc *reqCtx, cs *channelState) reply {
 	}
 	if !f.empty() {
 		return formErr(f)
+	}
+	if cs.ch.IsThread() {
+		if cs.ch.OwnerID != rc.bot.bot.UserID {
+			if r := s.need(rc, cs, discordgo.PermissionManageThreads); r != nil {
+				return *r
+			}
+		}
+	} else {
+		perm := int64(discordgo.PermissionManageChannels)
+		if _, ok := raw["permission_overwrites"]; ok {
+			perm |= discordgo.PermissionManageRoles
+		}
+		if r := s.need(rc, cs, perm); r != nil {
+			return *r
+		}
 	}
 	cs.ch = ch
 	ev := "CHANNEL_UPDATE"
@@ -1435,8 +1515,16 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 		if !ok {
 			return errUnknownMember
 		}
-		if !slices.ContainsFunc(gs.roles, func(r *discordgo.Role) bool { return r.ID == sg[5] }) {
+		ri := slices.IndexFunc(gs.roles, func(r *discordgo.Role) bool { return r.ID == sg[5] })
+		if ri < 0 {
 			return errUnknownRole
+		}
+		if r := s.needGuild(rc, gs, discordgo.PermissionManageRoles); r != nil {
+			return *r
+		}
+		if s.opts.EnforcePermissions && gs.ownerID != b.bot.UserID &&
+			gs.roles[ri].Position >= highestRolePosition(gs, gs.members[b.bot.UserID].Roles) {
+			return errMissingPerms // role hierarchy: the bot's top role must be above the role
 		}
 		switch rc.method {
 		case http.MethodPut:
@@ -1495,6 +1583,13 @@ func (s *Server) createChannelLocked(rc *reqCtx, gs *guildState) reply {
 	}
 	if !f.empty() {
 		return formErr(f)
+	}
+	perm := int64(discordgo.PermissionManageChannels)
+	if len(body.PermissionOverwrites) > 0 {
+		perm |= discordgo.PermissionManageRoles
+	}
+	if r := s.needGuild(rc, gs, perm); r != nil {
+		return *r
 	}
 	if total >= 500 {
 		return errTooManyChans

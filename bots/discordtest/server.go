@@ -89,6 +89,11 @@ type Options struct {
 	// interactions for commands the bot never registered. By default Interact
 	// fails for them, as Discord could never deliver such an interaction.
 	AllowUnregisteredCommands bool
+	// EnforcePermissions makes REST calls check the calling bot's
+	// permissions (roles, @everyone, overwrites, role hierarchy) and answer
+	// 403 {"code":50013} like Discord. Off by default so that tests need not
+	// set up roles.
+	EnforcePermissions bool
 	// Logf, if set, receives diagnostic messages (e.g. rejected requests).
 	// testing.T.Logf fits.
 	Logf func(format string, args ...any)
@@ -149,6 +154,7 @@ type botState struct {
 	seq       int64
 	history   []frame // dispatches of the current session, for RESUME
 	conn      *gwConn // current identified connection, nil if none
+	compress  bool    // the session asked for compression in IDENTIFY
 	sessions  int     // counter for session IDs
 	stats     GatewayStats
 	statsCh   chan struct{}

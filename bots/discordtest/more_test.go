@@ -1,0 +1,249 @@
+package discordtest_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/bwmarrin/discordgo"
+)
+
+func TestAutocompleteChoicesLimit(t *testing.T) {
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	errs := make(chan error, 2)
+	s := e.open(bot, func(s *discordgo.Session) {
+		s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+			if ic.Type != discordgo.InteractionApplicationCommandAutocomplete {
+				return
+			}
+			var many []*discordgo.ApplicationCommandOptionChoice
+			for i := range 26 {
+				many = append(many, &discordgo.ApplicationCommandOptionChoice{Name: fmt.Sprint(i), Value: fmt.Sprint(i)})
+			}
+			errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+				Data: &discordgo.InteractionResponseData{Choices: many},
+			})
+			errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+				Data: &discordgo.InteractionResponseData{Choices: many[:3]},
+			})
+		})
+	})
+	_, err := s.ApplicationCommandBulkOverwrite(bot.AppID, "100", []*discordgo.ApplicationCommand{{
+		Name: "server", Description: "Pick a server",
+		Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString, Name: "map", Description: "map", Required: true, Autocomplete: true}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	// A focused option is required for autocomplete.
+	if _, err := e.srv.Interact(ctx, bot, discordtest.Interaction{
+		Type: discordgo.InteractionApplicationCommandAutocomplete, GuildID: "100", ChannelID: "300", User: e.user, CommandName: "server",
+	}); err == nil {
+		t.Fatal("autocomplete without focused option dispatched")
+	}
+	h, err := e.srv.Interact(ctx, bot, discordtest.Interaction{
+		Type: discordgo.InteractionApplicationCommandAutocomplete, GuildID: "100", ChannelID: "300", User: e.user, CommandName: "server",
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.Focused(discordtest.StringOpt("map", "isl"))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; restCode(err) != 50035 {
+		t.Fatalf("26 choices: %v", err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("3 choices: %v", err)
+	}
+	r, err := h.WaitResponse(ctx)
+	if err != nil || len(r.Data.Choices) != 3 {
+		t.Fatalf("%v %+v", err, r)
+	}
+}
+
+func TestInteractChecksOptionsAgainstCommand(t *testing.T) {
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	s := e.open(bot, nil)
+	_, err := s.ApplicationCommandBulkOverwrite(bot.AppID, "", []*discordgo.ApplicationCommand{{
+		Name: "points", Description: "Points",
+		Options: []*discordgo.ApplicationCommandOption{
+			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "give", Description: "Give points", Options: []*discordgo.ApplicationCommandOption{
+				{Type: discordgo.ApplicationCommandOptionUser, Name: "user", Description: "who", Required: true},
+				{Type: discordgo.ApplicationCommandOptionInteger, Name: "amount", Description: "how many", Required: true},
+			}},
+		},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	in := discordtest.Interaction{Type: discordgo.InteractionApplicationCommand, GuildID: "100", ChannelID: "300", User: e.user, CommandName: "points"}
+	bad := [][]*discordgo.ApplicationCommandInteractionDataOption{
+		{discordtest.SubCommand("give", discordtest.UserOpt("user", "500"))},                                  // missing amount
+		{discordtest.SubCommand("take", discordtest.UserOpt("user", "500"), discordtest.IntOpt("amount", 1))}, // unknown subcommand
+		{discordtest.SubCommand("give", discordtest.StringOpt("user", "500"), discordtest.IntOpt("amount", 1))},
+	}
+	for i, opts := range bad {
+		in.Options = opts
+		if _, err := e.srv.Interact(ctx, bot, in); err == nil {
+			t.Errorf("case %d dispatched", i)
+		}
+	}
+	in.Options = []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("give", discordtest.UserOpt("user", "500"), discordtest.IntOpt("amount", 5))}
+	h, err := e.srv.Interact(ctx, bot, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := h.Interaction().ApplicationCommandData()
+	if data.Resolved == nil || data.Resolved.Users["500"] == nil || data.Resolved.Members["500"] == nil {
+		t.Fatalf("resolved %+v", data.Resolved)
+	}
+	if got := data.Options[0].Options[1].IntValue(); got != 5 {
+		t.Fatalf("amount %d", got)
+	}
+}
+
+func TestResumeRejectedReidentifies(t *testing.T) {
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	e.open(bot, nil)
+	ctx := ctxT(t)
+	if err := e.srv.DropConnection(bot); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.InvalidateSession(bot); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.srv.WaitGateway(ctx, bot, func(st discordtest.GatewayStats) bool { return st.Identifies == 2 && st.Connected })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.FailedResumes != 1 || st.Resumes != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestPermissionsEnforced(t *testing.T) {
+	e := newEnv(t, discordtest.Options{EnforcePermissions: true}, 2)
+	staffBot, plainBot := e.bots[0], e.bots[1]
+	e.srv.AddGuild(discordtest.Guild{
+		ID: "200", Name: "Perms",
+		Roles: []*discordgo.Role{
+			{ID: "801", Name: "Staff", Position: 2, Permissions: discordgo.PermissionManageChannels | discordgo.PermissionManageRoles | discordgo.PermissionCreatePrivateThreads},
+			{ID: "802", Name: "Admin", Position: 3, Permissions: discordgo.PermissionAdministrator},
+			{ID: "803", Name: "Member", Position: 1},
+		},
+		Channels: []*discordgo.Channel{
+			{ID: "400", Name: "announcements", Type: discordgo.ChannelTypeGuildText, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+				{ID: "200", Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionSendMessages},
+			}},
+			{ID: "401", Name: "chat", Type: discordgo.ChannelTypeGuildText},
+		},
+		Members: []*discordgo.Member{
+			{User: &discordgo.User{ID: staffBot.UserID}, Roles: []string{"801"}},
+			{User: &discordgo.User{ID: plainBot.UserID}},
+			{User: e.user},
+		},
+	})
+	staff := e.open(staffBot, nil)
+	plain := e.open(plainBot, nil)
+
+	if _, err := plain.GuildChannelCreate("200", "ticket", discordgo.ChannelTypeGuildText); restCode(err) != 50013 {
+		t.Fatalf("create without MANAGE_CHANNELS: %v", err)
+	}
+	if _, err := staff.GuildChannelCreate("200", "ticket", discordgo.ChannelTypeGuildText); err != nil {
+		t.Fatalf("staff create: %v", err)
+	}
+	if _, err := plain.ThreadStart("401", "t", discordgo.ChannelTypeGuildPrivateThread, 60); restCode(err) != 50013 {
+		t.Fatalf("private thread without CREATE_PRIVATE_THREADS: %v", err)
+	}
+	if _, err := staff.ThreadStart("401", "t", discordgo.ChannelTypeGuildPrivateThread, 60); err != nil {
+		t.Fatalf("staff thread: %v", err)
+	}
+	for _, s := range []*discordgo.Session{plain, staff} {
+		if _, err := s.ChannelMessageSend("400", "x"); restCode(err) != 50013 {
+			t.Fatalf("send despite overwrite: %v", err)
+		}
+		if _, err := s.ChannelMessageSend("401", "x"); err != nil {
+			t.Fatalf("send: %v", err)
+		}
+	}
+	if err := plain.GuildMemberRoleAdd("200", "500", "803"); restCode(err) != 50013 {
+		t.Fatalf("role add without MANAGE_ROLES: %v", err)
+	}
+	if err := staff.GuildMemberRoleAdd("200", "500", "803"); err != nil {
+		t.Fatalf("role below: %v", err)
+	}
+	if err := staff.GuildMemberRoleAdd("200", "500", "802"); restCode(err) != 50013 {
+		t.Fatalf("role above the bot's top role: %v", err)
+	}
+	if p, err := e.srv.Permissions("400", staffBot.UserID); err != nil || p&discordgo.PermissionSendMessages != 0 || p&discordgo.PermissionManageChannels == 0 {
+		t.Fatalf("perms %b %v", p, err)
+	}
+	// Without EnforcePermissions (newEnv default) the same calls succeed: see other tests.
+}
+
+func TestFilesAndDM(t *testing.T) {
+	e := newEnv(t, discordtest.Options{AllowUnregisteredCommands: true}, 1)
+	bot := e.bots[0]
+	errs := make(chan error, 1)
+	e.open(bot, func(s *discordgo.Session) {
+		s.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+			errs <- s.InteractionRespond(ic.Interaction, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionResponseChannelMessageWithSource,
+				Data: &discordgo.InteractionResponseData{Content: "transcript", Files: []*discordgo.File{
+					{Name: "t.txt", ContentType: "text/plain", Reader: bytes.NewReader([]byte("hello"))},
+				}},
+			})
+		})
+	})
+	ctx := ctxT(t)
+	h, err := e.srv.Interact(ctx, bot, discordtest.Interaction{Type: discordgo.InteractionApplicationCommand, User: e.user, CommandName: "transcript"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.WaitResponse(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errs; err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Data.Files) != 1 || string(r.Data.Files[0].Data) != "hello" || r.Data.Files[0].Name != "t.txt" {
+		t.Fatalf("files %+v", r.Data.Files)
+	}
+	it := h.Interaction()
+	if it.User == nil || it.Member != nil || it.GuildID != "" {
+		t.Fatalf("DM interaction %+v", it)
+	}
+	msgs := e.srv.Messages(it.ChannelID)
+	if len(msgs) != 1 || len(msgs[0].Attachments) != 1 {
+		t.Fatalf("dm messages %+v", msgs)
+	}
+}
+
+func TestRequestGuildMembers(t *testing.T) {
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	chunks := make(chan *discordgo.GuildMembersChunk, 1)
+	s := e.open(bot, func(s *discordgo.Session) {
+		s.AddHandler(func(_ *discordgo.Session, c *discordgo.GuildMembersChunk) { chunks <- c })
+	})
+	if err := s.RequestGuildMembers("100", "surv", 0, "n1", false); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	select {
+	case c := <-chunks:
+		if len(c.Members) != 1 || c.Members[0].User.ID != "500" || c.Nonce != "n1" {
+			t.Fatalf("%+v", c)
+		}
+	case <-ctx.Done():
+		t.Fatal("no chunk")
+	}
+}
