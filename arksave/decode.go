@@ -120,6 +120,7 @@ type acc struct {
 
 type decoder struct {
 	h     *Header
+	tbl   *nameTable
 	xf    map[GUID][3]float64
 	loc   locator
 	opts  Options
@@ -155,7 +156,7 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 			save.SavedAt = mt.ModTime()
 		}
 	}
-	d := &decoder{h: h, loc: newLocator(h.Map()), opts: opts}
+	d := &decoder{h: h, tbl: newNameTable(h.Names), loc: newLocator(h.Map()), opts: opts}
 
 	// Actor transforms and archives are read while the game rows stream;
 	// locations are attached in merge.
@@ -270,7 +271,7 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 			c, seen := classes[key]
 			if !seen {
 				c = catProbe
-				if class, ok := d.h.Names[key]; ok {
+				if class, ok := d.tbl.get(key); ok {
 					c = classify(class)
 				}
 				classes[key] = c
@@ -314,7 +315,7 @@ func (a *acc) fail(class string) {
 // row decodes one needed row into a.
 func (d *decoder) row(a *acc, j *job) {
 	if d.opts.Strict {
-		class, unk, err := validateRow(d.h, j.buf)
+		class, unk, err := validateRow(d.h, d.tbl, j.buf)
 		a.unknown += unk
 		if err != nil {
 			a.fail(class)
@@ -322,6 +323,7 @@ func (d *decoder) row(a *acc, j *job) {
 		}
 	}
 	r := newRowReader(d.h, j.buf)
+	r.tbl = d.tbl
 	r.types = d.types[:0]
 	defer func() { d.types = r.types[:0] }()
 	hd := r.head(d.h.Version, nil)

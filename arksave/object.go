@@ -40,7 +40,7 @@ func newRowReader(h *Header, data []byte) reader {
 func (r *reader) head(version int, keep *[]string) objHead {
 	var h objHead
 	key := r.u32()
-	if _, ok := r.names[key]; !ok && r.err == nil {
+	if _, ok := r.lookup(key); !ok && r.err == nil {
 		// "Lost Colony" layout: uint32, uint64 0, count, FString class, names.
 		if r.u64() != 0 {
 			r.fail(errLayout)
@@ -128,8 +128,9 @@ func DecodeObject(h *Header, key GUID, data []byte) (*Object, error) {
 }
 
 // validateRow decodes a row completely without building values.
-func validateRow(h *Header, data []byte) (class string, unknown int, err error) {
+func validateRow(h *Header, tbl *nameTable, data []byte) (class string, unknown int, err error) {
 	r := newRowReader(h, data)
+	r.tbl = tbl
 	hd := r.head(h.Version, nil)
 	if r.err == nil && !hd.noProps {
 		r.props(false)

@@ -124,7 +124,7 @@ func TestPropertiesV14(t *testing.T) {
 		t.Errorf("record: %+v", o)
 	}
 	// The streaming validator agrees.
-	if _, unk, err := validateRow(h, w.b); err != nil || unk != 0 {
+	if _, unk, err := validateRow(h, nil, w.b); err != nil || unk != 0 {
 		t.Errorf("validate: %v %d", err, unk)
 	}
 	truncations(t, h, w.b)
@@ -209,7 +209,7 @@ func truncations(t *testing.T, h *Header, b []byte) {
 		if _, err := DecodeObject(h, GUID{}, b[:i]); err == nil && i > 40 {
 			t.Fatalf("prefix %d of %d decoded without error", i, len(b))
 		}
-		validateRow(h, b[:i])
+		validateRow(h, newNameTable(h.Names), b[:i])
 	}
 }
 
@@ -411,5 +411,29 @@ func TestLatLon(t *testing.T) {
 	}
 	if _, _, ok := LatLon("TheIsland_WP", 0, 0); !ok {
 		t.Fatal("TheIsland unknown")
+	}
+}
+
+func TestNameTable(t *testing.T) {
+	m := map[uint32]string{}
+	for i := uint32(0); i < 5000; i++ {
+		m[i*2654435761] = string(rune('a' + i%26))
+	}
+	tb := newNameTable(m)
+	for k, v := range m {
+		if got, ok := tb.get(k); !ok || got != v {
+			t.Fatalf("key %x", k)
+		}
+	}
+	for i := uint32(0); i < 5000; i++ {
+		k := i*2654435761 + 1
+		if _, in := m[k]; !in {
+			if _, ok := tb.get(k); ok {
+				t.Fatalf("phantom key %x", k)
+			}
+		}
+	}
+	if _, ok := newNameTable(nil).get(1); ok {
+		t.Fatal("empty table hit")
 	}
 }

@@ -32,6 +32,7 @@ type reader struct {
 	off     int
 	err     error
 	names   map[uint32]string // nil: names are FStrings (archives)
+	tbl     *nameTable        // optional fast index of names
 	archive bool              // archive encoding of object references
 	legacy  bool              // pre-UE5.5 property tags (save v13, archive v5/v6)
 	unknown int               // unresolved name keys seen
@@ -226,12 +227,20 @@ func (r *reader) name() (string, int32) {
 	if r.err != nil {
 		return "", 0
 	}
-	s, ok := r.names[key]
+	s, ok := r.lookup(key)
 	if !ok {
 		r.unknown++
 		return unknownName(key), num
 	}
 	return s, num
+}
+
+func (r *reader) lookup(key uint32) (string, bool) {
+	if r.tbl != nil {
+		return r.tbl.get(key)
+	}
+	s, ok := r.names[key]
+	return s, ok
 }
 
 func unknownName(key uint32) string { return fmt.Sprintf("UnknownName_%08X", key) }
