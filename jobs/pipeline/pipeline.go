@@ -1,0 +1,722 @@
+// Package pipeline is the hourly save pipeline of one server: Nitrado file
+// list → newest world save (+ .arkprofile/.arktribe files when the save has
+// no embedded store) → streamed download to a temporary file (gunzipped on
+// the fly for .gz) → arksave decode → bases.Analyze → one snapshot write.
+//
+// Like the rest of jobs, pipeline declares the small interfaces it needs
+// (Files, Snapshots, Open) and never imports storage or app; app wires the
+// Nitrado client, storage/savefile and storage.DB with adapters.
+//
+//	p, err := pipeline.New(pipeline.Options{Files: files, Snapshots: snaps, Open: open, TempDir: tmp})
+//	_ = pipeline.CleanTemp(tmp) // once at start, before any run
+//	sched.AddParse(id, "", p.Job(resolve))
+//
+// # Which file is the world save
+//
+// In <GamePath>/ShooterGame/Saved/SavedArks/<Map>/ the candidates are files
+// named *.ark or *.ark.gz (case-insensitive) that are not backups: names
+// containing a date stamp (dd.mm.yyyy, yyyy.mm.dd or yyyy-mm-dd, as ARK's and
+// Nitrado's timestamped copies have) are ignored, as are *.bak, *.tmp and
+// everything else. The pick is <Map>.ark or <Map>.ark.gz (the newer of the
+// two when both exist), else the newest candidate by modification time.
+//
+// # When a run is skipped
+//
+// A run is skipped (Result.Skipped, no error) when the newest snapshot came
+// from the same remote file with the same listed size and modification time
+// and the same listing fingerprint (names, sizes and mtimes of the world save
+// and the profile/tribe files), so nothing is downloaded; or, after the
+// download, when the content hash (sha256 of the downloaded bytes, combined
+// with the archives' hashes when they are used) equals the snapshot's.
+package pipeline
+
+import (
+	"bufio"
+	"cmp"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blissark/bliss/arksave"
+	"github.com/blissark/bliss/jobs/bases"
+)
+
+// Errors callers may branch on with errors.Is.
+var (
+	ErrNoSave   = errors.New("no world save found")
+	ErrTooLarge = errors.New("save exceeds the size cap")
+)
+
+// FileInfo is one entry of a remote directory listing.
+type FileInfo struct {
+	Name    string // base name
+	Path    string // absolute remote path
+	Size    int64
+	ModTime time.Time
+	IsDir   bool
+}
+
+// Files is the Nitrado file server (app adapts *nitrado.Client).
+type Files interface {
+	// ListFiles lists the remote directory dir (absolute).
+	ListFiles(ctx context.Context, serverID, dir string) ([]FileInfo, error)
+	// Download streams the remote file to w as it arrives.
+	Download(ctx context.Context, serverID, path string, w io.Writer) error
+}
+
+// SaveFile is an open world save (storage/savefile.File satisfies it).
+type SaveFile interface {
+	arksave.Source
+	io.Closer
+}
+
+// OpenFunc opens a downloaded .ark read-only (app wires savefile.Open).
+type OpenFunc func(ctx context.Context, path string) (SaveFile, error)
+
+// SnapshotInfo is what the pipeline needs to know about the newest stored
+// snapshot to decide whether a run can be skipped.
+type SnapshotInfo struct {
+	RunID           string
+	FileName        string // remote path of the world save
+	FileSize        int64
+	FileModTime     time.Time
+	ContentHash     string
+	ListFingerprint string
+}
+
+// Snapshots stores snapshots (app adapts *storage.DB).
+type Snapshots interface {
+	// LastSnapshot returns the newest snapshot of serverID; ok is false when
+	// there is none.
+	LastSnapshot(ctx context.Context, serverID string) (info SnapshotInfo, ok bool, err error)
+	// ReplaceSnapshot atomically replaces serverID's snapshot with s. On
+	// error the previous snapshot must stay intact.
+	ReplaceSnapshot(ctx context.Context, s *Snapshot) error
+}
+
+// Snapshot is what one run writes.
+type Snapshot struct {
+	ServerID string
+	RunID    string
+	Source   Source
+	Save     *arksave.Save // compact decoded rows; Save.Structures is not stored row by row
+	Bases    []bases.Base
+	// StructuresByTribe and StructuresByMaterial summarise Save.Structures.
+	StructuresByTribe    map[int64]int
+	StructuresByMaterial map[string]int
+	// Durations and memory up to (not including) the write.
+	Durations     Durations
+	PeakHeapBytes int64
+	PeakRSSDelta  int64
+}
+
+// Source describes the files a run used.
+type Source struct {
+	FileName        string // remote path of the world save
+	FileSize        int64  // listed size (compressed size for .gz)
+	FileModTime     time.Time
+	Compressed      bool
+	ContentHash     string // hex sha256 (see package doc)
+	ListFingerprint string
+	SaveBytes       int64 // decompressed world save bytes
+	Archives        int   // .arkprofile/.arktribe files downloaded
+}
+
+// Server identifies the server a run parses.
+type Server struct {
+	ID       string // Nitrado service id
+	Name     string
+	GamePath string // gameserver.game_specific.path
+	Map      string // e.g. "TheIsland_WP"; "" = the only folder under SavedArks
+}
+
+// Durations per stage.
+type Durations struct {
+	List, Download, Decode, Analyze, Write, Total time.Duration
+}
+
+// Counts of a decoded save.
+type Counts struct {
+	Players, Tribes, TamedDinos, WildDinos, Pawns, Structures, Bases int
+	Rows, FailedRows                                                 int
+}
+
+// Result of one run.
+type Result struct {
+	ServerID   string
+	RunID      string
+	Skipped    bool
+	SkipReason string
+	File       FileInfo // the world save picked (zero if listing failed)
+	Source     Source
+	Downloaded int64 // bytes received from Nitrado (world + archives)
+	Counts     Counts
+	Durations  Durations
+	// PeakHeapBytes is the highest sampled Go heap (runtime/metrics
+	// /memory/classes/heap/objects:bytes) during the run; PeakRSSDelta the
+	// growth of the process's peak RSS (VmHWM, Linux) during the run. Both
+	// are process-wide: concurrent runs share them.
+	PeakHeapBytes int64
+	PeakRSSDelta  int64
+}
+
+// LogValue summarises the result for slog.
+func (r Result) LogValue() slog.Value {
+	if r.Skipped {
+		return slog.GroupValue(slog.String("server", r.ServerID), slog.String("run", r.RunID),
+			slog.String("skipped", r.SkipReason), slog.Duration("total", r.Durations.Total))
+	}
+	return slog.GroupValue(slog.String("server", r.ServerID), slog.String("run", r.RunID),
+		slog.String("file", r.File.Name), slog.Int64("size", r.Source.FileSize),
+		slog.Int("players", r.Counts.Players), slog.Int("tribes", r.Counts.Tribes),
+		slog.Int("tamed", r.Counts.TamedDinos), slog.Int("structures", r.Counts.Structures),
+		slog.Int("bases", r.Counts.Bases), slog.Int("failed_rows", r.Counts.FailedRows),
+		slog.Duration("list", r.Durations.List), slog.Duration("download", r.Durations.Download),
+		slog.Duration("decode", r.Durations.Decode), slog.Duration("analyze", r.Durations.Analyze),
+		slog.Duration("write", r.Durations.Write), slog.Duration("total", r.Durations.Total),
+		slog.Int64("peak_heap", r.PeakHeapBytes), slog.Int64("peak_rss_delta", r.PeakRSSDelta))
+}
+
+// DefaultMaxSaveBytes caps a decompressed world save.
+const DefaultMaxSaveBytes = 32 << 30
+
+// Options configure New.
+type Options struct {
+	Files     Files     // required
+	Snapshots Snapshots // required
+	Open      OpenFunc  // required
+	// TempDir receives the downloads (state dir/tmp); it must exist.
+	// Each run uses its own subdirectory, removed when the run ends.
+	TempDir string
+	// Workers caps the decoding goroutines (0: GOMAXPROCS).
+	Workers int
+	Logger  *slog.Logger     // nil: slog.Default()
+	Now     func() time.Time // nil: time.Now; timestamps only (durations use the monotonic clock)
+	// BaseOptions returns the bases options of a server (decay multiplier…);
+	// nil: zero options (defaults).
+	BaseOptions func(serverID string) bases.Options
+	// MaxSaveBytes caps the decompressed size of the world save (0:
+	// DefaultMaxSaveBytes), against gzip bombs and full disks.
+	MaxSaveBytes int64
+	// MemSampleEvery is the heap sampling period (0: 50ms).
+	MemSampleEvery time.Duration
+	// OnSnapshot, if set, is called after a snapshot was written (e.g. to
+	// invalidate caches). It is not called for skipped or failed runs.
+	OnSnapshot func(ctx context.Context, res Result)
+}
+
+// Pipeline runs save parses. It holds no per-run state: runs of different
+// servers may proceed concurrently (the scheduler caps them).
+type Pipeline struct {
+	files     Files
+	snaps     Snapshots
+	open      OpenFunc
+	tempDir   string
+	workers   int
+	log       *slog.Logger
+	now       func() time.Time
+	baseOpts  func(string) bases.Options
+	maxBytes  int64
+	sample    time.Duration
+	onSuccess func(context.Context, Result)
+}
+
+// New validates opts and builds a Pipeline. It does no I/O.
+func New(opts Options) (*Pipeline, error) {
+	switch {
+	case opts.Files == nil:
+		return nil, errors.New("pipeline: new: nil Files")
+	case opts.Snapshots == nil:
+		return nil, errors.New("pipeline: new: nil Snapshots")
+	case opts.Open == nil:
+		return nil, errors.New("pipeline: new: nil Open")
+	case opts.TempDir == "":
+		return nil, errors.New("pipeline: new: empty TempDir")
+	}
+	p := &Pipeline{
+		files:     opts.Files,
+		snaps:     opts.Snapshots,
+		open:      opts.Open,
+		tempDir:   opts.TempDir,
+		workers:   opts.Workers,
+		log:       cmp.Or(opts.Logger, slog.Default()),
+		now:       opts.Now,
+		baseOpts:  opts.BaseOptions,
+		maxBytes:  cmp.Or(max(opts.MaxSaveBytes, 0), DefaultMaxSaveBytes),
+		sample:    cmp.Or(max(opts.MemSampleEvery, 0), 50*time.Millisecond),
+		onSuccess: opts.OnSnapshot,
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.baseOpts == nil {
+		p.baseOpts = func(string) bases.Options { return bases.Options{} }
+	}
+	return p, nil
+}
+
+// tempPrefix starts every run directory in TempDir.
+const tempPrefix = "bliss-save-"
+
+// CleanTemp removes run directories and files left in dir by a crashed
+// process. Call it once at start, before any run: it does not know which
+// runs are live.
+func CleanTemp(dir string) error {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("pipeline: clean temp: %w", err)
+	}
+	var errs []error
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("pipeline: clean temp: %w", err)
+	}
+	return nil
+}
+
+// Job returns a scheduler job (jobs.Job) that resolves the server (from
+// cached Nitrado details) and runs the pipeline.
+func (p *Pipeline) Job(resolve func(ctx context.Context) (Server, error)) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		srv, err := resolve(ctx)
+		if err != nil {
+			return fmt.Errorf("pipeline: resolve server: %w", err)
+		}
+		_, err = p.Run(ctx, srv)
+		return err
+	}
+}
+
+// SavedArksDir is where a server's world saves live.
+func SavedArksDir(gamePath, mapName string) string {
+	return path.Join("/", strings.TrimSpace(gamePath), "ShooterGame/Saved/SavedArks", mapName)
+}
+
+func newRunID(t time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand panics instead)
+	return t.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Run parses the newest save of srv and writes a snapshot, or skips when the
+// save is unchanged. On any error the previous snapshot is untouched and the
+// run's temporary files are removed.
+func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) {
+	start := time.Now()
+	res = Result{ServerID: srv.ID, RunID: newRunID(p.now())}
+	if strings.TrimSpace(srv.ID) == "" {
+		return res, errors.New("pipeline: run: empty server id")
+	}
+	if strings.TrimSpace(srv.GamePath) == "" {
+		return res, fmt.Errorf("pipeline: server %s: empty game path", srv.ID)
+	}
+	mem := startMemWatch(p.sample)
+	defer func() {
+		res.PeakHeapBytes, res.PeakRSSDelta = mem.stop()
+		res.Durations.Total = time.Since(start)
+		if err != nil {
+			err = fmt.Errorf("pipeline: server %s: %w", srv.ID, err)
+			p.log.Error("save parse failed", "server", srv.ID, "run", res.RunID, "err", err)
+			return
+		}
+		p.log.Info("save parse", "result", res)
+	}()
+
+	// 1. List.
+	t := time.Now()
+	world, archives, err := p.locate(ctx, srv)
+	res.Durations.List = time.Since(t)
+	if err != nil {
+		return res, err
+	}
+	res.File = world
+	fp := fingerprint(world, archives)
+	res.Source = Source{FileName: world.Path, FileSize: world.Size, FileModTime: world.ModTime,
+		Compressed: isGzip(world.Name), ListFingerprint: fp}
+	last, haveLast, err := p.snaps.LastSnapshot(ctx, srv.ID)
+	if err != nil {
+		return res, fmt.Errorf("last snapshot: %w", err)
+	}
+	if haveLast && last.FileName == world.Path && last.FileSize == world.Size &&
+		last.FileModTime.Equal(world.ModTime) && last.ListFingerprint == fp {
+		res.Skipped, res.SkipReason = true, "unchanged since run "+last.RunID+" (size and mtime)"
+		return res, nil
+	}
+
+	// 2. Download.
+	runDir, err := os.MkdirTemp(p.tempDir, tempPrefix+safeName(srv.ID)+"-")
+	if err != nil {
+		return res, fmt.Errorf("temp dir: %w", err)
+	}
+	defer func() {
+		if rerr := os.RemoveAll(runDir); rerr != nil {
+			p.log.Warn("remove temp dir", "dir", runDir, "err", rerr)
+		}
+	}()
+	t = time.Now()
+	worldLocal := filepath.Join(runDir, "world.ark")
+	wres, err := p.fetch(ctx, srv.ID, world, worldLocal)
+	res.Downloaded += wres.wire
+	if err != nil {
+		res.Durations.Download = time.Since(t)
+		return res, err
+	}
+	res.Source.SaveBytes = wres.out
+	if world.Size > 0 && wres.wire != world.Size {
+		p.log.Warn("downloaded size differs from listing (save rewritten meanwhile?)",
+			"server", srv.ID, "file", world.Path, "listed", world.Size, "got", wres.wire)
+	}
+
+	src, err := p.open(ctx, worldLocal)
+	if err != nil {
+		res.Durations.Download = time.Since(t)
+		return res, fmt.Errorf("open %s: %w", world.Name, err)
+	}
+	defer src.Close()
+	embedded, err := hasStore(ctx, src)
+	if err != nil {
+		res.Durations.Download = time.Since(t)
+		return res, fmt.Errorf("read %s: %w", world.Name, err)
+	}
+	var archiveFS fs.FS
+	hashes := []string{"world:" + wres.hash}
+	if !embedded && len(archives) > 0 {
+		adir := filepath.Join(runDir, "archives")
+		if err := os.Mkdir(adir, 0o700); err != nil {
+			return res, fmt.Errorf("temp dir: %w", err)
+		}
+		for _, a := range archives {
+			local := filepath.Join(adir, strings.TrimSuffix(path.Base(a.Name), path.Ext(a.Name)))
+			if !isGzip(a.Name) {
+				local = filepath.Join(adir, path.Base(a.Name))
+			}
+			ar, err := p.fetch(ctx, srv.ID, a, local)
+			res.Downloaded += ar.wire
+			if err != nil {
+				res.Durations.Download = time.Since(t)
+				return res, err
+			}
+			hashes = append(hashes, path.Base(a.Name)+":"+ar.hash)
+		}
+		archiveFS = os.DirFS(adir)
+		res.Source.Archives = len(archives)
+	}
+	res.Durations.Download = time.Since(t)
+	res.Source.ContentHash = wres.hash
+	if len(hashes) > 1 {
+		sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
+		res.Source.ContentHash = hex.EncodeToString(sum[:])
+	}
+	if haveLast && last.ContentHash != "" && last.ContentHash == res.Source.ContentHash {
+		res.Skipped, res.SkipReason = true, "unchanged since run "+last.RunID+" (content hash)"
+		return res, nil
+	}
+
+	// 3. Decode.
+	t = time.Now()
+	save, err := arksave.Decode(ctx, src, arksave.Options{Workers: p.workers, SavedAt: world.ModTime, Archives: archiveFS})
+	res.Durations.Decode = time.Since(t)
+	if err != nil {
+		return res, fmt.Errorf("decode %s: %w", world.Name, err)
+	}
+	if srv.Map != "" && save.Map != "" && !strings.EqualFold(save.Map, srv.Map) {
+		p.log.Warn("save map differs from server map", "server", srv.ID, "save_map", save.Map, "server_map", srv.Map)
+	}
+	if err := src.Close(); err != nil {
+		p.log.Warn("close save", "server", srv.ID, "err", err)
+	}
+
+	// 4. Analyze.
+	t = time.Now()
+	bs := bases.Analyze(save, p.baseOpts(srv.ID))
+	byTribe := make(map[int64]int)
+	byMat := make(map[string]int)
+	for i := range save.Structures {
+		byTribe[save.Structures[i].TribeID]++
+		byMat[save.Structures[i].Material]++
+	}
+	res.Durations.Analyze = time.Since(t)
+	res.Counts = Counts{
+		Players: len(save.Players), Tribes: len(save.Tribes), TamedDinos: len(save.Dinos), WildDinos: save.WildDinos,
+		Pawns: save.Pawns, Structures: len(save.Structures), Bases: len(bs),
+		Rows: save.Stats.Rows, FailedRows: save.Stats.Failed,
+	}
+
+	// 5. Write.
+	heap, rss := mem.peak()
+	snap := &Snapshot{
+		ServerID: srv.ID, RunID: res.RunID, Source: res.Source, Save: save, Bases: bs,
+		StructuresByTribe: byTribe, StructuresByMaterial: byMat,
+		Durations: res.Durations, PeakHeapBytes: heap, PeakRSSDelta: rss,
+	}
+	snap.Durations.Total = time.Since(start)
+	t = time.Now()
+	err = p.snaps.ReplaceSnapshot(ctx, snap)
+	res.Durations.Write = time.Since(t)
+	if err != nil {
+		return res, fmt.Errorf("write snapshot: %w", err)
+	}
+	if p.onSuccess != nil {
+		p.onSuccess(ctx, res)
+	}
+	return res, nil
+}
+
+// safeName keeps a server id usable in a file name.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func isGzip(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".gz") }
+
+// hasStore reports whether the world save embeds the tribe/profile store.
+func hasStore(ctx context.Context, src arksave.Source) (bool, error) {
+	b, err := src.Custom(ctx, "GameModeCustomBytes")
+	if errors.Is(err, arksave.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	st, err := arksave.ReadStore(b)
+	if err != nil {
+		return false, nil // unreadable store: fall back to the standalone files
+	}
+	return len(st.Profiles)+len(st.Tribes) > 0, nil
+}
+
+// fingerprint summarises the listing entries a run depends on.
+func fingerprint(world FileInfo, archives []FileInfo) string {
+	h := sha256.New()
+	put := func(f FileInfo) {
+		var b [16]byte
+		binary.LittleEndian.PutUint64(b[:8], uint64(f.Size))
+		binary.LittleEndian.PutUint64(b[8:], uint64(f.ModTime.UnixNano()))
+		h.Write([]byte(f.Path))
+		h.Write([]byte{0})
+		h.Write(b[:])
+	}
+	put(world)
+	for _, a := range archives {
+		put(a)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// backupStamp matches the date stamps of timestamped save copies.
+var backupStamp = regexp.MustCompile(`\d{2}\.\d{2}\.\d{4}|\d{4}[.-]\d{2}[.-]\d{2}`)
+
+func isWorldCandidate(name string) bool {
+	l := strings.ToLower(name)
+	if !strings.HasSuffix(l, ".ark") && !strings.HasSuffix(l, ".ark.gz") {
+		return false
+	}
+	return !backupStamp.MatchString(name)
+}
+
+func isArchive(name string) bool {
+	l := strings.TrimSuffix(strings.ToLower(name), ".gz")
+	return strings.HasSuffix(l, ".arkprofile") || strings.HasSuffix(l, ".arktribe")
+}
+
+// PickWorldSave applies the package's world-save rule to a listing; ok is
+// false when no candidate exists.
+func PickWorldSave(entries []FileInfo, mapName string) (FileInfo, bool) {
+	var named, newest *FileInfo
+	newer := func(a, b *FileInfo) bool { // a newer than b
+		if c := a.ModTime.Compare(b.ModTime); c != 0 {
+			return c > 0
+		}
+		if a.Size != b.Size {
+			return a.Size > b.Size
+		}
+		return a.Name < b.Name
+	}
+	for i := range entries {
+		e := &entries[i]
+		if e.IsDir || !isWorldCandidate(e.Name) {
+			continue
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(e.Name), ".gz"), ".ark")
+		if mapName != "" && base == strings.ToLower(mapName) {
+			if named == nil || newer(e, named) {
+				named = e
+			}
+		}
+		if newest == nil || newer(e, newest) {
+			newest = e
+		}
+	}
+	switch {
+	case named != nil:
+		return *named, true
+	case newest != nil:
+		return *newest, true
+	}
+	return FileInfo{}, false
+}
+
+// locate lists the save directory and picks the world save and archives.
+func (p *Pipeline) locate(ctx context.Context, srv Server) (FileInfo, []FileInfo, error) {
+	mapName := srv.Map
+	if mapName == "" {
+		root := SavedArksDir(srv.GamePath, "")
+		ents, err := p.files.ListFiles(ctx, srv.ID, root)
+		if err != nil {
+			return FileInfo{}, nil, fmt.Errorf("list %s: %w", root, err)
+		}
+		var dirs []string
+		for _, e := range ents {
+			if e.IsDir {
+				dirs = append(dirs, e.Name)
+			}
+		}
+		if len(dirs) != 1 {
+			return FileInfo{}, nil, fmt.Errorf("%w: server map unknown and %d map folders in %s", ErrNoSave, len(dirs), root)
+		}
+		mapName = dirs[0]
+	}
+	dir := SavedArksDir(srv.GamePath, mapName)
+	ents, err := p.files.ListFiles(ctx, srv.ID, dir)
+	if err != nil {
+		return FileInfo{}, nil, fmt.Errorf("list %s: %w", dir, err)
+	}
+	for i := range ents { // tolerate listings without a full path
+		if ents[i].Path == "" {
+			ents[i].Path = path.Join(dir, ents[i].Name)
+		}
+		if ents[i].Name == "" {
+			ents[i].Name = path.Base(ents[i].Path)
+		}
+	}
+	world, ok := PickWorldSave(ents, mapName)
+	if !ok {
+		return FileInfo{}, nil, fmt.Errorf("%w in %s", ErrNoSave, dir)
+	}
+	var archives []FileInfo
+	for _, e := range ents {
+		if !e.IsDir && isArchive(e.Name) {
+			archives = append(archives, e)
+		}
+	}
+	slices.SortFunc(archives, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
+	return world, archives, nil
+}
+
+type fetched struct {
+	wire int64  // bytes received
+	out  int64  // bytes written (decompressed)
+	hash string // hex sha256 of the received bytes
+}
+
+// countWriter counts bytes.
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
+
+// capWriter fails once more than left bytes are written.
+type capWriter struct {
+	w    io.Writer
+	left int64
+	n    int64
+}
+
+func (c *capWriter) Write(b []byte) (int, error) {
+	if int64(len(b)) > c.left {
+		return 0, ErrTooLarge
+	}
+	n, err := c.w.Write(b)
+	c.left -= int64(n)
+	c.n += int64(n)
+	return n, err
+}
+
+// fetch downloads f to local (created exclusively), gunzipping .gz files
+// while they stream in. On error local is removed.
+func (p *Pipeline) fetch(ctx context.Context, serverID string, f FileInfo, local string) (res fetched, err error) {
+	out, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return res, fmt.Errorf("download %s: %w", f.Name, err)
+	}
+	defer func() {
+		if cerr := out.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("download %s: %w", f.Name, cerr)
+		}
+		if err != nil {
+			os.Remove(local)
+		}
+	}()
+	bw := bufio.NewWriterSize(out, 1<<20)
+	lim := &capWriter{w: bw, left: p.maxBytes}
+	h := sha256.New()
+	cw := &countWriter{}
+
+	if !isGzip(f.Name) {
+		err = p.files.Download(ctx, serverID, f.Path, io.MultiWriter(h, cw, lim))
+		res.wire, res.out = cw.n, lim.n
+		if err != nil {
+			return res, fmt.Errorf("download %s: %w", f.Name, err)
+		}
+	} else {
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() { // owned: fetch waits for it below
+			zr, gerr := gzip.NewReader(pr)
+			if gerr == nil {
+				_, gerr = io.Copy(lim, zr)
+			}
+			pr.CloseWithError(cmp.Or(gerr, io.ErrClosedPipe))
+			done <- gerr
+		}()
+		derr := p.files.Download(ctx, serverID, f.Path, io.MultiWriter(h, cw, pw))
+		pw.CloseWithError(derr) // nil: EOF for the gzip reader
+		gerr := <-done
+		res.wire, res.out = cw.n, lim.n
+		switch {
+		case derr != nil && (gerr == nil || errors.Is(gerr, derr) || gerr == derr):
+			return res, fmt.Errorf("download %s: %w", f.Name, derr)
+		case errors.Is(gerr, ErrTooLarge):
+			return res, fmt.Errorf("gunzip %s: %w (%d bytes)", f.Name, ErrTooLarge, p.maxBytes)
+		case errors.Is(gerr, io.ErrUnexpectedEOF) || errors.Is(gerr, io.EOF):
+			return res, fmt.Errorf("gunzip %s: truncated gzip stream after %d bytes: %w", f.Name, cw.n, io.ErrUnexpectedEOF)
+		case gerr != nil:
+			return res, fmt.Errorf("gunzip %s: corrupt gzip stream: %w", f.Name, gerr)
+		case derr != nil:
+			return res, fmt.Errorf("download %s: %w", f.Name, derr)
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return res, fmt.Errorf("download %s: %w", f.Name, err)
+	}
+	res.hash = hex.EncodeToString(h.Sum(nil))
+	return res, nil
+}
