@@ -284,6 +284,40 @@ func (c *Cache) Track(id int64) error {
 	return nil
 }
 
+// Preload reads every persisted copy into memory in one pass (copies
+// already in memory win) and returns their service ids in order. The app
+// calls it once at start, before Track; persisted ids that are no longer
+// configured may be passed to Forget. Unreadable entries are skipped with a
+// warning.
+func (c *Cache) Preload() ([]int64, error) {
+	es, err := c.stale.StaleAll(StaleKind)
+	if err != nil {
+		return nil, fmt.Errorf("serverdetails: preload: %w", err)
+	}
+	ids := make([]int64, 0, len(es))
+	for _, e := range es {
+		id, err := strconv.ParseInt(e.Key, 10, 64)
+		if err != nil || id <= 0 {
+			c.log.Warn("skipping stale server details with a bad key", slog.String("key", e.Key))
+			continue
+		}
+		d, err := decodeRecord(e.Value, e.SavedAt)
+		if err != nil {
+			c.log.Warn("skipping unreadable stale server details", slog.Int64("service_id", id), slog.String("err", err.Error()))
+			continue
+		}
+		d.ServiceID = id
+		c.mu.Lock()
+		if _, have := c.last[id]; !have {
+			c.last[id] = d
+		}
+		c.mu.Unlock()
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 // Forget stops tracking id and drops every copy of its details, including
 // the persisted one (the server was removed from the configuration).
 func (c *Cache) Forget(id int64) error {

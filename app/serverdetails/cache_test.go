@@ -378,6 +378,12 @@ func TestCorruptStaleEntry(t *testing.T) {
 		src.failGameserver(0, maintenance())
 		log, logs := newLogger()
 		c := mustNew(t, Options{Source: src, Stale: st, Logger: log})
+		if err := st.PutStale(StaleKind, "not-a-number", []byte(`{}`), time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if ids, err := c.Preload(); err != nil || len(ids) != 0 {
+			t.Errorf("Preload = %v, %v; want nothing readable", ids, err)
+		}
 		err := c.Track(1)
 		if err == nil {
 			t.Fatal("Track of a corrupt entry succeeded")

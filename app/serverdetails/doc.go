@@ -36,7 +36,9 @@
 //
 //	sd, err := serverdetails.New(serverdetails.Options{Source: nitradoClient, Stale: stateStore, Logger: log})
 //	sd.OnHealthChange(func(ok bool, _ string) { scheduler.OnHealthChange(ok) })
-//	for _, id := range configuredServiceIDs { err = sd.Track(id) } // loads stale copies first
+//	stored, err := sd.Preload()                                       // last-known copies from bbolt
+//	for _, id := range configuredServiceIDs { err = sd.Track(id) }    // keep warm
+//	// optionally: sd.Forget(id) for stored ids no longer configured
 //	g.Go(func() error { return sd.Run(ctx) })
 //	d, err := sd.Get(ctx, id) // d.RCONAddr(), d.RCONPassword.Reveal(), d.Stale
 //	state, reason, since := sd.Health() // /healthz

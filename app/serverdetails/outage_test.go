@@ -211,6 +211,9 @@ func TestRestartDuringOutage(t *testing.T) {
 		c = mustNew(t, opts)
 		var events eventLog
 		c.OnHealthChange(events.record)
+		if ids, err := c.Preload(); err != nil || len(ids) != 1 || ids[0] != 1 {
+			t.Fatalf("Preload = %v, %v; want [1]", ids, err)
+		}
 		if err := c.Track(1); err != nil {
 			t.Fatal(err)
 		}
