@@ -34,6 +34,12 @@ type StaleStore interface {
 	DeleteStale(kind, key string) error
 }
 
+// The production types satisfy the interfaces directly.
+var (
+	_ Source     = (*nitrado.Client)(nil)
+	_ StaleStore = (*state.Store)(nil)
+)
+
 // StaleKind is the stale-store kind the cache writes under; keys are
 // decimal service ids.
 const StaleKind = "server_details"
