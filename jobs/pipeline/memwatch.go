@@ -19,7 +19,7 @@ type memWatch struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	mu   sync.Mutex
+	mu      sync.Mutex
 	maxHeap int64
 }
 

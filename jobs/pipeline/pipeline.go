@@ -689,27 +689,28 @@ func (p *Pipeline) fetch(ctx context.Context, serverID string, f FileInfo, local
 	} else {
 		pr, pw := io.Pipe()
 		done := make(chan error, 1)
-		go func() { // owned: fetch waits for it below
+		go func() { // owned: fetch always receives from done below
 			zr, gerr := gzip.NewReader(pr)
 			if gerr == nil {
 				_, gerr = io.Copy(lim, zr)
 			}
+			done <- gerr // before closing pr: a failed write then finds it
 			pr.CloseWithError(cmp.Or(gerr, io.ErrClosedPipe))
-			done <- gerr
 		}()
 		derr := p.files.Download(ctx, serverID, f.Path, io.MultiWriter(h, cw, pw))
-		pw.CloseWithError(derr) // nil: EOF for the gzip reader
-		gerr := <-done
+		var gerr error
+		gzipFirst := false // the gzip side failed on its own, before the download ended
+		select {
+		case gerr = <-done:
+			gzipFirst = true
+		default:
+			pw.CloseWithError(derr) // nil: EOF for the gzip reader
+			gerr = <-done
+		}
 		res.wire, res.out = cw.n, lim.n
 		switch {
-		case derr != nil && (gerr == nil || errors.Is(gerr, derr) || gerr == derr):
-			return res, fmt.Errorf("download %s: %w", f.Name, derr)
-		case errors.Is(gerr, ErrTooLarge):
-			return res, fmt.Errorf("gunzip %s: %w (%d bytes)", f.Name, ErrTooLarge, p.maxBytes)
-		case errors.Is(gerr, io.ErrUnexpectedEOF) || errors.Is(gerr, io.EOF):
-			return res, fmt.Errorf("gunzip %s: truncated gzip stream after %d bytes: %w", f.Name, cw.n, io.ErrUnexpectedEOF)
-		case gerr != nil:
-			return res, fmt.Errorf("gunzip %s: corrupt gzip stream: %w", f.Name, gerr)
+		case gzipFirst && gerr != nil, derr == nil && gerr != nil:
+			return res, gzipError(f.Name, cw.n, p.maxBytes, gerr)
 		case derr != nil:
 			return res, fmt.Errorf("download %s: %w", f.Name, derr)
 		}
@@ -719,4 +720,14 @@ func (p *Pipeline) fetch(ctx context.Context, serverID string, f FileInfo, local
 	}
 	res.hash = hex.EncodeToString(h.Sum(nil))
 	return res, nil
+}
+
+func gzipError(name string, read, limit int64, err error) error {
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return fmt.Errorf("gunzip %s: %w (%d bytes)", name, ErrTooLarge, limit)
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return fmt.Errorf("gunzip %s: truncated gzip stream after %d bytes: %w", name, read, io.ErrUnexpectedEOF)
+	}
+	return fmt.Errorf("gunzip %s: corrupt gzip stream: %w", name, err)
 }
