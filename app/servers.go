@@ -34,6 +34,9 @@ func (a *appliance) wireServers(ctx context.Context) error {
 		Stale:        a.state,
 		TTL:          a.cfg.CacheTTL,
 		PingInterval: a.cfg.PingInterval,
+		// The Nitrado client already retries each call; the cache adds a
+		// coarse outer layer that decides "Nitrado is down".
+		RetryMax: 2,
 		Logger:       a.log.With("component", "serverdetails"),
 	})
 	if err != nil {
@@ -60,8 +63,21 @@ func (a *appliance) wireServers(ctx context.Context) error {
 	}, rcon.Options{Logger: a.log.With("component", "rcon")})
 	a.onClose("rcon", a.rcon.Close)
 
+	// Load the last known details from bbolt so a restart during a Nitrado
+	// outage still knows every server; drop copies of unlinked servers.
+	stored, err := sd.Preload()
+	if err != nil {
+		a.log.Warn("preload server details", "err", err)
+	}
 	if err := a.syncServers(ctx); err != nil {
 		return err
+	}
+	for _, id := range stored {
+		if !a.parsing[id] {
+			if err := sd.Forget(id); err != nil {
+				a.log.Warn("forget server", "server", id, "err", err)
+			}
+		}
 	}
 	return a.sched.Add("servers/sync", syncSpec, a.syncServers)
 }
