@@ -34,10 +34,12 @@
 // session (as on Discord; discordgo's Close uses 1000). When IDENTIFY asks
 // for compress (discordgo does by default) dispatches are sent as
 // zlib-compressed binary frames (Options.DisableCompression to turn off).
-// Unknown tokens are closed with 4004. Test controls: Reconnect (op 7),
+// Unknown tokens are closed with 4004. op 8 (RequestGuildMembers) is
+// answered with one GUILD_MEMBERS_CHUNK. Test controls: Reconnect (op 7),
 // InvalidateSession (op 9), DropConnection (abrupt socket close; session
 // stays resumable), Dispatch (any event), GatewayStats / WaitGateway /
-// WaitConnected. Intents are not enforced (every bot in a guild receives
+// WaitConnected. Interact and Dispatch need a live session: after
+// DropConnection/Reconnect, WaitConnected first. Intents are not enforced (every bot in a guild receives
 // its events, MESSAGE_CREATE content included).
 //
 // # Interactions
@@ -48,8 +50,14 @@
 // or after a deferral the first edit/followup), WaitN, WaitFor,
 // Responses, Original. Application-command interactions require that the
 // bot registered the command (guild or global) unless
-// Options.AllowUnregisteredCommands. Interaction IDs are snowflakes
-// carrying the dispatch time of Options.Clock.
+// Options.AllowUnregisteredCommands; the given options are checked against
+// the registered definition (names, types, subcommands, required options,
+// choices; autocomplete needs exactly one Focused option). User, role and
+// channel options get "resolved" data filled in from the fake's state.
+// Helpers: StringOpt, IntOpt, BoolOpt, UserOpt, ChannelOpt, RoleOpt,
+// SubCommand, SubCommandGroup, Focused. Interaction IDs are snowflakes
+// carrying the dispatch time of Options.Clock. member.permissions and
+// app_permissions are computed for the channel (roles and overwrites).
 //
 // The fake is strict, like Discord:
 //   - a second callback for one interaction: 400 {"code":40060}
@@ -83,12 +91,28 @@
 // GET/PATCH/DELETE; threads with and without a message (and forum posts),
 // thread-members; reactions, pins and typing (accepted, not stored);
 // guilds/{g}, guilds/{g}/channels GET/POST (500-channel and 50-per-category
-// caps), members list/get, member role add/remove (GUILD_MEMBER_UPDATE),
-// roles list. Mutations emit the gateway events discordgo's State needs.
+// caps), guilds/{g}/threads/active, members list/get/PATCH (nick, roles,
+// timeout)/DELETE (kick), member role add/remove (GUILD_MEMBER_UPDATE),
+// roles list/create/edit/delete (GUILD_ROLE_*). Sending to an archived
+// thread unarchives it (locked: 50083). Mutations emit the gateway events discordgo's State needs.
 // Unknown routes answer 404 {"code":0}. Bots must be in the guild of a
 // channel they touch (403 50001). Every request is recorded as a Call per
 // bot (Calls, Errors, AllCalls, WaitCall), identified by its
 // Authorization header.
+//
+// # Permissions (opt-in)
+//
+// With Options.EnforcePermissions, REST calls check the calling bot's
+// permissions like Discord (owner, Administrator, @everyone and role
+// permissions, channel overwrites; threads use the parent's) and answer
+// 403 {"code":50013} (50001 when the bot cannot view the channel):
+// sending (SEND_MESSAGES, in threads SEND_MESSAGES_IN_THREADS, files
+// ATTACH_FILES), reading history, creating public/private threads,
+// adding thread members, managing channels/threads/messages/roles (with
+// role hierarchy by Position), kicking, nicknames, timeouts, reactions,
+// pins. Permissions(channelID, userID) shows what the fake computes.
+// Options.EnforceRenameLimit applies the undocumented 2 renames per
+// channel per 10 minutes (429).
 //
 // # Fault injection
 //

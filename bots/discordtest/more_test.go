@@ -2,14 +2,17 @@ package discordtest_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/bwmarrin/discordgo"
 )
 
 func TestAutocompleteChoicesLimit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	errs := make(chan error, 2)
@@ -66,6 +69,7 @@ func TestAutocompleteChoicesLimit(t *testing.T) {
 }
 
 func TestInteractChecksOptionsAgainstCommand(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	s := e.open(bot, nil)
@@ -109,6 +113,7 @@ func TestInteractChecksOptionsAgainstCommand(t *testing.T) {
 }
 
 func TestResumeRejectedReidentifies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	e.open(bot, nil)
@@ -129,6 +134,7 @@ func TestResumeRejectedReidentifies(t *testing.T) {
 }
 
 func TestPermissionsEnforced(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{EnforcePermissions: true}, 2)
 	staffBot, plainBot := e.bots[0], e.bots[1]
 	e.srv.AddGuild(discordtest.Guild{
@@ -189,6 +195,7 @@ func TestPermissionsEnforced(t *testing.T) {
 }
 
 func TestFilesAndDM(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{AllowUnregisteredCommands: true}, 1)
 	bot := e.bots[0]
 	errs := make(chan error, 1)
@@ -228,6 +235,7 @@ func TestFilesAndDM(t *testing.T) {
 }
 
 func TestRequestGuildMembers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	chunks := make(chan *discordgo.GuildMembersChunk, 1)
@@ -245,5 +253,94 @@ func TestRequestGuildMembers(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no chunk")
+	}
+}
+
+func TestRenameLimit(t *testing.T) {
+	t.Parallel()
+	clock := discordtest.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnv(t, discordtest.Options{Clock: clock, EnforceRenameLimit: true}, 1)
+	s := e.open(e.bots[0], nil)
+	for i := range 2 {
+		if _, err := s.ChannelEdit("300", &discordgo.ChannelEdit{Name: fmt.Sprint("name-", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := s.ChannelEdit("300", &discordgo.ChannelEdit{Name: "third"}, discordgo.WithRetryOnRatelimit(false))
+	var rl *discordgo.RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != 10*time.Minute {
+		t.Fatalf("third rename: %v", err)
+	}
+	clock.Advance(10 * time.Minute)
+	if _, err := s.ChannelEdit("300", &discordgo.ChannelEdit{Name: "third"}); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := e.srv.Channel("300"); ch.Name != "third" {
+		t.Fatalf("name %q", ch.Name)
+	}
+}
+
+func TestRolesAndMembers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	updates := make(chan *discordgo.GuildMemberUpdate, 4)
+	s := e.open(bot, func(s *discordgo.Session) {
+		s.AddHandler(func(_ *discordgo.Session, u *discordgo.GuildMemberUpdate) { updates <- u })
+	})
+	ctx := ctxT(t)
+	role, err := s.GuildRoleCreate("100", &discordgo.RoleParams{Name: "Guardian"})
+	if err != nil || role.Name != "Guardian" {
+		t.Fatalf("%v %+v", err, role)
+	}
+	roles := []string{role.ID}
+	if _, err := s.GuildMemberEdit("100", "500", &discordgo.GuildMemberParams{Roles: &roles}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case u := <-updates:
+		if len(u.Roles) != 1 || u.Roles[0] != role.ID {
+			t.Fatalf("%+v", u.Member)
+		}
+	case <-ctx.Done():
+		t.Fatal("no GUILD_MEMBER_UPDATE")
+	}
+	if err := s.GuildRoleDelete("100", role.ID); err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := e.srv.GuildState("100"); len(g.Members[len(g.Members)-1].Roles) != 0 {
+		t.Fatalf("role not removed from member: %+v", g.Members[len(g.Members)-1])
+	}
+	m, err := e.srv.AddMember("100", &discordgo.Member{User: &discordgo.User{Username: "newbie"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GuildMemberDelete("100", m.User.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GuildMember("100", m.User.ID); restCode(err) != 10007 {
+		t.Fatalf("kicked member: %v", err)
+	}
+	th, err := s.ThreadStart("300", "ticket", discordgo.ChannelTypeGuildPrivateThread, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, err := s.GuildThreadsActive("100")
+	if err != nil || len(active.Threads) != 1 || active.Threads[0].ID != th.ID || len(active.Members) != 1 {
+		t.Fatalf("%v %+v", err, active)
+	}
+	archived := true
+	if _, err := s.ChannelEdit(th.ID, &discordgo.ChannelEdit{Archived: &archived}); err != nil {
+		t.Fatal(err)
+	}
+	if active, _ := s.GuildThreadsActive("100"); len(active.Threads) != 0 {
+		t.Fatal("archived thread listed as active")
+	}
+	// Sending unarchives.
+	if _, err := s.ChannelMessageSend(th.ID, "bump"); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := e.srv.Channel(th.ID); ch.ThreadMetadata.Archived {
+		t.Fatal("still archived")
 	}
 }

@@ -18,7 +18,11 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-const maxBody = 32 << 20
+const (
+	maxBody      = 32 << 20
+	renameLimit  = 2
+	renameWindow = 10 * time.Minute
+)
 
 // reply is what a REST handler decided; it is written after Server.mu is released.
 type reply struct {
@@ -307,11 +311,11 @@ func (s *Server) interactionCallbackLocked(rc *reqCtx, id, token string) reply {
 	if rec == nil || rec.token != token {
 		return errUnknownInter
 	}
-	if rc.now.Sub(rec.created) > s.opts.AckDeadline {
-		return errUnknownInter
-	}
 	if rec.acked {
 		return errAlreadyAcked
+	}
+	if rc.now.Sub(rec.created) > s.opts.AckDeadline {
+		return errUnknownInter
 	}
 	var cb callbackBody
 	if err := rc.decode(&cb); err != nil {
@@ -1387,6 +1391,15 @@ func (s *Server) channelEditLocked(rc *reqCtx, cs *channelState) reply {
 			return *r
 		}
 	}
+	if s.opts.EnforceRenameLimit && (ch.Name != cs.ch.Name || ch.Topic != cs.ch.Topic) {
+		cs.renames = slices.DeleteFunc(cs.renames, func(t time.Time) bool { return rc.now.Sub(t) >= renameWindow })
+		if len(cs.renames) >= renameLimit {
+			wait := renameWindow - rc.now.Sub(cs.renames[0])
+			return reply{http.StatusTooManyRequests, map[string]any{
+				"message": "You are being rate limited.", "retry_after": wait.Seconds(), "global": false}}
+		}
+		cs.renames = append(cs.renames, rc.now)
+	}
 	cs.ch = ch
 	ev := "CHANNEL_UPDATE"
 	if ch.IsThread() {
@@ -1473,8 +1486,53 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 			return s.createChannelLocked(rc, gs)
 		}
 		return errMethod
-	case len(sg) == 3 && sg[2] == "roles" && rc.method == http.MethodGet:
-		return ok(gs.roles)
+	case len(sg) == 3 && sg[2] == "roles":
+		switch rc.method {
+		case http.MethodGet:
+			return ok(gs.roles)
+		case http.MethodPost:
+			return s.roleWriteLocked(rc, gs, nil)
+		}
+		return errMethod
+	case len(sg) == 4 && sg[2] == "roles":
+		ri := slices.IndexFunc(gs.roles, func(r *discordgo.Role) bool { return r.ID == sg[3] })
+		if ri < 0 {
+			return errUnknownRole
+		}
+		switch rc.method {
+		case http.MethodPatch:
+			return s.roleWriteLocked(rc, gs, gs.roles[ri])
+		case http.MethodDelete:
+			if r := s.needGuild(rc, gs, discordgo.PermissionManageRoles); r != nil {
+				return *r
+			}
+			if gs.roles[ri].ID == gs.id {
+				return derr(http.StatusBadRequest, 50028, "Invalid role")
+			}
+			id := gs.roles[ri].ID
+			gs.roles = slices.Delete(gs.roles, ri, ri+1)
+			for _, m := range gs.members {
+				m.Roles = slices.DeleteFunc(m.Roles, func(r string) bool { return r == id })
+			}
+			for _, ob := range s.botsInGuildLocked(gs) {
+				s.dispatchLocked(ob, "GUILD_ROLE_DELETE", map[string]any{"guild_id": gs.id, "role_id": id})
+			}
+			return noContent()
+		}
+		return errMethod
+	case len(sg) == 4 && sg[2] == "threads" && sg[3] == "active" && rc.method == http.MethodGet:
+		out := &discordgo.ThreadsList{Threads: []*discordgo.Channel{}, Members: []*discordgo.ThreadMember{}}
+		for _, id := range gs.channelOrder {
+			c, ok := s.channels[id]
+			if !ok || !c.ch.IsThread() || (c.ch.ThreadMetadata != nil && c.ch.ThreadMetadata.Archived) {
+				continue
+			}
+			out.Threads = append(out.Threads, c.ch)
+			if c.threadMembers[b.bot.UserID] {
+				out.Members = append(out.Members, &discordgo.ThreadMember{ID: id, UserID: b.bot.UserID})
+			}
+		}
+		return ok(out)
 	case len(sg) == 3 && sg[2] == "members" && rc.method == http.MethodGet:
 		limit := 1
 		if v := rc.query.Get("limit"); v != "" {
@@ -1500,7 +1558,7 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 			}
 		}
 		return ok(out)
-	case len(sg) == 4 && sg[2] == "members" && rc.method == http.MethodGet:
+	case len(sg) == 4 && sg[2] == "members":
 		uid := sg[3]
 		if uid == "@me" {
 			uid = b.bot.UserID
@@ -1509,7 +1567,23 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 		if !ok {
 			return errUnknownMember
 		}
-		return ok2Member(m)
+		switch rc.method {
+		case http.MethodGet:
+			return ok2Member(m)
+		case http.MethodPatch:
+			return s.memberEditLocked(rc, gs, m)
+		case http.MethodDelete:
+			if r := s.needGuild(rc, gs, discordgo.PermissionKickMembers); r != nil {
+				return *r
+			}
+			delete(gs.members, uid)
+			gs.memberOrder = slices.DeleteFunc(gs.memberOrder, func(id string) bool { return id == uid })
+			for _, ob := range s.botsInGuildLocked(gs) {
+				s.dispatchLocked(ob, "GUILD_MEMBER_REMOVE", map[string]any{"guild_id": gs.id, "user": m.User})
+			}
+			return noContent()
+		}
+		return errMethod
 	case len(sg) == 6 && sg[2] == "members" && sg[4] == "roles":
 		m, ok := gs.members[sg[3]]
 		if !ok {
@@ -1608,4 +1682,110 @@ func (s *Server) createChannelLocked(rc *reqCtx, gs *guildState) reply {
 		s.dispatchLocked(b, "CHANNEL_CREATE", ch)
 	}
 	return created(ch)
+}
+
+func (s *Server) roleWriteLocked(rc *reqCtx, gs *guildState, existing *discordgo.Role) reply {
+	if r := s.needGuild(rc, gs, discordgo.PermissionManageRoles); r != nil {
+		return *r
+	}
+	var body discordgo.RoleParams
+	if len(bytes.TrimSpace(rc.body)) > 0 {
+		if err := json.Unmarshal(rc.body, &body); err != nil {
+			return badJSON(err)
+		}
+	}
+	f := &formErrors{}
+	f.maxLen([]string{"name"}, body.Name, 100)
+	if !f.empty() {
+		return formErr(f)
+	}
+	ev := "GUILD_ROLE_UPDATE"
+	role := existing
+	if role == nil {
+		if len(gs.roles) >= 250 {
+			return derr(http.StatusBadRequest, 30005, "Maximum number of guild roles reached (250)")
+		}
+		role = &discordgo.Role{ID: s.newIDLocked(), Name: "new role", Position: 1}
+		for _, r := range gs.roles {
+			if r.ID != gs.id {
+				r.Position++
+			}
+		}
+		gs.roles = append(gs.roles, role)
+		ev = "GUILD_ROLE_CREATE"
+	} else if s.opts.EnforcePermissions && gs.ownerID != rc.bot.bot.UserID &&
+		role.Position >= highestRolePosition(gs, gs.members[rc.bot.bot.UserID].Roles) {
+		return errMissingPerms
+	}
+	if body.Name != "" {
+		role.Name = body.Name
+	}
+	if body.Color != nil {
+		role.Color = *body.Color
+	}
+	if body.Hoist != nil {
+		role.Hoist = *body.Hoist
+	}
+	if body.Permissions != nil {
+		role.Permissions = *body.Permissions
+	}
+	if body.Mentionable != nil {
+		role.Mentionable = *body.Mentionable
+	}
+	for _, ob := range s.botsInGuildLocked(gs) {
+		s.dispatchLocked(ob, ev, map[string]any{"guild_id": gs.id, "role": role})
+	}
+	return ok(role)
+}
+
+func (s *Server) memberEditLocked(rc *reqCtx, gs *guildState, m *discordgo.Member) reply {
+	var raw map[string]json.RawMessage
+	if err := rc.decode(&raw); err != nil {
+		return badJSON(err)
+	}
+	next := cloneJSON(m)
+	if v, ok := raw["nick"]; ok {
+		if r := s.needGuild(rc, gs, discordgo.PermissionManageNicknames); r != nil && m.User.ID != rc.bot.bot.UserID {
+			return *r
+		}
+		var nick *string
+		_ = json.Unmarshal(v, &nick)
+		next.Nick = ""
+		if nick != nil {
+			next.Nick = *nick
+		}
+	}
+	if v, ok := raw["roles"]; ok {
+		if r := s.needGuild(rc, gs, discordgo.PermissionManageRoles); r != nil {
+			return *r
+		}
+		var roles []string
+		if err := json.Unmarshal(v, &roles); err != nil {
+			return badJSON(err)
+		}
+		top := highestRolePosition(gs, gs.members[rc.bot.bot.UserID].Roles)
+		for _, id := range roles {
+			ri := slices.IndexFunc(gs.roles, func(r *discordgo.Role) bool { return r.ID == id })
+			if ri < 0 {
+				return errUnknownRole
+			}
+			if s.opts.EnforcePermissions && gs.ownerID != rc.bot.bot.UserID && !slices.Contains(m.Roles, id) && gs.roles[ri].Position >= top {
+				return errMissingPerms
+			}
+		}
+		next.Roles = roles
+	}
+	if v, ok := raw["communication_disabled_until"]; ok {
+		if r := s.needGuild(rc, gs, discordgo.PermissionModerateMembers); r != nil {
+			return *r
+		}
+		var until *time.Time
+		_ = json.Unmarshal(v, &until)
+		next.CommunicationDisabledUntil = until
+	}
+	*m = *next
+	for _, ob := range s.botsInGuildLocked(gs) {
+		s.dispatchLocked(ob, "GUILD_MEMBER_UPDATE", m)
+	}
+	return ok(m)
 }

@@ -94,6 +94,11 @@ type Options struct {
 	// 403 {"code":50013} like Discord. Off by default so that tests need not
 	// set up roles.
 	EnforcePermissions bool
+	// EnforceRenameLimit applies Discord's undocumented limit of 2 channel
+	// name/topic changes per channel per 10 minutes (per Clock): the third
+	// answers 429 with the remaining wait as retry_after. discordgo then
+	// sleeps that long unless the call passes WithRetryOnRatelimit(false).
+	EnforceRenameLimit bool
 	// Logf, if set, receives diagnostic messages (e.g. rejected requests).
 	// testing.T.Logf fits.
 	Logf func(format string, args ...any)
@@ -182,6 +187,8 @@ type channelState struct {
 	threadMessage map[string]string
 	// threadMembers holds the user IDs that joined a thread.
 	threadMembers map[string]bool
+	// renames holds the times of recent name/topic changes.
+	renames []time.Time
 }
 
 // New starts a fake Discord on a loopback port.

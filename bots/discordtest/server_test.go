@@ -115,6 +115,7 @@ func restCode(err error) int {
 }
 
 func TestReadyAndGuildCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	ready := make(chan *discordgo.Ready, 1)
@@ -157,6 +158,7 @@ func TestReadyAndGuildCreate(t *testing.T) {
 }
 
 func TestSlashCommandDoubleAckAndOversizedEmbed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	errs := make(chan error, 4)
@@ -237,6 +239,7 @@ func TestSlashCommandDoubleAckAndOversizedEmbed(t *testing.T) {
 }
 
 func TestAckDeadlineWithManualClock(t *testing.T) {
+	t.Parallel()
 	clock := discordtest.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	e := newEnv(t, discordtest.Options{Clock: clock, AllowUnregisteredCommands: true}, 1)
 	bot := e.bots[0]
@@ -271,6 +274,7 @@ func TestAckDeadlineWithManualClock(t *testing.T) {
 }
 
 func TestDeferredFollowupAndEdit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	errs := make(chan error, 8)
@@ -326,6 +330,7 @@ func TestDeferredFollowupAndEdit(t *testing.T) {
 }
 
 func TestComponentUpdateAndModal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	errs := make(chan error, 4)
@@ -408,6 +413,7 @@ func TestComponentUpdateAndModal(t *testing.T) {
 }
 
 func TestResumeAfterDropReplaysEvents(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	msgs := make(chan string, 4)
@@ -440,6 +446,7 @@ func TestResumeAfterDropReplaysEvents(t *testing.T) {
 }
 
 func TestOp7ReconnectAndInvalidSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	msgs := make(chan string, 4)
@@ -477,6 +484,7 @@ func TestOp7ReconnectAndInvalidSession(t *testing.T) {
 }
 
 func TestRateLimitAndServerErrorRetried(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	s := e.open(bot, nil)
@@ -495,7 +503,7 @@ func TestRateLimitAndServerErrorRetried(t *testing.T) {
 	}
 	select {
 	case <-limited:
-	default:
+	case <-ctxT(t).Done():
 		t.Fatal("no RateLimit event")
 	}
 	var statuses []int
@@ -517,6 +525,7 @@ func TestRateLimitAndServerErrorRetried(t *testing.T) {
 }
 
 func TestCommandValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	s := e.open(bot, nil)
@@ -559,6 +568,7 @@ func TestCommandValidation(t *testing.T) {
 }
 
 func TestMessageLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 1)
 	bot := e.bots[0]
 	s := e.open(bot, nil)
@@ -613,6 +623,7 @@ func make26Options() []discordgo.SelectMenuOption {
 }
 
 func TestThreadsChannelsAndState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 2)
 	bot, other := e.bots[0], e.bots[1]
 	created := make(chan *discordgo.ThreadCreate, 4)
@@ -690,6 +701,7 @@ func TestThreadsChannelsAndState(t *testing.T) {
 }
 
 func TestSixSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, discordtest.Options{}, 6)
 	ctx := ctxT(t)
 	var wg sync.WaitGroup
@@ -751,6 +763,7 @@ func TestSixSessions(t *testing.T) {
 }
 
 func TestTransportRefusesOtherHosts(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(discordtest.Options{})
 	defer srv.Close()
 	_, err := srv.HTTPClient().Get("https://example.com/")
@@ -760,6 +773,7 @@ func TestTransportRefusesOtherHosts(t *testing.T) {
 }
 
 func TestUnknownTokenRejected(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.New(discordtest.Options{})
 	defer srv.Close()
 	s, _ := discordgo.New("Bot nope")
