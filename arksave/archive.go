@@ -35,14 +35,16 @@ type ArchiveObject struct {
 func (o *ArchiveObject) Get(name string) (Value, bool) { return findProp(o.Props, name) }
 
 // ReadArchive decodes a version 7 archive.
-func ReadArchive(data []byte) (*Archive, error) {
+func ReadArchive(data []byte) (*Archive, error) { return readArchive(data, "archive") }
+
+func readArchive(data []byte, what string) (*Archive, error) {
 	r := &reader{b: data, archive: true}
 	a := &Archive{Version: int(r.i32())}
 	if r.err != nil {
-		return nil, fmt.Errorf("arksave: archive: %w", r.err)
+		return nil, fmt.Errorf("arksave: %s: %w", what, r.err)
 	}
 	if a.Version != 7 {
-		return nil, fmt.Errorf("arksave: archive: %w %d", ErrArchiveVersion, a.Version)
+		return nil, fmt.Errorf("arksave: %s: %w %d", what, ErrArchiveVersion, a.Version)
 	}
 	r.i32() // UE4 version
 	r.i32() // UE5 version
@@ -70,12 +72,12 @@ func ReadArchive(data []byte) (*Archive, error) {
 		a.Objects = append(a.Objects, o)
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("arksave: archive: object table: %w", r.err)
+		return nil, fmt.Errorf("arksave: %s: object table: %w", what, r.err)
 	}
 	for i := range a.Objects {
 		o := &a.Objects[i]
 		if offs[i] < 0 || int(offs[i]) >= len(data) {
-			return nil, fmt.Errorf("arksave: archive: object %d: properties offset %d out of range", i, offs[i])
+			return nil, fmt.Errorf("arksave: %s: object %d: properties offset %d out of range", what, i, offs[i])
 		}
 		pr := &reader{b: data, off: int(offs[i]), archive: true}
 		pr.u8()
@@ -84,7 +86,7 @@ func ReadArchive(data []byte) (*Archive, error) {
 			pr.skip(16 * pr.count(16))
 		}
 		if pr.err != nil {
-			return nil, fmt.Errorf("arksave: archive: object %d (%s): %w", i, o.Class, pr.err)
+			return nil, fmt.Errorf("arksave: %s: object %d (%s): %w", what, i, o.Class, pr.err)
 		}
 	}
 	return a, nil
@@ -104,9 +106,9 @@ func readAllCapped(r io.Reader) ([]byte, error) {
 // DecodeProfile decodes a .arkprofile (or store profile blob) into a Player.
 // LastLogin is left zero: it needs the world's GameTime and save time.
 func DecodeProfile(data []byte) (*Player, error) {
-	a, err := ReadArchive(data)
+	a, err := readArchive(data, "profile")
 	if err != nil {
-		return nil, fmt.Errorf("arksave: profile: %w", err)
+		return nil, err
 	}
 	return profileFromArchive(a)
 }
@@ -122,9 +124,9 @@ func DecodeProfileReader(r io.Reader) (*Player, error) {
 
 // DecodeTribe decodes a .arktribe (or store tribe blob).
 func DecodeTribe(data []byte) (*Tribe, error) {
-	a, err := ReadArchive(data)
+	a, err := readArchive(data, "tribe")
 	if err != nil {
-		return nil, fmt.Errorf("arksave: tribe: %w", err)
+		return nil, err
 	}
 	return tribeFromArchive(a)
 }
