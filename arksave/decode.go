@@ -53,8 +53,8 @@ func classify(class string) category {
 	switch {
 	case strings.Contains(class, "PlayerPawnTest_"):
 		return catPawn
-	case strings.Contains(class, "DinoCharacterStatusComponent"):
-		return catStatus
+	case strings.Contains(class, "CharacterStatusComponent"):
+		return catStatus // dino and player status components
 	case strings.Contains(class, "_Character_"):
 		return catDino
 	case strings.Contains(class, "/Structures/") && !strings.Contains(class, "PrimalItem"):
@@ -98,6 +98,7 @@ type pawnRow struct {
 	charName string
 	tribeID  int64
 	tribe    string
+	status   GUID // MyCharacterStatusComponent
 	key      GUID
 	fb       [3]float64
 	hasFB    bool
@@ -158,18 +159,23 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 	}
 	d := &decoder{h: h, tbl: newNameTable(h.Names), loc: newLocator(h.Map()), opts: opts}
 
-	// Actor transforms and archives are read while the game rows stream;
-	// locations are attached in merge.
+	// The ActorTransforms blob and the archives are read while the game rows
+	// stream; positions are indexed afterwards for the result rows only.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var side sync.WaitGroup
-	var xf map[GUID][3]float64
+	var xb []byte
 	var xfErr, arErr error
 	var profiles []*Player
 	var tribes []*Tribe
 	var arStats Stats
 	side.Go(func() {
-		xf, xfErr = readTransforms(ctx, src)
+		xb, xfErr = src.Custom(ctx, "ActorTransforms")
+		if errors.Is(xfErr, ErrNotFound) {
+			xb, xfErr = nil, nil
+		} else if xfErr != nil {
+			xfErr = fmt.Errorf("arksave: actor transforms: %w", xfErr)
+		}
 		if xfErr != nil {
 			cancel()
 		}
@@ -188,29 +194,53 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 		}
 	}
 	save.Stats.Failed += arStats.Failed
-	d.xf = xf
+	var xfBad bool
+	d.xf, xfBad = transformsFor(xb, accs)
+	xb = nil
 	d.merge(save, accs, profiles, tribes)
 	for c, n := range arStats.FailedByClass {
 		save.Stats.FailedByClass[c] += n
 	}
+	if xfBad {
+		// positions before the damage are kept
+		save.Stats.noteFailure("ActorTransforms")
+	}
 	return save, nil
 }
 
-func readTransforms(ctx context.Context, src Source) (map[GUID][3]float64, error) {
-	xf := map[GUID][3]float64{}
-	xb, err := src.Custom(ctx, "ActorTransforms")
-	if errors.Is(err, ErrNotFound) {
-		return xf, nil
+// transformsFor indexes the ActorTransforms positions of the result rows
+// only (tamed dinos, structures, pawns), not of every actor in the save.
+// bad reports a damaged blob; records before the damage are still used.
+func transformsFor(blob []byte, accs []*acc) (xf map[GUID][3]float64, bad bool) {
+	n := 0
+	for _, a := range accs {
+		n += len(a.dinos) + len(a.structs) + len(a.pawns)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("arksave: actor transforms: %w", err)
+	xf = make(map[GUID][3]float64, n)
+	if len(blob) == 0 {
+		return xf, false
 	}
-	xf = make(map[GUID][3]float64, len(xb)/72)
-	err = ReadActorTransforms(xb, func(g GUID, t Transform) { xf[g] = [3]float64{t.X, t.Y, t.Z} })
-	if err != nil {
-		return nil, err
+	type nothing struct{}
+	need := make(map[GUID]nothing, n)
+	for _, a := range accs {
+		for i := range a.dinos {
+			if !a.dinos[i].d.Cryopodded {
+				need[a.dinos[i].d.ID] = nothing{}
+			}
+		}
+		for i := range a.structs {
+			need[a.structs[i].ID] = nothing{}
+		}
+		for i := range a.pawns {
+			need[a.pawns[i].key] = nothing{}
+		}
 	}
-	return xf, nil
+	err := ReadActorTransforms(blob, func(g GUID, t Transform) {
+		if _, ok := need[g]; ok {
+			xf[g] = [3]float64{t.X, t.Y, t.Z}
+		}
+	})
+	return xf, err != nil
 }
 
 // locate returns the ActorTransforms position of key, else the fallback.
@@ -485,6 +515,8 @@ func (d *decoder) pawnProp(r *reader, t *tag, pr *pawnRow, fb *[3]float64, hasFB
 		pr.platform = r.topValue(t, true).Str
 	case "PlatformProfileID":
 		pr.eos = r.topValue(t, true).NetID()
+	case "MyCharacterStatusComponent":
+		pr.status = r.topValue(t, true).GUID
 	case "LinkedPlayerDataID":
 		pr.dataID = uint64(r.topValue(t, true).Int())
 	case "TargetingTeam":
@@ -548,11 +580,14 @@ func structureKind(class string) (material string, storage, foundation bool) {
 	default:
 		material = "other"
 	}
-	for _, w := range []string{"storagebox", "storage", "vault", "fridge", "dedicated", "locker", "cabinet", "smithy", "fabricator", "chest"} {
+	for _, w := range []string{"storagebox", "dedicatedstorage", "vault", "fridge", "icebox", "locker", "cabinet", "bookshelf", "chest"} {
 		if strings.Contains(l, w) {
 			storage = true
 			break
 		}
+	}
+	if strings.Contains(l, "generator") || strings.Contains(l, "grinder") {
+		storage = false
 	}
 	foundation = strings.Contains(l, "floor") || strings.Contains(l, "ceiling") || strings.Contains(l, "foundation")
 	return material, storage, foundation
@@ -727,6 +762,10 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			}
 			p := &save.Players[i]
 			p.Location = d.locate(pw.key, pw.fb, pw.hasFB)
+			if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
+				// no profile: the pawn's status component (base level 1 + extra)
+				p.Level = int(max(s.base, 1) + s.extra)
+			}
 			if p.EOSID == "" {
 				p.EOSID = pw.eos
 			}
