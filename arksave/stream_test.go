@@ -186,3 +186,35 @@ func (r *repeated) ScanGame(ctx context.Context, fn func(arksave.GUID, []byte) e
 	}
 	return ctx.Err()
 }
+
+func TestDamagedTransformsAndExtraArchives(t *testing.T) {
+	m, _ := loadMem(t, samples[2])
+	xb := m.custom["ActorTransforms"]
+	m.custom["ActorTransforms"] = xb[:len(xb)/2+5]
+	st, err := arksave.ReadStore(m.custom["GameModeCustomBytes"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	save, err := arksave.Decode(context.Background(), m, arksave.Options{
+		Profiles: st.Profiles[:1],
+		Tribes:   [][]byte{st.Tribes[0], {6, 0, 0, 0}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if save.Stats.FailedByClass["ActorTransforms"] != 1 || save.Stats.FailedByClass[".arktribe"] != 1 || save.Stats.Failed != 2 {
+		t.Fatalf("failures %d %v", save.Stats.Failed, save.Stats.FailedByClass)
+	}
+	if len(save.Tribes) != 3 || save.Pawns != 3 {
+		t.Fatalf("tribes %d pawns %d", len(save.Tribes), save.Pawns)
+	}
+	located := 0
+	for _, s := range save.Structures {
+		if s.HasLocation {
+			located++
+		}
+	}
+	if located == len(save.Structures) && len(save.Structures) > 0 {
+		t.Log("all structures located before the damage")
+	}
+}
