@@ -157,7 +157,7 @@ func profileFromArchive(a *Archive) (*Player, error) {
 		if v, ok := my.Get("PlayerName"); ok {
 			p.PlatformName = v.Str
 		}
-		if v, ok := my.Get("PlayerCharacterName"); ok {
+		if v, ok := findDeep(my.Props, "PlayerCharacterName", 0); ok { // inside MyPlayerCharacterConfig
 			p.CharacterName = v.Str
 		}
 		if v, ok := my.Get("UniqueID"); ok {

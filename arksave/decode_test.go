@@ -134,7 +134,7 @@ func TestStandaloneArchives(t *testing.T) {
 				continue
 			}
 			np++
-			if len(p.EOSID) != 32 || p.PlayerDataID == 0 || p.Level < 1 || p.LoginGameTime <= 0 {
+			if len(p.EOSID) != 32 || p.PlayerDataID == 0 || p.Level < 1 || p.LoginGameTime <= 0 || p.CharacterName == "" || p.PlatformName == "" {
 				t.Errorf("profile %d: eos len %d id %d level %d", np, len(p.EOSID), p.PlayerDataID, p.Level)
 			}
 			if e.Name() != p.EOSID+".arkprofile" {
