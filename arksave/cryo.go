@@ -21,32 +21,65 @@ var cryoConstNames = map[uint32]string{
 	42: "CurrentStatusValues", 44: "ArrayProperty", 55: "bIsFemale",
 }
 
-const maxCryoObjects = 64
+const (
+	maxCryoObjects = 64
+	cryoV13        = 0x0406 // legacy property tags
+	cryoV14        = 0x0407 // UE 5.5 property tags
+)
 
 var errCryo = errors.New("bad cryopod data")
 
+type cryoObj struct {
+	guid  GUID
+	class string
+	off   int
+}
+
+// cryoLayouts are the known encodings of the per-object fields between the
+// names and PropertiesOffset. Sources disagree (C#-mirage
+// docs/RecordTypes/Cryopod.md: bool8 FromDataFile, int32 DataFileIndex, bool8
+// HasRotation [+ 3 float64]; the archive object table: uint32, int32, uint32
+// [+ 6 float64]); neither is exercised by the sample saves, so each is tried
+// and accepted only if every property list then decodes.
+var cryoLayouts = []func(r *reader){
+	func(r *reader) {
+		r.u8()
+		r.i32()
+		if r.u8() != 0 {
+			r.skip(24)
+		}
+	},
+	func(r *reader) {
+		r.u32()
+		r.i32()
+		if r.u32() != 0 {
+			r.skip(48)
+		}
+	},
+}
+
 // decodeCryoDino decodes the dino and its status component stored in the
-// first byte array of a cryopod's CustomItemData (UE5.5 layout, version
-// >= 0x0407): after inflating, 8 header bytes, an object table laid out like
-// an archive's (GUID, FString class, uint32, names, uint32, int32, uint32
-// HasLocation [+ 6 float64], int32 PropertiesOffset, uint32), then UE5.5
-// property lists whose FNames index the blob's own name table.
+// first byte array of a cryopod's CustomItemData: after zlib + wildcard
+// expansion, [v14: 8 header bytes], an object table (GUID, FString class,
+// int32 0, names, layout-specific fields, int32 PropertiesOffset, int32 0),
+// then property lists ([v14: one padding byte]) whose FNames index the blob's
+// own name table.
 func decodeCryoDino(blob []byte) (Dino, error) {
 	c, err := Inflate(blob)
 	if err != nil {
 		return Dino{}, err
 	}
-	if c.Version < 0x0407 {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w: legacy version %#x", ErrArchiveVersion, c.Version)
+	if c.Version != cryoV13 && c.Version != cryoV14 {
+		return Dino{}, fmt.Errorf("arksave: cryopod: %w %#x", ErrArchiveVersion, c.Version)
+	}
+	if c.NamesOffset > len(c.Data) {
+		return Dino{}, fmt.Errorf("arksave: cryopod: %w: names offset", errCryo)
 	}
 	names := make(map[uint32]string, len(cryoConstNames)+16)
 	for k, v := range cryoConstNames {
 		names[k] = v
 	}
 	nr := reader{b: c.Data, off: c.NamesOffset}
-	if c.NamesOffset < 0 || c.NamesOffset > len(c.Data) {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w: names offset", errCryo)
-	}
 	n := nr.count(4)
 	for i := 0; i < n && nr.err == nil; i++ {
 		names[uint32(i)|0x10000000] = nr.str()
@@ -54,20 +87,35 @@ func decodeCryoDino(blob []byte) (Dino, error) {
 	if nr.err != nil {
 		return Dino{}, fmt.Errorf("arksave: cryopod: names: %w", nr.err)
 	}
-	r := reader{b: c.Data[:c.NamesOffset]}
-	r.skip(8)
-	cnt := r.count(40)
+	payload := c.Data[:c.NamesOffset]
+	var firstErr error
+	for _, layout := range cryoLayouts {
+		objs, err := cryoObjects(payload, c.Version, layout)
+		if err == nil {
+			var d Dino
+			if d, err = cryoProps(payload, c.Version, names, objs); err == nil {
+				return d, nil
+			}
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return Dino{}, firstErr
+}
+
+func cryoObjects(payload []byte, version uint32, layout func(*reader)) ([]cryoObj, error) {
+	r := reader{b: payload}
+	if version >= cryoV14 {
+		r.skip(8)
+	}
+	cnt := r.count(32)
 	if cnt > maxCryoObjects {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w: %d objects", errCryo, cnt)
+		return nil, fmt.Errorf("arksave: cryopod: %w: %d objects", errCryo, cnt)
 	}
-	type obj struct {
-		guid  GUID
-		class string
-		off   int32
-	}
-	objs := make([]obj, 0, cnt)
+	objs := make([]cryoObj, 0, cnt)
 	for i := 0; i < cnt && r.err == nil; i++ {
-		var o obj
+		var o cryoObj
 		o.guid = r.guid()
 		o.class = r.str()
 		r.u32()
@@ -75,63 +123,68 @@ func decodeCryoDino(blob []byte) (Dino, error) {
 		for j := 0; j < nn && r.err == nil; j++ {
 			r.skipStr()
 		}
+		layout(&r)
+		off := r.i32()
 		r.u32()
-		r.i32()
-		if r.u32() != 0 {
-			r.skip(48)
+		if r.err == nil && (off < int32(r.off) || int(off) >= len(payload)) {
+			r.fail(fmt.Errorf("%w: properties offset %d", errCryo, off))
 		}
-		o.off = r.i32()
-		r.u32()
+		o.off = int(off)
 		objs = append(objs, o)
 	}
 	if r.err != nil {
-		return Dino{}, fmt.Errorf("arksave: cryopod: objects: %w", r.err)
+		return nil, fmt.Errorf("arksave: cryopod: objects: %w", r.err)
 	}
+	return objs, nil
+}
+
+func cryoProps(payload []byte, version uint32, names map[uint32]string, objs []cryoObj) (Dino, error) {
 	var d Dino
 	var base, extra int64
 	found := false
 	for _, o := range objs {
-		if o.off < 0 || int(o.off) >= c.NamesOffset {
-			continue
-		}
-		pr := reader{b: c.Data[:c.NamesOffset], off: int(o.off), names: names}
 		isStatus := strings.Contains(o.class, "StatusComponent")
-		if !isStatus {
+		if !isStatus && !found {
 			found = true
 			d.ID = o.guid
 			d.ClassPath = o.class
 			d.Class = shortClass(o.class)
 		}
-		var t tag
-		for pr.err == nil {
-			mark := len(pr.types)
-			if !pr.readTag(&t) {
-				break
-			}
-			end := pr.off + t.size
-			if isStatus {
-				switch t.name {
-				case "BaseCharacterLevel":
-					base = pr.topValue(&t, true).Int()
-				case "ExtraCharacterLevel":
-					extra = pr.topValue(&t, true).Int()
-				}
-			} else {
-				var dr dinoRow
-				dr.d = d
-				var fb [3]float64
-				var hasFB bool
-				(&decoder{}).dinoProp(&pr, &t, &dr, &fb, &hasFB)
-				d = dr.d
-			}
-			pr.types = pr.types[:mark]
-			if pr.err != nil {
-				break
-			}
-			pr.off = end
+		var err error
+		// v14 writes one padding byte before each property list; accept
+		// lists without it too.
+		pads := []int{0}
+		if version >= cryoV14 {
+			pads = []int{1, 0}
 		}
-		if pr.err != nil {
-			return Dino{}, fmt.Errorf("arksave: cryopod: %s: %w", shortClass(o.class), pr.err)
+		for _, pad := range pads {
+			pr := reader{b: payload, off: o.off + pad, names: names, legacy: version < cryoV14}
+			var dr dinoRow
+			dr.d = d
+			var lvl [2]int64
+			pr.walkTop(func(t *tag) {
+				switch {
+				case isStatus && t.name == "BaseCharacterLevel":
+					lvl[0] = pr.topValue(t, true).Int()
+				case isStatus && t.name == "ExtraCharacterLevel":
+					lvl[1] = pr.topValue(t, true).Int()
+				case !isStatus && o.guid == d.ID:
+					var fb [3]float64
+					var hasFB bool
+					(&decoder{}).dinoProp(&pr, t, &dr, &fb, &hasFB)
+				}
+			})
+			if err = pr.err; err == nil {
+				if isStatus {
+					base, extra = lvl[0], lvl[1]
+				} else if o.guid == d.ID {
+					d = dr.d
+				}
+				break
+			}
+		}
+		if err != nil {
+			return Dino{}, fmt.Errorf("arksave: cryopod: %s: %w", shortClass(o.class), err)
 		}
 	}
 	if !found {
@@ -140,4 +193,24 @@ func decodeCryoDino(blob []byte) (Dino, error) {
 	d.Level = int(base + extra)
 	d.Cryopodded = true
 	return d, nil
+}
+
+// walkTop iterates the top-level tags of a property list, calling fn for
+// each; fn may decode the value with topValue, otherwise it is skipped by
+// its Size.
+func (r *reader) walkTop(fn func(t *tag)) {
+	var t tag
+	for r.err == nil {
+		mark := len(r.types)
+		if !r.readTag(&t) {
+			break
+		}
+		end := r.off + t.size
+		fn(&t)
+		r.types = r.types[:mark]
+		if r.err != nil {
+			break
+		}
+		r.off = end
+	}
 }

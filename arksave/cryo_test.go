@@ -18,14 +18,20 @@ func escapeWildcards(b []byte) []byte {
 	return out
 }
 
-func buildCryo(t *testing.T) []byte {
+// buildCryo builds a v14 cryopod blob; mirage selects the C#-mirage object
+// layout with padding bytes, otherwise the archive-style layout without.
+func buildCryo(t *testing.T) []byte { return buildCryoLayout(true, false) }
+
+func buildCryoLayout(mirage, v13 bool) []byte {
 	w := newBld()
 	table := []string{"None", "IntProperty", "UInt16Property", "StrProperty", "BaseCharacterLevel", "ExtraCharacterLevel", "TamedName", "TargetingTeam", "DinoID1", "BoolProperty", "bIsFemale"}
 	for i, s := range table {
 		w.keys[s] = uint32(i) | 0x10000000
 	}
-	w.u32(522)
-	w.u32(1013)
+	if !v13 {
+		w.u32(522)
+		w.u32(1013)
+	}
 	w.i32(2)
 	offAt := []int{}
 	for i, class := range []string{"/Game/Dinos/Rex/Rex_Character_BP.Rex_Character_BP_C", "/Game/Dinos/Rex/DinoCharacterStatusComponent_BP_Rex.DinoCharacterStatusComponent_BP_Rex_C"} {
@@ -34,22 +40,57 @@ func buildCryo(t *testing.T) []byte {
 		w.u32(0)
 		w.i32(1)
 		w.str("Rex_1")
-		w.u32(0)
-		w.i32(0)
-		w.u32(0)
+		if mirage {
+			w.u8(0)
+			w.i32(0)
+			w.u8(1)
+			w.f64(1)
+			w.f64(2)
+			w.f64(3)
+		} else {
+			w.u32(0)
+			w.i32(0)
+			w.u32(0)
+		}
 		offAt = append(offAt, len(w.b))
 		w.i32(0)
 		w.u32(0)
 	}
+	pad := func() {
+		if mirage && !v13 {
+			w.u8(0)
+		}
+	}
 	binary.LittleEndian.PutUint32(w.b[offAt[0]:], uint32(len(w.b)))
-	w.tag14("TamedName", T("StrProperty"), 0, 0, func() { w.wstr("Rexy") })
-	w.tag14("TargetingTeam", T("IntProperty"), 0, 0, func() { w.i32(1234567890) })
-	w.tag14("DinoID1", T("IntProperty"), 0, 0, func() { w.i32(-1) })
-	w.tag14("bIsFemale", T("BoolProperty"), 0x10, 0, func() {})
+	pad()
+	if v13 {
+		w.tag13("TamedName", "StrProperty", nil, func() { w.wstr("Rexy") })
+		w.tag13("TargetingTeam", "IntProperty", nil, func() { w.i32(1234567890) })
+		w.tag13("DinoID1", "IntProperty", nil, func() { w.i32(-1) })
+		w.name("bIsFemale")
+		w.name("BoolProperty")
+		w.i32(0)
+		w.i32(0)
+		w.u8(1)
+		w.u8(0)
+	} else {
+		w.tag14("TamedName", T("StrProperty"), 0, 0, func() { w.wstr("Rexy") })
+		w.tag14("TargetingTeam", T("IntProperty"), 0, 0, func() { w.i32(1234567890) })
+		w.tag14("DinoID1", T("IntProperty"), 0, 0, func() { w.i32(-1) })
+		w.tag14("bIsFemale", T("BoolProperty"), 0x10, 0, func() {})
+	}
 	w.none()
+	w.i32(0)
+	w.u8(0)
 	binary.LittleEndian.PutUint32(w.b[offAt[1]:], uint32(len(w.b)))
-	w.tag14("BaseCharacterLevel", T("IntProperty"), 0, 0, func() { w.i32(150) })
-	w.tag14("ExtraCharacterLevel", T("UInt16Property"), 0, 0, func() { w.u16(73) })
+	pad()
+	if v13 {
+		w.tag13("BaseCharacterLevel", "IntProperty", nil, func() { w.i32(150) })
+		w.tag13("ExtraCharacterLevel", "UInt16Property", nil, func() { w.u16(73) })
+	} else {
+		w.tag14("BaseCharacterLevel", T("IntProperty"), 0, 0, func() { w.i32(150) })
+		w.tag14("ExtraCharacterLevel", T("UInt16Property"), 0, 0, func() { w.u16(73) })
+	}
 	w.none()
 	namesOff := len(w.b)
 	w.i32(int32(len(table)))
@@ -61,13 +102,28 @@ func buildCryo(t *testing.T) []byte {
 	zw := zlib.NewWriter(&z)
 	zw.Write(raw)
 	zw.Close()
-	out := binary.LittleEndian.AppendUint32(nil, 0x0407)
+	version := uint32(0x0407)
+	if v13 {
+		version = 0x0406
+	}
+	out := binary.LittleEndian.AppendUint32(nil, version)
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(raw)))
 	out = binary.LittleEndian.AppendUint32(out, uint32(namesOff))
 	return append(out, z.Bytes()...)
 }
 
 func TestCryopodBlob(t *testing.T) {
+	for _, mirage := range []bool{false, true} {
+		for _, v13 := range []bool{false, true} {
+			d, err := decodeCryoDino(buildCryoLayout(mirage, v13))
+			if err != nil {
+				t.Fatalf("mirage=%v v13=%v: %v", mirage, v13, err)
+			}
+			if !d.Cryopodded || d.Level != 223 || d.Name != "Rexy" || d.Sex != Female || d.TribeID != 1234567890 {
+				t.Fatalf("mirage=%v v13=%v: %+v", mirage, v13, d)
+			}
+		}
+	}
 	blob := buildCryo(t)
 	d, err := decodeCryoDino(blob)
 	if err != nil {
@@ -89,8 +145,8 @@ func TestCryopodBlob(t *testing.T) {
 	for i := range blob {
 		decodeCryoDino(blob[:i])
 	}
-	legacy := append([]byte{6, 4, 0, 0}, blob[4:]...)
-	if _, err := decodeCryoDino(legacy); err == nil {
-		t.Fatal("legacy blob accepted")
+	old := append([]byte{5, 4, 0, 0}, blob[4:]...)
+	if _, err := decodeCryoDino(old); err == nil || !contains(err.Error(), "unsupported archive version") {
+		t.Fatalf("version 0x405: %v", err)
 	}
 }

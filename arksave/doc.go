@@ -59,8 +59,12 @@
 //     Level = BaseCharacterLevel + ExtraCharacterLevel of the dino's status
 //     component (joined through MyCharacterStatusComponent; only a GUID→level
 //     map is kept), i.e. the level the game displays. Cryopodded dinos are
-//     decoded from cryopod items (CustomItemDatas byte arrays), have
+//     decoded from cryopod items (CustomItemDatas[0].CustomDataBytes.
+//     ByteArrays[0], blob versions 0x0406/v13 and 0x0407/v14), have
 //     Cryopodded=true, no Location, and their ID is the GUID inside the blob.
+//     No sample save contains a filled cryopod: the layout follows the public
+//     parsers, tolerates their disagreements, and is tested on synthetic blobs
+//     only; undecodable non-empty pods are counted in Stats.CryopodFailed.
 //   - Structures: class contains "/Structures/" and not "PrimalItem", and the
 //     row has TargetingTeam. Material, IsStorage and IsFoundation derive from
 //     the class name; Health absent means full (= MaxHealth).

@@ -72,6 +72,7 @@ func FuzzPropertyList(f *testing.F) {
 // expansion, object table, property lists).
 func FuzzCryopodBlob(f *testing.F) {
 	f.Add(buildCryo(nil))
+	f.Add(buildCryoLayout(false, true))
 	f.Add([]byte{7, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := decodeCryoDino(data)
