@@ -27,8 +27,11 @@ type File struct {
 
 var _ arksave.Source = (*File)(nil)
 
-// Open opens the save at path read-only (immutable: no locks, no journal, no
-// writes), so a live server's file is never modified.
+// Open opens the save at path read-only and immutable (no locks, no journal,
+// no writes), so the file is never modified. Immutable also means SQLite
+// assumes nobody else writes it: open a downloaded or copied save, not one a
+// server is writing at the same moment (a torn read shows up as failed rows
+// or a container error, never as a crash).
 func Open(ctx context.Context, path string) (*File, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -46,7 +49,7 @@ func Open(ctx context.Context, path string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("savefile: open: %w", err)
 	}
-	db.SetMaxOpenConns(2)
+	db.SetMaxOpenConns(4) // one scan plus concurrent Custom reads
 	f := &File{db: db, path: abs, mtime: st.ModTime(), size: st.Size()}
 	var n int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('game','custom')").Scan(&n); err != nil {
