@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unicode/utf8"
 )
 
 // Header is the decoded custom.SaveHeader blob of a world save.
@@ -55,9 +56,24 @@ func ReadHeader(blob []byte) (*Header, error) {
 	r.off = int(nameOff)
 	cnt := r.count(8)
 	h.Names = make(map[uint32]string, cnt)
+	// One string for the whole table; names are substrings of it (one
+	// allocation instead of one per name).
+	all := string(blob[r.off:])
+	base := r.off
 	for i := 0; i < cnt && r.err == nil; i++ {
 		k := r.u32()
-		h.Names[k] = r.str()
+		start := r.off + 4
+		p, wide := r.strBytes()
+		switch {
+		case r.err != nil:
+		case len(p) == 0:
+			h.Names[k] = ""
+		case !wide && utf8.Valid(p):
+			h.Names[k] = all[start-base : start-base+len(p)]
+		default:
+			r.off = start - 4
+			h.Names[k] = r.str()
+		}
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("arksave: header: name table: %w", r.err)

@@ -380,16 +380,20 @@ func TestHeaderVersions(t *testing.T) {
 		w.b = append(w.b, 9, 9, 9, 9, 9) // opaque gap
 		off := len(w.b)
 		w.b[offAt] = byte(off)
-		w.i32(2)
+		w.i32(4)
 		w.u32(0x09AD2622)
 		w.str("None")
 		w.u32(7)
 		w.str("IntProperty")
+		w.u32(8)
+		w.wstr("Ñame")
+		w.u32(9)
+		w.str("")
 		h, err := ReadHeader(w.b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Version != v || h.Map() != "TheIsland_WP" || len(h.DataFiles) != 2 || h.GameTime != 100000123.5 || h.Names[7] != "IntProperty" {
+		if h.Version != v || h.Map() != "TheIsland_WP" || len(h.DataFiles) != 2 || h.GameTime != 100000123.5 || h.Names[7] != "IntProperty" || h.Names[8] != "Ñame" || len(h.Names) != 4 {
 			t.Fatalf("v%d header %+v", v, h)
 		}
 		for i := range w.b {
