@@ -15,9 +15,12 @@ import (
 	"time"
 )
 
+// maxWorkers caps Options.Workers.
+const maxWorkers = 256
+
 // Options configure Decode.
 type Options struct {
-	// Workers caps the decoding goroutines; 0 means GOMAXPROCS.
+	// Workers caps the decoding goroutines; 0 means GOMAXPROCS (at most 256).
 	Workers int
 	// SavedAt is the wall-clock time the save was written. Zero means the
 	// Source's ModTime (if it implements ModTimer); LastLogin stays zero when
@@ -142,6 +145,7 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	opts.Workers = min(opts.Workers, maxWorkers)
 	hb, err := src.Custom(ctx, "SaveHeader")
 	if err != nil {
 		return nil, fmt.Errorf("arksave: header: %w", err)
