@@ -37,7 +37,7 @@ func (a *appliance) wireServers(ctx context.Context) error {
 		// The Nitrado client already retries each call; the cache adds a
 		// coarse outer layer that decides "Nitrado is down".
 		RetryMax: 2,
-		Logger:       a.log.With("component", "serverdetails"),
+		Logger:   a.log.With("component", "serverdetails"),
 	})
 	if err != nil {
 		return fmt.Errorf("server details: %w", err)
