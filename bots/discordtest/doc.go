@@ -5,7 +5,7 @@
 //
 // # Wiring a session
 //
-//	srv := discordtest.New(discordtest.Options{HeartbeatInterval: 200 * time.Millisecond, Logf: t.Logf})
+//	srv := discordtest.New(discordtest.Options{Logf: t.Logf})
 //	defer srv.Close()                       // after the sessions are closed
 //	bot := srv.AddBot("token-master")       // Bot{Token, UserID, AppID, Username}
 //	g := srv.AddGuild(discordtest.Guild{ID: "100", Name: "Bliss",
@@ -14,6 +14,11 @@
 //	s, _ := srv.NewSession(bot)             // or set s.Client = srv.HTTPClient(); s.Dialer = srv.Dialer()
 //	s.AddHandler(...)
 //	s.Open()                                // IDENTIFY -> READY -> GUILD_CREATE per guild
+//	defer discordtest.CloseSessions(s)      // parallel Close
+//
+// OpenSession(ctx, bot, setup) does NewSession + setup + Open and waits
+// until discordgo's State holds all of the bot's guilds (GUILD_CREATE is
+// processed after Open returns). WaitState polls a session's State.
 //
 // HTTPClient/Transport rewrite https://discord.com (and discordapp.com) to
 // the fake and refuse every other host; GET /gateway returns the fake's ws
@@ -41,6 +46,16 @@
 // WaitConnected. Interact and Dispatch need a live session: after
 // DropConnection/Reconnect, WaitConnected first. Intents are not enforced (every bot in a guild receives
 // its events, MESSAGE_CREATE content included).
+//
+// discordgo v0.29.0 caveat (observed with this fake): on a dropped
+// connection its heartbeat and read goroutines can both run Close +
+// reconnect; the loser then closes the freshly RESUMEd connection with
+// 1000, which invalidates the session (as Discord does), so the bot
+// re-IDENTIFYs and missed events are lost. The window is a heartbeat tick,
+// so it is frequent with short intervals. Also, CloseWithCode holds the
+// session lock for 1 s, stalling ACK processing, and discordgo's ACK
+// timeout is 5 × interval. Keep the default HeartbeatInterval in tests
+// that exercise reconnects; use a short one only to test heartbeats.
 //
 // # Interactions
 //

@@ -213,13 +213,13 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 }
 
-// handleGatewayOp handles one client payload; a non-zero closeCode ends the
-// connection with that close code.
+// gwResult tells the read loop to close the connection with closeCode (if non-zero).
 type gwResult struct {
 	closeCode int
 	closeText string
 }
 
+// handleGatewayOp handles one client payload.
 func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()

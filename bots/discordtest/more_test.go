@@ -344,3 +344,43 @@ func TestRolesAndMembers(t *testing.T) {
 		t.Fatal("still archived")
 	}
 }
+
+func TestOpenSessionHelper(t *testing.T) {
+	t.Parallel()
+	srv := discordtest.New(discordtest.Options{HeartbeatInterval: 100 * time.Millisecond, Logf: t.Logf})
+	bot := srv.AddBot("Bot helper-token")
+	srv.AddGuild(discordtest.Guild{ID: "1", Channels: []*discordgo.Channel{{ID: "2", Name: "c"}},
+		Members: []*discordgo.Member{{User: &discordgo.User{ID: bot.UserID}}}})
+	srv.AddGuild(discordtest.Guild{ID: "3", Members: []*discordgo.Member{{User: &discordgo.User{ID: bot.UserID}}}})
+	dg, err := srv.OpenSession(ctxT(t), bot, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	defer discordtest.CloseSessions(dg)
+	if len(dg.State.Guilds) != 2 {
+		t.Fatalf("guilds %d", len(dg.State.Guilds))
+	}
+	if _, err := dg.State.Channel("2"); err != nil {
+		t.Fatal(err)
+	}
+	if bot.Token != "helper-token" || srv.AddBot("helper-token") != bot {
+		t.Fatalf("token handling %+v", bot)
+	}
+}
+
+func TestHeartbeatsAcked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{HeartbeatInterval: 20 * time.Millisecond}, 1)
+	bot := e.bots[0]
+	e.open(bot, nil)
+	// discordgo reconnects if ACKs stop coming; a stable session with
+	// several heartbeats shows they are answered.
+	st, err := e.srv.WaitGateway(ctxT(t), bot, func(st discordtest.GatewayStats) bool { return st.Heartbeats >= 5 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Identifies != 1 || st.Resumes != 0 {
+		t.Fatalf("session not stable: %+v", st)
+	}
+}

@@ -196,6 +196,9 @@ func New(opts Options) *Server {
 	if opts.HeartbeatInterval <= 0 {
 		opts.HeartbeatInterval = DefaultHeartbeatInterval
 	}
+	if opts.HeartbeatInterval < time.Millisecond {
+		opts.HeartbeatInterval = time.Millisecond // HELLO carries whole milliseconds
+	}
 	if opts.AckDeadline <= 0 {
 		opts.AckDeadline = DefaultAckDeadline
 	}
@@ -417,7 +420,8 @@ func cloneJSON[T any](v T) T {
 }
 
 // AddGuild creates a guild with its channels, roles and members and returns
-// it with generated IDs filled in. Bots listed as members (by user ID) are
+// it with generated IDs filled in. Adding an existing guild ID replaces
+// that guild (its old channels and messages are dropped). Bots listed as members (by user ID) are
 // in the guild; others can join via AddBotToGuild. Bots with a live session
 // receive GUILD_CREATE.
 func (s *Server) AddGuild(g Guild) Guild {
@@ -428,6 +432,11 @@ func (s *Server) AddGuild(g Guild) Guild {
 	}
 	if g.Name == "" {
 		g.Name = "guild-" + g.ID
+	}
+	if old, ok := s.guilds[g.ID]; ok {
+		for _, id := range old.channelOrder {
+			delete(s.channels, id)
+		}
 	}
 	gs := &guildState{id: g.ID, name: g.Name, ownerID: g.OwnerID, members: map[string]*discordgo.Member{}}
 	hasEveryone := false
