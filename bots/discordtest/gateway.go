@@ -8,6 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,6 +260,7 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		b.history = nil
 		c.bot = b
 		c.compress = id.Compress && !s.opts.DisableCompression
+		b.intents = discordgo.Intent(id.Intents)
 		b.compress = c.compress
 		b.conn = c
 		b.stats.Identifies++
@@ -288,7 +292,7 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		// Stable order: as in the guild map iteration is random, sort by ID.
 		sortGuilds(inGuilds)
 		for _, gs := range inGuilds {
-			s.dispatchLocked(b, "GUILD_CREATE", s.guildCreateLocked(gs))
+			s.emitLocked(b, "GUILD_CREATE", discordgo.IntentsGuilds, s.guildCreateLocked(gs))
 		}
 		s.bumpStatsLocked(b)
 		return gwResult{}
@@ -511,4 +515,64 @@ func (s *Server) WaitConnected(ctx context.Context, bot Bot) error {
 	return err
 }
 
-var _ = discordgo.APIVersion
+// emitLocked dispatches an event that needs intent (0 = none) when
+// Options.EnforceIntents is set.
+func (s *Server) emitLocked(b *botState, t string, intent discordgo.Intent, d any) {
+	if s.opts.EnforceIntents && intent != 0 && b.intents&intent == 0 {
+		return
+	}
+	s.dispatchLocked(b, t, d)
+}
+
+func messageIntent(m *discordgo.Message) discordgo.Intent {
+	if m.GuildID == "" {
+		return discordgo.IntentsDirectMessages
+	}
+	return discordgo.IntentsGuildMessages
+}
+
+// emitMessageLocked dispatches MESSAGE_CREATE/UPDATE, applying the
+// GUILD_MESSAGES/DIRECT_MESSAGES and MESSAGE_CONTENT intents.
+func (s *Server) emitMessageLocked(b *botState, t string, m *discordgo.Message) {
+	if !s.opts.EnforceIntents {
+		s.dispatchLocked(b, t, m)
+		return
+	}
+	if b.intents&messageIntent(m) == 0 {
+		return
+	}
+	if m.GuildID == "" || b.intents&discordgo.IntentMessageContent != 0 ||
+		(m.Author != nil && m.Author.ID == b.bot.UserID) ||
+		slices.ContainsFunc(m.Mentions, func(u *discordgo.User) bool { return u.ID == b.bot.UserID }) {
+		s.dispatchLocked(b, t, m)
+		return
+	}
+	blank := cloneMessage(m)
+	blank.Content = ""
+	blank.Embeds = []*discordgo.MessageEmbed{}
+	blank.Attachments = []*discordgo.MessageAttachment{}
+	blank.Components = []discordgo.MessageComponent{}
+	s.dispatchLocked(b, t, blank)
+}
+
+var (
+	userMentionRE = regexp.MustCompile(`<@!?(\d+)>`)
+	roleMentionRE = regexp.MustCompile(`<@&(\d+)>`)
+)
+
+// fillMentionsLocked sets Mentions and MentionRoles from the content.
+func (s *Server) fillMentionsLocked(m *discordgo.Message) {
+	m.Mentions = []*discordgo.User{}
+	m.MentionRoles = []string{}
+	for _, sm := range userMentionRE.FindAllStringSubmatch(m.Content, -1) {
+		if u, ok := s.users[sm[1]]; ok && !slices.ContainsFunc(m.Mentions, func(x *discordgo.User) bool { return x.ID == u.ID }) {
+			m.Mentions = append(m.Mentions, cloneJSON(u))
+		}
+	}
+	for _, sm := range roleMentionRE.FindAllStringSubmatch(m.Content, -1) {
+		if !slices.Contains(m.MentionRoles, sm[1]) {
+			m.MentionRoles = append(m.MentionRoles, sm[1])
+		}
+	}
+	m.MentionEveryone = strings.Contains(m.Content, "@everyone") || strings.Contains(m.Content, "@here")
+}

@@ -384,3 +384,61 @@ func TestHeartbeatsAcked(t *testing.T) {
 		t.Fatalf("session not stable: %+v", st)
 	}
 }
+
+func TestIntentsEnforced(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{EnforceIntents: true}, 2)
+	plainBot, privBot := e.bots[0], e.bots[1]
+	type seen struct {
+		content string
+		kind    string
+	}
+	plainCh := make(chan seen, 8)
+	privCh := make(chan seen, 8)
+	handlers := func(ch chan seen) func(*discordgo.Session) {
+		return func(s *discordgo.Session) {
+			s.SyncEvents = true // handlers run in dispatch order
+			s.AddHandler(func(_ *discordgo.Session, m *discordgo.MessageCreate) { ch <- seen{m.Content, "msg"} })
+			s.AddHandler(func(_ *discordgo.Session, m *discordgo.GuildMemberAdd) { ch <- seen{m.User.ID, "member"} })
+		}
+	}
+	e.open(plainBot, handlers(plainCh))
+	e.open(privBot, func(s *discordgo.Session) {
+		handlers(privCh)(s)
+		s.Identify.Intents = discordgo.IntentsAllWithoutPrivileged | discordgo.IntentMessageContent | discordgo.IntentsGuildMembers
+	})
+	ctx := ctxT(t)
+	next := func(ch chan seen) seen {
+		t.Helper()
+		select {
+		case v := <-ch:
+			return v
+		case <-ctx.Done():
+			t.Fatal("no event")
+			return seen{}
+		}
+	}
+	if _, err := e.srv.AddMember("100", &discordgo.Member{User: &discordgo.User{ID: "501", Username: "newbie"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.SendMessage("300", e.user, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.srv.SendMessage("300", e.user, "hi <@"+plainBot.UserID+">"); err != nil {
+		t.Fatal(err)
+	}
+	if got := next(privCh); got != (seen{"501", "member"}) {
+		t.Fatalf("privileged bot: %+v", got)
+	}
+	if got := next(privCh); got != (seen{"hello", "msg"}) {
+		t.Fatalf("privileged bot: %+v", got)
+	}
+	// No GUILD_MEMBER_ADD and no content without the privileged intents,
+	// except when mentioned.
+	if got := next(plainCh); got != (seen{"", "msg"}) {
+		t.Fatalf("plain bot: %+v", got)
+	}
+	if got := next(plainCh); got != (seen{"hi <@" + plainBot.UserID + ">", "msg"}) {
+		t.Fatalf("plain bot: %+v", got)
+	}
+}

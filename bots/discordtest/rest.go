@@ -450,9 +450,10 @@ func (s *Server) messageUpdatedLocked(_ *interactionRec, m *discordgo.Message) {
 	if !ok || !slices.Contains(cs.msgs, m) {
 		return
 	}
+	s.fillMentionsLocked(m)
 	s.notifyMessagesLocked()
 	for _, b := range s.channelAudienceLocked(cs) {
-		s.dispatchLocked(b, "MESSAGE_UPDATE", m)
+		s.emitMessageLocked(b, "MESSAGE_UPDATE", m)
 	}
 }
 
@@ -468,7 +469,7 @@ func (s *Server) messageDeletedLocked(m *discordgo.Message) {
 	cs.msgs = slices.Delete(cs.msgs, i, i+1)
 	s.notifyMessagesLocked()
 	for _, b := range s.channelAudienceLocked(cs) {
-		s.dispatchLocked(b, "MESSAGE_DELETE", map[string]any{"id": m.ID, "channel_id": m.ChannelID, "guild_id": m.GuildID})
+		s.emitLocked(b, "MESSAGE_DELETE", messageIntent(m), map[string]any{"id": m.ID, "channel_id": m.ChannelID, "guild_id": m.GuildID})
 	}
 }
 
@@ -1047,7 +1048,7 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 		md.Archived = false
 		md.ArchiveTimestamp = rc.now.UTC()
 		for _, b := range s.channelAudienceLocked(cs) {
-			s.dispatchLocked(b, "THREAD_UPDATE", cs.ch)
+			s.emitLocked(b, "THREAD_UPDATE", discordgo.IntentsGuilds, cs.ch)
 		}
 	}
 	m := s.newBotMessageLocked(rc.bot, cs.ch.ID, cs.ch.GuildID, rc.now)
@@ -1223,7 +1224,7 @@ func (s *Server) startThreadLocked(rc *reqCtx, parent *channelState, from *disco
 		if b != rc.bot {
 			ev.Member = nil
 		}
-		s.dispatchLocked(b, "THREAD_CREATE", &discordgo.ThreadCreate{Channel: ev, NewlyCreated: true})
+		s.emitLocked(b, "THREAD_CREATE", discordgo.IntentsGuilds, &discordgo.ThreadCreate{Channel: ev, NewlyCreated: true})
 	}
 	if isForum && body.Message != nil {
 		m := s.newBotMessageLocked(rc.bot, id, th.GuildID, rc.now)
@@ -1300,7 +1301,12 @@ func (s *Server) threadMemberLocked(rc *reqCtx, cs *channelState, uid string) re
 	}
 	ev["member_count"] = cs.ch.MemberCount
 	for _, b := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(b, "THREAD_MEMBERS_UPDATE", ev)
+		// Discord: GUILD_MEMBERS, or GUILDS when only the bot itself changed.
+		intent := discordgo.IntentsGuildMembers
+		if uid == b.bot.UserID {
+			intent = discordgo.IntentsGuilds
+		}
+		s.emitLocked(b, "THREAD_MEMBERS_UPDATE", intent, ev)
 	}
 	return noContent()
 }
@@ -1406,7 +1412,7 @@ func (s *Server) channelEditLocked(rc *reqCtx, cs *channelState) reply {
 		ev = "THREAD_UPDATE"
 	}
 	for _, b := range s.channelAudienceLocked(cs) {
-		s.dispatchLocked(b, ev, ch)
+		s.emitLocked(b, ev, discordgo.IntentsGuilds, ch)
 	}
 	return ok(ch)
 }
@@ -1428,7 +1434,7 @@ func (s *Server) channelDeleteLocked(cs *channelState) reply {
 			payload = map[string]any{"id": c.ch.ID, "guild_id": c.ch.GuildID, "parent_id": c.ch.ParentID, "type": c.ch.Type}
 		}
 		for _, b := range aud {
-			s.dispatchLocked(b, ev, payload)
+			s.emitLocked(b, ev, discordgo.IntentsGuilds, payload)
 		}
 	}
 	// Deleting a channel deletes its threads.
@@ -1444,7 +1450,7 @@ func (s *Server) channelDeleteLocked(cs *channelState) reply {
 			if c, ok := s.channels[id]; ok && c.ch.ParentID == cs.ch.ID {
 				c.ch.ParentID = ""
 				for _, b := range aud {
-					s.dispatchLocked(b, "CHANNEL_UPDATE", c.ch)
+					s.emitLocked(b, "CHANNEL_UPDATE", discordgo.IntentsGuilds, c.ch)
 				}
 			}
 		}
@@ -1515,7 +1521,7 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 				m.Roles = slices.DeleteFunc(m.Roles, func(r string) bool { return r == id })
 			}
 			for _, ob := range s.botsInGuildLocked(gs) {
-				s.dispatchLocked(ob, "GUILD_ROLE_DELETE", map[string]any{"guild_id": gs.id, "role_id": id})
+				s.emitLocked(ob, "GUILD_ROLE_DELETE", discordgo.IntentsGuilds, map[string]any{"guild_id": gs.id, "role_id": id})
 			}
 			return noContent()
 		}
@@ -1579,7 +1585,7 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 			delete(gs.members, uid)
 			gs.memberOrder = slices.DeleteFunc(gs.memberOrder, func(id string) bool { return id == uid })
 			for _, ob := range s.botsInGuildLocked(gs) {
-				s.dispatchLocked(ob, "GUILD_MEMBER_REMOVE", map[string]any{"guild_id": gs.id, "user": m.User})
+				s.emitLocked(ob, "GUILD_MEMBER_REMOVE", discordgo.IntentsGuildMembers, map[string]any{"guild_id": gs.id, "user": m.User})
 			}
 			return noContent()
 		}
@@ -1611,7 +1617,7 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 			return errMethod
 		}
 		for _, ob := range s.botsInGuildLocked(gs) {
-			s.dispatchLocked(ob, "GUILD_MEMBER_UPDATE", m)
+			s.emitLocked(ob, "GUILD_MEMBER_UPDATE", discordgo.IntentsGuildMembers, m)
 		}
 		return noContent()
 	}
@@ -1679,7 +1685,7 @@ func (s *Server) createChannelLocked(rc *reqCtx, gs *guildState) reply {
 	s.channels[ch.ID] = &channelState{ch: ch, threadMessage: map[string]string{}}
 	gs.channelOrder = append(gs.channelOrder, ch.ID)
 	for _, b := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(b, "CHANNEL_CREATE", ch)
+		s.emitLocked(b, "CHANNEL_CREATE", discordgo.IntentsGuilds, ch)
 	}
 	return created(ch)
 }
@@ -1733,7 +1739,7 @@ func (s *Server) roleWriteLocked(rc *reqCtx, gs *guildState, existing *discordgo
 		role.Mentionable = *body.Mentionable
 	}
 	for _, ob := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(ob, ev, map[string]any{"guild_id": gs.id, "role": role})
+		s.emitLocked(ob, ev, discordgo.IntentsGuilds, map[string]any{"guild_id": gs.id, "role": role})
 	}
 	return ok(role)
 }
@@ -1785,7 +1791,7 @@ func (s *Server) memberEditLocked(rc *reqCtx, gs *guildState, m *discordgo.Membe
 	}
 	*m = *next
 	for _, ob := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(ob, "GUILD_MEMBER_UPDATE", m)
+		s.emitLocked(ob, "GUILD_MEMBER_UPDATE", discordgo.IntentsGuildMembers, m)
 	}
 	return ok(m)
 }

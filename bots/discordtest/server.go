@@ -99,6 +99,14 @@ type Options struct {
 	// answers 429 with the remaining wait as retry_after. discordgo then
 	// sleeps that long unless the call passes WithRetryOnRatelimit(false).
 	EnforceRenameLimit bool
+	// EnforceIntents filters dispatches by the intents the session sent in
+	// IDENTIFY (GUILDS, GUILD_MEMBERS, GUILD_MESSAGES, DIRECT_MESSAGES) and
+	// blanks content, embeds, attachments and components of guild messages
+	// for bots without MESSAGE_CONTENT unless they wrote or are mentioned in
+	// them. Whether privileged intents are enabled for the app is not
+	// modelled (no close 4014). discordgo's default intents
+	// (IntentsAllWithoutPrivileged) lack GUILD_MEMBERS and MESSAGE_CONTENT.
+	EnforceIntents bool
 	// Logf, if set, receives diagnostic messages (e.g. rejected requests).
 	// testing.T.Logf fits.
 	Logf func(format string, args ...any)
@@ -157,10 +165,11 @@ type botState struct {
 	// gateway session
 	sessionID string
 	seq       int64
-	history   []frame // dispatches of the current session, for RESUME
-	conn      *gwConn // current identified connection, nil if none
-	compress  bool    // the session asked for compression in IDENTIFY
-	sessions  int     // counter for session IDs
+	history   []frame          // dispatches of the current session, for RESUME
+	conn      *gwConn          // current identified connection, nil if none
+	compress  bool             // the session asked for compression in IDENTIFY
+	intents   discordgo.Intent // intents of the last IDENTIFY
+	sessions  int              // counter for session IDs
 	stats     GatewayStats
 	statsCh   chan struct{}
 
@@ -473,7 +482,7 @@ func (s *Server) AddGuild(g Guild) Guild {
 	}
 	out := s.guildPublicLocked(gs)
 	for _, b := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(b, "GUILD_CREATE", s.guildCreateLocked(gs))
+		s.emitLocked(b, "GUILD_CREATE", discordgo.IntentsGuilds, s.guildCreateLocked(gs))
 	}
 	return out
 }
@@ -528,7 +537,7 @@ func (s *Server) addMemberLocked(gs *guildState, m *discordgo.Member, announce b
 			if b.bot.UserID == m.User.ID {
 				continue
 			}
-			s.dispatchLocked(b, "GUILD_MEMBER_ADD", m)
+			s.emitLocked(b, "GUILD_MEMBER_ADD", discordgo.IntentsGuildMembers, m)
 		}
 	}
 	return m
@@ -560,7 +569,7 @@ func (s *Server) SetMemberRoles(guildID, userID string, roles []string) error {
 	}
 	m.Roles = slices.Clone(roles)
 	for _, b := range s.botsInGuildLocked(gs) {
-		s.dispatchLocked(b, "GUILD_MEMBER_UPDATE", m)
+		s.emitLocked(b, "GUILD_MEMBER_UPDATE", discordgo.IntentsGuildMembers, m)
 	}
 	return nil
 }
@@ -579,7 +588,7 @@ func (s *Server) AddBotToGuild(bot Bot, guildID string, roles ...string) error {
 		return fmt.Errorf("discordtest: unknown guild %s", guildID)
 	}
 	s.addMemberLocked(gs, &discordgo.Member{User: cloneJSON(s.users[b.bot.UserID]), Roles: roles}, true)
-	s.dispatchLocked(b, "GUILD_CREATE", s.guildCreateLocked(gs))
+	s.emitLocked(b, "GUILD_CREATE", discordgo.IntentsGuilds, s.guildCreateLocked(gs))
 	return nil
 }
 
@@ -780,9 +789,10 @@ func (s *Server) storeMessageLocked(cs *channelState, m *discordgo.Message) {
 	if cs.ch.IsThread() {
 		cs.ch.MessageCount++
 	}
+	s.fillMentionsLocked(m)
 	s.notifyMessagesLocked()
 	for _, b := range s.channelAudienceLocked(cs) {
-		s.dispatchLocked(b, "MESSAGE_CREATE", m)
+		s.emitMessageLocked(b, "MESSAGE_CREATE", m)
 	}
 }
 
