@@ -44,8 +44,12 @@
 // InvalidateSession (op 9), DropConnection (abrupt socket close; session
 // stays resumable), Dispatch (any event), GatewayStats / WaitGateway /
 // WaitConnected. Interact and Dispatch need a live session: after
-// DropConnection/Reconnect, WaitConnected first. Intents are not enforced (every bot in a guild receives
-// its events, MESSAGE_CREATE content included).
+// DropConnection/Reconnect, WaitConnected first. Intents are only enforced
+// with Options.EnforceIntents (then GUILD_MEMBER_* needs GUILD_MEMBERS and
+// guild message content needs MESSAGE_CONTENT unless the bot is the author
+// or mentioned); otherwise every bot in a guild receives all its events.
+// Message mentions (<@id>, <@&role>, @everyone) are parsed into Mentions,
+// MentionRoles and MentionEveryone.
 //
 // discordgo v0.29.0 caveat (observed with this fake): on a dropped
 // connection its heartbeat and read goroutines can both run Close +
