@@ -1,0 +1,94 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blissark/bliss/bots"
+)
+
+// TestSandbox plays the default scenario end to end: the real appliance
+// (SQLite, bbolt, six discordgo sessions) against the in-process fakes.
+func TestSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole appliance; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	parent := t.TempDir()
+	var out, errb syncBuffer
+	opts := sandboxOptions{scenario: "default", tmpParent: parent, stepTimeout: 45 * time.Second}
+	err := sandboxMain(ctx, opts, &out, &errb)
+	transcript := out.String()
+	t.Logf("transcript:\n%s", transcript)
+	if err != nil {
+		t.Fatalf("sandbox: %v\nstderr:\n%s", err, errb.String())
+	}
+	for _, want := range []string{
+		"== Bliss sandbox: 6 bots, 1 guild, 2 Nitrado servers",
+		"[master] connected as ",
+		"registered 4 commands in Bliss Sandbox",
+		"> @player /setup",
+		"> @admin /setup",
+		"❌ Bliss Guardian Points — invite https://discord.com/oauth2/authorize?client_id=",
+		"> @admin /servers add service_id:1001 name:Ragnarok cluster:main",
+		"Server linked",
+		"Ragnarok (service 1001) in cluster main",
+		"[rcon Ragnarok]",
+		"RexRider",
+		"> @admin /status",
+		"Bliss status",
+		"== healthz: ",
+		"6/6 bots connected",
+		"== done in ",
+	} {
+		if !strings.Contains(transcript, want) {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+	// The player's /setup is refused (the answer right after the command).
+	_, afterPlayer, _ := strings.Cut(transcript, "> @player /setup\n")
+	refusal, _, _ := strings.Cut(afterPlayer, "\n> ")
+	if !strings.Contains(strings.ToLower(refusal), "staff role") || !strings.Contains(refusal, "(only you)") {
+		t.Errorf("player's /setup answer is not an ephemeral refusal:\n%s", refusal)
+	}
+	for _, k := range bots.Kinds() {
+		if strings.Contains(transcript, sandboxToken(k)) {
+			t.Errorf("the %s token appears in the transcript", k)
+		}
+	}
+	for _, secret := range []string{"nitradotest-token", "sandbox-rcon-", "[REDACTED]"} {
+		if strings.Contains(transcript, secret) {
+			t.Errorf("transcript contains %q", secret)
+		}
+	}
+	if left, _ := os.ReadDir(parent); len(left) != 0 {
+		t.Errorf("temporary directory not removed: %v", left)
+	}
+}
+
+func TestSandboxFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := Main(context.Background(), []string{"sandbox", "-scenario", "nope"}, &out, &errb)
+	if ExitCode(err) != 2 || !strings.Contains(errb.String(), `unknown scenario "nope"`) {
+		t.Errorf("unknown scenario: code %d, stderr %q", ExitCode(err), errb.String())
+	}
+	errb.Reset()
+	err = Main(context.Background(), []string{"sandbox", "-h"}, &out, &errb)
+	if ExitCode(err) != 0 || !strings.Contains(errb.String(), "usage: bliss sandbox") {
+		t.Errorf("sandbox -h: code %d, stderr %q", ExitCode(err), errb.String())
+	}
+}
+
+func TestSandboxTranscriptRedacts(t *testing.T) {
+	var b bytes.Buffer
+	tr := &transcript{w: &b, secrets: []string{"s3cret"}}
+	tr.line("token s3cret and s3cret")
+	if tr.leaks() != 2 || strings.Contains(b.String(), "s3cret") {
+		t.Fatalf("leaks %d, output %q", tr.leaks(), b.String())
+	}
+}
