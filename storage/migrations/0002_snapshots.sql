@@ -83,24 +83,28 @@ CREATE TABLE tribes (
 CREATE INDEX tribes_id ON tribes (server_id, tribe_id);
 CREATE INDEX tribes_name ON tribes (server_id, name);
 
+-- Clustered by (server_id, tribe_id): "dinos of a tribe" is a range scan
+-- and each insert maintains one b-tree less. seq is the position in the
+-- snapshot (unique per server).
 CREATE TABLE dinos (
 	server_id   TEXT NOT NULL,
+	tribe_id    INTEGER NOT NULL DEFAULT 0,
+	seq         INTEGER NOT NULL,
 	guid        BLOB NOT NULL,
 	dino_id     INTEGER NOT NULL DEFAULT 0,
 	class       TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
 	name        TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
 	level       INTEGER NOT NULL DEFAULT 0,
 	sex         INTEGER NOT NULL DEFAULT 0, -- 0 male, 1 female
-	tribe_id    INTEGER NOT NULL DEFAULT 0,
 	tribe_name  TEXT NOT NULL DEFAULT '',
 	owner_name  TEXT NOT NULL DEFAULT '',
 	cryopodded  INTEGER NOT NULL DEFAULT 0,
 	tamed_at_game REAL NOT NULL DEFAULT 0,
-	x REAL, y REAL, z REAL, lat REAL, lon REAL -- NULL when cryopodded / unknown
-) STRICT;
+	x REAL, y REAL, z REAL, lat REAL, lon REAL, -- NULL when cryopodded / unknown
+	PRIMARY KEY (server_id, tribe_id, seq)
+) STRICT, WITHOUT ROWID;
 
-CREATE INDEX dinos_tribe ON dinos (server_id, tribe_id, level);
-CREATE INDEX dinos_class ON dinos (server_id, class, level);
+CREATE INDEX dinos_class ON dinos (server_id, class);
 
 CREATE TABLE bases (
 	server_id     TEXT NOT NULL,

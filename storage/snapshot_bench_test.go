@@ -1,0 +1,86 @@
+package storage_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blissark/bliss/arksave/arksavetest"
+	"github.com/blissark/bliss/storage"
+)
+
+func snapRows(s *storage.Snapshot) int {
+	return len(s.Players) + len(s.Tribes) + len(s.Dinos) + len(s.Bases) + 1
+}
+
+// BenchmarkSnapshotWrite measures ReplaceSnapshot of a big server (≈ 200k
+// rows) in rows/s, alone and while readers query the same server
+// continuously (reporting their latency).
+func BenchmarkSnapshotWrite(b *testing.B) {
+	s := genSnapshot("1", "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
+	rows := snapRows(s)
+	for _, readers := range []int{0, 2} {
+		name := "alone"
+		if readers > 0 {
+			name = "with_readers"
+		}
+		b.Run(name, func(b *testing.B) {
+			db := openSnapDB(b)
+			ctx := context.Background()
+			if err := db.ReplaceSnapshot(ctx, s); err != nil {
+				b.Fatal(err)
+			}
+			rctx, stop := context.WithCancel(ctx)
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var lat []time.Duration
+			for r := range readers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for rctx.Err() == nil {
+						t := time.Now()
+						var err error
+						if r%2 == 0 {
+							_, err = db.Players(rctx, "1", "player 1", 25, 0)
+						} else {
+							_, err = db.Bases(rctx, "1", true, 25)
+						}
+						d := time.Since(t)
+						if err != nil {
+							if rctx.Err() == nil {
+								b.Error(err)
+							}
+							return
+						}
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+						time.Sleep(5 * time.Millisecond)
+					}
+				}()
+			}
+			b.ResetTimer()
+			for i := range b.N {
+				s.Info.RunID = "run-" + time.Now().Format(time.RFC3339Nano) + string(rune('a'+i%26))
+				if err := db.ReplaceSnapshot(ctx, s); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			stop()
+			wg.Wait()
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(rows), "rows/op")
+			if len(lat) > 0 {
+				slices.Sort(lat)
+				b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "read-p50-µs")
+				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "read-p99-µs")
+				b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "read-max-µs")
+				b.ReportMetric(float64(len(lat)), "reads")
+			}
+		})
+	}
+}
