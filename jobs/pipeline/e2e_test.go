@@ -96,7 +96,7 @@ func (c *cancelAfter) Done() <-chan struct{} {
 	return c.Context.Done()
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{fake: nitradotest.New(t), tmp: filepath.Join(t.TempDir(), "tmp")}
 	if err := os.Mkdir(e.tmp, 0o700); err != nil {
