@@ -55,7 +55,14 @@ type gwConn struct {
 	// guarded by Server.mu
 	bot      *botState
 	compress bool
+	sent     []time.Time // client payload times, for EnforceGatewayRateLimit
 }
+
+// Gateway send limit (Discord: 120 events per connection per 60 s).
+const (
+	gatewaySendLimit  = 120
+	gatewaySendWindow = 60 * time.Second
+)
 
 func (c *gwConn) enqueue(b []byte) {
 	c.mu.Lock()
@@ -226,9 +233,19 @@ type gwResult struct {
 func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.EnforceGatewayRateLimit {
+		now := s.clock.Now()
+		c.sent = slices.DeleteFunc(c.sent, func(t time.Time) bool { return now.Sub(t) >= gatewaySendWindow })
+		if len(c.sent) >= gatewaySendLimit {
+			return gwResult{closeCode: 4008, closeText: "Rate limited."}
+		}
+		c.sent = append(c.sent, now)
+	}
 	switch p.Op {
 	case 1: // heartbeat
-		c.enqueue(opFrame(11, nil))
+		if c.bot == nil || !c.bot.noACKs {
+			c.enqueue(opFrame(11, nil))
+		}
 		if c.bot != nil {
 			c.bot.stats.Heartbeats++
 			s.bumpStatsLocked(c.bot)
@@ -575,4 +592,19 @@ func (s *Server) fillMentionsLocked(m *discordgo.Message) {
 		}
 	}
 	m.MentionEveryone = strings.Contains(m.Content, "@everyone") || strings.Contains(m.Content, "@here")
+}
+
+// SuppressHeartbeatACKs stops (or resumes) answering bot's heartbeats, to
+// simulate a zombie connection. discordgo closes the connection (code
+// 1000, which invalidates the session) after 5 missed ACK intervals and
+// reconnects; the RESUME fails and it re-IDENTIFYs.
+func (s *Server) SuppressHeartbeatACKs(bot Bot, suppress bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.botLocked(bot)
+	if err != nil {
+		return err
+	}
+	b.noACKs = suppress
+	return nil
 }

@@ -16,7 +16,9 @@ import (
 type Interaction struct {
 	// Type: discordgo.InteractionApplicationCommand,
 	// InteractionApplicationCommandAutocomplete, InteractionMessageComponent
-	// or InteractionModalSubmit.
+	// or InteractionModalSubmit. Zero means: application command if
+	// CommandName is set, else modal submit if ModalValues is non-nil, else
+	// message component.
 	Type      discordgo.InteractionType
 	GuildID   string // "" for a DM interaction (then ChannelID may be "" too: the bot's DM with User is used)
 	ChannelID string
@@ -308,6 +310,16 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 	}
 	if b.sessionID == "" || b.conn == nil {
 		return nil, ErrNotConnected
+	}
+	if in.Type == 0 {
+		switch {
+		case in.CommandName != "":
+			in.Type = discordgo.InteractionApplicationCommand
+		case in.ModalValues != nil:
+			in.Type = discordgo.InteractionModalSubmit
+		default:
+			in.Type = discordgo.InteractionMessageComponent
+		}
 	}
 	if in.User == nil || in.User.ID == "" {
 		return nil, errors.New("discordtest: Interaction.User with an ID is required")

@@ -442,3 +442,50 @@ func TestIntentsEnforced(t *testing.T) {
 		t.Fatalf("plain bot: %+v", got)
 	}
 }
+
+func TestZombieConnection(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{HeartbeatInterval: 50 * time.Millisecond}, 1)
+	bot := e.bots[0]
+	e.open(bot, nil)
+	ctx := ctxT(t)
+	if err := e.srv.SuppressHeartbeatACKs(bot, true); err != nil {
+		t.Fatal(err)
+	}
+	// discordgo notices the missing ACKs, closes with 1000 (invalidating the
+	// session) and reconnects; its RESUME is refused.
+	if _, err := e.srv.WaitGateway(ctx, bot, func(st discordtest.GatewayStats) bool { return st.FailedResumes >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.SuppressHeartbeatACKs(bot, false); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.srv.WaitGateway(ctx, bot, func(st discordtest.GatewayStats) bool { return st.Identifies >= 2 && st.Connected })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Resumes != 0 {
+		t.Fatalf("stats %+v", st)
+	}
+}
+
+func TestGatewayRateLimit(t *testing.T) {
+	t.Parallel()
+	clock := discordtest.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnv(t, discordtest.Options{Clock: clock, EnforceGatewayRateLimit: true}, 1)
+	bot := e.bots[0]
+	s := e.open(bot, nil)
+	ctx := ctxT(t)
+	before := e.srv.GatewayStats(bot)
+	// IDENTIFY and the first heartbeat already count; 120 more exceed the limit.
+	for i := range 120 {
+		if err := s.UpdateGameStatus(0, fmt.Sprint("status ", i)); err != nil {
+			break // the connection was closed under us
+		}
+	}
+	if _, err := e.srv.WaitGateway(ctx, bot, func(st discordtest.GatewayStats) bool {
+		return st.Connections > before.Connections && st.Connected
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

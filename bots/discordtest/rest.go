@@ -1569,13 +1569,13 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 		if uid == "@me" {
 			uid = b.bot.UserID
 		}
-		m, ok := gs.members[uid]
-		if !ok {
+		m, found := gs.members[uid]
+		if !found {
 			return errUnknownMember
 		}
 		switch rc.method {
 		case http.MethodGet:
-			return ok2Member(m)
+			return ok(m)
 		case http.MethodPatch:
 			return s.memberEditLocked(rc, gs, m)
 		case http.MethodDelete:
@@ -1623,8 +1623,6 @@ func (s *Server) guildsLocked(rc *reqCtx) reply {
 	}
 	return errNotFound
 }
-
-func ok2Member(m *discordgo.Member) reply { return ok(m) }
 
 func (s *Server) createChannelLocked(rc *reqCtx, gs *guildState) reply {
 	var body discordgo.GuildChannelCreateData

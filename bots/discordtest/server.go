@@ -107,6 +107,10 @@ type Options struct {
 	// modelled (no close 4014). discordgo's default intents
 	// (IntentsAllWithoutPrivileged) lack GUILD_MEMBERS and MESSAGE_CONTENT.
 	EnforceIntents bool
+	// EnforceGatewayRateLimit closes a connection that sends more than 120
+	// payloads within 60 s (per Clock; heartbeats count) with 4008, like
+	// Discord.
+	EnforceGatewayRateLimit bool
 	// Logf, if set, receives diagnostic messages (e.g. rejected requests).
 	// testing.T.Logf fits.
 	Logf func(format string, args ...any)
@@ -169,6 +173,7 @@ type botState struct {
 	conn      *gwConn          // current identified connection, nil if none
 	compress  bool             // the session asked for compression in IDENTIFY
 	intents   discordgo.Intent // intents of the last IDENTIFY
+	noACKs    bool             // SuppressHeartbeatACKs
 	sessions  int              // counter for session IDs
 	stats     GatewayStats
 	statsCh   chan struct{}
