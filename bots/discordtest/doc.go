@@ -42,9 +42,11 @@
 // Unknown tokens are closed with 4004. op 8 (RequestGuildMembers) is
 // answered with one GUILD_MEMBERS_CHUNK. Test controls: Reconnect (op 7),
 // InvalidateSession (op 9), DropConnection (abrupt socket close; session
-// stays resumable), Dispatch (any event), GatewayStats / WaitGateway /
-// WaitConnected. Interact and Dispatch need a live session: after
-// DropConnection/Reconnect, WaitConnected first. Intents are only enforced
+// stays resumable), SuppressHeartbeatACKs (zombie connection), Dispatch
+// (any event), GatewayStats / WaitGateway / WaitConnected.
+// Options.EnforceGatewayRateLimit closes connections sending more than
+// 120 payloads per 60 s with 4008. Interact and Dispatch need a live
+// session: after DropConnection/Reconnect, WaitConnected first. Intents are only enforced
 // with Options.EnforceIntents (then GUILD_MEMBER_* needs GUILD_MEMBERS and
 // guild message content needs MESSAGE_CONTENT unless the bot is the author
 // or mentioned); otherwise every bot in a guild receives all its events.
@@ -64,8 +66,8 @@
 // # Interactions
 //
 // Interact(ctx, bot, Interaction{...}) sends INTERACTION_CREATE (slash
-// command, autocomplete, component, modal submit) and returns an
-// *InteractionHandle: WaitResponse (the callback), WaitFinal (the callback,
+// command, autocomplete, component, modal submit; a zero Type is
+// inferred) and returns an *InteractionHandle: WaitResponse (the callback), WaitFinal (the callback,
 // or after a deferral the first edit/followup), WaitN, WaitFor,
 // Responses, Original. Application-command interactions require that the
 // bot registered the command (guild or global) unless
@@ -113,11 +115,12 @@
 // caps), guilds/{g}/threads/active, members list/get/PATCH (nick, roles,
 // timeout)/DELETE (kick), member role add/remove (GUILD_MEMBER_UPDATE),
 // roles list/create/edit/delete (GUILD_ROLE_*). Sending to an archived
-// thread unarchives it (locked: 50083). Mutations emit the gateway events discordgo's State needs.
-// Unknown routes answer 404 {"code":0}. Bots must be in the guild of a
+// thread unarchives it (locked: 50083). Mutations emit the gateway events
+// discordgo's State needs. Unknown routes answer 404 {"code":0}. Bots must be in the guild of a
 // channel they touch (403 50001). Every request is recorded as a Call per
 // bot (Calls, Errors, AllCalls, WaitCall), identified by its
-// Authorization header.
+// Authorization header; Errors lists the calls answered with status >= 400,
+// injected failures included.
 //
 // # Permissions (opt-in)
 //
@@ -148,5 +151,7 @@
 // AddBot, AddGuild, AddMember (GUILD_MEMBER_ADD), AddBotToGuild
 // (GUILD_CREATE), SetMemberRoles (GUILD_MEMBER_UPDATE), SendMessage (a
 // user posts; MESSAGE_CREATE to the guild's bots), DMChannel, Channel,
-// Channels, Messages, WaitMessage, GuildState, Commands.
+// Channels, Messages, WaitMessage, GuildState, Commands, Permissions.
+// NewManualClock gives a Clock that only moves on Advance; SnowflakeTime
+// decodes an ID's timestamp. All accessors return copies.
 package discordtest
