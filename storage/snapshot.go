@@ -810,3 +810,39 @@ func (db *DB) CountSnapshot(ctx context.Context, serverID string) (SnapshotCount
 	}
 	return c, nil
 }
+
+// PlayerByName returns the players of serverID whose character or platform
+// name equals name, ignoring ASCII case (uses the NOCASE indexes).
+func (db *DB) PlayerByName(ctx context.Context, serverID, name string) ([]PlayerRow, error) {
+	q := `SELECT player_data_id, eos_id, platform_name, character_name, level, tribe_id, tribe_name,
+	last_login, login_game_time, x, y, z, lat, lon FROM players WHERE server_id = ?1 AND character_name = ?2
+UNION
+SELECT player_data_id, eos_id, platform_name, character_name, level, tribe_id, tribe_name,
+	last_login, login_game_time, x, y, z, lat, lon FROM players WHERE server_id = ?1 AND platform_name = ?2
+ORDER BY 4, 1 LIMIT 25`
+	return db.queryPlayers(ctx, fmt.Sprintf("player %q of server %s", name, serverID), serverID, q, serverID, name)
+}
+
+// DeleteSnapshots removes every snapshot row and run of serverID (for an
+// unlinked server) in one transaction.
+func (db *DB) DeleteSnapshots(ctx context.Context, serverID string) (err error) {
+	op := "delete snapshots of server " + serverID
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, explain(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	for _, table := range [...]string{"players", "tribes", "dinos", "bases", "save_snapshots"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE server_id = ?", serverID); err != nil {
+			return wrap(op+": "+table, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op+": commit", explain(err))
+	}
+	return nil
+}

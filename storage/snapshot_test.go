@@ -122,6 +122,12 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	if p, err := db.PlayerByEOS(ctx, "1", want.EOSID); err != nil || p.PlayerDataID != want.PlayerDataID {
 		t.Errorf("PlayerByEOS = %+v, %v", p, err)
 	}
+	if ps, err := db.PlayerByName(ctx, "1", swapCase(want.CharacterName)); err != nil || len(ps) != 1 || ps[0].PlayerDataID != want.PlayerDataID {
+		t.Errorf("PlayerByName = %+v, %v", ps, err)
+	}
+	if ps, err := db.PlayerByName(ctx, "1", "no such player"); err != nil || len(ps) != 0 {
+		t.Errorf("PlayerByName(no such) = %+v, %v", ps, err)
+	}
 	if _, err := db.PlayerByEOS(ctx, "1", "nope"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("PlayerByEOS(nope) = %v", err)
 	}
@@ -200,6 +206,19 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	c, _ = db.CountSnapshot(ctx, "2")
 	if c.Players != 3 || c.RunID != "run-x" {
 		t.Errorf("other server touched: %+v", c)
+	}
+
+	if err := db.DeleteSnapshots(ctx, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ = db.CountSnapshot(ctx, "1"); c != (storage.SnapshotCounts{}) {
+		t.Errorf("after delete: %+v", c)
+	}
+	if _, err := db.LastSnapshot(ctx, "1"); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("LastSnapshot after delete: %v", err)
+	}
+	if c, _ = db.CountSnapshot(ctx, "2"); c.Players != 3 {
+		t.Errorf("delete touched server 2: %+v", c)
 	}
 }
 
