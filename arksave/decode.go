@@ -78,9 +78,66 @@ func shortClass(class string) string {
 }
 
 type job struct {
-	key GUID
-	cat category
-	buf []byte
+	key  GUID
+	info *classInfo // nil for catProbe rows
+	buf  []byte
+}
+
+// classInfo is everything derived from a class path, computed once per
+// distinct class so rows share one copy of each string.
+type classInfo struct {
+	cat        category
+	path       string
+	short      string
+	material   string
+	storage    bool
+	foundation bool
+}
+
+func newClassInfo(class string) *classInfo {
+	ci := &classInfo{cat: classify(class), path: class, short: shortClass(class)}
+	if ci.cat == catStructure {
+		ci.material, ci.storage, ci.foundation = structureKind(ci.short)
+	}
+	return ci
+}
+
+// structRow is a structure as a worker keeps it: strings are shared (class
+// info, interned owner names), the location is filled in after the scan.
+type structRow struct {
+	id             GUID
+	info           *classInfo
+	owner          string
+	tribeID        int64
+	owningPlayerID int64
+	health         float32
+	maxHealth      float32
+	stasis         float64
+	ally           float64
+	creation       float64
+}
+
+// chunkLen is the length of one result chunk: workers append to fixed-size
+// chunks instead of doubling slices, so no result row is ever copied while
+// the scan runs and growth garbage is bounded by one chunk.
+const chunkLen = 4096
+
+type chunks[T any] struct{ c [][]T }
+
+func (c *chunks[T]) add(v T) {
+	if n := len(c.c); n == 0 || len(c.c[n-1]) == cap(c.c[n-1]) {
+		c.c = append(c.c, make([]T, 0, chunkLen))
+	}
+	last := &c.c[len(c.c)-1]
+	*last = append(*last, v)
+}
+
+func (c *chunks[T]) len() int {
+	n := 0
+	for _, x := range c.c {
+		n += len(x)
+	}
+	return n
 }
 
 // dinoRow is a character row before the status-component join.
@@ -109,10 +166,12 @@ type pawnRow struct {
 
 // acc is one worker's private result set, merged after the scan.
 type acc struct {
-	dinos      []dinoRow
+	dinos      chunks[dinoRow]
 	status     map[GUID]statusRow
 	pawns      []pawnRow
-	structs    []Structure
+	structs    chunks[structRow]
+	classes    map[string]*classInfo // probe rows' classes
+	strs       map[string]string     // interned owner/tribe/dino names
 	wild       int
 	decoded    int
 	failed     int
@@ -125,7 +184,6 @@ type acc struct {
 type decoder struct {
 	h     *Header
 	tbl   *nameTable
-	xf    map[GUID][3]float64
 	loc   locator
 	opts  Options
 	types []typeNode // worker-local scratch (one decoder copy per worker)
@@ -163,27 +221,17 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 	}
 	d := &decoder{h: h, tbl: newNameTable(h.Names), loc: newLocator(h.Map()), opts: opts}
 
-	// The ActorTransforms blob and the archives are read while the game rows
-	// stream; positions are indexed afterwards for the result rows only.
+	// The archives are read while the game rows stream. ActorTransforms is
+	// read only after the result rows are built (and the per-worker rows
+	// dropped), and positions are looked up for the result rows only, so the
+	// blob never coexists with the scan's working set.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var side sync.WaitGroup
-	var xb []byte
-	var xfErr, arErr error
+	var arErr error
 	var profiles []*Player
 	var tribes []*Tribe
 	var arStats Stats
-	side.Go(func() {
-		xb, xfErr = src.Custom(ctx, "ActorTransforms")
-		if errors.Is(xfErr, ErrNotFound) {
-			xb, xfErr = nil, nil
-		} else if xfErr != nil {
-			xfErr = fmt.Errorf("arksave: actor transforms: %w", xfErr)
-		}
-		if xfErr != nil {
-			cancel()
-		}
-	})
 	side.Go(func() {
 		profiles, tribes, arErr = d.archives(ctx, src, &arStats)
 		if arErr != nil {
@@ -192,67 +240,113 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 	})
 	accs, err := d.scan(ctx, src, &save.Stats)
 	side.Wait()
-	for _, e := range []error{xfErr, arErr, err} {
+	for _, e := range []error{arErr, err} {
 		if e != nil {
 			return nil, e
 		}
 	}
 	save.Stats.Failed += arStats.Failed
-	var xfBad bool
-	d.xf, xfBad = transformsFor(xb, accs)
-	xb = nil
-	d.merge(save, accs, profiles, tribes)
+	pawns := d.merge(save, accs, profiles, tribes)
+	accs = nil
 	for c, n := range arStats.FailedByClass {
 		save.Stats.FailedByClass[c] += n
 	}
-	if xfBad {
+	xb, err := src.Custom(ctx, "ActorTransforms")
+	if errors.Is(err, ErrNotFound) {
+		xb, err = nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("arksave: actor transforms: %w", err)
+	}
+	if d.applyTransforms(save, pawns, xb) {
 		// positions before the damage are kept
 		save.Stats.noteFailure("ActorTransforms")
 	}
 	return save, nil
 }
 
-// transformsFor indexes the ActorTransforms positions of the result rows
-// only (tamed dinos, structures, pawns), not of every actor in the save.
-// bad reports a damaged blob; records before the damage are still used.
-func transformsFor(blob []byte, accs []*acc) (xf map[GUID][3]float64, bad bool) {
-	n := 0
-	for _, a := range accs {
-		n += len(a.dinos) + len(a.structs) + len(a.pawns)
-	}
-	xf = make(map[GUID][3]float64, n)
-	if len(blob) == 0 {
-		return xf, false
-	}
-	type nothing struct{}
-	need := make(map[GUID]nothing, n)
-	for _, a := range accs {
-		for i := range a.dinos {
-			if !a.dinos[i].d.Cryopodded {
-				need[a.dinos[i].d.ID] = nothing{}
-			}
-		}
-		for i := range a.structs {
-			need[a.structs[i].ID] = nothing{}
-		}
-		for i := range a.pawns {
-			need[a.pawns[i].key] = nothing{}
-		}
-	}
-	err := ReadActorTransforms(blob, func(g GUID, t Transform) {
-		if _, ok := need[g]; ok {
-			xf[g] = [3]float64{t.X, t.Y, t.Z}
-		}
-	})
-	return xf, err != nil
+// guidIndex is an open-addressing hash set of indexes into a slice of rows
+// keyed by GUID (GUIDs are random, so their first 8 bytes are the hash). It
+// costs 4 bytes per slot instead of a map's ~40 bytes per entry.
+type guidIndex struct {
+	slots []uint32 // row index + 1; 0 = empty
+	shift uint
 }
 
-// locate returns the ActorTransforms position of key, else the fallback.
-func (d *decoder) locate(key GUID, fb [3]float64, hasFB bool) *Location {
-	if p, ok := d.xf[key]; ok {
-		l := d.loc.at(p[0], p[1], p[2])
-		return &l
+func newGUIDIndex(n int, id func(i int) *GUID) guidIndex {
+	bits := uint(4)
+	for 1<<bits < 2*n {
+		bits++
 	}
+	x := guidIndex{slots: make([]uint32, 1<<bits), shift: 64 - bits}
+	mask := uint64(len(x.slots) - 1)
+	for i := range n {
+		for h := x.hash(id(i)); ; h = (h + 1) & mask {
+			if x.slots[h] == 0 {
+				x.slots[h] = uint32(i + 1)
+				break
+			}
+		}
+	}
+	return x
+}
+
+func (x *guidIndex) hash(g *GUID) uint64 {
+	return (binary.LittleEndian.Uint64(g[:]) ^ binary.LittleEndian.Uint64(g[8:])) * 0x9E3779B97F4A7C15 >> x.shift
+}
+
+// each calls fn for every row index whose id is g.
+func (x *guidIndex) each(g *GUID, id func(i int) *GUID, fn func(i int)) {
+	if len(x.slots) == 0 {
+		return
+	}
+	mask := uint64(len(x.slots) - 1)
+	for h := x.hash(g); ; h = (h + 1) & mask {
+		v := x.slots[h]
+		if v == 0 {
+			return
+		}
+		if *id(int(v - 1)) == *g {
+			fn(int(v - 1))
+		}
+	}
+}
+
+// applyTransforms sets the ActorTransforms positions of the result rows
+// (tamed dinos, structures, pawns). bad reports a damaged blob; records
+// before the damage are still used.
+func (d *decoder) applyTransforms(save *Save, pawns []pawnLoc, blob []byte) (bad bool) {
+	if len(blob) == 0 {
+		return false
+	}
+	ss, ds := save.Structures, save.Dinos
+	sid := func(i int) *GUID { return &ss[i].ID }
+	did := func(i int) *GUID { return &ds[i].ID }
+	sx := newGUIDIndex(len(ss), sid)
+	dx := newGUIDIndex(len(ds), did)
+	px := make(map[GUID][]int, len(pawns))
+	for i, p := range pawns {
+		px[p.key] = append(px[p.key], i)
+	}
+	err := ReadActorTransforms(blob, func(g GUID, t Transform) {
+		sx.each(&g, sid, func(i int) {
+			ss[i].Location, ss[i].HasLocation = d.loc.at(t.X, t.Y, t.Z), true
+		})
+		dx.each(&g, did, func(i int) {
+			if !ds[i].Cryopodded {
+				l := d.loc.at(t.X, t.Y, t.Z)
+				ds[i].Location = &l
+			}
+		})
+		for _, i := range px[g] {
+			l := d.loc.at(t.X, t.Y, t.Z)
+			save.Players[pawns[i].i].Location = &l
+		}
+	})
+	return err != nil
+}
+
+// fallback returns the SavedBaseWorldLocation, nil when absent.
+func (d *decoder) fallback(fb [3]float64, hasFB bool) *Location {
 	if hasFB {
 		l := d.loc.at(fb[0], fb[1], fb[2])
 		return &l
@@ -274,7 +368,8 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 	accs := make([]*acc, n)
 	var wg sync.WaitGroup
 	for i := range n {
-		a := &acc{status: map[GUID]statusRow{}, failedBy: map[string]int{}}
+		a := &acc{status: map[GUID]statusRow{}, failedBy: map[string]int{},
+			classes: map[string]*classInfo{}, strs: map[string]string{}}
 		accs[i] = a
 		wd := *d
 		wg.Go(func() {
@@ -289,7 +384,8 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 			}
 		})
 	}
-	classes := map[uint32]category{} // class name key -> category
+	// class name key -> class info (nil: not in the name table, probe)
+	classes := map[uint32]*classInfo{}
 	done := ctx.Done()
 	scanErr := src.ScanGame(ctx, func(key GUID, value []byte) error {
 		select {
@@ -299,20 +395,19 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 		}
 		st.Rows++
 		st.Bytes += int64(len(value))
-		cat := catProbe
+		var info *classInfo
 		if len(value) >= 8 {
-			key := binary.LittleEndian.Uint32(value)
-			c, seen := classes[key]
+			k := binary.LittleEndian.Uint32(value)
+			ci, seen := classes[k]
 			if !seen {
-				c = catProbe
-				if class, ok := d.tbl.get(key); ok {
-					c = classify(class)
+				if class, ok := d.tbl.get(k); ok {
+					ci = newClassInfo(class)
 				}
-				classes[key] = c
+				classes[k] = ci
 			}
-			cat = c
+			info = ci
 		}
-		if cat == catSkip && !d.opts.Strict {
+		if info != nil && info.cat == catSkip && !d.opts.Strict {
 			st.Skipped++
 			return nil
 		}
@@ -324,7 +419,7 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 		}
 		buf = append(buf, value...)
 		select {
-		case jobs <- job{key: key, cat: cat, buf: buf}:
+		case jobs <- job{key: key, info: info, buf: buf}:
 		case <-done:
 			return ctx.Err()
 		}
@@ -361,10 +456,15 @@ func (d *decoder) row(a *acc, j *job) {
 	r.types = d.types[:0]
 	defer func() { d.types = r.types[:0] }()
 	hd := r.head(d.h.Version, nil)
-	cat := j.cat
-	if cat == catProbe {
-		cat = classify(hd.class)
+	info := j.info
+	if info == nil {
+		info = a.classes[hd.class]
+		if info == nil {
+			info = newClassInfo(hd.class)
+			a.classes[hd.class] = info
+		}
 	}
+	cat := info.cat
 	if cat == catSkip {
 		if !d.opts.Strict {
 			a.unknown += r.unknown
@@ -380,7 +480,7 @@ func (d *decoder) row(a *acc, j *job) {
 	var dr dinoRow
 	var sr statusRow
 	var pr pawnRow
-	var s Structure
+	var s structRow
 	owned, sawHealth := false, false
 	var fallback [3]float64
 	hasFallback := false
@@ -421,7 +521,8 @@ func (d *decoder) row(a *acc, j *job) {
 							if cd.ID == (GUID{}) {
 								cd.ID = j.key
 							}
-							a.dinos = append(a.dinos, dinoRow{d: cd, tamed: true})
+							cd.Name, cd.TribeName, cd.OwnerName = a.intern(cd.Name), a.intern(cd.TribeName), a.intern(cd.OwnerName)
+							a.dinos.add(dinoRow{d: cd, tamed: true})
 						}
 					}
 				}
@@ -448,10 +549,11 @@ func (d *decoder) row(a *acc, j *job) {
 			return
 		}
 		dr.d.ID = j.key
-		dr.d.ClassPath = hd.class
-		dr.d.Class = shortClass(hd.class)
+		dr.d.ClassPath = info.path
+		dr.d.Class = info.short
+		dr.d.Name, dr.d.TribeName, dr.d.OwnerName = a.intern(dr.d.Name), a.intern(dr.d.TribeName), a.intern(dr.d.OwnerName)
 		dr.fb, dr.hasFB = fallback, hasFallback
-		a.dinos = append(a.dinos, dr)
+		a.dinos.add(dr)
 	case catStatus:
 		a.status[j.key] = sr
 	case catPawn:
@@ -461,14 +563,13 @@ func (d *decoder) row(a *acc, j *job) {
 		if !owned {
 			return
 		}
-		s.ID = j.key
-		s.ClassPath = hd.class
-		s.Class = shortClass(hd.class)
-		s.Material, s.IsStorage, s.IsFoundation = structureKind(s.Class)
+		s.id = j.key
+		s.info = info
+		s.owner = a.intern(s.owner)
 		if !sawHealth {
-			s.Health = s.MaxHealth
+			s.health = s.maxHealth
 		}
-		a.structs = append(a.structs, s)
+		a.structs.add(s)
 	}
 }
 
@@ -535,31 +636,43 @@ func (d *decoder) pawnProp(r *reader, t *tag, pr *pawnRow, fb *[3]float64, hasFB
 }
 
 // structProp reads one structure property; it reports TargetingTeam (owned).
-func (d *decoder) structProp(r *reader, t *tag, s *Structure) bool {
+func (d *decoder) structProp(r *reader, t *tag, s *structRow) bool {
 	switch t.name {
 	case "TargetingTeam":
-		s.TribeID = r.topValue(t, true).Int()
+		s.tribeID = r.topValue(t, true).Int()
 		return true
 	case "OwnerName":
-		s.OwnerName = r.topValue(t, true).Str
+		s.owner = r.topValue(t, true).Str
 	case "OwningPlayerName":
-		if v := r.topValue(t, true).Str; s.OwnerName == "" {
-			s.OwnerName = v
+		if v := r.topValue(t, true).Str; s.owner == "" {
+			s.owner = v
 		}
 	case "OwningPlayerID":
-		s.OwningPlayerID = r.topValue(t, true).Int()
+		s.owningPlayerID = r.topValue(t, true).Int()
 	case "Health":
-		s.Health = float32(r.topValue(t, true).Float())
+		s.health = float32(r.topValue(t, true).Float())
 	case "MaxHealth":
-		s.MaxHealth = float32(r.topValue(t, true).Float())
+		s.maxHealth = float32(r.topValue(t, true).Float())
 	case "LastEnterStasisTime":
-		s.LastStasisTime = r.topValue(t, true).Float()
+		s.stasis = r.topValue(t, true).Float()
 	case "LastInAllyRangeSerialized", "LastInAllyRangeTimeSerialized":
-		s.LastAllyInRange = r.topValue(t, true).Float()
+		s.ally = r.topValue(t, true).Float()
 	case "OriginalCreationTime":
-		s.CreationTime = r.topValue(t, true).Float()
+		s.creation = r.topValue(t, true).Float()
 	}
 	return false
+}
+
+// intern returns one shared copy of each distinct string a worker keeps.
+func (a *acc) intern(v string) string {
+	if v == "" {
+		return ""
+	}
+	if s, ok := a.strs[v]; ok {
+		return s
+	}
+	a.strs[v] = v
+	return v
 }
 
 // structureKind derives material, storage and foundation flags from the
@@ -694,10 +807,28 @@ func (st *Stats) noteFailure(class string) {
 	st.FailedByClass[class]++
 }
 
-// merge joins worker results, status components, profiles and tribes.
-func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*Tribe) {
+// pawnLoc is the pawn that decides a player's location: the player's last
+// pawn, located by ActorTransforms after the merge.
+type pawnLoc struct {
+	key GUID
+	i   int // index in Save.Players
+}
+
+// structRef is a sort key for a structure row kept in a worker chunk.
+type structRef struct {
+	hi, lo uint64 // big-endian halves of the GUID: orders like bytes.Compare
+	ref    uint32 // chunk<<chunkBits | offset
+}
+
+const chunkBits = 12 // 1<<chunkBits == chunkLen
+
+// merge joins worker results, status components, profiles and tribes. Worker
+// chunks are released as they are copied into the result slices, which are
+// allocated once at their final size.
+func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*Tribe) []pawnLoc {
 	st := &save.Stats
 	status := map[GUID]statusRow{}
+	nd, ns := 0, 0
 	for _, a := range accs {
 		st.Decoded += a.decoded
 		st.Skipped += a.skipped
@@ -714,24 +845,76 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		for k, v := range a.status {
 			status[k] = v
 		}
+		a.status = nil
+		nd += a.dinos.len()
+		ns += a.structs.len()
 	}
+	save.Dinos = make([]Dino, 0, nd)
 	for _, a := range accs {
-		for _, dr := range a.dinos {
-			if s, ok := status[dr.status]; ok && dr.status != (GUID{}) && !dr.d.Cryopodded {
-				dr.d.Level = int(s.base + s.extra)
+		for k, c := range a.dinos.c {
+			for _, dr := range c {
+				if s, ok := status[dr.status]; ok && dr.status != (GUID{}) && !dr.d.Cryopodded {
+					dr.d.Level = int(s.base + s.extra)
+				}
+				if !dr.d.Cryopodded {
+					dr.d.Location = d.fallback(dr.fb, dr.hasFB)
+				}
+				save.Dinos = append(save.Dinos, dr.d)
 			}
-			if !dr.d.Cryopodded {
-				dr.d.Location = d.locate(dr.d.ID, dr.fb, dr.hasFB)
-			}
-			save.Dinos = append(save.Dinos, dr.d)
-		}
-		for _, s := range a.structs {
-			if l := d.locate(s.ID, [3]float64{}, false); l != nil {
-				s.Location, s.HasLocation = *l, true
-			}
-			save.Structures = append(save.Structures, s)
+			a.dinos.c[k] = nil
 		}
 	}
+	slices.SortFunc(save.Dinos, func(a, b Dino) int {
+		if c := bytes.Compare(a.ID[:], b.ID[:]); c != 0 {
+			return c
+		}
+		return cmpU64(a.DinoID, b.DinoID)
+	})
+
+	// Structures: sort small keys, then copy each row once into its final
+	// place.
+	var all [][]structRow
+	for _, a := range accs {
+		all = append(all, a.structs.c...)
+		a.structs.c = nil
+	}
+	refs := make([]structRef, 0, ns)
+	for k, c := range all {
+		for i := range c {
+			id := &c[i].id
+			refs = append(refs, structRef{binary.BigEndian.Uint64(id[:8]), binary.BigEndian.Uint64(id[8:]), uint32(k<<chunkBits | i)})
+		}
+	}
+	slices.SortFunc(refs, func(a, b structRef) int {
+		if c := cmpU64(a.hi, b.hi); c != 0 {
+			return c
+		}
+		if c := cmpU64(a.lo, b.lo); c != 0 {
+			return c
+		}
+		return cmpU64(uint64(a.ref), uint64(b.ref)) // stable: scan order
+	})
+	save.Structures = make([]Structure, len(refs))
+	for i, r := range refs {
+		sr := &all[r.ref>>chunkBits][r.ref&(chunkLen-1)]
+		save.Structures[i] = Structure{
+			ID:              sr.id,
+			Class:           sr.info.short,
+			ClassPath:       sr.info.path,
+			Material:        sr.info.material,
+			TribeID:         sr.tribeID,
+			OwnerName:       sr.owner,
+			OwningPlayerID:  sr.owningPlayerID,
+			Health:          sr.health,
+			MaxHealth:       sr.maxHealth,
+			LastStasisTime:  sr.stasis,
+			LastAllyInRange: sr.ally,
+			CreationTime:    sr.creation,
+			IsStorage:       sr.info.storage,
+			IsFoundation:    sr.info.foundation,
+		}
+	}
+	refs, all = nil, nil
 	if st.FailedByClass == nil {
 		st.FailedByClass = map[string]int{}
 	}
@@ -755,6 +938,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		byID[p.PlayerDataID] = len(save.Players)
 		save.Players = append(save.Players, *p)
 	}
+	lastPawn := map[uint64]GUID{} // PlayerDataID -> the pawn that sets Location
 	for _, a := range accs {
 		save.Pawns += len(a.pawns)
 		for _, pw := range a.pawns {
@@ -765,7 +949,8 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 				i = len(save.Players) - 1
 			}
 			p := &save.Players[i]
-			p.Location = d.locate(pw.key, pw.fb, pw.hasFB)
+			p.Location = d.fallback(pw.fb, pw.hasFB)
+			lastPawn[pw.dataID] = pw.key
 			if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
 				// no profile: the pawn's status component (base level 1 + extra)
 				p.Level = int(max(s.base, 1) + s.extra)
@@ -786,6 +971,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 				p.TribeName = pw.tribe
 			}
 		}
+		a.pawns = nil
 	}
 	for i := range save.Players {
 		p := &save.Players[i]
@@ -798,13 +984,13 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	}
 	slices.SortFunc(save.Players, func(a, b Player) int { return cmpU64(a.PlayerDataID, b.PlayerDataID) })
 	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmpU64(uint64(a.ID), uint64(b.ID)) })
-	slices.SortFunc(save.Dinos, func(a, b Dino) int {
-		if c := bytes.Compare(a.ID[:], b.ID[:]); c != 0 {
-			return c
+	var pawns []pawnLoc
+	for i := range save.Players {
+		if k, ok := lastPawn[save.Players[i].PlayerDataID]; ok {
+			pawns = append(pawns, pawnLoc{key: k, i: i})
 		}
-		return cmpU64(a.DinoID, b.DinoID)
-	})
-	slices.SortFunc(save.Structures, func(a, b Structure) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	}
+	return pawns
 }
 
 func cmpU64(a, b uint64) int {
