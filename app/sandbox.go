@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -38,8 +39,13 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return sandboxMain(ctx, opts, stdout, stderr)
 }
 
-// scene is one step of a scenario. Optional scenes report a failure in the
-// transcript without failing the scenario (for features still being wired).
+// scene is one step of a scenario. A scene drives the fakes and the running
+// appliance through *sandbox (command, selectValues, interact, say, the
+// fakes' handles, sb.app) and returns an error when what it saw is wrong;
+// bot messages posted to channels during a scene are printed after it.
+// Optional scenes report a failure in the transcript without failing the
+// scenario (for features still being wired). New bots add their scenes to
+// defaultScenario or register a scenario of their own in scenarios.
 type scene struct {
 	name     string
 	optional bool
@@ -73,6 +79,9 @@ func sandboxMain(ctx context.Context, opts sandboxOptions, stdout, stderr io.Wri
 	dir, err := os.MkdirTemp(opts.tmpParent, "bliss-sandbox-")
 	if err != nil {
 		return fmt.Errorf("sandbox: %w", err)
+	}
+	if abs, aerr := filepath.Abs(dir); aerr == nil {
+		dir = abs // BLISS_STATE_DIR must be absolute
 	}
 	defer func() {
 		if opts.keep {

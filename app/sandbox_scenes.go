@@ -333,7 +333,9 @@ func sceneHealthz(ctx context.Context, sb *sandbox) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("/healthz: %w", err)
 	}
