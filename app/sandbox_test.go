@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func TestSandbox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	parent := t.TempDir()
+	goroutines := runtime.NumGoroutine()
 	var out, errb syncBuffer
 	opts := sandboxOptions{scenario: "default", tmpParent: parent, stepTimeout: 45 * time.Second}
 	err := sandboxMain(ctx, opts, &out, &errb)
@@ -68,6 +70,13 @@ func TestSandbox(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(parent); len(left) != 0 {
 		t.Errorf("temporary directory not removed: %v", left)
+	}
+	// Every goroutine of the appliance and the fakes has ended.
+	wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+	defer wcancel()
+	if err := waitUntil(wctx, "goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines }); err != nil {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%v: %d goroutines, %d before the sandbox:\n%s", err, runtime.NumGoroutine(), goroutines, buf[:runtime.Stack(buf, true)])
 	}
 }
 
