@@ -153,5 +153,5 @@
 // user posts; MESSAGE_CREATE to the guild's bots), DMChannel, Channel,
 // Channels, Messages, WaitMessage, GuildState, Commands, Permissions.
 // NewManualClock gives a Clock that only moves on Advance; SnowflakeTime
-// decodes an ID's timestamp. All accessors return copies.
+// decodes an ID's timestamp. State accessors return copies.
 package discordtest

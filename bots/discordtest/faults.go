@@ -133,11 +133,16 @@ func (s *Server) PendingFailures(bot Bot) int {
 	return n
 }
 
-// writeFailure answers r with the injected failure and returns status and body.
-func writeFailure(w http.ResponseWriter, f *Failure, path string) (int, []byte) {
+// renderFailure encodes the response of an injected failure.
+func renderFailure(f *Failure, path string) rendered {
 	if f.Status == http.StatusTooManyRequests {
 		secs := f.RetryAfter.Seconds()
-		h := w.Header()
+		body := map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": f.Global}
+		if f.Global {
+			body["code"] = 0
+		}
+		out := render(http.StatusTooManyRequests, body)
+		h := out.header
 		scope := "user"
 		if f.Global {
 			h.Set("X-RateLimit-Global", "true")
@@ -150,15 +155,11 @@ func writeFailure(w http.ResponseWriter, f *Failure, path string) (int, []byte) 
 		h.Set("X-RateLimit-Reset", fmt.Sprintf("%.3f", float64(time.Now().Add(f.RetryAfter).UnixMilli())/1000))
 		h.Set("X-RateLimit-Bucket", "fake-"+strings.ReplaceAll(strings.Trim(path, "/"), "/", "-"))
 		h.Set("X-RateLimit-Scope", scope)
-		body := map[string]any{"message": "You are being rate limited.", "retry_after": secs, "global": f.Global}
-		if f.Global {
-			body["code"] = 0
-		}
-		return writeJSON(w, http.StatusTooManyRequests, body)
+		return out
 	}
 	msg := f.Message
 	if msg == "" {
 		msg = fmt.Sprintf("%d: %s", f.Status, http.StatusText(f.Status))
 	}
-	return writeJSON(w, f.Status, map[string]any{"message": msg, "code": f.Code})
+	return render(f.Status, map[string]any{"message": msg, "code": f.Code})
 }

@@ -42,16 +42,29 @@ type reqCtx struct {
 	now    time.Time
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) (int, []byte) {
+// rendered is an encoded HTTP response.
+type rendered struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// render encodes v as the JSON body of a response (no body for 204 or nil).
+func render(status int, v any) rendered {
 	if status == http.StatusNoContent || v == nil {
-		w.WriteHeader(status)
-		return status, nil
+		return rendered{status: status}
 	}
-	b := mustJSON(v)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-	return status, b
+	return rendered{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: mustJSON(v)}
+}
+
+func (r rendered) write(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.status)
+	if len(r.body) > 0 {
+		_, _ = w.Write(r.body)
+	}
 }
 
 func ok(v any) reply      { return reply{http.StatusOK, v} }
@@ -109,49 +122,43 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, "/api/"):
 		path = path[len("/api"):]
 	default:
-		writeJSON(w, http.StatusNotFound, map[string]any{"message": "404: Not Found", "code": 0})
+		render(http.StatusNotFound, map[string]any{"message": "404: Not Found", "code": 0}).write(w)
 		return
 	}
 	rc := &reqCtx{r: r, method: r.Method, path: path, segs: splitPath(path), query: r.URL.Query()}
-	if err := readBody(r, rc); err != nil {
-		writeJSON(w, http.StatusBadRequest, map[string]any{"message": err.Error(), "code": 50109})
-		return
-	}
+	bodyErr := readBody(r, rc)
 
+	// Route, encode and record in one critical section: handlers may return
+	// live state, and a call is visible to Calls/WaitCall before the client
+	// sees the response.
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"message": "closed", "code": 0})
+		render(http.StatusServiceUnavailable, map[string]any{"message": "closed", "code": 0}).write(w)
 		return
 	}
 	rc.now = s.clock.Now()
 	rc.bot = s.bots[stripBot(r.Header.Get("Authorization"))]
-	var inj *Failure
-	if rc.bot != nil {
-		inj = s.takeFailureLocked(rc.bot, rc.method, rc.path)
+	var out rendered
+	switch {
+	case bodyErr != nil:
+		out = render(http.StatusBadRequest, map[string]any{"message": bodyErr.Error(), "code": 50109})
+	default:
+		var inj *Failure
+		if rc.bot != nil {
+			inj = s.takeFailureLocked(rc.bot, rc.method, rc.path)
+		}
+		if inj != nil {
+			out = renderFailure(inj, rc.path)
+		} else {
+			rep := s.routeLocked(rc)
+			out = render(rep.status, rep.body)
+		}
 	}
-	var rep reply
-	if inj == nil {
-		rep = s.routeLocked(rc)
-	}
-	s.mu.Unlock()
-
-	var status int
-	var respBody []byte
-	if inj != nil {
-		status, respBody = writeFailure(w, inj, rc.path)
-	} else {
-		status, respBody = writeJSON(w, rep.status, rep.body)
-	}
-	if status >= 400 {
-		s.logf("%s %s -> %d %s", rc.method, rc.path, status, respBody)
-	}
-
 	call := Call{
 		Method: rc.method, Path: rc.path, Query: rc.query, Body: rc.body,
-		Status: status, Response: respBody, At: rc.now,
+		Status: out.status, Response: out.body, At: rc.now,
 	}
-	s.mu.Lock()
 	if rc.bot != nil {
 		call.BotUserID = rc.bot.bot.UserID
 	} else if len(rc.segs) == 4 && rc.segs[0] == "interactions" {
@@ -161,6 +168,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	s.recordCallLocked(call)
 	s.mu.Unlock()
+
+	if out.status >= 400 {
+		s.logf("%s %s -> %d %s", rc.method, rc.path, out.status, out.body)
+	}
+	out.write(w)
 }
 
 // readBody reads JSON bodies, and multipart bodies (payload_json + files).
