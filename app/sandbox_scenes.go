@@ -87,9 +87,21 @@ func (sb *sandbox) interact(ctx context.Context, k bots.BotKind, who, echo strin
 			sb.seenMsgs[resp.MessageID] = true
 		}
 	}
-	if brief {
+	switch {
+	case brief:
 		sb.say("%s ✔", responseHeader(string(k), r))
-	} else {
+	case r.Type == discordgo.InteractionApplicationCommandAutocompleteResult:
+		var choices []string
+		for _, c := range r.Data.Choices {
+			if c != nil {
+				choices = append(choices, fmt.Sprintf("%s → %v", c.Name, c.Value))
+			}
+		}
+		if len(choices) == 0 {
+			choices = []string{"(no choices)"}
+		}
+		sb.block(responseHeader(string(k), r), strings.Join(choices, "\n"), nil, nil)
+	default:
 		sb.block(responseHeader(string(k), r), r.Data.Content, r.Data.Embeds, r.Data.Components)
 	}
 	return r, nil
@@ -261,7 +273,17 @@ func sceneLinkServers(ctx context.Context, sb *sandbox) error {
 			return err
 		}
 	}
-	return nil
+	// Autocomplete of /servers remove offers the linked servers.
+	first := sb.servers[0]
+	typed := first.name[:3]
+	r, err = sb.interact(ctx, bots.Master, "admin", "/servers remove service_id:"+typed+"… (autocomplete)", discordtest.Interaction{
+		Type: discordgo.InteractionApplicationCommandAutocomplete, CommandName: "servers",
+		Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("remove",
+			discordtest.Focused(discordtest.StringOpt("service_id", typed)))}}, false)
+	if err != nil {
+		return err
+	}
+	return expect(r, "/servers remove autocomplete", first.name+" ("+itoa(first.id)+")")
 }
 
 // sceneRCON makes the appliance pick up the linked servers now (instead of
