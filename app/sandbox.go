@@ -22,6 +22,8 @@ type sandboxOptions struct {
 	tmpParent string
 	// stepTimeout bounds every wait for a bot's answer or a fake's state.
 	stepTimeout time.Duration
+	// scenes, when set, are played instead of the named scenario (tests).
+	scenes []scene
 }
 
 // runSandbox is `bliss sandbox`: the whole appliance against in-process
@@ -69,6 +71,9 @@ func scenarioNames() []string {
 
 func sandboxMain(ctx context.Context, opts sandboxOptions, stdout, stderr io.Writer) (err error) {
 	scenes, ok := scenarios()[opts.scenario]
+	if opts.scenes != nil {
+		scenes, ok = opts.scenes, true
+	}
 	if !ok {
 		return &UsageError{Msg: fmt.Sprintf("sandbox: unknown scenario %q (have %s)", opts.scenario, strings.Join(scenarioNames(), ", "))}
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"runtime"
 	"strings"
@@ -99,5 +100,59 @@ func TestSandboxTranscriptRedacts(t *testing.T) {
 	tr.line("token s3cret and s3cret")
 	if tr.leaks() != 2 || strings.Contains(b.String(), "s3cret") {
 		t.Fatalf("leaks %d, output %q", tr.leaks(), b.String())
+	}
+}
+
+// TestSandboxFailure: a failing scene ends the run with an error naming
+// it, the appliance's log on stderr, everything stopped and removed; a
+// secret reaching the transcript is redacted and fails the run.
+func TestSandboxFailure(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole appliance; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	for _, tc := range []struct {
+		name, wantErr, wantOut string
+		sc                     scene
+	}{
+		{"failing scene", "scene broken: on purpose", `✖ scene "broken" failed: on purpose`,
+			scene{name: "broken", run: func(ctx context.Context, sb *sandbox) error { return errors.New("on purpose") }}},
+		{"leaked token", "appeared 1 times", "leaked [REDACTED]",
+			scene{name: "leak", run: func(ctx context.Context, sb *sandbox) error {
+				sb.say("leaked %s", sb.bots[bots.Master].Token)
+				return nil
+			}}},
+		{"optional scene", "", `⚠ optional scene "maybe" did not succeed: not yet`,
+			scene{name: "maybe", optional: true, run: func(ctx context.Context, sb *sandbox) error { return errors.New("not yet") }}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.TempDir()
+			goroutines := runtime.NumGoroutine()
+			var out, errb syncBuffer
+			opts := sandboxOptions{tmpParent: parent, stepTimeout: 45 * time.Second,
+				scenes: []scene{{name: "connect", run: sceneConnect}, tc.sc}}
+			err := sandboxMain(ctx, opts, &out, &errb)
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("sandbox: %v\n%s", err, out.String())
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("got error %v, want %q\n%s", err, tc.wantErr, out.String())
+			}
+			if !strings.Contains(out.String(), tc.wantOut) {
+				t.Errorf("transcript lacks %q:\n%s", tc.wantOut, out.String())
+			}
+			if tc.wantErr != "" && !strings.Contains(errb.String(), "bliss started") {
+				t.Errorf("stderr lacks the appliance log:\n%s", errb.String())
+			}
+			if left, _ := os.ReadDir(parent); len(left) != 0 {
+				t.Errorf("temporary directory not removed: %v", left)
+			}
+			wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+			defer wcancel()
+			if err := waitUntil(wctx, "goroutines to end", func() bool { return runtime.NumGoroutine() <= goroutines }); err != nil {
+				t.Errorf("%v: %d goroutines, %d before", err, runtime.NumGoroutine(), goroutines)
+			}
+		})
 	}
 }
