@@ -73,6 +73,9 @@ func sandboxMain(ctx context.Context, opts sandboxOptions, stdout, stderr io.Wri
 	scenes, ok := scenarios()[opts.scenario]
 	if opts.scenes != nil {
 		scenes, ok = opts.scenes, true
+		if opts.scenario == "" {
+			opts.scenario = "custom"
+		}
 	}
 	if !ok {
 		return &UsageError{Msg: fmt.Sprintf("sandbox: unknown scenario %q (have %s)", opts.scenario, strings.Join(scenarioNames(), ", "))}
@@ -115,7 +118,7 @@ func sandboxMain(ctx context.Context, opts sandboxOptions, stdout, stderr io.Wri
 	}()
 
 	if err := sb.startFakes(ctx); err != nil {
-		sb.closeFakes()
+		_ = sb.closeFakes() // err says what went wrong first
 		return fmt.Errorf("sandbox: %w", err)
 	}
 	tr.secrets = sb.secrets()
