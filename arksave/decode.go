@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"runtime"
 	"slices"
@@ -251,13 +252,11 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 	for c, n := range arStats.FailedByClass {
 		save.Stats.FailedByClass[c] += n
 	}
-	xb, err := src.Custom(ctx, "ActorTransforms")
-	if errors.Is(err, ErrNotFound) {
-		xb, err = nil, nil
-	} else if err != nil {
+	bad, err := d.applyTransforms(ctx, src, save, pawns)
+	if err != nil {
 		return nil, fmt.Errorf("arksave: actor transforms: %w", err)
 	}
-	if d.applyTransforms(save, pawns, xb) {
+	if bad {
 		// positions before the damage are kept
 		save.Stats.noteFailure("ActorTransforms")
 	}
@@ -312,12 +311,9 @@ func (x *guidIndex) each(g *GUID, id func(i int) *GUID, fn func(i int)) {
 }
 
 // applyTransforms sets the ActorTransforms positions of the result rows
-// (tamed dinos, structures, pawns). bad reports a damaged blob; records
-// before the damage are still used.
-func (d *decoder) applyTransforms(save *Save, pawns []pawnLoc, blob []byte) (bad bool) {
-	if len(blob) == 0 {
-		return false
-	}
+// (tamed dinos, structures, pawns), streaming the blob when src allows it.
+// bad reports a damaged blob; records before the damage are still used.
+func (d *decoder) applyTransforms(ctx context.Context, src Source, save *Save, pawns []pawnLoc) (bad bool, err error) {
 	ss, ds := save.Structures, save.Dinos
 	sid := func(i int) *GUID { return &ss[i].ID }
 	did := func(i int) *GUID { return &ds[i].ID }
@@ -327,23 +323,86 @@ func (d *decoder) applyTransforms(save *Save, pawns []pawnLoc, blob []byte) (bad
 	for i, p := range pawns {
 		px[p.key] = append(px[p.key], i)
 	}
-	err := ReadActorTransforms(blob, func(g GUID, t Transform) {
-		sx.each(&g, sid, func(i int) {
+	x := xfStream{fn: func(g *GUID, t *Transform) {
+		sx.each(g, sid, func(i int) {
 			ss[i].Location, ss[i].HasLocation = d.loc.at(t.X, t.Y, t.Z), true
 		})
-		dx.each(&g, did, func(i int) {
+		dx.each(g, did, func(i int) {
 			if !ds[i].Cryopodded {
 				l := d.loc.at(t.X, t.Y, t.Z)
 				ds[i].Location = &l
 			}
 		})
-		for _, i := range px[g] {
+		for _, i := range px[*g] {
 			l := d.loc.at(t.X, t.Y, t.Z)
 			save.Players[pawns[i].i].Location = &l
 		}
-	})
-	return err != nil
+	}}
+	if cs, ok := src.(CustomStreamer); ok {
+		err = cs.StreamCustom(ctx, "ActorTransforms", func(p []byte) error {
+			x.write(p)
+			return nil
+		})
+	} else {
+		var b []byte
+		if b, err = src.Custom(ctx, "ActorTransforms"); err == nil {
+			x.write(b)
+		}
+	}
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return !x.close(), nil
 }
+
+// xfStream parses ActorTransforms records (16-byte GUID + 7 float64, ended
+// by a zero GUID) fed in pieces of any size, with the rules of
+// ReadActorTransforms.
+type xfStream struct {
+	carry [72]byte
+	n     int
+	total int
+	done  bool
+	fn    func(*GUID, *Transform)
+}
+
+func (x *xfStream) write(p []byte) {
+	x.total += len(p)
+	for len(p) > 0 && !x.done {
+		if x.n == 0 && len(p) >= 72 {
+			x.record(p)
+			p = p[72:]
+			continue
+		}
+		k := copy(x.carry[x.n:], p)
+		x.n += k
+		p = p[k:]
+		if x.n >= 16 && GUID(x.carry[:16]) == (GUID{}) {
+			x.done = true
+		} else if x.n == 72 {
+			x.record(x.carry[:])
+			x.n = 0
+		}
+	}
+}
+
+func (x *xfStream) record(b []byte) {
+	g := GUID(b[:16])
+	if g == (GUID{}) {
+		x.done = true
+		return
+	}
+	f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b[16+8*i:])) }
+	t := Transform{f(0), f(1), f(2), f(3), f(4), f(5), f(6)}
+	x.fn(&g, &t)
+}
+
+// close reports whether the stream ended properly (at a zero GUID, or
+// empty).
+func (x *xfStream) close() bool { return x.done || x.total == 0 }
 
 // fallback returns the SavedBaseWorldLocation, nil when absent.
 func (d *decoder) fallback(fb [3]float64, hasFB bool) *Location {

@@ -30,3 +30,12 @@ type ModTimer interface {
 
 // ErrNotFound is wrapped by Source.Custom for a missing key.
 var ErrNotFound = errors.New("arksave: not found")
+
+// CustomStreamer is optionally implemented by a Source that can feed a
+// custom-table value in pieces; Decode uses it for ActorTransforms so the
+// blob is never held whole. p is valid only during fn; a missing key
+// returns an error wrapping ErrNotFound. Pieces are fed in order and fn
+// errors stop the stream and are returned.
+type CustomStreamer interface {
+	StreamCustom(ctx context.Context, key string, fn func(p []byte) error) error
+}

@@ -1,0 +1,530 @@
+package savefile
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/blissark/bliss/arksave"
+)
+
+// A minimal read-only reader of SQLite 3 table b-trees: exactly what an ASA
+// save needs (a full rowid-order scan of table game, key lookups in table
+// custom). It reads pages with ReadAt (safe for concurrent calls), returns
+// local payloads without copying and reassembles overflow chains into one
+// reusable buffer. Every offset, count and page number is checked; each
+// call visits every page at most once (a bitmap), so corrupt files give an
+// error, never a panic, a loop or an allocation beyond the file size.
+//
+// File format: https://www.sqlite.org/fileformat2.html (100-byte header,
+// table b-tree interior 0x05 / leaf 0x0D pages, varints, records, overflow
+// chains).
+
+// errUnsupported marks files the native reader declines (Open then falls
+// back to the SQLite driver); anything else is corruption.
+var errUnsupported = errors.New("unsupported database")
+
+type btree struct {
+	ra       io.ReaderAt
+	size     int64
+	pageSize int
+	usable   int
+	npages   uint32
+	game     uint32 // root pages
+	custom   uint32
+}
+
+func newBtree(ra io.ReaderAt, size int64) (*btree, error) {
+	var h [100]byte
+	if size < 100 {
+		return nil, fmt.Errorf("%w: file too small", errUnsupported)
+	}
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return nil, err
+	}
+	if string(h[:16]) != "SQLite format 3\x00" {
+		return nil, fmt.Errorf("%w: not an SQLite 3 file", errUnsupported)
+	}
+	ps := int(binary.BigEndian.Uint16(h[16:]))
+	if ps == 1 {
+		ps = 65536
+	}
+	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {
+		return nil, fmt.Errorf("%w: page size %d", errUnsupported, ps)
+	}
+	// WAL mode (bytes 18/19 == 2) needs nothing: SQLite opened immutable
+	// ignores a -wal file as well, both read the main file only.
+	usable := ps - int(h[20])
+	if usable < 480 {
+		return nil, fmt.Errorf("%w: usable page size %d", errUnsupported, usable)
+	}
+	if enc := binary.BigEndian.Uint32(h[56:]); enc != 0 && enc != 1 {
+		return nil, fmt.Errorf("%w: text encoding %d", errUnsupported, enc)
+	}
+	n := size / int64(ps)
+	if n > 1<<31 {
+		n = 1 << 31
+	}
+	t := &btree{ra: ra, size: size, pageSize: ps, usable: usable, npages: uint32(n)}
+	if err := t.schema(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// schema finds the root pages of game and custom in sqlite_master and checks
+// that they are the plain rowid tables ASA writes.
+func (t *btree) schema() error {
+	want := map[string]string{
+		"game":   "CREATE TABLE game (key BLOB primary key not null, value blob not null)",
+		"custom": "CREATE TABLE custom (key VARCHAR(64) primary key not null, value blob not null)",
+	}
+	c := t.newCursor()
+	err := c.scan(context.Background(), 1, func(p *payload) error {
+		cols, err := p.columns(5)
+		if err != nil {
+			return err
+		}
+		if len(cols) < 5 || string(cols[0].v) != "table" {
+			return nil
+		}
+		name := string(cols[1].v)
+		sql, ok := want[name]
+		if !ok {
+			return nil
+		}
+		if !strings.EqualFold(strings.Join(strings.Fields(string(cols[4].v)), " "), sql) {
+			return fmt.Errorf("%w: table %s: unexpected schema %q", errUnsupported, name, cols[4].v)
+		}
+		root, ok := cols[3].int()
+		if !ok || root < 2 || root > int64(t.npages) {
+			return fmt.Errorf("table %s: bad root page", name)
+		}
+		if name == "game" {
+			t.game = uint32(root)
+		} else {
+			t.custom = uint32(root)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if t.game == 0 || t.custom == 0 {
+		return errors.New("not an ASA save (missing game/custom tables)")
+	}
+	return nil
+}
+
+// cursor is the per-call state: page buffers, the visited bitmap and the
+// overflow reassembly buffer.
+type cursor struct {
+	t       *btree
+	seen    []uint64
+	pages   [][]byte // one buffer per tree depth
+	ovf     []byte   // overflow page buffer
+	payload []byte   // reassembled payload
+}
+
+func (t *btree) newCursor() *cursor {
+	return &cursor{t: t, seen: make([]uint64, (t.npages+64)/64), ovf: make([]byte, t.pageSize)}
+}
+
+// visit marks pgno as read; it fails on an out-of-range or repeated page
+// (a cycle or a page shared by two chains).
+func (c *cursor) visit(pgno uint32) error {
+	if pgno < 1 || pgno > c.t.npages {
+		return fmt.Errorf("page %d out of range (1..%d)", pgno, c.t.npages)
+	}
+	w, b := pgno/64, uint64(1)<<(pgno%64)
+	if c.seen[w]&b != 0 {
+		return fmt.Errorf("page %d referenced twice (cycle)", pgno)
+	}
+	c.seen[w] |= b
+	return nil
+}
+
+func (c *cursor) read(buf []byte, pgno uint32) error {
+	if err := c.visit(pgno); err != nil {
+		return err
+	}
+	_, err := c.t.ra.ReadAt(buf, int64(pgno-1)*int64(c.t.pageSize))
+	if err != nil {
+		return fmt.Errorf("page %d: %w", pgno, err)
+	}
+	return nil
+}
+
+// payload is one leaf cell's record, with its local part and the overflow
+// chain still unread.
+type payload struct {
+	c     *cursor
+	rowid int64
+	size  int    // total payload bytes
+	local []byte // bytes stored on the leaf page
+	first uint32 // first overflow page, 0 if none
+	full  []byte // whole payload once loaded
+}
+
+const maxDepth = 40 // a table b-tree of 2^31 pages is far shallower
+
+// scan walks the table b-tree rooted at root in rowid order.
+func (c *cursor) scan(ctx context.Context, root uint32, fn func(*payload) error) error {
+	return c.walk(ctx, root, 0, fn)
+}
+
+func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payload) error) error {
+	if depth >= maxDepth {
+		return fmt.Errorf("page %d: b-tree deeper than %d", pgno, maxDepth)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for len(c.pages) <= depth {
+		c.pages = append(c.pages, make([]byte, c.t.pageSize))
+	}
+	pg := c.pages[depth]
+	if err := c.read(pg, pgno); err != nil {
+		return err
+	}
+	hdr := 0
+	if pgno == 1 {
+		hdr = 100
+	}
+	if len(pg) < hdr+12 {
+		return fmt.Errorf("page %d: too small", pgno)
+	}
+	typ := pg[hdr]
+	ncell := int(binary.BigEndian.Uint16(pg[hdr+3:]))
+	var ptrs int
+	switch typ {
+	case 0x05:
+		ptrs = hdr + 12
+	case 0x0D:
+		ptrs = hdr + 8
+	default:
+		return fmt.Errorf("page %d: type 0x%02x is not a table b-tree page", pgno, typ)
+	}
+	if ptrs+2*ncell > c.t.usable {
+		return fmt.Errorf("page %d: %d cells overflow the page", pgno, ncell)
+	}
+	usable := pg[:c.t.usable]
+	for i := range ncell {
+		off := int(binary.BigEndian.Uint16(pg[ptrs+2*i:]))
+		if off < ptrs+2*ncell || off >= len(usable) {
+			return fmt.Errorf("page %d: cell %d offset %d out of range", pgno, i, off)
+		}
+		cell := usable[off:]
+		if typ == 0x05 {
+			if len(cell) < 4 {
+				return fmt.Errorf("page %d: truncated interior cell", pgno)
+			}
+			if err := c.walk(ctx, binary.BigEndian.Uint32(cell), depth+1, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		p, err := c.leafCell(cell)
+		if err != nil {
+			return fmt.Errorf("page %d cell %d: %w", pgno, i, err)
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+	}
+	if typ == 0x05 {
+		return c.walk(ctx, binary.BigEndian.Uint32(pg[hdr+8:]), depth+1, fn)
+	}
+	return nil
+}
+
+func (c *cursor) leafCell(cell []byte) (payload, error) {
+	size, n := varint(cell)
+	if n == 0 || size > uint64(c.t.size) {
+		return payload{}, errors.New("bad payload size")
+	}
+	cell = cell[n:]
+	rowid, n := varint(cell)
+	if n == 0 {
+		return payload{}, errors.New("bad rowid")
+	}
+	cell = cell[n:]
+	p := payload{c: c, rowid: int64(rowid), size: int(size)}
+	u := c.t.usable
+	x := u - 35
+	local := p.size
+	if p.size > x {
+		m := (u-12)*32/255 - 23
+		k := m + (p.size-m)%(u-4)
+		local = m
+		if k <= x {
+			local = k
+		}
+	}
+	if local > len(cell) {
+		return payload{}, errors.New("payload overflows the page")
+	}
+	p.local = cell[:local]
+	if local < p.size {
+		if len(cell) < local+4 {
+			return payload{}, errors.New("missing overflow pointer")
+		}
+		p.first = binary.BigEndian.Uint32(cell[local:])
+	}
+	return p, nil
+}
+
+// stream feeds the payload bytes from offset skip on, in page-sized pieces.
+func (p *payload) stream(skip int, fn func([]byte) error) error {
+	if p.full != nil {
+		return fn(p.full[min(skip, len(p.full)):])
+	}
+	c := p.c
+	left := p.size
+	emit := func(b []byte) error {
+		if skip >= len(b) {
+			skip -= len(b)
+			return nil
+		}
+		b, skip = b[skip:], 0
+		return fn(b)
+	}
+	if err := emit(p.local); err != nil {
+		return err
+	}
+	left -= len(p.local)
+	for next := p.first; left > 0; {
+		if next == 0 {
+			return errors.New("overflow chain ends early")
+		}
+		if err := c.read(c.ovf, next); err != nil {
+			return fmt.Errorf("overflow: %w", err)
+		}
+		next = binary.BigEndian.Uint32(c.ovf)
+		n := min(left, c.t.usable-4)
+		if err := emit(c.ovf[4 : 4+n]); err != nil {
+			return err
+		}
+		left -= n
+	}
+	return nil
+}
+
+// load returns the whole payload (the local slice when it has no overflow;
+// else the cursor's reassembly buffer). Valid until the next load.
+func (p *payload) load() ([]byte, error) {
+	if p.full != nil {
+		return p.full, nil
+	}
+	if p.first == 0 {
+		p.full = p.local
+		return p.full, nil
+	}
+	buf := p.c.payload[:0]
+	err := p.stream(0, func(b []byte) error {
+		buf = append(buf, b...)
+		return nil
+	})
+	if cap(buf) <= 16<<20 {
+		p.c.payload = buf[:0]
+	} else {
+		p.c.payload = nil // do not pin a huge buffer
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.full = buf
+	return buf, nil
+}
+
+// column is one value of a record: v holds blob/text bytes, or the integer
+// in n.
+type column struct {
+	typ uint64 // serial type
+	v   []byte
+	off int // offset of v in the payload
+	n   int64
+}
+
+func (c column) int() (int64, bool) {
+	return c.n, c.typ >= 1 && c.typ <= 9 && c.typ != 7
+}
+
+// header parses the record header (which must lie in the local part, as
+// SQLite always keeps it there for these tables) and returns the serial
+// types and the body offset.
+func (p *payload) header(maxCols int) ([]uint64, int, error) {
+	b := p.local
+	hs, n := varint(b)
+	if n == 0 || hs > uint64(len(b)) || int(hs) < n {
+		return nil, 0, errors.New("bad record header")
+	}
+	var types []uint64
+	for off := n; off < int(hs); {
+		st, m := varint(b[off:hs])
+		if m == 0 {
+			return nil, 0, errors.New("bad serial type")
+		}
+		if st == 10 || st == 11 {
+			return nil, 0, errors.New("reserved serial type")
+		}
+		off += m
+		if len(types) == maxCols {
+			return nil, 0, errors.New("too many columns")
+		}
+		types = append(types, st)
+	}
+	return types, int(hs), nil
+}
+
+func serialLen(st uint64) int {
+	switch {
+	case st <= 4:
+		return int(st)
+	case st == 5:
+		return 6
+	case st == 6 || st == 7:
+		return 8
+	case st < 12:
+		return 0
+	}
+	return int((st - 12) / 2)
+}
+
+// columns decodes up to maxCols columns of a payload, loading overflow
+// pages if needed (used for small records: the schema and custom keys).
+func (p *payload) columns(maxCols int) ([]column, error) {
+	types, off, err := p.header(maxCols)
+	if err != nil {
+		return nil, err
+	}
+	body, err := p.load()
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]column, len(types))
+	for i, st := range types {
+		l := serialLen(st)
+		if l > len(body)-off || off > len(body) {
+			return nil, errors.New("record body truncated")
+		}
+		col := column{typ: st, v: body[off : off+l], off: off}
+		switch {
+		case st >= 1 && st <= 6:
+			var x int64
+			for _, c := range col.v {
+				x = x<<8 | int64(c)
+			}
+			shift := 64 - 8*uint(l)
+			col.n = x << shift >> shift // sign-extend
+		case st == 8:
+			col.n = 0
+		case st == 9:
+			col.n = 1
+		}
+		cols[i] = col
+		off += l
+	}
+	return cols, nil
+}
+
+// keyValue splits a two-column (blob/text key, blob value) record without
+// loading the value: it returns the key bytes (from the local part) and the
+// value's offset and length in the payload.
+func (p *payload) keyValue() (key []byte, voff, vlen int, err error) {
+	types, off, err := p.header(2)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if len(types) != 2 || types[0] < 12 || types[1] < 12 || types[1]%2 != 0 {
+		return nil, 0, 0, errors.New("record is not (key, blob value)")
+	}
+	kl := serialLen(types[0])
+	vl := serialLen(types[1])
+	if kl > len(p.local)-off {
+		return nil, 0, 0, errors.New("key not in the local payload")
+	}
+	key = p.local[off : off+kl]
+	voff = off + kl
+	if vl != p.size-voff {
+		return nil, 0, 0, errors.New("record size mismatch")
+	}
+	return key, voff, vl, nil
+}
+
+// varint decodes an SQLite varint; n == 0 on truncation.
+func varint(b []byte) (uint64, int) {
+	var v uint64
+	for i := 0; i < 8; i++ {
+		if i >= len(b) {
+			return 0, 0
+		}
+		v = v<<7 | uint64(b[i]&0x7f)
+		if b[i] < 0x80 {
+			return v, i + 1
+		}
+	}
+	if len(b) < 9 {
+		return 0, 0
+	}
+	return v<<8 | uint64(b[8]), 9
+}
+
+// scanGame streams (key, value) of every game row in rowid order.
+func (t *btree) scanGame(ctx context.Context, fn func(key arksave.GUID, value []byte) error) error {
+	c := t.newCursor()
+	var n int
+	return c.scan(ctx, t.game, func(p *payload) error {
+		if n++; n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		key, voff, _, err := p.keyValue()
+		if err != nil {
+			return fmt.Errorf("game row %d: %w", p.rowid, err)
+		}
+		var g arksave.GUID
+		if len(key) != len(g) {
+			return fmt.Errorf("game row %d: key of %d bytes", p.rowid, len(key))
+		}
+		copy(g[:], key)
+		b, err := p.load()
+		if err != nil {
+			return fmt.Errorf("game row %d: %w", p.rowid, err)
+		}
+		return fn(g, b[voff:])
+	})
+}
+
+var errStop = errors.New("stop")
+
+// streamCustom feeds the value of custom row key in pieces; found reports
+// whether the key exists.
+func (t *btree) streamCustom(ctx context.Context, key string, fn func([]byte) error) (found bool, err error) {
+	c := t.newCursor()
+	var fnErr error
+	err = c.scan(ctx, t.custom, func(p *payload) error {
+		k, voff, _, err := p.keyValue()
+		if err != nil {
+			return fmt.Errorf("custom row %d: %w", p.rowid, err)
+		}
+		if !bytes.Equal(k, []byte(key)) {
+			return nil
+		}
+		found = true
+		if err := p.stream(voff, fn); err != nil {
+			fnErr = err
+			return errStop
+		}
+		return errStop
+	})
+	if errors.Is(err, errStop) {
+		err = fnErr
+	}
+	return found, err
+}
