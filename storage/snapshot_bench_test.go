@@ -32,6 +32,17 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 			if err := db.ReplaceSnapshot(ctx, s); err != nil {
 				b.Fatal(err)
 			}
+			// Reader latency with no writer, for comparison.
+			var idle []time.Duration
+			for i := range 40 * readers {
+				t := time.Now()
+				if i%2 == 0 {
+					db.Players(ctx, "1", "player 1", 25, 0)
+				} else {
+					db.Bases(ctx, "1", true, 25)
+				}
+				idle = append(idle, time.Since(t))
+			}
 			rctx, stop := context.WithCancel(ctx)
 			var wg sync.WaitGroup
 			var mu sync.Mutex
@@ -80,6 +91,8 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 				b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "read-p99-µs")
 				b.ReportMetric(float64(lat[len(lat)-1].Microseconds()), "read-max-µs")
 				b.ReportMetric(float64(len(lat)), "reads")
+				slices.Sort(idle)
+				b.ReportMetric(float64(idle[len(idle)/2].Microseconds()), "idle-read-p50-µs")
 			}
 		})
 	}
