@@ -73,7 +73,9 @@
 // bot registered the command (guild or global) unless
 // Options.AllowUnregisteredCommands; the given options are checked against
 // the registered definition (names, types, subcommands, required options,
-// choices; autocomplete needs exactly one Focused option). User, role and
+// choices; autocomplete needs exactly one Focused option), and so are the
+// command's contexts / dm_permission (and, with
+// Options.EnforceCommandPermissions, default_member_permissions). User, role and
 // channel options get "resolved" data filled in from the fake's state.
 // Helpers: StringOpt, IntOpt, BoolOpt, UserOpt, ChannelOpt, RoleOpt,
 // SubCommand, SubCommandGroup, Focused. Interaction IDs are snowflakes

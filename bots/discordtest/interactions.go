@@ -407,6 +407,19 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 			if err := checkOptions(cmd.Options, in.Options, !autocomplete, ""); err != nil {
 				return nil, fmt.Errorf("discordtest: /%s: %w", in.CommandName, err)
 			}
+			if cmd.Contexts != nil && !slices.Contains(*cmd.Contexts, it.Context) {
+				return nil, fmt.Errorf("discordtest: /%s is not available in interaction context %d (contexts %v)", in.CommandName, it.Context, *cmd.Contexts)
+			}
+			if in.GuildID == "" && cmd.DMPermission != nil && !*cmd.DMPermission {
+				return nil, fmt.Errorf("discordtest: /%s has dm_permission=false", in.CommandName)
+			}
+			if s.opts.EnforceCommandPermissions && in.GuildID != "" && cmd.DefaultMemberPermissions != nil {
+				gs := s.guilds[in.GuildID]
+				have := s.memberPermissionsLocked(gs, user.ID, it.Member.Roles)
+				if need := *cmd.DefaultMemberPermissions; have&need != need {
+					return nil, fmt.Errorf("discordtest: user %s lacks default_member_permissions %d of /%s; Discord would not show the command", user.ID, need, in.CommandName)
+				}
+			}
 		} else if !s.opts.AllowUnregisteredCommands {
 			return nil, fmt.Errorf("discordtest: bot %s has no registered command %q (type %d) for guild %q; Discord could not deliver this interaction (set Options.AllowUnregisteredCommands to skip this check)", b.bot.Username, in.CommandName, ct, in.GuildID)
 		} else {

@@ -489,3 +489,28 @@ func TestGatewayRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCommandContextsAndPermissions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{EnforceCommandPermissions: true}, 1)
+	bot := e.bots[0]
+	s := e.open(bot, nil)
+	manage := int64(discordgo.PermissionManageGuild)
+	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+	if _, err := s.ApplicationCommandBulkOverwrite(bot.AppID, "", []*discordgo.ApplicationCommand{
+		{Name: "setup", Description: "Admin setup", DefaultMemberPermissions: &manage, Contexts: &guildOnly},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	if _, err := e.srv.Interact(ctx, bot, discordtest.Interaction{User: e.user, CommandName: "setup"}); err == nil {
+		t.Fatal("guild-only command dispatched in a DM")
+	}
+	if _, err := e.srv.Interact(ctx, bot, discordtest.Interaction{GuildID: "100", ChannelID: "300", User: e.user, CommandName: "setup", Roles: []string{}}); err == nil {
+		t.Fatal("command dispatched to a member without MANAGE_GUILD")
+	}
+	// e.user's stored role 700 is Administrator.
+	if _, err := e.srv.Interact(ctx, bot, discordtest.Interaction{GuildID: "100", ChannelID: "300", User: e.user, CommandName: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -111,6 +111,11 @@ type Options struct {
 	// payloads within 60 s (per Clock; heartbeats count) with 4008, like
 	// Discord.
 	EnforceGatewayRateLimit bool
+	// EnforceCommandPermissions makes Interact refuse application commands
+	// whose default_member_permissions the invoking member lacks (Discord
+	// hides them; guild admins can override this per command, which the
+	// fake does not model, so bots must still check).
+	EnforceCommandPermissions bool
 	// Logf, if set, receives diagnostic messages (e.g. rejected requests).
 	// testing.T.Logf fits.
 	Logf func(format string, args ...any)
