@@ -29,7 +29,7 @@ func defaultScenario() []scene {
 		{name: "config view by staff", run: sceneConfigView},
 		{name: "link servers", run: sceneLinkServers},
 		{name: "rcon through the appliance", run: sceneRCON},
-		{name: "save parse", optional: true, run: sceneParse},
+		{name: "save parse", run: sceneParse},
 		{name: "status", run: sceneStatus},
 		{name: "healthz", run: sceneHealthz},
 	}
@@ -331,6 +331,23 @@ func sceneParse(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	sb.say("[jobs] %s done in %s", name, took)
+	info, err := sb.app.db.LastSnapshot(ctx, itoa(s.id))
+	if err != nil {
+		return fmt.Errorf("no snapshot after the parse: %w", err)
+	}
+	sb.say("[jobs] snapshot of %s (%s, save v%d): %d players, %d tribes, %d tamed / %d wild dinos, %d structures in %d bases, %d failed rows; download %s, decode %s",
+		s.name, info.Map, info.SaveVersion, info.Players, info.Tribes, info.TamedDinos, info.WildDinos, info.Structures, info.Bases,
+		info.RowsFailed, info.Download.Round(time.Millisecond), info.Decode.Round(time.Millisecond))
+	if info.Players == 0 || info.Structures == 0 {
+		return fmt.Errorf("snapshot of %s is empty: %+v", s.name, info)
+	}
+	bases, err := sb.app.db.Bases(ctx, itoa(s.id), true, 3)
+	if err != nil {
+		return err
+	}
+	for _, b := range bases {
+		sb.say("    base of %s: %d structures (%s tier), decays %s", b.OwnerName, b.Structures, b.DecayTier, b.DecaysAt.UTC().Format(time.RFC3339))
+	}
 	return nil
 }
 

@@ -184,7 +184,7 @@ func (sb *sandbox) startFakes(ctx context.Context) error {
 			PlayerCurrent: len(d.players)})
 
 		local := filepath.Join(saves, fmt.Sprintf("%d-%s.ark", d.id, d.mapName))
-		save := arksavetest.Generate(arksavetest.Counts{Seed: d.seed, Map: d.mapName, Players: 4, Tribes: 2, TamedDinos: 6, WildDinos: 4, Structures: 24})
+		save := arksavetest.Generate(arksavetest.Counts{Seed: d.seed, Map: d.mapName, Players: 4, Tribes: 2, TamedDinos: 6, WildDinos: 4, Structures: 160})
 		if err := arksavetest.Write(local, save, arksavetest.Options{Seed: d.seed, FillerRows: 8}); err != nil {
 			return fmt.Errorf("synthetic save: %w", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
+	"github.com/blissark/bliss/jobs/pipeline"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
 )
@@ -72,6 +73,7 @@ type appliance struct {
 	details detailsHealth
 	sd      *serverdetails.Cache
 	rcon    *rcon.Pool
+	pipe    *pipeline.Pipeline
 
 	mu      sync.Mutex
 	parsing map[int64]bool // servers with a parse job

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -54,6 +53,9 @@ func (a *appliance) wireServers(ctx context.Context) error {
 	a.mon.sources = append(a.mon.sources, a.nitradoStatus)
 	a.mon.metrics = append(a.mon.metrics, a.detailsMetrics)
 
+	if a.pipe, err = a.newPipeline(); err != nil {
+		return err
+	}
 	a.rcon = rcon.NewPool(func(ctx context.Context, id int64) (rcon.Target, error) {
 		d, err := sd.Get(ctx, id)
 		if err != nil {
@@ -157,11 +159,4 @@ func (a *appliance) detailsMetrics(m *metricWriter) {
 	m.counter("bliss_nitrado_degraded_transitions_total", "Times Nitrado became degraded.", float64(met.DegradedTransitions))
 	m.counter("bliss_nitrado_degraded_seconds_total", "Seconds spent degraded.", met.DegradedSeconds)
 	m.gauge("bliss_nitrado_servers_tracked", "Servers whose details are kept warm.", float64(met.Tracked))
-}
-
-// parseJob is the hourly (and on-demand) save parse of one server.
-func (a *appliance) parseJob(id int64) func(ctx context.Context) error {
-	return func(ctx context.Context) error {
-		return errors.New("save pipeline not wired yet")
-	}
 }

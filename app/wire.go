@@ -29,11 +29,11 @@ type discordTransport struct {
 func (a *appliance) wire(ctx context.Context) error {
 	cfg := a.cfg
 	nc, err := nitrado.New(nitrado.Options{
-		Token:     cfg.NitradoToken.Reveal(),
-		BaseURL:   cfg.NitradoURL,
-		UserAgent: "bliss/" + Version(),
-		RateLimit: cfg.NitradoRate,
-		Logger:    a.log.With("component", "nitrado"),
+		Token:      cfg.NitradoToken.Reveal(),
+		BaseURL:    cfg.NitradoURL,
+		UserAgent:  "bliss/" + Version(),
+		RateLimit:  cfg.NitradoRate,
+		Logger:     a.log.With("component", "nitrado"),
 		HTTPClient: a.nitradoHTTP,
 	})
 	if err != nil {
