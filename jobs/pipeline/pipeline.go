@@ -8,6 +8,9 @@
 // Nitrado client, storage/savefile and storage.DB with adapters.
 //
 //	p, err := pipeline.New(pipeline.Options{Files: files, Snapshots: snaps, Open: open, TempDir: tmp})
+//
+// Ready-made adapters for *nitrado.Client, savefile.Open and *storage.DB
+// are in adapters_test.go (test code, as pipeline must not import them).
 //	_ = pipeline.CleanTemp(tmp) // once at start, before any run
 //	sched.AddParse(id, "", p.Job(resolve))
 //
@@ -200,7 +203,7 @@ type Options struct {
 	Files     Files     // required
 	Snapshots Snapshots // required
 	Open      OpenFunc  // required
-	// TempDir receives the downloads (state dir/tmp); it must exist.
+	// TempDir receives the downloads (state dir/tmp; created if missing).
 	// Each run uses its own subdirectory, removed when the run ends.
 	TempDir string
 	// Workers caps the decoding goroutines (0: GOMAXPROCS).
@@ -368,6 +371,9 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 	}
 
 	// 2. Download.
+	if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
+		return res, fmt.Errorf("temp dir: %w", err)
+	}
 	runDir, err := os.MkdirTemp(p.tempDir, tempPrefix+safeName(srv.ID)+"-")
 	if err != nil {
 		return res, fmt.Errorf("temp dir: %w", err)
