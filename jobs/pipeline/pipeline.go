@@ -11,6 +11,7 @@
 //
 // Ready-made adapters for *nitrado.Client, savefile.Open and *storage.DB
 // are in adapters_test.go (test code, as pipeline must not import them).
+//
 //	_ = pipeline.CleanTemp(tmp) // once at start, before any run
 //	sched.AddParse(id, "", p.Job(resolve))
 //
