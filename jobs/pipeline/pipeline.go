@@ -8,12 +8,11 @@
 // Nitrado client, storage/savefile and storage.DB with adapters.
 //
 //	p, err := pipeline.New(pipeline.Options{Files: files, Snapshots: snaps, Open: open, TempDir: tmp})
+//	_ = pipeline.CleanTemp(tmp) // once at start, before any run
+//	sched.AddParse(id, "", p.Job(resolve))
 //
 // Ready-made adapters for *nitrado.Client, savefile.Open and *storage.DB
 // are in adapters_test.go (test code, as pipeline must not import them).
-//
-//	_ = pipeline.CleanTemp(tmp) // once at start, before any run
-//	sched.AddParse(id, "", p.Job(resolve))
 //
 // # Which file is the world save
 //
