@@ -366,6 +366,8 @@ type xfStream struct {
 	n     int
 	total int
 	done  bool
+	g     GUID
+	t     Transform
 	fn    func(*GUID, *Transform)
 }
 
@@ -390,14 +392,14 @@ func (x *xfStream) write(p []byte) {
 }
 
 func (x *xfStream) record(b []byte) {
-	g := GUID(b[:16])
-	if g == (GUID{}) {
+	x.g = GUID(b[:16])
+	if x.g == (GUID{}) {
 		x.done = true
 		return
 	}
 	f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b[16+8*i:])) }
-	t := Transform{f(0), f(1), f(2), f(3), f(4), f(5), f(6)}
-	x.fn(&g, &t)
+	x.t = Transform{f(0), f(1), f(2), f(3), f(4), f(5), f(6)}
+	x.fn(&x.g, &x.t)
 }
 
 // close reports whether the stream ended properly (at a zero GUID, or
@@ -512,6 +514,7 @@ func (d *decoder) row(a *acc, j *job) {
 	}
 	r := newRowReader(d.h, j.buf)
 	r.tbl = d.tbl
+	r.intern = a.strs
 	r.types = d.types[:0]
 	defer func() { d.types = r.types[:0] }()
 	hd := r.head(d.h.Version, nil)
@@ -610,7 +613,6 @@ func (d *decoder) row(a *acc, j *job) {
 		dr.d.ID = j.key
 		dr.d.ClassPath = info.path
 		dr.d.Class = info.short
-		dr.d.Name, dr.d.TribeName, dr.d.OwnerName = a.intern(dr.d.Name), a.intern(dr.d.TribeName), a.intern(dr.d.OwnerName)
 		dr.fb, dr.hasFB = fallback, hasFallback
 		a.dinos.add(dr)
 	case catStatus:
@@ -624,7 +626,6 @@ func (d *decoder) row(a *acc, j *job) {
 		}
 		s.id = j.key
 		s.info = info
-		s.owner = a.intern(s.owner)
 		if !sawHealth {
 			s.health = s.maxHealth
 		}
@@ -873,13 +874,39 @@ type pawnLoc struct {
 	i   int // index in Save.Players
 }
 
-// structRef is a sort key for a structure row kept in a worker chunk.
-type structRef struct {
-	hi, lo uint64 // big-endian halves of the GUID: orders like bytes.Compare
-	ref    uint32 // chunk<<chunkBits | offset
+// structHeap is a min-heap of sorted chunks keyed by their first row's ID
+// (ties: lower chunk index, i.e. scan order per worker).
+type structHeap struct {
+	all [][]structRow
+	idx []int
 }
 
-const chunkBits = 12 // 1<<chunkBits == chunkLen
+func (h *structHeap) less(i, j int) bool {
+	a, b := h.idx[i], h.idx[j]
+	if c := bytes.Compare(h.all[a][0].id[:], h.all[b][0].id[:]); c != 0 {
+		return c < 0
+	}
+	return a < b
+}
+
+func (h *structHeap) down(i int) {
+	n := len(h.idx)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h.less(r, l) {
+			m = r
+		}
+		if !h.less(m, i) {
+			return
+		}
+		h.idx[i], h.idx[m] = h.idx[m], h.idx[i]
+		i = m
+	}
+}
 
 // merge joins worker results, status components, profiles and tribes. Worker
 // chunks are released as they are copied into the result slices, which are
@@ -930,33 +957,31 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		return cmpU64(a.DinoID, b.DinoID)
 	})
 
-	// Structures: sort small keys, then copy each row once into its final
-	// place.
+	// Structures: sort each worker chunk in place, then k-way merge the
+	// chunks straight into the result slice (each row is copied once, no
+	// index of all rows is built), dropping every chunk once consumed.
 	var all [][]structRow
 	for _, a := range accs {
 		all = append(all, a.structs.c...)
 		a.structs.c = nil
 	}
-	refs := make([]structRef, 0, ns)
-	for k, c := range all {
-		for i := range c {
-			id := &c[i].id
-			refs = append(refs, structRef{binary.BigEndian.Uint64(id[:8]), binary.BigEndian.Uint64(id[8:]), uint32(k<<chunkBits | i)})
+	for _, c := range all {
+		slices.SortFunc(c, func(a, b structRow) int { return bytes.Compare(a.id[:], b.id[:]) })
+	}
+	save.Structures = make([]Structure, 0, ns)
+	h := structHeap{all: all}
+	for i := range all {
+		if len(all[i]) > 0 {
+			h.idx = append(h.idx, i)
 		}
 	}
-	slices.SortFunc(refs, func(a, b structRef) int {
-		if c := cmpU64(a.hi, b.hi); c != 0 {
-			return c
-		}
-		if c := cmpU64(a.lo, b.lo); c != 0 {
-			return c
-		}
-		return cmpU64(uint64(a.ref), uint64(b.ref)) // stable: scan order
-	})
-	save.Structures = make([]Structure, len(refs))
-	for i, r := range refs {
-		sr := &all[r.ref>>chunkBits][r.ref&(chunkLen-1)]
-		save.Structures[i] = Structure{
+	for i := len(h.idx)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	for len(h.idx) > 0 {
+		k := h.idx[0]
+		sr := &all[k][0]
+		save.Structures = append(save.Structures, Structure{
 			ID:              sr.id,
 			Class:           sr.info.short,
 			ClassPath:       sr.info.path,
@@ -971,9 +996,17 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			CreationTime:    sr.creation,
 			IsStorage:       sr.info.storage,
 			IsFoundation:    sr.info.foundation,
+		})
+		all[k] = all[k][1:]
+		if len(all[k]) == 0 {
+			all[k] = nil // release the chunk
+			last := len(h.idx) - 1
+			h.idx[0] = h.idx[last]
+			h.idx = h.idx[:last]
 		}
+		h.down(0)
 	}
-	refs, all = nil, nil
+	all = nil
 	if st.FailedByClass == nil {
 		st.FailedByClass = map[string]int{}
 	}

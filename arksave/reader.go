@@ -38,6 +38,7 @@ type reader struct {
 	unknown int               // unresolved name keys seen
 	types   []typeNode        // scratch stack for type trees
 	depth   int
+	intern  map[string]string // optional: one shared copy per distinct string
 }
 
 func (r *reader) fail(err error) {
@@ -195,6 +196,14 @@ func (r *reader) str() string {
 	if !wide {
 		if !utf8.Valid(p) {
 			return latin1(p)
+		}
+		if r.intern != nil {
+			if s, ok := r.intern[string(p)]; ok {
+				return s
+			}
+			s := string(p)
+			r.intern[s] = s
+			return s
 		}
 		return string(p)
 	}

@@ -26,7 +26,9 @@ import (
 // Each size reports: rawscan (every game blob read through storage/savefile,
 // nothing decoded: the physical limit of this container path) and decode
 // (arksave.Decode with default workers), both as MB/s of the .ark file, plus
-// peak-RSS-MiB (VmHWM after resetting it via /proc/self/clear_refs).
+// peak-RSS-MiB (VmHWM after resetting it via /proc/self/clear_refs). The
+// plain variants use savefile.Open (native b-tree reader); -sqlite variants
+// use savefile.OpenSQLite (modernc driver).
 func BenchmarkSave(b *testing.B) {
 	sizes := []struct {
 		name  string
@@ -50,21 +52,25 @@ func BenchmarkSave(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Logf("generated %s: %d bytes, %+v", sz.name, st.Size(), sum)
-			b.Run("rawscan", func(b *testing.B) { benchRawScan(b, path, st.Size()) })
-			b.Run("decode", func(b *testing.B) { benchDecode(b, path, st.Size(), sum, 0) })
-			b.Run("decode-1worker", func(b *testing.B) { benchDecode(b, path, st.Size(), sum, 1) })
+			b.Run("rawscan", func(b *testing.B) { benchRawScan(b, savefile.Open, path, st.Size()) })
+			b.Run("decode", func(b *testing.B) { benchDecode(b, savefile.Open, path, st.Size(), sum, 0) })
+			b.Run("decode-1worker", func(b *testing.B) { benchDecode(b, savefile.Open, path, st.Size(), sum, 1) })
+			b.Run("rawscan-sqlite", func(b *testing.B) { benchRawScan(b, savefile.OpenSQLite, path, st.Size()) })
+			b.Run("decode-sqlite", func(b *testing.B) { benchDecode(b, savefile.OpenSQLite, path, st.Size(), sum, 0) })
 		})
 	}
 }
 
-func benchRawScan(b *testing.B, path string, size int64) {
+type opener func(context.Context, string) (*savefile.File, error)
+
+func benchRawScan(b *testing.B, open opener, path string, size int64) {
 	ctx := context.Background()
 	resetPeakRSS()
 	b.SetBytes(size)
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := savefile.Open(ctx, path)
+		f, err := open(ctx, path)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,7 +89,7 @@ func benchRawScan(b *testing.B, path string, size int64) {
 	reportPeakRSS(b)
 }
 
-func benchDecode(b *testing.B, path string, size int64, sum arksavetest.Summary, workers int) {
+func benchDecode(b *testing.B, open opener, path string, size int64, sum arksavetest.Summary, workers int) {
 	ctx := context.Background()
 	resetPeakRSS()
 	b.SetBytes(size)
@@ -91,7 +97,7 @@ func benchDecode(b *testing.B, path string, size int64, sum arksavetest.Summary,
 	cpu0 := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		f, err := savefile.Open(ctx, path)
+		f, err := open(ctx, path)
 		if err != nil {
 			b.Fatal(err)
 		}

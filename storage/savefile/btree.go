@@ -128,6 +128,7 @@ type cursor struct {
 	pages   [][]byte // one buffer per tree depth
 	ovf     []byte   // overflow page buffer
 	payload []byte   // reassembled payload
+	cur     payload  // the cell being visited (reused: no allocation per row)
 }
 
 func (t *btree) newCursor() *cursor {
@@ -228,11 +229,10 @@ func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payl
 			}
 			continue
 		}
-		p, err := c.leafCell(cell)
-		if err != nil {
+		if err := c.leafCell(cell, &c.cur); err != nil {
 			return fmt.Errorf("page %d cell %d: %w", pgno, i, err)
 		}
-		if err := fn(&p); err != nil {
+		if err := fn(&c.cur); err != nil {
 			return err
 		}
 	}
@@ -242,18 +242,18 @@ func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payl
 	return nil
 }
 
-func (c *cursor) leafCell(cell []byte) (payload, error) {
+func (c *cursor) leafCell(cell []byte, p *payload) error {
 	size, n := varint(cell)
 	if n == 0 || size > uint64(c.t.size) {
-		return payload{}, errors.New("bad payload size")
+		return errors.New("bad payload size")
 	}
 	cell = cell[n:]
 	rowid, n := varint(cell)
 	if n == 0 {
-		return payload{}, errors.New("bad rowid")
+		return errors.New("bad rowid")
 	}
 	cell = cell[n:]
-	p := payload{c: c, rowid: int64(rowid), size: int(size)}
+	*p = payload{c: c, rowid: int64(rowid), size: int(size)}
 	u := c.t.usable
 	x := u - 35
 	local := p.size
@@ -266,16 +266,16 @@ func (c *cursor) leafCell(cell []byte) (payload, error) {
 		}
 	}
 	if local > len(cell) {
-		return payload{}, errors.New("payload overflows the page")
+		return errors.New("payload overflows the page")
 	}
 	p.local = cell[:local]
 	if local < p.size {
 		if len(cell) < local+4 {
-			return payload{}, errors.New("missing overflow pointer")
+			return errors.New("missing overflow pointer")
 		}
 		p.first = binary.BigEndian.Uint32(cell[local:])
 	}
-	return p, nil
+	return nil
 }
 
 // stream feeds the payload bytes from offset skip on, in page-sized pieces.
@@ -436,15 +436,22 @@ func (p *payload) columns(maxCols int) ([]column, error) {
 // loading the value: it returns the key bytes (from the local part) and the
 // value's offset and length in the payload.
 func (p *payload) keyValue() (key []byte, voff, vlen int, err error) {
-	types, off, err := p.header(2)
-	if err != nil {
-		return nil, 0, 0, err
+	b := p.local
+	hs, n := varint(b)
+	if n == 0 || hs > uint64(len(b)) || int(hs) < n {
+		return nil, 0, 0, errors.New("bad record header")
 	}
-	if len(types) != 2 || types[0] < 12 || types[1] < 12 || types[1]%2 != 0 {
+	kt, m := varint(b[n:hs])
+	if m == 0 {
+		return nil, 0, 0, errors.New("bad serial type")
+	}
+	vt, m2 := varint(b[n+m : hs])
+	if m2 == 0 || n+m+m2 != int(hs) || kt < 12 || vt < 12 || vt%2 != 0 {
 		return nil, 0, 0, errors.New("record is not (key, blob value)")
 	}
-	kl := serialLen(types[0])
-	vl := serialLen(types[1])
+	off := int(hs)
+	kl := serialLen(kt)
+	vl := serialLen(vt)
 	if kl > len(p.local)-off {
 		return nil, 0, 0, errors.New("key not in the local payload")
 	}
