@@ -111,7 +111,8 @@
 // GET/PATCH/DELETE (IDs kept across overwrites); channels/{c} GET/PATCH/
 // DELETE (CHANNEL_/THREAD_UPDATE/DELETE; deleting deletes its threads);
 // channels/{c}/messages GET (limit/before/after/around)/POST and /{m}
-// GET/PATCH/DELETE; threads with and without a message (and forum posts),
+// GET/PATCH/DELETE, bulk-delete (2–100, < 14 days); channels/{c}/permissions/{id}
+// PUT/DELETE (overwrites); threads with and without a message (and forum posts),
 // thread-members; reactions, pins and typing (accepted, not stored);
 // guilds/{g}, guilds/{g}/channels GET/POST (500-channel and 50-per-category
 // caps), guilds/{g}/threads/active, members list/get/PATCH (nick, roles,

@@ -514,3 +514,38 @@ func TestCommandContextsAndPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPermissionOverwritesAndBulkDelete(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, discordtest.Options{}, 1)
+	bot := e.bots[0]
+	s := e.open(bot, nil)
+	if err := s.ChannelPermissionSet("300", e.user.ID, discordgo.PermissionOverwriteTypeMember, discordgo.PermissionViewChannel, discordgo.PermissionSendMessages); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := e.srv.Channel("300")
+	if len(ch.PermissionOverwrites) != 1 || ch.PermissionOverwrites[0].Deny != discordgo.PermissionSendMessages {
+		t.Fatalf("%+v", ch.PermissionOverwrites)
+	}
+	// e.user is an Administrator, so overwrites do not restrict them.
+	if p, _ := e.srv.Permissions("300", e.user.ID); p != discordgo.PermissionAll {
+		t.Fatalf("admin perms %d", p)
+	}
+	if err := s.ChannelPermissionDelete("300", e.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		m, err := s.ChannelMessageSend("300", fmt.Sprint(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.ID)
+	}
+	if err := s.ChannelMessagesBulkDelete("300", ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := e.srv.Messages("300"); len(msgs) != 1 || msgs[0].ID != ids[2] {
+		t.Fatalf("%+v", msgs)
+	}
+}

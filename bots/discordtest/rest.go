@@ -931,6 +931,10 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 		return errMethod
 	case len(sg) == 3 && sg[2] == "typing":
 		return noContent()
+	case len(sg) == 4 && sg[2] == "permissions":
+		return s.channelPermissionLocked(rc, cs, sg[3])
+	case len(sg) == 4 && sg[2] == "messages" && sg[3] == "bulk-delete" && rc.method == http.MethodPost:
+		return s.bulkDeleteLocked(rc, cs)
 	case len(sg) == 3 && sg[2] == "threads" && rc.method == http.MethodPost:
 		return s.startThreadLocked(rc, cs, nil)
 	case len(sg) == 4 && sg[2] == "messages":
@@ -1804,4 +1808,79 @@ func (s *Server) memberEditLocked(rc *reqCtx, gs *guildState, m *discordgo.Membe
 		s.emitLocked(ob, "GUILD_MEMBER_UPDATE", discordgo.IntentsGuildMembers, m)
 	}
 	return ok(m)
+}
+
+// channelPermissionLocked handles PUT/DELETE /channels/{c}/permissions/{id}.
+func (s *Server) channelPermissionLocked(rc *reqCtx, cs *channelState, target string) reply {
+	if cs.ch.GuildID == "" || cs.ch.IsThread() {
+		return errNotThread
+	}
+	if r := s.need(rc, cs, discordgo.PermissionManageRoles); r != nil {
+		return *r
+	}
+	ch := cloneJSON(cs.ch)
+	ch.PermissionOverwrites = slices.DeleteFunc(ch.PermissionOverwrites, func(o *discordgo.PermissionOverwrite) bool { return o.ID == target })
+	switch rc.method {
+	case http.MethodPut:
+		var o discordgo.PermissionOverwrite
+		if err := rc.decode(&o); err != nil {
+			return badJSON(err)
+		}
+		o.ID = target
+		if o.Type != discordgo.PermissionOverwriteTypeRole && o.Type != discordgo.PermissionOverwriteTypeMember {
+			f := &formErrors{}
+			f.add([]string{"type"}, "BASE_TYPE_CHOICES", "Value must be one of {0, 1}.")
+			return formErr(f)
+		}
+		ch.PermissionOverwrites = append(ch.PermissionOverwrites, &o)
+	case http.MethodDelete:
+	default:
+		return errMethod
+	}
+	cs.ch = ch
+	for _, b := range s.channelAudienceLocked(cs) {
+		s.emitLocked(b, "CHANNEL_UPDATE", discordgo.IntentsGuilds, ch)
+	}
+	return noContent()
+}
+
+// bulkDeleteLocked handles POST /channels/{c}/messages/bulk-delete.
+func (s *Server) bulkDeleteLocked(rc *reqCtx, cs *channelState) reply {
+	var body struct {
+		Messages []string `json:"messages"`
+	}
+	if err := rc.decode(&body); err != nil {
+		return badJSON(err)
+	}
+	f := &formErrors{}
+	if len(body.Messages) < 2 || len(body.Messages) > 100 {
+		f.add([]string{"messages"}, "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
+	}
+	for i, id := range body.Messages {
+		if t, err := discordgo.SnowflakeTimestamp(id); err == nil && rc.now.Sub(t) > 14*24*time.Hour {
+			f.add([]string{"messages", strconv.Itoa(i)}, "MESSAGE_BULK_DELETE_TOO_OLD", "You can only bulk delete messages that are under 14 days old.")
+		}
+	}
+	if !f.empty() {
+		return formErr(f)
+	}
+	if r := s.need(rc, cs, discordgo.PermissionManageMessages); r != nil {
+		return *r
+	}
+	var deleted []string
+	for _, id := range body.Messages {
+		if m := findMessage(cs, id); m != nil {
+			i := slices.Index(cs.msgs, m)
+			cs.msgs = slices.Delete(cs.msgs, i, i+1)
+			deleted = append(deleted, id)
+		}
+	}
+	if len(deleted) > 0 {
+		s.notifyMessagesLocked()
+		for _, b := range s.channelAudienceLocked(cs) {
+			s.emitLocked(b, "MESSAGE_DELETE_BULK", discordgo.IntentsGuildMessages,
+				map[string]any{"ids": deleted, "channel_id": cs.ch.ID, "guild_id": cs.ch.GuildID})
+		}
+	}
+	return noContent()
 }
