@@ -92,7 +92,9 @@ func (a *appliance) syncServers(ctx context.Context) error {
 		return fmt.Errorf("sync servers: %w", err)
 	}
 	want := map[int64]storage.Server{}
+	linked := map[int64]bool{}
 	for _, s := range servers {
+		linked[s.ServiceID] = true
 		if s.Enabled {
 			want[s.ServiceID] = s
 		}
@@ -121,6 +123,12 @@ func (a *appliance) syncServers(ctx context.Context) error {
 		a.sched.Remove(jobs.ParseJobName(itoa(id)))
 		if err := a.sd.Forget(id); err != nil {
 			a.log.Warn("forget server", "server", id, "err", err)
+		}
+		if !linked[id] {
+			// No guild links the server any more: its save data goes too.
+			if err := a.db.DeleteSnapshots(ctx, itoa(id)); err != nil {
+				a.log.Warn("delete snapshots", "server", id, "err", err)
+			}
 		}
 		delete(a.parsing, id)
 	}
