@@ -107,8 +107,8 @@ func newClassInfo(class string) *classInfo {
 // info, interned owner names), the location is filled in after the scan.
 type structRow struct {
 	id             GUID
-	info           *classInfo
-	owner          string
+	class          uint32 // index in the worker's acc.classList
+	owner          uint32 // index in the worker's acc.ownerList
 	tribeID        int64
 	owningPlayerID int64
 	health         float32
@@ -167,12 +167,18 @@ type pawnRow struct {
 
 // acc is one worker's private result set, merged after the scan.
 type acc struct {
-	dinos      chunks[dinoRow]
-	status     map[GUID]statusRow
-	pawns      []pawnRow
-	structs    chunks[structRow]
-	classes    map[string]*classInfo // probe rows' classes
-	strs       map[string]string     // interned owner/tribe/dino names
+	dinos   chunks[dinoRow]
+	status  map[GUID]statusRow
+	pawns   []pawnRow
+	structs chunks[structRow]
+	classes map[string]*classInfo // probe rows' classes
+	strs    map[string]string     // interned owner/tribe/dino names
+	// structure rows refer to classes and owner names by index (72-byte
+	// rows instead of 96)
+	classIdx   map[*classInfo]uint32
+	classList  []*classInfo
+	ownerIdx   map[string]uint32
+	ownerList  []string
 	wild       int
 	decoded    int
 	failed     int
@@ -430,7 +436,8 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 	var wg sync.WaitGroup
 	for i := range n {
 		a := &acc{status: map[GUID]statusRow{}, failedBy: map[string]int{},
-			classes: map[string]*classInfo{}, strs: map[string]string{}}
+			classes: map[string]*classInfo{}, strs: map[string]string{},
+			classIdx: map[*classInfo]uint32{}, ownerIdx: map[string]uint32{"": 0}, ownerList: []string{""}}
 		accs[i] = a
 		wd := *d
 		wg.Go(func() {
@@ -543,6 +550,7 @@ func (d *decoder) row(a *acc, j *job) {
 	var sr statusRow
 	var pr pawnRow
 	var s structRow
+	var owner string
 	owned, sawHealth := false, false
 	var fallback [3]float64
 	hasFallback := false
@@ -570,7 +578,7 @@ func (d *decoder) row(a *acc, j *job) {
 				if t.name == "Health" {
 					sawHealth = true
 				}
-				if d.structProp(&r, &t, &s) {
+				if d.structProp(&r, &t, &s, &owner) {
 					owned = true
 				}
 			case catCryopod:
@@ -625,7 +633,7 @@ func (d *decoder) row(a *acc, j *job) {
 			return
 		}
 		s.id = j.key
-		s.info = info
+		s.class, s.owner = a.classIndex(info), a.ownerIndex(owner)
 		if !sawHealth {
 			s.health = s.maxHealth
 		}
@@ -696,16 +704,16 @@ func (d *decoder) pawnProp(r *reader, t *tag, pr *pawnRow, fb *[3]float64, hasFB
 }
 
 // structProp reads one structure property; it reports TargetingTeam (owned).
-func (d *decoder) structProp(r *reader, t *tag, s *structRow) bool {
+func (d *decoder) structProp(r *reader, t *tag, s *structRow, owner *string) bool {
 	switch t.name {
 	case "TargetingTeam":
 		s.tribeID = r.topValue(t, true).Int()
 		return true
 	case "OwnerName":
-		s.owner = r.topValue(t, true).Str
+		*owner = r.topValue(t, true).Str
 	case "OwningPlayerName":
-		if v := r.topValue(t, true).Str; s.owner == "" {
-			s.owner = v
+		if v := r.topValue(t, true).Str; *owner == "" {
+			*owner = v
 		}
 	case "OwningPlayerID":
 		s.owningPlayerID = r.topValue(t, true).Int()
@@ -721,6 +729,26 @@ func (d *decoder) structProp(r *reader, t *tag, s *structRow) bool {
 		s.creation = r.topValue(t, true).Float()
 	}
 	return false
+}
+
+func (a *acc) classIndex(ci *classInfo) uint32 {
+	i, ok := a.classIdx[ci]
+	if !ok {
+		i = uint32(len(a.classList))
+		a.classIdx[ci] = i
+		a.classList = append(a.classList, ci)
+	}
+	return i
+}
+
+func (a *acc) ownerIndex(s string) uint32 {
+	i, ok := a.ownerIdx[s]
+	if !ok {
+		i = uint32(len(a.ownerList))
+		a.ownerIdx[s] = i
+		a.ownerList = append(a.ownerList, s)
+	}
+	return i
 }
 
 // intern returns one shared copy of each distinct string a worker keeps.
@@ -961,8 +989,12 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	// chunks straight into the result slice (each row is copied once, no
 	// index of all rows is built), dropping every chunk once consumed.
 	var all [][]structRow
+	var owner []*acc // worker of each chunk
 	for _, a := range accs {
 		all = append(all, a.structs.c...)
+		for range a.structs.c {
+			owner = append(owner, a)
+		}
 		a.structs.c = nil
 	}
 	for _, c := range all {
@@ -981,21 +1013,23 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 	for len(h.idx) > 0 {
 		k := h.idx[0]
 		sr := &all[k][0]
+		w := owner[k]
+		ci := w.classList[sr.class]
 		save.Structures = append(save.Structures, Structure{
 			ID:              sr.id,
-			Class:           sr.info.short,
-			ClassPath:       sr.info.path,
-			Material:        sr.info.material,
+			Class:           ci.short,
+			ClassPath:       ci.path,
+			Material:        ci.material,
 			TribeID:         sr.tribeID,
-			OwnerName:       sr.owner,
+			OwnerName:       w.ownerList[sr.owner],
 			OwningPlayerID:  sr.owningPlayerID,
 			Health:          sr.health,
 			MaxHealth:       sr.maxHealth,
 			LastStasisTime:  sr.stasis,
 			LastAllyInRange: sr.ally,
 			CreationTime:    sr.creation,
-			IsStorage:       sr.info.storage,
-			IsFoundation:    sr.info.foundation,
+			IsStorage:       ci.storage,
+			IsFoundation:    ci.foundation,
 		})
 		all[k] = all[k][1:]
 		if len(all[k]) == 0 {

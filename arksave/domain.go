@@ -88,14 +88,15 @@ type Structure struct {
 	OwnerName       string
 	OwningPlayerID  int64
 	Location        Location
-	HasLocation     bool
 	Health          float32
 	MaxHealth       float32
 	LastStasisTime  float64 // game clock; 0 if absent
 	LastAllyInRange float64 // game clock; 0 if absent
 	CreationTime    float64 // game clock; 0 if absent
-	IsStorage       bool    // storage box, vault, fridge, ...
-	IsFoundation    bool    // foundation, ceiling or floor (decides decay tier)
+	// bools last: no padding holes (184 bytes a row)
+	HasLocation  bool
+	IsStorage    bool // storage box, vault, fridge, ...
+	IsFoundation bool // foundation, ceiling or floor (decides decay tier)
 }
 
 // Stats describes how a decode went.
