@@ -21,8 +21,8 @@
 //     (PlatformName), MyPlayerCharacterConfig{PlayerCharacterName} (nested,
 //     as in real profiles), MyPersistentCharacterStats{
 //     CharacterStatusComponent_ExtraCharacterLevel = Level-1}, TribeID (absent
-//     when 0), LoginTime (LoginGameTime)}. LastLogin = SavedAt + (LoginGameTime
-//     - GameTime).
+//     when 0), LoginTime (LoginGameTime)}. LastLogin = SavedAt +
+//     (LoginGameTime − GameTime).
 //   - Tribe: a PrimalTribeData archive with TribeData{TribeName, TribeID,
 //     OwnerPlayerDataId (uint32), MembersPlayerName, MembersPlayerDataID}.
 //     Archives go to the GameModeCustomBytes store (unless Options.NoStore)
