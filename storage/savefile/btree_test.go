@@ -3,10 +3,13 @@ package savefile
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/blissark/bliss/arksave"
@@ -122,83 +125,73 @@ func TestNativeMatchesDriverSynthetic(t *testing.T) {
 	}
 }
 
-func TestNativeCorrupt(t *testing.T) {
-	ps := samplePaths(t)
-	if len(ps) == 0 {
-		t.Skip("no sample saves")
-	}
-	data, err := os.ReadFile(ps[0])
+// tinySave writes a few-KB database with the ASA schema (small pages, so it
+// has interior pages and overflow chains) and returns its bytes.
+func tinySave(tb testing.TB, pageSize, rows int) []byte {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "tiny.ark")
+	db, err := sql.Open("sqlite", path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	// a cycle: point the game root's rightmost child at itself
-	bt, err := newBtree(bytes.NewReader(data), int64(len(data)))
+	defer db.Close()
+	stmts := []string{
+		fmt.Sprintf("PRAGMA page_size=%d", pageSize),
+		"CREATE TABLE game (key BLOB primary key not null, value blob not null)",
+		"CREATE TABLE custom (key VARCHAR(64) primary key not null, value blob not null)",
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i := range rows {
+		k := bytes.Repeat([]byte{byte(i + 1)}, 16)
+		v := bytes.Repeat([]byte{byte(i)}, 10+i*37)
+		if _, err := db.Exec("INSERT INTO game VALUES (?, ?)", k, v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for i, k := range []string{"SaveHeader", "ActorTransforms"} {
+		if _, err := db.Exec("INSERT INTO custom VALUES (?, ?)", k, bytes.Repeat([]byte{byte(i)}, 700*(i+1))); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	db.Close()
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	for _, mut := range []func(b []byte){
-		func(b []byte) { // interior page pointing to itself
-			off := int(bt.game-1) * bt.pageSize
-			if b[off] == 0x05 {
-				copy(b[off+8:], []byte{byte(bt.game >> 24), byte(bt.game >> 16), byte(bt.game >> 8), byte(bt.game)})
-			} else {
-				b[off] = 0x42
-			}
-		},
-		func(b []byte) { // truncated file
-			for i := len(b) / 2; i < len(b); i++ {
-				b[i] = 0xff
-			}
-		},
-	} {
-		b := bytes.Clone(data)
-		mut(b)
-		t2, err := newBtree(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			continue
+	return b
+}
+
+func TestNativeMatchesDriverTiny(t *testing.T) {
+	for _, ps := range []int{512, 1024, 65536} {
+		path := filepath.Join(t.TempDir(), "tiny.ark")
+		if err := os.WriteFile(path, tinySave(t, ps, 60), 0o644); err != nil {
+			t.Fatal(err)
 		}
-		err = t2.scanGame(context.Background(), func(arksave.GUID, []byte) error { return nil })
-		if err == nil {
-			t.Error("corrupt file scanned without error")
-		}
+		checkAgainstDriver(t, path)
 	}
 }
 
-// FuzzReader feeds mutated small saves to the native reader: it must never
-// panic, loop or allocate beyond the input size.
-func FuzzReader(f *testing.F) {
-	path := filepath.Join(f.TempDir(), "seed.ark")
-	if err := arksavetest.Write(path, arksavetest.Generate(arksavetest.Counts{Seed: 3, Players: 2, Tribes: 1, TamedDinos: 3, WildDinos: 3, Structures: 10}), arksavetest.Options{}); err != nil {
-		f.Fatal(err)
+// TestWriteFuzzSeeds regenerates the seed corpus of internal/btree's
+// FuzzReader (small databases written by the driver) when
+// BLISS_WRITE_FUZZ_SEEDS=1.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("BLISS_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set BLISS_WRITE_FUZZ_SEEDS=1 to regenerate")
 	}
-	seed, err := os.ReadFile(path)
-	if err != nil {
-		f.Fatal(err)
+	dir := filepath.Join("internal", "btree", "testdata", "fuzz", "FuzzReader")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	f.Add(seed)
-	for _, ps := range samplePaths(f) {
-		if st, err := os.Stat(ps); err == nil && st.Size() < 1<<20 {
-			if b, err := os.ReadFile(ps); err == nil {
-				f.Add(b)
-			}
+	for _, c := range []struct{ ps, rows int }{{512, 40}, {1024, 3}, {512, 0}} {
+		b := tinySave(t, c.ps, c.rows)
+		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
+		name := fmt.Sprintf("seed-%d-%d", c.ps, c.rows)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		bt, err := newBtree(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return
-		}
-		ctx := context.Background()
-		var total int
-		_ = bt.scanGame(ctx, func(_ arksave.GUID, v []byte) error {
-			total += len(v)
-			if total > 2*len(b) {
-				t.Fatalf("scan returned %d bytes from a %d-byte file", total, len(b))
-			}
-			return nil
-		})
-		for _, k := range []string{"SaveHeader", "ActorTransforms", "x"} {
-			_, _ = bt.streamCustom(ctx, k, func([]byte) error { return nil })
-		}
-	})
 }

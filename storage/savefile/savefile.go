@@ -2,7 +2,7 @@
 // databases) read-only and exposes them as an arksave.Source.
 //
 // [Open] reads the file with a small native reader of SQLite table b-trees
-// (btree.go: full rowid-order scan of game, key lookup in custom, no copies
+// (internal/btree: full rowid-order scan of game, key lookup in custom, no copies
 // of rows that fit a page, values streamed page by page) and falls back to
 // the pure-Go modernc.org/sqlite driver for files it does not support.
 // [OpenSQLite] always uses the driver; tests use it as the oracle (identical
@@ -20,14 +20,15 @@ import (
 	"time"
 
 	"github.com/blissark/bliss/arksave"
+	"github.com/blissark/bliss/storage/savefile/internal/btree"
 	_ "modernc.org/sqlite" // registers driver "sqlite"
 )
 
 // File is an open .ark save. It is safe for concurrent use.
 type File struct {
-	db    *sql.DB  // driver (OpenSQLite or fallback), else nil
-	bt    *btree   // native reader, else nil
-	osf   *os.File // file behind bt
+	db    *sql.DB     // driver (OpenSQLite or fallback), else nil
+	bt    *btree.Tree // native reader, else nil
+	osf   *os.File    // file behind bt
 	path  string
 	mtime time.Time
 	size  int64
@@ -59,8 +60,8 @@ func Open(ctx context.Context, path string) (*File, error) {
 		osf.Close()
 		return nil, fmt.Errorf("savefile: open: %s is not a regular file", path)
 	}
-	bt, err := newBtree(osf, st.Size())
-	if errors.Is(err, errUnsupported) {
+	bt, err := btree.Open(osf, st.Size())
+	if errors.Is(err, btree.ErrUnsupported) {
 		osf.Close()
 		return OpenSQLite(ctx, path)
 	}
@@ -130,7 +131,7 @@ func (f *File) Size() int64 { return f.size }
 func (f *File) Custom(ctx context.Context, key string) ([]byte, error) {
 	if f.bt != nil {
 		b := []byte{}
-		found, err := f.bt.streamCustom(ctx, key, func(p []byte) error {
+		found, err := f.bt.StreamCustom(ctx, key, func(p []byte) error {
 			b = append(b, p...)
 			return nil
 		})
@@ -164,7 +165,7 @@ func (f *File) StreamCustom(ctx context.Context, key string, fn func(p []byte) e
 		}
 		return fn(b)
 	}
-	found, err := f.bt.streamCustom(ctx, key, fn)
+	found, err := f.bt.StreamCustom(ctx, key, fn)
 	if err != nil {
 		return fmt.Errorf("savefile: custom %q: %w", key, err)
 	}
@@ -178,7 +179,7 @@ func (f *File) StreamCustom(ctx context.Context, key string, fn func(p []byte) e
 // value FROM game). value is only valid during fn.
 func (f *File) ScanGame(ctx context.Context, fn func(key arksave.GUID, value []byte) error) error {
 	if f.bt != nil {
-		if err := f.bt.scanGame(ctx, fn); err != nil {
+		if err := f.bt.ScanGame(ctx, fn); err != nil {
 			return fmt.Errorf("savefile: scan: %w", err)
 		}
 		return nil

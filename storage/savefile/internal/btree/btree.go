@@ -1,4 +1,8 @@
-package savefile
+// Package btree is a minimal read-only reader of SQLite 3 table b-trees for
+// ASA world saves (used by storage/savefile). It lives in its own package so
+// its fuzz target is not slowed down by coverage counters of the SQLite
+// driver.
+package btree
 
 import (
 	"bytes"
@@ -24,11 +28,12 @@ import (
 // table b-tree interior 0x05 / leaf 0x0D pages, varints, records, overflow
 // chains).
 
-// errUnsupported marks files the native reader declines (Open then falls
+// ErrUnsupported marks files the native reader declines (Open then falls
 // back to the SQLite driver); anything else is corruption.
-var errUnsupported = errors.New("unsupported database")
+var ErrUnsupported = errors.New("unsupported database")
 
-type btree struct {
+// Tree is an open database. Its methods are safe for concurrent use.
+type Tree struct {
 	ra       io.ReaderAt
 	size     int64
 	pageSize int
@@ -38,38 +43,40 @@ type btree struct {
 	custom   uint32
 }
 
-func newBtree(ra io.ReaderAt, size int64) (*btree, error) {
+// Open reads the header and schema of the database in ra (size bytes). It
+// fails with ErrUnsupported for files that are not plain ASA saves.
+func Open(ra io.ReaderAt, size int64) (*Tree, error) {
 	var h [100]byte
 	if size < 100 {
-		return nil, fmt.Errorf("%w: file too small", errUnsupported)
+		return nil, fmt.Errorf("%w: file too small", ErrUnsupported)
 	}
 	if _, err := ra.ReadAt(h[:], 0); err != nil {
 		return nil, err
 	}
 	if string(h[:16]) != "SQLite format 3\x00" {
-		return nil, fmt.Errorf("%w: not an SQLite 3 file", errUnsupported)
+		return nil, fmt.Errorf("%w: not an SQLite 3 file", ErrUnsupported)
 	}
 	ps := int(binary.BigEndian.Uint16(h[16:]))
 	if ps == 1 {
 		ps = 65536
 	}
 	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {
-		return nil, fmt.Errorf("%w: page size %d", errUnsupported, ps)
+		return nil, fmt.Errorf("%w: page size %d", ErrUnsupported, ps)
 	}
 	// WAL mode (bytes 18/19 == 2) needs nothing: SQLite opened immutable
 	// ignores a -wal file as well, both read the main file only.
 	usable := ps - int(h[20])
 	if usable < 480 {
-		return nil, fmt.Errorf("%w: usable page size %d", errUnsupported, usable)
+		return nil, fmt.Errorf("%w: usable page size %d", ErrUnsupported, usable)
 	}
 	if enc := binary.BigEndian.Uint32(h[56:]); enc != 0 && enc != 1 {
-		return nil, fmt.Errorf("%w: text encoding %d", errUnsupported, enc)
+		return nil, fmt.Errorf("%w: text encoding %d", ErrUnsupported, enc)
 	}
 	n := size / int64(ps)
 	if n > 1<<31 {
 		n = 1 << 31
 	}
-	t := &btree{ra: ra, size: size, pageSize: ps, usable: usable, npages: uint32(n)}
+	t := &Tree{ra: ra, size: size, pageSize: ps, usable: usable, npages: uint32(n)}
 	if err := t.schema(); err != nil {
 		return nil, err
 	}
@@ -78,7 +85,7 @@ func newBtree(ra io.ReaderAt, size int64) (*btree, error) {
 
 // schema finds the root pages of game and custom in sqlite_master and checks
 // that they are the plain rowid tables ASA writes.
-func (t *btree) schema() error {
+func (t *Tree) schema() error {
 	want := map[string]string{
 		"game":   "CREATE TABLE game (key BLOB primary key not null, value blob not null)",
 		"custom": "CREATE TABLE custom (key VARCHAR(64) primary key not null, value blob not null)",
@@ -98,7 +105,7 @@ func (t *btree) schema() error {
 			return nil
 		}
 		if !strings.EqualFold(strings.Join(strings.Fields(string(cols[4].v)), " "), sql) {
-			return fmt.Errorf("%w: table %s: unexpected schema %q", errUnsupported, name, cols[4].v)
+			return fmt.Errorf("%w: table %s: unexpected schema %q", ErrUnsupported, name, cols[4].v)
 		}
 		root, ok := cols[3].int()
 		if !ok || root < 2 || root > int64(t.npages) {
@@ -123,7 +130,7 @@ func (t *btree) schema() error {
 // cursor is the per-call state: page buffers, the visited bitmap and the
 // overflow reassembly buffer.
 type cursor struct {
-	t       *btree
+	t       *Tree
 	seen    []uint64
 	pages   [][]byte // one buffer per tree depth
 	ovf     []byte   // overflow page buffer
@@ -131,7 +138,7 @@ type cursor struct {
 	cur     payload  // the cell being visited (reused: no allocation per row)
 }
 
-func (t *btree) newCursor() *cursor {
+func (t *Tree) newCursor() *cursor {
 	return &cursor{t: t, seen: make([]uint64, (t.npages+64)/64), ovf: make([]byte, t.pageSize)}
 }
 
@@ -481,8 +488,9 @@ func varint(b []byte) (uint64, int) {
 	return v<<8 | uint64(b[8]), 9
 }
 
-// scanGame streams (key, value) of every game row in rowid order.
-func (t *btree) scanGame(ctx context.Context, fn func(key arksave.GUID, value []byte) error) error {
+// ScanGame streams (key, value) of every game row in rowid order (the order
+// of SELECT key, value FROM game); value is valid only during fn.
+func (t *Tree) ScanGame(ctx context.Context, fn func(key arksave.GUID, value []byte) error) error {
 	c := t.newCursor()
 	var n int
 	return c.scan(ctx, t.game, func(p *payload) error {
@@ -510,9 +518,9 @@ func (t *btree) scanGame(ctx context.Context, fn func(key arksave.GUID, value []
 
 var errStop = errors.New("stop")
 
-// streamCustom feeds the value of custom row key in pieces; found reports
-// whether the key exists.
-func (t *btree) streamCustom(ctx context.Context, key string, fn func([]byte) error) (found bool, err error) {
+// StreamCustom feeds the value of custom row key in pieces (valid only
+// during fn); found reports whether the key exists.
+func (t *Tree) StreamCustom(ctx context.Context, key string, fn func([]byte) error) (found bool, err error) {
 	c := t.newCursor()
 	var fnErr error
 	err = c.scan(ctx, t.custom, func(p *payload) error {
