@@ -186,10 +186,25 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ ps, rows int }{{512, 40}, {1024, 3}, {512, 0}} {
-		b := tinySave(t, c.ps, c.rows)
-		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
+	syn := filepath.Join(t.TempDir(), "syn.ark")
+	err := arksavetest.Write(syn, arksavetest.Generate(arksavetest.Counts{Seed: 3, Players: 1, Tribes: 1, TamedDinos: 2, WildDinos: 1, Structures: 3}), arksavetest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	synb, err := os.ReadFile(syn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("synthetic seed: %d bytes", len(synb))
+	for _, c := range []struct{ ps, rows int }{{512, 40}, {1024, 3}, {512, 0}, {0, 0}} {
+		var b []byte
 		name := fmt.Sprintf("seed-%d-%d", c.ps, c.rows)
+		if c.ps == 0 {
+			b, name = synb, "seed-synthetic"
+		} else {
+			b = tinySave(t, c.ps, c.rows)
+		}
+		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
