@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -8,8 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/blissark/bliss/arksave"
 )
@@ -162,17 +166,6 @@ func realOr0(f float64) float64 {
 	return f
 }
 
-func locArgs(l *arksave.Location) (x, y, z, lat, lon any) {
-	if l == nil {
-		return nil, nil, nil, nil, nil
-	}
-	x, y, z = sqlReal(l.X), sqlReal(l.Y), sqlReal(l.Z)
-	if l.HasLatLon {
-		lat, lon = sqlReal(l.Lat), sqlReal(l.Lon)
-	}
-	return
-}
-
 func jsonText(v any) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -190,59 +183,6 @@ func mapJSON(m map[string]int) string {
 		return "{}"
 	}
 	return s
-}
-
-// bulk inserts rows through one single-row INSERT prepared per table and
-// transaction. Measured with modernc.org/sqlite, single-row statements beat
-// multi-row VALUES lists: those need a statement journal (STRICT tables can
-// abort mid-statement) and the driver binds parameters in O(n²).
-type bulk struct {
-	tx    *sql.Tx
-	table string
-	cols  int
-	query string
-	stmt  *sql.Stmt
-}
-
-func newBulk(tx *sql.Tx, table string, cols []string) *bulk {
-	return &bulk{
-		tx:    tx,
-		table: table,
-		cols:  len(cols),
-		query: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" +
-			strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")",
-	}
-}
-
-// add inserts one row (len(vals) must equal the column count).
-func (b *bulk) add(ctx context.Context, vals ...any) error {
-	if len(vals) != b.cols {
-		return fmt.Errorf("%s: %d values for %d columns", b.table, len(vals), b.cols)
-	}
-	if b.stmt == nil {
-		st, err := b.tx.PrepareContext(ctx, b.query)
-		if err != nil {
-			return fmt.Errorf("%s: prepare: %w", b.table, err)
-		}
-		b.stmt = st
-	}
-	if _, err := b.stmt.ExecContext(ctx, vals...); err != nil {
-		return fmt.Errorf("%s: insert: %w", b.table, err)
-	}
-	return nil
-}
-
-// flush ends the table's inserts.
-func (b *bulk) flush(context.Context) error {
-	b.close()
-	return nil
-}
-
-func (b *bulk) close() {
-	if b.stmt != nil {
-		b.stmt.Close()
-		b.stmt = nil
-	}
 }
 
 // ReplaceSnapshot replaces every player, tribe, dino and base row of
@@ -299,45 +239,68 @@ func (db *DB) ReplaceSnapshot(ctx context.Context, s *Snapshot) (err error) {
 		}
 	}()
 
-	tx, err := conn.BeginTx(ctx, nil) // BEGIN IMMEDIATE (DSN _txlock)
+	// The transaction runs on the driver connection itself (see
+	// snapshot_raw.go): Raw gives exclusive use of it until the callback
+	// returns, and the callback always ends the transaction.
+	return conn.Raw(func(dc any) error { return db.writeSnapshot(ctx, dc, s, keep, start) })
+}
+
+// driverConn is what writeSnapshot needs of the driver connection
+// (modernc.org/sqlite's conn implements all of it).
+type driverConn interface {
+	driver.ConnBeginTx
+	driver.ExecerContext
+}
+
+func (db *DB) writeSnapshot(ctx context.Context, dc any, s *Snapshot, keep int, start time.Time) (err error) {
+	sid := s.Info.ServerID
+	op := "replace snapshot of server " + sid
+	c, ok := dc.(driverConn)
+	if !ok {
+		return fmt.Errorf("storage: %s: driver connection %T cannot begin or exec", op, dc)
+	}
+	exec := func(q string, args ...any) (driver.Result, error) {
+		return c.ExecContext(ctx, q, namedValues(args))
+	}
+	tx, err := c.BeginTx(ctx, driver.TxOptions{}) // BEGIN IMMEDIATE (DSN _txlock)
 	if err != nil {
 		return wrap(op, explain(err))
 	}
 	defer func() {
 		if err != nil {
-			tx.Rollback()
+			if rerr := tx.Rollback(); rerr != nil {
+				// The connection may still be inside the transaction:
+				// make database/sql discard it.
+				err = fmt.Errorf("%w; rollback: %v (%w)", err, rerr, driver.ErrBadConn)
+			}
 		}
 	}()
 	for _, table := range [...]string{"players", "tribes", "dinos", "bases"} {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+table+" WHERE server_id = ?", sid); err != nil {
+		if _, err := exec("DELETE FROM "+table+" WHERE server_id = ?", sid); err != nil {
 			return wrap(op+": clear "+table, err)
 		}
 	}
-	if err := insertPlayers(ctx, tx, s); err != nil {
-		return wrap(op, err)
-	}
-	if err := insertTribes(ctx, tx, s); err != nil {
-		return wrap(op, err)
-	}
-	if err := insertDinos(ctx, tx, s); err != nil {
-		return wrap(op, err)
-	}
-	if err := insertBases(ctx, tx, s); err != nil {
-		return wrap(op, err)
+	for _, ins := range [...]func(context.Context, any, *Snapshot) error{insertPlayers, insertTribes, insertDinos, insertBases} {
+		if err := ins(ctx, dc, s); err != nil {
+			return wrap(op, err)
+		}
 	}
 
 	info := &s.Info
 	info.Players, info.Tribes, info.TamedDinos, info.Bases = len(s.Players), len(s.Tribes), len(s.Dinos), len(s.Bases)
 	info.CreatedAt = db.Now().UTC()
-	if err := insertInfo(ctx, tx, info); err != nil {
+	if err := insertInfo(exec, info); err != nil {
 		return wrap(op, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM save_snapshots WHERE server_id = ?1 AND id NOT IN
+	if _, err := exec(`DELETE FROM save_snapshots WHERE server_id = ?1 AND id NOT IN
 	(SELECT id FROM save_snapshots WHERE server_id = ?1 ORDER BY id DESC LIMIT ?2)`, info.ServerID, keep); err != nil {
 		return wrap(op+": prune runs", err)
 	}
 	info.Write = time.Since(start)
-	if _, err := tx.ExecContext(ctx, `UPDATE save_snapshots SET write_ns = ? WHERE id = ?`, int64(info.Write), info.ID); err != nil {
+	if _, err := exec(`UPDATE save_snapshots SET write_ns = ? WHERE id = ?`, int64(info.Write), info.ID); err != nil {
+		return wrap(op, err)
+	}
+	if err := canceled(ctx); err != nil {
 		return wrap(op, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -346,120 +309,279 @@ func (db *DB) ReplaceSnapshot(ctx context.Context, s *Snapshot) (err error) {
 	return nil
 }
 
+// namedValues converts arguments to driver values (ints to int64; the other
+// types used here already are driver values).
+func namedValues(args []any) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		if n, ok := a.(int); ok {
+			a = int64(n)
+		}
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return nv
+}
+
+// ctxCheckRows is how often (in rows) the inserts check for cancellation.
+const ctxCheckRows = 64
+
+// canceled reports ctx's error if it is done.
+func canceled(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	default:
+		return nil
+	}
+}
+
+func bindTime(w rowWriter, i int, t time.Time) {
+	if t.IsZero() {
+		w.null(i)
+		return
+	}
+	var buf [len(snapTimeFormat) + 8]byte
+	b := t.UTC().AppendFormat(buf[:0], snapTimeFormat)
+	w.text(i, unsafeString(b))
+}
+
+// unsafeString views b as a string for a call that copies it.
+func unsafeString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+func bindBool(w rowWriter, i int, v bool) {
+	if v {
+		w.int(i, 1)
+	} else {
+		w.int(i, 0)
+	}
+}
+
+// bindLoc binds x, y, z, lat, lon at i…i+4 (NULL when l is nil; lat, lon
+// NULL without map coordinates).
+func bindLoc(w rowWriter, i int, l *arksave.Location) {
+	if l == nil {
+		for j := range 5 {
+			w.null(i + j)
+		}
+		return
+	}
+	w.real(i, l.X)
+	w.real(i+1, l.Y)
+	w.real(i+2, l.Z)
+	if l.HasLatLon {
+		w.real(i+3, l.Lat)
+		w.real(i+4, l.Lon)
+	} else {
+		w.null(i + 3)
+		w.null(i + 4)
+	}
+}
+
 var playerCols = []string{"server_id", "player_data_id", "eos_id", "platform_name", "character_name", "level",
 	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon"}
 
-func insertPlayers(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
-	b := newBulk(tx, "players", playerCols)
-	defer b.close()
+func insertPlayers(ctx context.Context, dc any, s *Snapshot) error {
+	w, err := newRowWriter(ctx, dc, "players", playerCols)
+	if err != nil {
+		return err
+	}
+	defer w.close()
 	sid := s.Info.ServerID
 	for i := range s.Players {
+		if i%ctxCheckRows == 0 {
+			if err := canceled(ctx); err != nil {
+				return err
+			}
+		}
 		p := &s.Players[i]
-		x, y, z, lat, lon := locArgs(p.Location)
-		if err := b.add(ctx, sid, int64(p.PlayerDataID), p.EOSID, p.PlatformName, p.CharacterName, p.Level,
-			p.TribeID, p.TribeName, snapTime(p.LastLogin), realOr0(p.LoginGameTime), x, y, z, lat, lon); err != nil {
+		w.text(1, sid)
+		w.int(2, int64(p.PlayerDataID))
+		w.text(3, p.EOSID)
+		w.text(4, p.PlatformName)
+		w.text(5, p.CharacterName)
+		w.int(6, int64(p.Level))
+		w.int(7, p.TribeID)
+		w.text(8, p.TribeName)
+		bindTime(w, 9, p.LastLogin)
+		w.real(10, realOr0(p.LoginGameTime))
+		bindLoc(w, 11, p.Location)
+		if err := w.exec(); err != nil {
 			return err
 		}
 	}
-	return b.flush(ctx)
+	return nil
 }
 
 var tribeCols = []string{"server_id", "tribe_id", "name", "owner_id", "members", "member_ids", "member_names",
 	"tamed_dinos", "structures"}
 
-func insertTribes(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
+func insertTribes(ctx context.Context, dc any, s *Snapshot) error {
 	dinos := make(map[int64]int, len(s.Tribes))
 	for i := range s.Dinos {
 		dinos[s.Dinos[i].TribeID]++
 	}
-	b := newBulk(tx, "tribes", tribeCols)
-	defer b.close()
+	w, err := newRowWriter(ctx, dc, "tribes", tribeCols)
+	if err != nil {
+		return err
+	}
+	defer w.close()
 	sid := s.Info.ServerID
-	ids := make([]int64, 0, 16)
+	var idJSON, nameJSON []byte
 	for i := range s.Tribes {
+		if i%ctxCheckRows == 0 {
+			if err := canceled(ctx); err != nil {
+				return err
+			}
+		}
 		t := &s.Tribes[i]
-		ids = ids[:0]
-		for _, id := range t.MemberIDs {
-			ids = append(ids, int64(id))
+		idJSON = append(idJSON[:0], '[')
+		for j, id := range t.MemberIDs {
+			if j > 0 {
+				idJSON = append(idJSON, ',')
+			}
+			idJSON = strconv.AppendInt(idJSON, int64(id), 10)
 		}
-		idJSON, err := jsonText(ids)
-		if err != nil {
-			return fmt.Errorf("tribes: %w", err)
+		idJSON = append(idJSON, ']')
+		nameJSON = nameJSON[:0]
+		if len(t.Members) == 0 {
+			nameJSON = append(nameJSON, "[]"...)
+		} else {
+			b, err := json.Marshal(t.Members)
+			if err != nil {
+				return fmt.Errorf("tribes: %w", err)
+			}
+			nameJSON = append(nameJSON, b...)
 		}
-		names := t.Members
-		if names == nil {
-			names = []string{}
-		}
-		nameJSON, err := jsonText(names)
-		if err != nil {
-			return fmt.Errorf("tribes: %w", err)
-		}
-		members := max(len(t.MemberIDs), len(t.Members))
-		if err := b.add(ctx, sid, t.ID, t.Name, int64(t.OwnerID), members, idJSON, nameJSON,
-			dinos[t.ID], s.StructuresByTribe[t.ID]); err != nil {
+		w.text(1, sid)
+		w.int(2, t.ID)
+		w.text(3, t.Name)
+		w.int(4, int64(t.OwnerID))
+		w.int(5, int64(max(len(t.MemberIDs), len(t.Members))))
+		w.text(6, unsafeString(idJSON))
+		w.text(7, unsafeString(nameJSON))
+		w.int(8, int64(dinos[t.ID]))
+		w.int(9, int64(s.StructuresByTribe[t.ID]))
+		if err := w.exec(); err != nil {
 			return err
 		}
 	}
-	return b.flush(ctx)
+	return nil
 }
 
 var dinoCols = []string{"server_id", "tribe_id", "seq", "guid", "dino_id", "class", "name", "level", "sex", "tribe_name",
 	"owner_name", "cryopodded", "tamed_at_game", "x", "y", "z", "lat", "lon"}
 
-func insertDinos(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
-	b := newBulk(tx, "dinos", dinoCols)
-	defer b.close()
+func insertDinos(ctx context.Context, dc any, s *Snapshot) error {
+	w, err := newRowWriter(ctx, dc, "dinos", dinoCols)
+	if err != nil {
+		return err
+	}
+	defer w.close()
 	sid := s.Info.ServerID
-	for i := range s.Dinos {
+	// Insert in primary-key order (tribe_id, seq): the clustered b-tree is
+	// then appended to at its right edge instead of split all over.
+	order := make([]int32, len(s.Dinos))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(s.Dinos[a].TribeID, s.Dinos[b].TribeID) })
+	for n, i := range order {
+		if n%ctxCheckRows == 0 {
+			if err := canceled(ctx); err != nil {
+				return err
+			}
+		}
 		d := &s.Dinos[i]
-		x, y, z, lat, lon := locArgs(d.Location)
-		if err := b.add(ctx, sid, d.TribeID, i, d.ID[:], int64(d.DinoID), d.Class, d.Name, d.Level, int(d.Sex),
-			d.TribeName, d.OwnerName, d.Cryopodded, realOr0(d.TamedAtGame), x, y, z, lat, lon); err != nil {
+		w.text(1, sid)
+		w.int(2, d.TribeID)
+		w.int(3, int64(i))
+		w.blob(4, d.ID[:])
+		w.int(5, int64(d.DinoID))
+		w.text(6, d.Class)
+		w.text(7, d.Name)
+		w.int(8, int64(d.Level))
+		w.int(9, int64(d.Sex))
+		w.text(10, d.TribeName)
+		w.text(11, d.OwnerName)
+		bindBool(w, 12, d.Cryopodded)
+		w.real(13, realOr0(d.TamedAtGame))
+		bindLoc(w, 14, d.Location)
+		if err := w.exec(); err != nil {
 			return err
 		}
 	}
-	return b.flush(ctx)
+	return nil
 }
 
 var baseCols = []string{"server_id", "seq", "owner", "owner_name", "structures", "by_material", "storage_count",
 	"foundations", "tamed_dinos", "x", "y", "z", "lat", "lon", "min_x", "min_y", "min_z", "max_x", "max_y", "max_z",
 	"decay_tier", "decay_ns", "last_refresh", "refresh_known", "decays_at"}
 
-func insertBases(ctx context.Context, tx *sql.Tx, s *Snapshot) error {
-	b := newBulk(tx, "bases", baseCols)
-	defer b.close()
+func insertBases(ctx context.Context, dc any, s *Snapshot) error {
+	w, err := newRowWriter(ctx, dc, "bases", baseCols)
+	if err != nil {
+		return err
+	}
+	defer w.close()
 	sid := s.Info.ServerID
 	for i := range s.Bases {
+		if i%ctxCheckRows == 0 {
+			if err := canceled(ctx); err != nil {
+				return err
+			}
+		}
 		bs := &s.Bases[i]
 		bs.Seq = i
-		var lat, lon any
+		w.text(1, sid)
+		w.int(2, int64(i))
+		w.int(3, bs.Owner)
+		w.text(4, bs.OwnerName)
+		w.int(5, int64(bs.Structures))
+		w.text(6, mapJSON(bs.ByMaterial))
+		w.int(7, int64(bs.StorageCount))
+		w.int(8, int64(bs.Foundations))
+		w.int(9, int64(bs.TamedDinos))
+		w.real(10, realOr0(bs.Center.X))
+		w.real(11, realOr0(bs.Center.Y))
+		w.real(12, realOr0(bs.Center.Z))
 		if bs.Center.HasLatLon {
-			lat, lon = sqlReal(bs.Center.Lat), sqlReal(bs.Center.Lon)
+			w.real(13, bs.Center.Lat)
+			w.real(14, bs.Center.Lon)
+		} else {
+			w.null(13)
+			w.null(14)
 		}
-		if err := b.add(ctx, sid, i, bs.Owner, bs.OwnerName, bs.Structures, mapJSON(bs.ByMaterial), bs.StorageCount,
-			bs.Foundations, bs.TamedDinos, realOr0(bs.Center.X), realOr0(bs.Center.Y), realOr0(bs.Center.Z), lat, lon,
-			realOr0(bs.Min.X), realOr0(bs.Min.Y), realOr0(bs.Min.Z), realOr0(bs.Max.X), realOr0(bs.Max.Y), realOr0(bs.Max.Z),
-			bs.DecayTier, int64(bs.DecayDuration), snapTime(bs.LastRefresh), bs.RefreshKnown, snapTime(bs.DecaysAt)); err != nil {
+		for j, f := range [...]float64{bs.Min.X, bs.Min.Y, bs.Min.Z, bs.Max.X, bs.Max.Y, bs.Max.Z} {
+			w.real(15+j, realOr0(f))
+		}
+		w.text(21, bs.DecayTier)
+		w.int(22, int64(bs.DecayDuration))
+		bindTime(w, 23, bs.LastRefresh)
+		bindBool(w, 24, bs.RefreshKnown)
+		bindTime(w, 25, bs.DecaysAt)
+		if err := w.exec(); err != nil {
 			return err
 		}
 	}
-	return b.flush(ctx)
+	return nil
 }
 
-func insertInfo(ctx context.Context, tx *sql.Tx, in *SnapshotInfo) error {
+func insertInfo(exec func(string, ...any) (driver.Result, error), in *SnapshotInfo) error {
 	const q = `INSERT INTO save_snapshots (server_id, run_id, map, save_version, saved_at, game_time,
 	file_name, file_size, file_mtime, compressed, content_hash, list_fingerprint,
 	players, tribes, tamed_dinos, wild_dinos, pawns, structures, bases, rows_total, rows_failed,
 	failed_by_class, structures_by_material, list_ns, download_ns, decode_ns, analyze_ns, write_ns,
 	peak_heap_bytes, peak_rss_delta, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-RETURNING id`
-	err := tx.QueryRowContext(ctx, q, in.ServerID, in.RunID, in.Map, in.SaveVersion, snapTime(in.SavedAt), realOr0(in.GameTime),
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	res, err := exec(q, in.ServerID, in.RunID, in.Map, in.SaveVersion, snapTime(in.SavedAt), realOr0(in.GameTime),
 		in.FileName, in.FileSize, snapTime(in.FileModTime), in.Compressed, in.ContentHash, in.ListFingerprint,
 		in.Players, in.Tribes, in.TamedDinos, in.WildDinos, in.Pawns, in.Structures, in.Bases, in.RowsTotal, in.RowsFailed,
 		mapJSON(in.FailedByClass), mapJSON(in.StructuresByMaterial), int64(in.List), int64(in.Download), int64(in.Decode),
-		int64(in.Analyze), int64(in.Write), in.PeakHeapBytes, in.PeakRSSDelta, snapTime(in.CreatedAt)).Scan(&in.ID)
+		int64(in.Analyze), int64(in.Write), in.PeakHeapBytes, in.PeakRSSDelta, snapTime(in.CreatedAt))
 	if err != nil {
+		return fmt.Errorf("save_snapshots: insert: %w", err)
+	}
+	if in.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("save_snapshots: insert: %w", err)
 	}
 	return nil
