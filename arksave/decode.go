@@ -450,6 +450,13 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 				}
 				free <- j.buf[:0]
 			}
+			// sort this worker's structure chunks for the merge, in parallel
+			// with the other workers
+			if ctx.Err() == nil {
+				for _, c := range a.structs.c {
+					slices.SortFunc(c, cmpStructRow)
+				}
+			}
 		})
 	}
 	// class name key -> class info (nil: not in the name table, probe)
@@ -902,6 +909,8 @@ type pawnLoc struct {
 	i   int // index in Save.Players
 }
 
+func cmpStructRow(a, b structRow) int { return bytes.Compare(a.id[:], b.id[:]) }
+
 // structHeap is a min-heap of sorted chunks keyed by their first row's ID
 // (ties: lower chunk index, i.e. scan order per worker).
 type structHeap struct {
@@ -985,7 +994,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		return cmpU64(a.DinoID, b.DinoID)
 	})
 
-	// Structures: sort each worker chunk in place, then k-way merge the
+	// Structures: the workers sorted each chunk in place; k-way merge the
 	// chunks straight into the result slice (each row is copied once, no
 	// index of all rows is built), dropping every chunk once consumed.
 	var all [][]structRow
@@ -996,9 +1005,6 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			owner = append(owner, a)
 		}
 		a.structs.c = nil
-	}
-	for _, c := range all {
-		slices.SortFunc(c, func(a, b structRow) int { return bytes.Compare(a.id[:], b.id[:]) })
 	}
 	save.Structures = make([]Structure, 0, ns)
 	h := structHeap{all: all}
