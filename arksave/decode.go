@@ -11,6 +11,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -911,6 +912,48 @@ type pawnLoc struct {
 
 func cmpStructRow(a, b structRow) int { return bytes.Compare(a.id[:], b.id[:]) }
 
+// mergeStructs k-way merges sorted chunks into dst (len(dst) == total rows).
+func mergeStructs(dst []Structure, all [][]structRow, owner []*acc) {
+	h := structHeap{all: all}
+	for i := range all {
+		if len(all[i]) > 0 {
+			h.idx = append(h.idx, i)
+		}
+	}
+	for i := len(h.idx)/2 - 1; i >= 0; i-- {
+		h.down(i)
+	}
+	for n := 0; len(h.idx) > 0; n++ {
+		k := h.idx[0]
+		sr := &all[k][0]
+		w := owner[k]
+		ci := w.classList[sr.class]
+		dst[n] = Structure{
+			ID:              sr.id,
+			Class:           ci.short,
+			ClassPath:       ci.path,
+			Material:        ci.material,
+			TribeID:         sr.tribeID,
+			OwnerName:       w.ownerList[sr.owner],
+			OwningPlayerID:  sr.owningPlayerID,
+			Health:          sr.health,
+			MaxHealth:       sr.maxHealth,
+			LastStasisTime:  sr.stasis,
+			LastAllyInRange: sr.ally,
+			CreationTime:    sr.creation,
+			IsStorage:       ci.storage,
+			IsFoundation:    ci.foundation,
+		}
+		all[k] = all[k][1:]
+		if len(all[k]) == 0 {
+			last := len(h.idx) - 1
+			h.idx[0] = h.idx[last]
+			h.idx = h.idx[:last]
+		}
+		h.down(0)
+	}
+}
+
 // structHeap is a min-heap of sorted chunks keyed by their first row's ID
 // (ties: lower chunk index, i.e. scan order per worker).
 type structHeap struct {
@@ -996,7 +1039,8 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 
 	// Structures: the workers sorted each chunk in place; k-way merge the
 	// chunks straight into the result slice (each row is copied once, no
-	// index of all rows is built), dropping every chunk once consumed.
+	// index of all rows is built). The GUID space is split by first byte into
+	// one range per worker, merged concurrently into disjoint parts.
 	var all [][]structRow
 	var owner []*acc // worker of each chunk
 	for _, a := range accs {
@@ -1006,46 +1050,28 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		}
 		a.structs.c = nil
 	}
-	save.Structures = make([]Structure, 0, ns)
-	h := structHeap{all: all}
-	for i := range all {
-		if len(all[i]) > 0 {
-			h.idx = append(h.idx, i)
+	save.Structures = make([]Structure, ns)
+	parts := max(1, min(d.opts.Workers, 16))
+	if ns < 1<<12 {
+		parts = 1
+	}
+	var mg sync.WaitGroup
+	off := 0
+	for p := range parts {
+		lo, hi := p*256/parts, (p+1)*256/parts
+		sub := make([][]structRow, len(all))
+		n := 0
+		for k, c := range all {
+			i := sort.Search(len(c), func(i int) bool { return int(c[i].id[0]) >= lo })
+			j := sort.Search(len(c), func(i int) bool { return int(c[i].id[0]) >= hi })
+			sub[k] = c[i:j]
+			n += j - i
 		}
+		dst := save.Structures[off : off+n]
+		off += n
+		mg.Go(func() { mergeStructs(dst, sub, owner) })
 	}
-	for i := len(h.idx)/2 - 1; i >= 0; i-- {
-		h.down(i)
-	}
-	for len(h.idx) > 0 {
-		k := h.idx[0]
-		sr := &all[k][0]
-		w := owner[k]
-		ci := w.classList[sr.class]
-		save.Structures = append(save.Structures, Structure{
-			ID:              sr.id,
-			Class:           ci.short,
-			ClassPath:       ci.path,
-			Material:        ci.material,
-			TribeID:         sr.tribeID,
-			OwnerName:       w.ownerList[sr.owner],
-			OwningPlayerID:  sr.owningPlayerID,
-			Health:          sr.health,
-			MaxHealth:       sr.maxHealth,
-			LastStasisTime:  sr.stasis,
-			LastAllyInRange: sr.ally,
-			CreationTime:    sr.creation,
-			IsStorage:       ci.storage,
-			IsFoundation:    ci.foundation,
-		})
-		all[k] = all[k][1:]
-		if len(all[k]) == 0 {
-			all[k] = nil // release the chunk
-			last := len(h.idx) - 1
-			h.idx[0] = h.idx[last]
-			h.idx = h.idx[:last]
-		}
-		h.down(0)
-	}
+	mg.Wait()
 	all = nil
 	if st.FailedByClass == nil {
 		st.FailedByClass = map[string]int{}
