@@ -63,10 +63,11 @@ CREATE TABLE players (
 	lat REAL, lon REAL      -- NULL when the map's coordinates are unknown
 ) STRICT;
 
+-- Only the indexes the lookups need: every index costs on each snapshot
+-- write (insert and delete of every row).
 CREATE INDEX players_character_name ON players (server_id, character_name);
 CREATE INDEX players_platform_name ON players (server_id, platform_name);
 CREATE INDEX players_eos_id ON players (eos_id, server_id);
-CREATE INDEX players_tribe ON players (server_id, tribe_id);
 
 CREATE TABLE tribes (
 	server_id   TEXT NOT NULL,
@@ -80,7 +81,6 @@ CREATE TABLE tribes (
 	structures  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
-CREATE INDEX tribes_id ON tribes (server_id, tribe_id);
 CREATE INDEX tribes_name ON tribes (server_id, name);
 
 -- Clustered by (server_id, tribe_id): "dinos of a tribe" is a range scan
@@ -128,4 +128,3 @@ CREATE TABLE bases (
 ) STRICT;
 
 CREATE INDEX bases_decays_at ON bases (server_id, decays_at);
-CREATE INDEX bases_owner ON bases (server_id, owner);
