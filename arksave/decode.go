@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -330,21 +331,30 @@ func (d *decoder) applyTransforms(ctx context.Context, src Source, save *Save, p
 	for i, p := range pawns {
 		px[p.key] = append(px[p.key], i)
 	}
-	x := xfStream{fn: func(g *GUID, t *Transform) {
+	apply := func(rec []byte) {
+		g := (*GUID)(rec[:16])
+		f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(rec[16+8*i:])) }
+		x, y, z := f(0), f(1), f(2)
 		sx.each(g, sid, func(i int) {
-			ss[i].Location, ss[i].HasLocation = d.loc.at(t.X, t.Y, t.Z), true
+			ss[i].Location, ss[i].HasLocation = d.loc.at(x, y, z), true
 		})
 		dx.each(g, did, func(i int) {
 			if !ds[i].Cryopodded {
-				l := d.loc.at(t.X, t.Y, t.Z)
+				l := d.loc.at(x, y, z)
 				ds[i].Location = &l
 			}
 		})
 		for _, i := range px[*g] {
-			l := d.loc.at(t.X, t.Y, t.Z)
+			l := d.loc.at(x, y, z)
 			save.Players[pawns[i].i].Location = &l
 		}
-	}}
+	}
+	// The lookups (cache misses in large result slices) are spread over
+	// the workers by GUID hash, so each GUID is handled by one goroutine, in
+	// blob order, and the goroutines write disjoint rows.
+	par := newXfPar(max(1, min(d.opts.Workers, 8)), apply)
+	x := xfStream{fn: par.add}
+	defer par.close()
 	if cs, ok := src.(CustomStreamer); ok {
 		err = cs.StreamCustom(ctx, "ActorTransforms", func(p []byte) error {
 			x.write(p)
@@ -359,10 +369,99 @@ func (d *decoder) applyTransforms(ctx context.Context, src Source, save *Save, p
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
+	par.close()
 	if err != nil {
 		return false, err
 	}
 	return !x.close(), nil
+}
+
+// xfPar fans batches of 72-byte transform records out to n goroutines, each
+// applying the records whose GUID hashes to it.
+type xfPar struct {
+	n     int
+	apply func([]byte)
+	cur   *xfBatch
+	free  chan *xfBatch
+	work  []chan *xfBatch
+	wg    sync.WaitGroup
+	done  bool
+}
+
+type xfBatch struct {
+	recs []byte
+	left atomic.Int32
+}
+
+const xfBatchRecs = 2048
+
+func newXfPar(n int, apply func([]byte)) *xfPar {
+	p := &xfPar{n: n, apply: apply}
+	if n == 1 {
+		return p
+	}
+	p.free = make(chan *xfBatch, 4)
+	for range 4 {
+		p.free <- &xfBatch{recs: make([]byte, 0, 72*xfBatchRecs)}
+	}
+	p.cur = <-p.free
+	for w := range n {
+		ch := make(chan *xfBatch, 4)
+		p.work = append(p.work, ch)
+		p.wg.Go(func() {
+			for b := range ch {
+				for r := b.recs; len(r) >= 72; r = r[72:] {
+					if xfShard(r, n) == w {
+						apply(r[:72])
+					}
+				}
+				if b.left.Add(-1) == 0 {
+					b.recs = b.recs[:0]
+					p.free <- b
+				}
+			}
+		})
+	}
+	return p
+}
+
+func xfShard(rec []byte, n int) int {
+	return int(uint64(binary.LittleEndian.Uint32(rec[4:])) * uint64(n) >> 32)
+}
+
+func (p *xfPar) add(rec []byte) {
+	if p.n == 1 {
+		p.apply(rec)
+		return
+	}
+	p.cur.recs = append(p.cur.recs, rec...)
+	if len(p.cur.recs) == cap(p.cur.recs) {
+		p.flush()
+		p.cur = <-p.free
+	}
+}
+
+func (p *xfPar) flush() {
+	p.cur.left.Store(int32(p.n))
+	for _, ch := range p.work {
+		ch <- p.cur
+	}
+	p.cur = nil
+}
+
+// close applies the last batch and waits; safe to call twice.
+func (p *xfPar) close() {
+	if p.n == 1 || p.done {
+		return
+	}
+	p.done = true
+	if p.cur != nil && len(p.cur.recs) > 0 {
+		p.flush()
+	}
+	for _, ch := range p.work {
+		close(ch)
+	}
+	p.wg.Wait()
 }
 
 // xfStream parses ActorTransforms records (16-byte GUID + 7 float64, ended
@@ -373,9 +472,7 @@ type xfStream struct {
 	n     int
 	total int
 	done  bool
-	g     GUID
-	t     Transform
-	fn    func(*GUID, *Transform)
+	fn    func(rec []byte) // one 72-byte record with a non-zero GUID
 }
 
 func (x *xfStream) write(p []byte) {
@@ -399,14 +496,11 @@ func (x *xfStream) write(p []byte) {
 }
 
 func (x *xfStream) record(b []byte) {
-	x.g = GUID(b[:16])
-	if x.g == (GUID{}) {
+	if GUID(b[:16]) == (GUID{}) {
 		x.done = true
 		return
 	}
-	f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b[16+8*i:])) }
-	x.t = Transform{f(0), f(1), f(2), f(3), f(4), f(5), f(6)}
-	x.fn(&x.g, &x.t)
+	x.fn(b[:72])
 }
 
 // close reports whether the stream ended properly (at a zero GUID, or
