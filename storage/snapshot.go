@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -275,12 +276,14 @@ func (db *DB) writeSnapshot(ctx context.Context, dc any, s *Snapshot, keep int, 
 			}
 		}
 	}()
-	for _, table := range [...]string{"players", "tribes", "dinos", "bases"} {
+	// Dinos (most of the rows) are written over the previous ones
+	// (writeDinos); the other tables are cleared and refilled.
+	for _, table := range [...]string{"players", "tribes", "bases"} {
 		if _, err := exec("DELETE FROM "+table+" WHERE server_id = ?", sid); err != nil {
 			return wrap(op+": clear "+table, err)
 		}
 	}
-	for _, ins := range [...]func(context.Context, any, *Snapshot) error{insertPlayers, insertTribes, insertDinos, insertBases} {
+	for _, ins := range [...]func(context.Context, any, *Snapshot) error{insertPlayers, insertTribes, writeDinos, insertBases} {
 		if err := ins(ctx, dc, s); err != nil {
 			return wrap(op, err)
 		}
@@ -381,7 +384,7 @@ var playerCols = []string{"server_id", "player_data_id", "eos_id", "platform_nam
 	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon"}
 
 func insertPlayers(ctx context.Context, dc any, s *Snapshot) error {
-	w, err := newRowWriter(ctx, dc, "players", playerCols)
+	w, err := newInsertWriter(ctx, dc, "players", playerCols)
 	if err != nil {
 		return err
 	}
@@ -420,7 +423,7 @@ func insertTribes(ctx context.Context, dc any, s *Snapshot) error {
 	for i := range s.Dinos {
 		dinos[s.Dinos[i].TribeID]++
 	}
-	w, err := newRowWriter(ctx, dc, "tribes", tribeCols)
+	w, err := newInsertWriter(ctx, dc, "tribes", tribeCols)
 	if err != nil {
 		return err
 	}
@@ -471,20 +474,78 @@ func insertTribes(ctx context.Context, dc any, s *Snapshot) error {
 var dinoCols = []string{"server_id", "tribe_id", "seq", "guid", "dino_id", "class", "name", "level", "sex", "tribe_name",
 	"owner_name", "cryopodded", "tamed_at_game", "x", "y", "z", "lat", "lon"}
 
-func insertDinos(ctx context.Context, dc any, s *Snapshot) error {
-	w, err := newRowWriter(ctx, dc, "dinos", dinoCols)
-	if err != nil {
-		return err
-	}
-	defer w.close()
+// dinoUpsert writes a dino over the previous snapshot's row with the same
+// key (server, tribe, position in the tribe) in place, unless the class
+// differs (then nothing happens and dinoReplace is used). Successive saves
+// mostly hold the same dinos in the same order, and an in-place update
+// costs much less than deleting the old row and inserting the new one:
+// no b-tree page splits, and the class index is not touched.
+var dinoUpsert = insertSQL("dinos", dinoCols) + `
+ON CONFLICT (server_id, tribe_id, seq) DO UPDATE SET guid = excluded.guid, dino_id = excluded.dino_id,
+	name = excluded.name, level = excluded.level, sex = excluded.sex, tribe_name = excluded.tribe_name,
+	owner_name = excluded.owner_name, cryopodded = excluded.cryopodded, tamed_at_game = excluded.tamed_at_game,
+	x = excluded.x, y = excluded.y, z = excluded.z, lat = excluded.lat, lon = excluded.lon
+WHERE class = excluded.class COLLATE BINARY`
+
+var dinoReplace = strings.Replace(insertSQL("dinos", dinoCols), "INSERT", "INSERT OR REPLACE", 1)
+
+// writeDinos replaces the dinos of s.Info.ServerID: rows are written over
+// the previous ones with the same key (dinoUpsert), and the previous rows
+// beyond each tribe's new count are deleted.
+func writeDinos(ctx context.Context, dc any, s *Snapshot) error {
 	sid := s.Info.ServerID
-	// Insert in primary-key order (tribe_id, seq): the clustered b-tree is
-	// then appended to at its right edge instead of split all over.
+	q, ok := dc.(driver.QueryerContext)
+	if !ok {
+		return fmt.Errorf("dinos: driver connection %T cannot query", dc)
+	}
+	// The previous snapshot's extent per tribe (a scan of the primary key).
+	rows, err := q.QueryContext(ctx, `SELECT tribe_id, max(seq) FROM dinos WHERE server_id = ? GROUP BY tribe_id`,
+		[]driver.NamedValue{{Ordinal: 1, Value: sid}})
+	if err != nil {
+		return fmt.Errorf("dinos: previous: %w", err)
+	}
+	type extent struct{ tribe, maxSeq int64 }
+	var prev []extent
+	dest := make([]driver.Value, 2)
+	for {
+		if err := rows.Next(dest); err == io.EOF {
+			break
+		} else if err != nil {
+			rows.Close()
+			return fmt.Errorf("dinos: previous: %w", err)
+		}
+		t, ok1 := dest[0].(int64)
+		m, ok2 := dest[1].(int64)
+		if !ok1 || !ok2 {
+			rows.Close()
+			return fmt.Errorf("dinos: previous: unexpected %T, %T", dest[0], dest[1])
+		}
+		prev = append(prev, extent{t, m})
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("dinos: previous: %w", err)
+	}
+
+	// Primary-key order (tribe_id, then position in the save): b-tree pages
+	// are visited once, in order. seq numbers the dinos within their tribe.
 	order := make([]int32, len(s.Dinos))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(s.Dinos[a].TribeID, s.Dinos[b].TribeID) })
+	count := make(map[int64]int64, len(s.Tribes))
+
+	up, err := newRowWriter(ctx, dc, "dinos", dinoUpsert, len(dinoCols))
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	var repl rowWriter // prepared on first use
+	defer func() {
+		if repl != nil {
+			repl.close()
+		}
+	}()
 	for n, i := range order {
 		if n%ctxCheckRows == 0 {
 			if err := canceled(ctx); err != nil {
@@ -492,25 +553,67 @@ func insertDinos(ctx context.Context, dc any, s *Snapshot) error {
 			}
 		}
 		d := &s.Dinos[i]
-		w.text(1, sid)
-		w.int(2, d.TribeID)
-		w.int(3, int64(i))
-		w.blob(4, d.ID[:])
-		w.int(5, int64(d.DinoID))
-		w.text(6, d.Class)
-		w.text(7, d.Name)
-		w.int(8, int64(d.Level))
-		w.int(9, int64(d.Sex))
-		w.text(10, d.TribeName)
-		w.text(11, d.OwnerName)
-		bindBool(w, 12, d.Cryopodded)
-		w.real(13, realOr0(d.TamedAtGame))
-		bindLoc(w, 14, d.Location)
-		if err := w.exec(); err != nil {
+		seq := count[d.TribeID]
+		count[d.TribeID] = seq + 1
+		bindDino(up, sid, seq, d)
+		if err := up.exec(); err != nil {
+			return err
+		}
+		if up.changes() == 1 {
+			continue
+		}
+		// The row at this key holds a dino of another class.
+		if repl == nil {
+			if repl, err = newRowWriter(ctx, dc, "dinos", dinoReplace, len(dinoCols)); err != nil {
+				return err
+			}
+		}
+		bindDino(repl, sid, seq, d)
+		if err := repl.exec(); err != nil {
+			return err
+		}
+	}
+
+	var del rowWriter
+	defer func() {
+		if del != nil {
+			del.close()
+		}
+	}()
+	for _, e := range prev {
+		if e.maxSeq < count[e.tribe] {
+			continue
+		}
+		if del == nil {
+			if del, err = newRowWriter(ctx, dc, "dinos", `DELETE FROM dinos WHERE server_id = ? AND tribe_id = ? AND seq >= ?`, 3); err != nil {
+				return err
+			}
+		}
+		del.text(1, sid)
+		del.int(2, e.tribe)
+		del.int(3, count[e.tribe])
+		if err := del.exec(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func bindDino(w rowWriter, sid string, seq int64, d *arksave.Dino) {
+	w.text(1, sid)
+	w.int(2, d.TribeID)
+	w.int(3, seq)
+	w.blob(4, d.ID[:])
+	w.int(5, int64(d.DinoID))
+	w.text(6, d.Class)
+	w.text(7, d.Name)
+	w.int(8, int64(d.Level))
+	w.int(9, int64(d.Sex))
+	w.text(10, d.TribeName)
+	w.text(11, d.OwnerName)
+	bindBool(w, 12, d.Cryopodded)
+	w.real(13, realOr0(d.TamedAtGame))
+	bindLoc(w, 14, d.Location)
 }
 
 var baseCols = []string{"server_id", "seq", "owner", "owner_name", "structures", "by_material", "storage_count",
@@ -518,7 +621,7 @@ var baseCols = []string{"server_id", "seq", "owner", "owner_name", "structures",
 	"decay_tier", "decay_ns", "last_refresh", "refresh_known", "decays_at"}
 
 func insertBases(ctx context.Context, dc any, s *Snapshot) error {
-	w, err := newRowWriter(ctx, dc, "bases", baseCols)
+	w, err := newInsertWriter(ctx, dc, "bases", baseCols)
 	if err != nil {
 		return err
 	}

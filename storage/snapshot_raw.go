@@ -36,7 +36,8 @@ type rowWriter interface {
 	null(i int)
 	text(i int, v string)
 	blob(i int, v []byte)
-	exec() error // inserts the bound row
+	exec() error    // executes the statement with the bound row
+	changes() int64 // rows changed by the last exec
 	close()
 }
 
@@ -45,13 +46,17 @@ func insertSQL(table string, cols []string) string {
 		strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 }
 
+// newInsertWriter prepares the INSERT of cols into table.
+func newInsertWriter(ctx context.Context, dc any, table string, cols []string) (rowWriter, error) {
+	return newRowWriter(ctx, dc, table, insertSQL(table, cols), len(cols))
+}
+
 // forceDriverWriter makes newRowWriter use the driver.Stmt fallback (tests).
 var forceDriverWriter = false
 
-// newRowWriter prepares the INSERT of cols into table on the driver
-// connection dc (from (*sql.Conn).Raw).
-func newRowWriter(ctx context.Context, dc any, table string, cols []string) (rowWriter, error) {
-	q := insertSQL(table, cols)
+// newRowWriter prepares the statement q (which writes table, with nargs
+// parameters) on the driver connection dc (from (*sql.Conn).Raw).
+func newRowWriter(ctx context.Context, dc any, table, q string, nargs int) (rowWriter, error) {
 	if c, ok := rawSQLite(dc); ok && !forceDriverWriter {
 		w, err := c.prepare(q, table)
 		if err != nil {
@@ -72,7 +77,7 @@ func newRowWriter(ctx context.Context, dc any, table string, cols []string) (row
 		st.Close()
 		return nil, fmt.Errorf("%s: driver statement %T cannot exec", table, st)
 	}
-	w := &driverWriter{st: st, se: se, table: table, args: make([]driver.NamedValue, len(cols))}
+	w := &driverWriter{st: st, se: se, table: table, args: make([]driver.NamedValue, nargs)}
 	for i := range w.args {
 		w.args[i].Ordinal = i + 1
 	}
@@ -263,6 +268,8 @@ func (w *rawWriter) exec() (err error) {
 	return err
 }
 
+func (w *rawWriter) changes() int64 { return sqlite3.Xsqlite3_changes64(w.c.tls, w.c.db) }
+
 func (w *rawWriter) close() {
 	if w.stmt != 0 {
 		sqlite3.Xsqlite3_finalize(w.c.tls, w.stmt)
@@ -283,6 +290,7 @@ type driverWriter struct {
 	se    driver.StmtExecContext
 	table string
 	args  []driver.NamedValue
+	n     int64
 }
 
 func (w *driverWriter) int(i int, v int64) { w.args[i-1].Value = v }
@@ -300,10 +308,17 @@ func (w *driverWriter) blob(i int, v []byte) { w.args[i-1].Value = v }
 func (w *driverWriter) exec() error {
 	// Background: the caller checks its context between rows, and modernc
 	// starts an interrupt goroutine per call for a cancellable context.
-	if _, err := w.se.ExecContext(context.Background(), w.args); err != nil {
+	w.n = 0
+	res, err := w.se.ExecContext(context.Background(), w.args)
+	if err != nil {
+		return fmt.Errorf("%s: insert: %w", w.table, err)
+	}
+	if w.n, err = res.RowsAffected(); err != nil {
 		return fmt.Errorf("%s: insert: %w", w.table, err)
 	}
 	return nil
 }
+
+func (w *driverWriter) changes() int64 { return w.n }
 
 func (w *driverWriter) close() { w.st.Close() }
