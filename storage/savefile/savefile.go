@@ -130,11 +130,7 @@ func (f *File) Size() int64 { return f.size }
 // Custom returns a custom-table value.
 func (f *File) Custom(ctx context.Context, key string) ([]byte, error) {
 	if f.bt != nil {
-		b := []byte{}
-		found, err := f.bt.StreamCustom(ctx, key, func(p []byte) error {
-			b = append(b, p...)
-			return nil
-		})
+		b, found, err := f.bt.Custom(ctx, key)
 		if err != nil {
 			return nil, fmt.Errorf("savefile: custom %q: %w", key, err)
 		}

@@ -521,10 +521,25 @@ var errStop = errors.New("stop")
 // StreamCustom feeds the value of custom row key in pieces (valid only
 // during fn); found reports whether the key exists.
 func (t *Tree) StreamCustom(ctx context.Context, key string, fn func([]byte) error) (found bool, err error) {
+	return t.streamCustom(ctx, key, nil, fn)
+}
+
+// Custom returns a copy of the value of custom row key (allocated once at
+// its size, which is bounded by the file size); found reports whether the
+// key exists.
+func (t *Tree) Custom(ctx context.Context, key string) (v []byte, found bool, err error) {
+	found, err = t.streamCustom(ctx, key, func(n int) { v = make([]byte, 0, n) }, func(p []byte) error {
+		v = append(v, p...)
+		return nil
+	})
+	return v, found, err
+}
+
+func (t *Tree) streamCustom(ctx context.Context, key string, size func(int), fn func([]byte) error) (found bool, err error) {
 	c := t.newCursor()
 	var fnErr error
 	err = c.scan(ctx, t.custom, func(p *payload) error {
-		k, voff, _, err := p.keyValue()
+		k, voff, vlen, err := p.keyValue()
 		if err != nil {
 			return fmt.Errorf("custom row %d: %w", p.rowid, err)
 		}
@@ -532,6 +547,9 @@ func (t *Tree) StreamCustom(ctx context.Context, key string, fn func([]byte) err
 			return nil
 		}
 		found = true
+		if size != nil {
+			size(vlen)
+		}
 		if err := p.stream(voff, fn); err != nil {
 			fnErr = err
 			return errStop

@@ -54,6 +54,9 @@ func exercise(t *testing.T, b []byte) error {
 	})
 	for _, k := range []string{"SaveHeader", "ActorTransforms", "x"} {
 		_, _ = tr.StreamCustom(ctx, k, func([]byte) error { return nil })
+		if v, _, _ := tr.Custom(ctx, k); cap(v) > len(b) {
+			t.Fatalf("custom %q: %d bytes allocated for a %d-byte file", k, cap(v), len(b))
+		}
 	}
 	return err
 }
