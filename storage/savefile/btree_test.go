@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"testing"
@@ -207,6 +208,33 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestDecodeSamplesNativeVsDriver: Decode gives the same Save through both
+// readers on every sample.
+func TestDecodeSamplesNativeVsDriver(t *testing.T) {
+	ps := samplePaths(t)
+	if len(ps) == 0 {
+		t.Skip("no sample saves")
+	}
+	ctx := context.Background()
+	for _, p := range ps {
+		var got [2]*arksave.Save
+		for i, open := range []func(context.Context, string) (*File, error){Open, OpenSQLite} {
+			f, err := open(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got[i], err = arksave.Decode(ctx, f, arksave.Options{Archives: os.DirFS(filepath.Dir(p))})
+			f.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !reflect.DeepEqual(got[0], got[1]) {
+			t.Errorf("%s: Decode differs between native reader and driver", p)
 		}
 	}
 }
