@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/blissark/bliss/app/config"
+	"github.com/blissark/bliss/bots/discordtest"
 )
 
 const (
@@ -33,9 +34,15 @@ const (
 	testMasterToken  = "master-TOKEN-do-not-log"
 )
 
-// testEnv is a valid configuration as BLISS_* variables.
-func testEnv(stateDir string) []string {
+// testEnv is a valid configuration as BLISS_* variables. The bots talk to a
+// fake Discord on loopback (closed at the end of the test), never discord.com.
+func testEnv(t *testing.T, stateDir string) []string {
+	t.Helper()
+	fake := discordtest.New(discordtest.Options{})
+	t.Cleanup(fake.Close)
+	fake.AddBot(testMasterToken)
 	return []string{
+		"BLISS_DISCORD_URL=" + fake.URL(),
 		"BLISS_STATE_DIR=" + stateDir,
 		"BLISS_HTTP_ADDR=127.0.0.1:0",
 		"BLISS_NITRADO_TOKEN=" + testNitradoToken,
@@ -49,7 +56,7 @@ func testEnv(stateDir string) []string {
 
 func testConfig(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Load("", testEnv(t.TempDir()))
+	cfg, err := config.Load("", testEnv(t, t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +175,27 @@ func getJSON(t *testing.T, url string, v any) int {
 	return resp.StatusCode
 }
 
+// waitComponent polls /healthz until component reaches state (bounded).
+func waitComponent(t *testing.T, addr, component, state string) healthReport {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var h healthReport
+		if code := getJSON(t, "http://"+addr+"/healthz", &h); code != 200 {
+			t.Fatalf("/healthz status %d", code)
+		}
+		for _, c := range h.Components {
+			if c.Name == component && c.State == state {
+				return h
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never became %s: %+v", component, state, h.Components)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func TestServeLifecycle(t *testing.T) {
 	cfg := testConfig(t)
 	sock := filepath.Join(t.TempDir(), "notify.sock")
@@ -185,10 +213,7 @@ func TestServeLifecycle(t *testing.T) {
 	if err != nil || !strings.Contains(string(buf[:n]), "READY=1") {
 		t.Fatalf("sd_notify: %q %v", buf[:n], err)
 	}
-	var h healthReport
-	if code := getJSON(t, "http://"+addr+"/healthz", &h); code != 200 {
-		t.Fatalf("/healthz status %d", code)
-	}
+	h := waitComponent(t, addr, "bot/master", StateOK)
 	if len(h.Storage) != 2 || h.Storage[0].State != StateOK {
 		t.Errorf("storage health: %+v", h.Storage)
 	}
@@ -296,7 +321,7 @@ func buildBinary(t *testing.T) string {
 func TestBinaryServe(t *testing.T) {
 	bin := buildBinary(t)
 	cmd := exec.Command(bin, "serve", "-config", "")
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, testEnv(t.TempDir())...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, testEnv(t, t.TempDir())...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -322,10 +347,7 @@ func TestBinaryServe(t *testing.T) {
 	}
 	startup := time.Since(start)
 	go io.Copy(&logs, stderr)
-	var h healthReport
-	if code := getJSON(t, "http://"+addr+"/healthz", &h); code != 200 {
-		t.Fatalf("/healthz %d", code)
-	}
+	waitComponent(t, addr, "bot/master", StateOK)
 	rss := "?"
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)); err == nil {
 		if m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b); m != nil {
