@@ -476,7 +476,7 @@ var dinoCols = []string{"server_id", "tribe_id", "seq", "guid", "dino_id", "clas
 
 // dinoUpsert writes a dino over the previous snapshot's row with the same
 // key (server, tribe, position in the tribe) in place, unless the class
-// differs (then nothing happens and dinoReplace is used). Successive saves
+// differs (then nothing happens and dinoUpdate is used). Successive saves
 // mostly hold the same dinos in the same order, and an in-place update
 // costs much less than deleting the old row and inserting the new one:
 // no b-tree page splits, and the class index is not touched.
@@ -487,7 +487,12 @@ ON CONFLICT (server_id, tribe_id, seq) DO UPDATE SET guid = excluded.guid, dino_
 	x = excluded.x, y = excluded.y, z = excluded.z, lat = excluded.lat, lon = excluded.lon
 WHERE class = excluded.class COLLATE BINARY`
 
-var dinoReplace = strings.Replace(insertSQL("dinos", dinoCols), "INSERT", "INSERT OR REPLACE", 1)
+// dinoUpdate rewrites the row at a dino's key including the class (same
+// parameter numbers as dinoCols).
+const dinoUpdate = `UPDATE dinos SET guid = ?4, dino_id = ?5, class = ?6, name = ?7, level = ?8, sex = ?9,
+	tribe_name = ?10, owner_name = ?11, cryopodded = ?12, tamed_at_game = ?13, x = ?14, y = ?15, z = ?16,
+	lat = ?17, lon = ?18
+WHERE server_id = ?1 AND tribe_id = ?2 AND seq = ?3`
 
 // writeDinos replaces the dinos of s.Info.ServerID: rows are written over
 // the previous ones with the same key (dinoUpsert), and the previous rows
@@ -534,6 +539,24 @@ func writeDinos(ctx context.Context, dc any, s *Snapshot) error {
 	}
 	slices.SortStableFunc(order, func(a, b int32) int { return cmp.Compare(s.Dinos[a].TribeID, s.Dinos[b].TribeID) })
 	count := make(map[int64]int64, len(s.Tribes))
+	for i := range s.Dinos {
+		count[s.Dinos[i].TribeID]++
+	}
+	// Writing over the previous rows pays off when most keys exist in both
+	// snapshots; otherwise (say, another save restored) clearing the
+	// server's rows first is cheaper than inserting among them.
+	var matching int64
+	for _, e := range prev {
+		matching += min(e.maxSeq+1, count[e.tribe])
+	}
+	if matching < int64(len(s.Dinos))/2 && len(prev) > 0 {
+		del := []driver.NamedValue{{Ordinal: 1, Value: sid}}
+		if _, err := dc.(driver.ExecerContext).ExecContext(ctx, `DELETE FROM dinos WHERE server_id = ?`, del); err != nil {
+			return fmt.Errorf("dinos: clear: %w", err)
+		}
+		prev = nil
+	}
+	clear(count)
 
 	up, err := newRowWriter(ctx, dc, "dinos", dinoUpsert, len(dinoCols))
 	if err != nil {
@@ -564,7 +587,7 @@ func writeDinos(ctx context.Context, dc any, s *Snapshot) error {
 		}
 		// The row at this key holds a dino of another class.
 		if repl == nil {
-			if repl, err = newRowWriter(ctx, dc, "dinos", dinoReplace, len(dinoCols)); err != nil {
+			if repl, err = newRowWriter(ctx, dc, "dinos", dinoUpdate, len(dinoCols)); err != nil {
 				return err
 			}
 		}
