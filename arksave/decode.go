@@ -1191,39 +1191,44 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		save.Players = append(save.Players, *p)
 	}
 	lastPawn := map[uint64]GUID{} // PlayerDataID -> the pawn that sets Location
+	// Workers finish in any order; visit pawns by GUID so a player with two
+	// pawns gets the same location and names on every decode.
+	var allPawns []pawnRow
 	for _, a := range accs {
 		save.Pawns += len(a.pawns)
-		for _, pw := range a.pawns {
-			i, ok := byID[pw.dataID]
-			if !ok {
-				byID[pw.dataID] = len(save.Players)
-				save.Players = append(save.Players, Player{PlayerDataID: pw.dataID, Level: 0})
-				i = len(save.Players) - 1
-			}
-			p := &save.Players[i]
-			p.Location = d.fallback(pw.fb, pw.hasFB)
-			lastPawn[pw.dataID] = pw.key
-			if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
-				// no profile: the pawn's status component (base level 1 + extra)
-				p.Level = int(max(s.base, 1) + s.extra)
-			}
-			if p.EOSID == "" {
-				p.EOSID = pw.eos
-			}
-			if p.PlatformName == "" {
-				p.PlatformName = pw.platform
-			}
-			if p.CharacterName == "" {
-				p.CharacterName = pw.charName
-			}
-			if p.TribeID == 0 && pw.tribe != "" {
-				p.TribeID = pw.tribeID
-			}
-			if p.TribeName == "" {
-				p.TribeName = pw.tribe
-			}
-		}
+		allPawns = append(allPawns, a.pawns...)
 		a.pawns = nil
+	}
+	slices.SortFunc(allPawns, func(a, b pawnRow) int { return bytes.Compare(a.key[:], b.key[:]) })
+	for _, pw := range allPawns {
+		i, ok := byID[pw.dataID]
+		if !ok {
+			byID[pw.dataID] = len(save.Players)
+			save.Players = append(save.Players, Player{PlayerDataID: pw.dataID, Level: 0})
+			i = len(save.Players) - 1
+		}
+		p := &save.Players[i]
+		p.Location = d.fallback(pw.fb, pw.hasFB)
+		lastPawn[pw.dataID] = pw.key
+		if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
+			// no profile: the pawn's status component (base level 1 + extra)
+			p.Level = int(max(s.base, 1) + s.extra)
+		}
+		if p.EOSID == "" {
+			p.EOSID = pw.eos
+		}
+		if p.PlatformName == "" {
+			p.PlatformName = pw.platform
+		}
+		if p.CharacterName == "" {
+			p.CharacterName = pw.charName
+		}
+		if p.TribeID == 0 && pw.tribe != "" {
+			p.TribeID = pw.tribeID
+		}
+		if p.TribeName == "" {
+			p.TribeName = pw.tribe
+		}
 	}
 	for i := range save.Players {
 		p := &save.Players[i]
