@@ -276,14 +276,15 @@ func (db *DB) writeSnapshot(ctx context.Context, dc any, s *Snapshot, keep int, 
 			}
 		}
 	}()
-	// Dinos (most of the rows) are written over the previous ones
-	// (writeDinos); the other tables are cleared and refilled.
-	for _, table := range [...]string{"players", "tribes", "bases"} {
+	// Players and dinos (most of the rows) are written over the previous
+	// ones (writePlayers, writeDinos); the other tables are cleared and
+	// refilled.
+	for _, table := range [...]string{"tribes", "bases"} {
 		if _, err := exec("DELETE FROM "+table+" WHERE server_id = ?", sid); err != nil {
 			return wrap(op+": clear "+table, err)
 		}
 	}
-	for _, ins := range [...]func(context.Context, any, *Snapshot) error{insertPlayers, insertTribes, writeDinos, insertBases} {
+	for _, ins := range [...]func(context.Context, any, *Snapshot) error{writePlayers, insertTribes, writeDinos, insertBases} {
 		if err := ins(ctx, dc, s); err != nil {
 			return wrap(op, err)
 		}
@@ -380,15 +381,42 @@ func bindLoc(w rowWriter, i int, l *arksave.Location) {
 	}
 }
 
-var playerCols = []string{"server_id", "player_data_id", "eos_id", "platform_name", "character_name", "level",
+var playerCols = []string{"server_id", "seq", "player_data_id", "eos_id", "platform_name", "character_name", "level",
 	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon"}
 
-func insertPlayers(ctx context.Context, dc any, s *Snapshot) error {
-	w, err := newInsertWriter(ctx, dc, "players", playerCols)
+// playerUpsert writes a player over the previous snapshot's row at the same
+// position in place, unless an indexed column (names, EOS id) differs; then
+// nothing happens and playerUpdate is used. See dinoUpsert.
+var playerUpsert = insertSQL("players", playerCols) + `
+ON CONFLICT (server_id, seq) DO UPDATE SET player_data_id = excluded.player_data_id, level = excluded.level,
+	tribe_id = excluded.tribe_id, tribe_name = excluded.tribe_name, last_login = excluded.last_login,
+	login_game_time = excluded.login_game_time,
+	x = excluded.x, y = excluded.y, z = excluded.z, lat = excluded.lat, lon = excluded.lon
+WHERE eos_id = excluded.eos_id COLLATE BINARY AND platform_name = excluded.platform_name COLLATE BINARY
+	AND character_name = excluded.character_name COLLATE BINARY`
+
+// playerUpdate rewrites the row at a player's key (parameter numbers of
+// playerCols).
+const playerUpdate = `UPDATE players SET player_data_id = ?3, eos_id = ?4, platform_name = ?5, character_name = ?6,
+	level = ?7, tribe_id = ?8, tribe_name = ?9, last_login = ?10, login_game_time = ?11,
+	x = ?12, y = ?13, z = ?14, lat = ?15, lon = ?16
+WHERE server_id = ?1 AND seq = ?2`
+
+// writePlayers replaces the players of s.Info.ServerID, written over the
+// previous rows (playerUpsert); the previous rows beyond the new count are
+// deleted.
+func writePlayers(ctx context.Context, dc any, s *Snapshot) error {
+	w, err := newRowWriter(ctx, dc, "players", playerUpsert, len(playerCols))
 	if err != nil {
 		return err
 	}
 	defer w.close()
+	var upd rowWriter // prepared on first use
+	defer func() {
+		if upd != nil {
+			upd.close()
+		}
+	}()
 	sid := s.Info.ServerID
 	for i := range s.Players {
 		if i%ctxCheckRows == 0 {
@@ -397,22 +425,46 @@ func insertPlayers(ctx context.Context, dc any, s *Snapshot) error {
 			}
 		}
 		p := &s.Players[i]
-		w.text(1, sid)
-		w.int(2, int64(p.PlayerDataID))
-		w.text(3, p.EOSID)
-		w.text(4, p.PlatformName)
-		w.text(5, p.CharacterName)
-		w.int(6, int64(p.Level))
-		w.int(7, p.TribeID)
-		w.text(8, p.TribeName)
-		bindTime(w, 9, p.LastLogin)
-		w.real(10, realOr0(p.LoginGameTime))
-		bindLoc(w, 11, p.Location)
+		bindPlayer(w, sid, int64(i), p)
 		if err := w.exec(); err != nil {
 			return err
 		}
+		if w.changes() == 1 {
+			continue
+		}
+		if upd == nil {
+			if upd, err = newRowWriter(ctx, dc, "players", playerUpdate, len(playerCols)); err != nil {
+				return err
+			}
+		}
+		bindPlayer(upd, sid, int64(i), p)
+		if err := upd.exec(); err != nil {
+			return err
+		}
 	}
-	return nil
+	del, err := newRowWriter(ctx, dc, "players", `DELETE FROM players WHERE server_id = ? AND seq >= ?`, 2)
+	if err != nil {
+		return err
+	}
+	defer del.close()
+	del.text(1, sid)
+	del.int(2, int64(len(s.Players)))
+	return del.exec()
+}
+
+func bindPlayer(w rowWriter, sid string, seq int64, p *arksave.Player) {
+	w.text(1, sid)
+	w.int(2, seq)
+	w.int(3, int64(p.PlayerDataID))
+	w.text(4, p.EOSID)
+	w.text(5, p.PlatformName)
+	w.text(6, p.CharacterName)
+	w.int(7, int64(p.Level))
+	w.int(8, p.TribeID)
+	w.text(9, p.TribeName)
+	bindTime(w, 10, p.LastLogin)
+	w.real(11, realOr0(p.LoginGameTime))
+	bindLoc(w, 12, p.Location)
 }
 
 var tribeCols = []string{"server_id", "tribe_id", "name", "owner_id", "members", "member_ids", "member_names",

@@ -51,8 +51,20 @@ func TestSnapshotDinosOverwrite(t *testing.T) {
 					upper[i].Class = strings.ToUpper(upper[i].Class)
 				}
 			}
+			// Players: the same kinds of change.
+			pUpper := slices.Clone(a.Players)
+			for i := range pUpper {
+				switch i % 3 {
+				case 0:
+					pUpper[i].CharacterName = strings.ToUpper(pUpper[i].CharacterName)
+				case 1:
+					pUpper[i].EOSID = strings.ToUpper(pUpper[i].EOSID)
+					pUpper[i].Level++
+				}
+			}
+			players := [][]arksave.Player{a.Players, b.Players, a.Players, a.Players[3:], a.Players, pUpper, nil, b.Players}
 			for step, dinos := range [][]arksave.Dino{a.Dinos, b.Dinos, a.Dinos, c, a.Dinos, upper, nil, b.Dinos} {
-				s := &Snapshot{Info: SnapshotInfo{ServerID: "1", RunID: fmt.Sprint("run", step)}, Dinos: dinos}
+				s := &Snapshot{Info: SnapshotInfo{ServerID: "1", RunID: fmt.Sprint("run", step)}, Dinos: dinos, Players: players[step]}
 				if err := db.ReplaceSnapshot(ctx, s); err != nil {
 					t.Fatalf("step %d: %v", step, err)
 				}
@@ -64,6 +76,7 @@ func TestSnapshotDinosOverwrite(t *testing.T) {
 					}
 				}
 				checkDinos(t, db, "1", dinos, step)
+				checkPlayers(t, db, "1", players[step], step)
 				checkDinos(t, db, "2", b.Dinos, step)
 			}
 		})
@@ -110,5 +123,34 @@ func checkDinos(t *testing.T, db *DB, sid string, want []arksave.Dino, step int)
 	slices.SortFunc(w, order)
 	if !slices.Equal(g, w) {
 		t.Fatalf("server %s step %d: stored dinos differ: got %d, want %d", sid, step, len(g), len(w))
+	}
+}
+
+func checkPlayers(t *testing.T, db *DB, sid string, want []arksave.Player, step int) {
+	t.Helper()
+	got, err := db.Players(t.Context(), sid, "", 100_000, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		id                      uint64
+		eos, platform, charName string
+		level                   int
+		tribe                   int64
+	}
+	var g, w []key
+	for _, p := range got {
+		g = append(g, key{p.PlayerDataID, p.EOSID, p.PlatformName, p.CharacterName, p.Level, p.TribeID})
+	}
+	for _, p := range want {
+		w = append(w, key{p.PlayerDataID, p.EOSID, p.PlatformName, p.CharacterName, p.Level, p.TribeID})
+	}
+	order := func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.charName, b.charName), cmp.Compare(a.eos, b.eos))
+	}
+	slices.SortFunc(g, order)
+	slices.SortFunc(w, order)
+	if !slices.Equal(g, w) {
+		t.Fatalf("server %s step %d: stored players differ: got %d %v, want %d %v", sid, step, len(g), g, len(w), w)
 	}
 }

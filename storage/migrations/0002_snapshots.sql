@@ -48,8 +48,12 @@ CREATE TABLE save_snapshots (
 
 CREATE INDEX save_snapshots_server ON save_snapshots (server_id, id);
 
+-- Keyed by (server_id, seq), seq being the position in the snapshot, so
+-- that a snapshot is written over the previous one in place (see
+-- ReplaceSnapshot).
 CREATE TABLE players (
 	server_id       TEXT NOT NULL,
+	seq             INTEGER NOT NULL,
 	player_data_id  INTEGER NOT NULL,
 	eos_id          TEXT NOT NULL DEFAULT '',
 	platform_name   TEXT NOT NULL DEFAULT '' COLLATE NOCASE,
@@ -60,8 +64,9 @@ CREATE TABLE players (
 	last_login      TEXT,
 	login_game_time REAL NOT NULL DEFAULT 0,
 	x REAL, y REAL, z REAL, -- NULL when the pawn is not in the world
-	lat REAL, lon REAL      -- NULL when the map's coordinates are unknown
-) STRICT;
+	lat REAL, lon REAL,     -- NULL when the map's coordinates are unknown
+	PRIMARY KEY (server_id, seq)
+) STRICT, WITHOUT ROWID;
 
 -- Only the indexes the lookups need: every index costs on each snapshot
 -- write (insert and delete of every row).
@@ -84,8 +89,8 @@ CREATE TABLE tribes (
 CREATE INDEX tribes_name ON tribes (server_id, name);
 
 -- Clustered by (server_id, tribe_id): "dinos of a tribe" is a range scan
--- and each insert maintains one b-tree less. seq is the position in the
--- snapshot (unique per server).
+-- and each insert maintains one b-tree less. seq is the position of the
+-- dino among its tribe's dinos in the snapshot.
 CREATE TABLE dinos (
 	server_id   TEXT NOT NULL,
 	tribe_id    INTEGER NOT NULL DEFAULT 0,
