@@ -106,3 +106,38 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSnapshotRead measures the benchmark readers' queries on a
+// written big snapshot, with no writer.
+func BenchmarkSnapshotRead(b *testing.B) {
+	s := genSnapshot("1", "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
+	db := openSnapDB(b)
+	ctx := context.Background()
+	if err := db.ReplaceSnapshot(ctx, s); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("players_like", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Players(ctx, "1", "player 1", 25, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("bases_by_decay", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Bases(ctx, "1", true, 25); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("dinos_all", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.Dinos(ctx, "1", storage.DinoFilter{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

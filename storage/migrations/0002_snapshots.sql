@@ -48,7 +48,7 @@ CREATE TABLE save_snapshots (
 
 CREATE INDEX save_snapshots_server ON save_snapshots (server_id, id);
 
--- Keyed by (server_id, seq), seq being the position in the snapshot, so
+-- Unique by (server_id, seq), seq being the position in the snapshot, so
 -- that a snapshot is written over the previous one in place (see
 -- ReplaceSnapshot).
 CREATE TABLE players (
@@ -64,9 +64,13 @@ CREATE TABLE players (
 	last_login      TEXT,
 	login_game_time REAL NOT NULL DEFAULT 0,
 	x REAL, y REAL, z REAL, -- NULL when the pawn is not in the world
-	lat REAL, lon REAL,     -- NULL when the map's coordinates are unknown
-	PRIMARY KEY (server_id, seq)
-) STRICT, WITHOUT ROWID;
+	lat REAL, lon REAL      -- NULL when the map's coordinates are unknown
+) STRICT;
+
+-- A rowid table (not WITHOUT ROWID): the name lookups below go through an
+-- index and then to the row, and a rowid seek is much cheaper than a seek
+-- by (server_id, seq) (the LIKE listing of 20k players was 2x slower).
+CREATE UNIQUE INDEX players_seq ON players (server_id, seq);
 
 -- Only the indexes the lookups need: every index costs on each snapshot
 -- write (insert and delete of every row).
