@@ -152,14 +152,6 @@ func parseSnapTime(ns sql.NullString) (time.Time, error) {
 	return t, nil
 }
 
-// sqlReal maps non-finite floats to NULL (SQLite cannot store NaN).
-func sqlReal(f float64) any {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return nil
-	}
-	return f
-}
-
 func realOr0(f float64) float64 {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0
