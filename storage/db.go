@@ -65,8 +65,10 @@ func dsn(path string, foreignKeys bool) string {
 	if !foreignKeys {
 		fk = "0"
 	}
+	// busy_timeout comes first: pragmas run in order, and switching a fresh
+	// file to WAL needs a lock that a concurrent opener may hold.
 	return "file:" + escapePath(path) +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(" + fk + ")" +
+		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(" + fk + ")" +
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
