@@ -39,7 +39,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := checkDir(filepath.Dir(abs)); err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
 	}
-	if err := migrateFile(ctx, abs, migrationFS); err != nil {
+	if err := migrateRetry(ctx, abs); err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
 	}
 
@@ -55,6 +55,30 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
 	}
 	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
+}
+
+// migrateRetry runs the migrations, retrying for up to busyWait while
+// another process holds the file: switching a fresh file to WAL can fail
+// with SQLITE_BUSY at once, without SQLite's busy handler, when two
+// processes (say `bliss check` and a starting service) open it together.
+func migrateRetry(ctx context.Context, path string) error {
+	const busyWait = 5 * time.Second
+	deadline := time.Now().Add(busyWait)
+	wait := 10 * time.Millisecond
+	for {
+		err := migrateFile(ctx, path, migrationFS)
+		if err == nil || sqliteCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // dsn builds the modernc DSN. Pragmas go in the DSN so that every pooled
