@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -381,7 +382,7 @@ func buildReport(file string, s *arksave.Save, top int) *parseReport {
 		if a.TamedDinos != b.TamedDinos {
 			return b.TamedDinos - a.TamedDinos
 		}
-		return cmpInt64(a.ID, b.ID)
+		return cmp.Compare(a.ID, b.ID)
 	})
 
 	for _, p := range s.Players {
@@ -429,16 +430,6 @@ func buildReport(file string, s *arksave.Save, top int) *parseReport {
 		})
 	}
 	return r
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sortedCounts returns map entries by count descending, then key.

@@ -2,6 +2,7 @@ package arksave
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -1128,7 +1129,7 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		if c := bytes.Compare(a.ID[:], b.ID[:]); c != 0 {
 			return c
 		}
-		return cmpU64(a.DinoID, b.DinoID)
+		return cmp.Compare(a.DinoID, b.DinoID)
 	})
 
 	// Structures: the workers sorted each chunk in place; k-way merge the
@@ -1239,8 +1240,8 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			p.LastLogin = save.SavedAt.Add(time.Duration((p.LoginGameTime - save.GameTime) * float64(time.Second)))
 		}
 	}
-	slices.SortFunc(save.Players, func(a, b Player) int { return cmpU64(a.PlayerDataID, b.PlayerDataID) })
-	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmpU64(uint64(a.ID), uint64(b.ID)) })
+	slices.SortFunc(save.Players, func(a, b Player) int { return cmp.Compare(a.PlayerDataID, b.PlayerDataID) })
+	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmp.Compare(uint64(a.ID), uint64(b.ID)) })
 	var pawns []pawnLoc
 	for i := range save.Players {
 		if k, ok := lastPawn[save.Players[i].PlayerDataID]; ok {
@@ -1248,14 +1249,4 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		}
 	}
 	return pawns
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
