@@ -2,19 +2,15 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
-	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/app/pipelineio"
 	"github.com/blissark/bliss/jobs/bases"
 	"github.com/blissark/bliss/jobs/pipeline"
-	"github.com/blissark/bliss/storage"
-	"github.com/blissark/bliss/storage/savefile"
 )
 
 // newPipeline builds the save pipeline over the Nitrado file server, the
@@ -29,9 +25,9 @@ func (a *appliance) newPipeline() (*pipeline.Pipeline, error) {
 		a.log.Warn("clean temp downloads", "dir", tmp, "err", err)
 	}
 	return pipeline.New(pipeline.Options{
-		Files:       nitradoFiles{a.nitrado},
-		Snapshots:   dbSnapshots{db: a.db},
-		Open:        openSavefile,
+		Files:       pipelineio.Files{Client: a.nitrado},
+		Snapshots:   pipelineio.Snapshots{DB: a.db},
+		Open:        pipelineio.Open,
 		TempDir:     tmp,
 		Workers:     a.cfg.ParseWorkers,
 		Logger:      a.log.With("component", "pipeline"),
@@ -68,93 +64,4 @@ func (a *appliance) baseOptions(serverID string) bases.Options {
 		}
 	}
 	return bases.Options{}
-}
-
-// nitradoFiles adapts *nitrado.Client to pipeline.Files.
-type nitradoFiles struct{ c *nitrado.Client }
-
-func serviceID(s string) (int64, error) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("invalid nitrado service id %q", s)
-	}
-	return id, nil
-}
-
-func (f nitradoFiles) ListFiles(ctx context.Context, serverID, dir string) ([]pipeline.FileInfo, error) {
-	id, err := serviceID(serverID)
-	if err != nil {
-		return nil, err
-	}
-	ents, err := f.c.ListFiles(ctx, id, dir)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]pipeline.FileInfo, 0, len(ents))
-	for _, e := range ents {
-		out = append(out, pipeline.FileInfo{Name: e.Name, Path: e.Path, Size: e.Size, ModTime: e.ModifiedAt, IsDir: e.IsDir()})
-	}
-	return out, nil
-}
-
-func (f nitradoFiles) Download(ctx context.Context, serverID, path string, w io.Writer) error {
-	id, err := serviceID(serverID)
-	if err != nil {
-		return err
-	}
-	_, err = f.c.Download(ctx, id, path, w)
-	return err
-}
-
-func openSavefile(ctx context.Context, path string) (pipeline.SaveFile, error) {
-	return savefile.Open(ctx, path)
-}
-
-// dbSnapshots adapts *storage.DB to pipeline.Snapshots.
-type dbSnapshots struct {
-	db   *storage.DB
-	keep int // runs kept per server; 0 = storage.DefaultSnapshotKeep
-}
-
-func (s dbSnapshots) LastSnapshot(ctx context.Context, serverID string) (pipeline.SnapshotInfo, bool, error) {
-	in, err := s.db.LastSnapshot(ctx, serverID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return pipeline.SnapshotInfo{}, false, nil
-	}
-	if err != nil {
-		return pipeline.SnapshotInfo{}, false, err
-	}
-	return pipeline.SnapshotInfo{RunID: in.RunID, FileName: in.FileName, FileSize: in.FileSize,
-		FileModTime: in.FileModTime, ContentHash: in.ContentHash, ListFingerprint: in.ListFingerprint}, true, nil
-}
-
-func (s dbSnapshots) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot) error {
-	sv := p.Save
-	snap := &storage.Snapshot{
-		Info: storage.SnapshotInfo{
-			ServerID: p.ServerID, RunID: p.RunID, Map: sv.Map, SaveVersion: sv.SaveVersion, SavedAt: sv.SavedAt,
-			GameTime: sv.GameTime, FileName: p.Source.FileName, FileSize: p.Source.FileSize,
-			FileModTime: p.Source.FileModTime, Compressed: p.Source.Compressed, ContentHash: p.Source.ContentHash,
-			ListFingerprint: p.Source.ListFingerprint, WildDinos: sv.WildDinos, Pawns: sv.Pawns,
-			Structures: len(sv.Structures), RowsTotal: sv.Stats.Rows, RowsFailed: sv.Stats.Failed,
-			FailedByClass: sv.Stats.FailedByClass, StructuresByMaterial: p.StructuresByMaterial,
-			List: p.Durations.List, Download: p.Durations.Download, Decode: p.Durations.Decode,
-			Analyze: p.Durations.Analyze, PeakHeapBytes: p.PeakHeapBytes, PeakRSSDelta: p.PeakRSSDelta,
-		},
-		Players:           sv.Players,
-		Tribes:            sv.Tribes,
-		Dinos:             sv.Dinos,
-		StructuresByTribe: p.StructuresByTribe,
-		Keep:              s.keep,
-	}
-	snap.Bases = make([]storage.Base, len(p.Bases))
-	for i, b := range p.Bases {
-		snap.Bases[i] = storage.Base{
-			Owner: b.Owner, OwnerName: b.OwnerName, Structures: b.Structures, ByMaterial: b.ByMaterial,
-			StorageCount: b.StorageCount, Foundations: b.Foundations, TamedDinos: b.TamedDinos,
-			Center: b.Center, Min: b.Min, Max: b.Max, DecayTier: b.DecayTier, DecayDuration: b.DecayDuration,
-			LastRefresh: b.LastRefresh, RefreshKnown: b.RefreshKnown, DecaysAt: b.DecaysAt,
-		}
-	}
-	return s.db.ReplaceSnapshot(ctx, snap)
 }

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"github.com/blissark/bliss/app/pipelineio"
 	"io"
 	"log/slog"
 	"net/http"
@@ -61,7 +62,7 @@ type env struct {
 // cancelableSnaps wraps the storage adapter; when cancelAfter > 0 the ctx
 // of ReplaceSnapshot is cancelled in the middle of the write.
 type cancelableSnaps struct {
-	dbSnapshots
+	pipelineio.Snapshots
 	cancelAfter atomic.Int64
 }
 
@@ -69,9 +70,9 @@ func (c *cancelableSnaps) ReplaceSnapshot(ctx context.Context, s *pipeline.Snaps
 	if n := c.cancelAfter.Load(); n > 0 {
 		cctx := newCancelAfter(ctx, n)
 		defer cctx.cancel()
-		return c.dbSnapshots.ReplaceSnapshot(cctx, s)
+		return c.Snapshots.ReplaceSnapshot(cctx, s)
 	}
-	return c.dbSnapshots.ReplaceSnapshot(ctx, s)
+	return c.Snapshots.ReplaceSnapshot(ctx, s)
 }
 
 // cancelAfter cancels itself after Done has been asked n times, i.e. in
@@ -112,9 +113,9 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.snaps = &cancelableSnaps{dbSnapshots: dbSnapshots{db: e.db}}
+	e.snaps = &cancelableSnaps{Snapshots: pipelineio.Snapshots{DB: e.db}}
 	e.p, err = pipeline.New(pipeline.Options{
-		Files: nitradoFiles{client}, Snapshots: e.snaps, Open: openSavefile, TempDir: e.tmp, Workers: 2,
+		Files: pipelineio.Files{Client: client}, Snapshots: e.snaps, Open: pipelineio.Open, TempDir: e.tmp, Workers: 2,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {

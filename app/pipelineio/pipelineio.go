@@ -1,9 +1,8 @@
-package pipeline_test
-
-// Adapters wiring the concrete Nitrado client, storage/savefile and
-// storage.DB to the pipeline's interfaces, exactly as app should do it
-// (copy them into app; they live here because package pipeline must not
-// import storage or app).
+// Package pipelineio adapts the save pipeline's interfaces (jobs/pipeline)
+// to the concrete Nitrado client, storage/savefile and the SQLite snapshot
+// store. jobs may not import storage or app, so the glue lives here, shared
+// by app and the pipeline's end-to-end tests.
+package pipelineio
 
 import (
 	"context"
@@ -18,8 +17,8 @@ import (
 	"github.com/blissark/bliss/storage/savefile"
 )
 
-// nitradoFiles adapts *nitrado.Client to pipeline.Files.
-type nitradoFiles struct{ c *nitrado.Client }
+// Files adapts *nitrado.Client to pipeline.Files.
+type Files struct{ Client *nitrado.Client }
 
 func serviceID(s string) (int64, error) {
 	id, err := strconv.ParseInt(s, 10, 64)
@@ -29,12 +28,12 @@ func serviceID(s string) (int64, error) {
 	return id, nil
 }
 
-func (f nitradoFiles) ListFiles(ctx context.Context, serverID, dir string) ([]pipeline.FileInfo, error) {
+func (f Files) ListFiles(ctx context.Context, serverID, dir string) ([]pipeline.FileInfo, error) {
 	id, err := serviceID(serverID)
 	if err != nil {
 		return nil, err
 	}
-	ents, err := f.c.ListFiles(ctx, id, dir)
+	ents, err := f.Client.ListFiles(ctx, id, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -45,28 +44,28 @@ func (f nitradoFiles) ListFiles(ctx context.Context, serverID, dir string) ([]pi
 	return out, nil
 }
 
-func (f nitradoFiles) Download(ctx context.Context, serverID, path string, w io.Writer) error {
+func (f Files) Download(ctx context.Context, serverID, path string, w io.Writer) error {
 	id, err := serviceID(serverID)
 	if err != nil {
 		return err
 	}
-	_, err = f.c.Download(ctx, id, path, w)
+	_, err = f.Client.Download(ctx, id, path, w)
 	return err
 }
 
-// openSavefile adapts savefile.Open to pipeline.OpenFunc.
-func openSavefile(ctx context.Context, path string) (pipeline.SaveFile, error) {
+// Open adapts savefile.Open to pipeline.OpenFunc.
+func Open(ctx context.Context, path string) (pipeline.SaveFile, error) {
 	return savefile.Open(ctx, path)
 }
 
-// dbSnapshots adapts *storage.DB to pipeline.Snapshots.
-type dbSnapshots struct {
-	db   *storage.DB
-	keep int // runs kept per server; 0 = storage.DefaultSnapshotKeep
+// Snapshots adapts *storage.DB to pipeline.Snapshots.
+type Snapshots struct {
+	DB   *storage.DB
+	Keep int // runs kept per server; 0 = storage.DefaultSnapshotKeep
 }
 
-func (s dbSnapshots) LastSnapshot(ctx context.Context, serverID string) (pipeline.SnapshotInfo, bool, error) {
-	in, err := s.db.LastSnapshot(ctx, serverID)
+func (s Snapshots) LastSnapshot(ctx context.Context, serverID string) (pipeline.SnapshotInfo, bool, error) {
+	in, err := s.DB.LastSnapshot(ctx, serverID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return pipeline.SnapshotInfo{}, false, nil
 	}
@@ -77,14 +76,9 @@ func (s dbSnapshots) LastSnapshot(ctx context.Context, serverID string) (pipelin
 		FileModTime: in.FileModTime, ContentHash: in.ContentHash, ListFingerprint: in.ListFingerprint}, true, nil
 }
 
-func (s dbSnapshots) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot) error {
-	return s.db.ReplaceSnapshot(ctx, toStorage(p, s.keep))
-}
-
-// toStorage converts a pipeline snapshot to storage's.
-func toStorage(p *pipeline.Snapshot, keep int) *storage.Snapshot {
+func (s Snapshots) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot) error {
 	sv := p.Save
-	s := &storage.Snapshot{
+	snap := &storage.Snapshot{
 		Info: storage.SnapshotInfo{
 			ServerID: p.ServerID, RunID: p.RunID, Map: sv.Map, SaveVersion: sv.SaveVersion, SavedAt: sv.SavedAt,
 			GameTime: sv.GameTime, FileName: p.Source.FileName, FileSize: p.Source.FileSize,
@@ -99,16 +93,16 @@ func toStorage(p *pipeline.Snapshot, keep int) *storage.Snapshot {
 		Tribes:            sv.Tribes,
 		Dinos:             sv.Dinos,
 		StructuresByTribe: p.StructuresByTribe,
-		Keep:              keep,
+		Keep:              s.Keep,
 	}
-	s.Bases = make([]storage.Base, len(p.Bases))
+	snap.Bases = make([]storage.Base, len(p.Bases))
 	for i, b := range p.Bases {
-		s.Bases[i] = storage.Base{
+		snap.Bases[i] = storage.Base{
 			Owner: b.Owner, OwnerName: b.OwnerName, Structures: b.Structures, ByMaterial: b.ByMaterial,
 			StorageCount: b.StorageCount, Foundations: b.Foundations, TamedDinos: b.TamedDinos,
 			Center: b.Center, Min: b.Min, Max: b.Max, DecayTier: b.DecayTier, DecayDuration: b.DecayDuration,
 			LastRefresh: b.LastRefresh, RefreshKnown: b.RefreshKnown, DecaysAt: b.DecaysAt,
 		}
 	}
-	return s
+	return s.DB.ReplaceSnapshot(ctx, snap)
 }
