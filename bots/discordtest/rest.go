@@ -457,6 +457,26 @@ func (s *Server) findComponentMessageLocked(rec *interactionRec) *discordgo.Mess
 }
 
 // messageUpdatedLocked dispatches MESSAGE_UPDATE if m is a channel message.
+// editMessageLocked applies a PATCH of message m (a channel message or an
+// interaction's original/followup): decode, validate against Discord's
+// limits, apply, emit MESSAGE_UPDATE. A non-nil reply is the error to send.
+func (s *Server) editMessageLocked(rec *interactionRec, m *discordgo.Message, rc *reqCtx) (*messageBody, *reply) {
+	var body messageBody
+	if err := rc.decode(&body); err != nil {
+		r := badJSON(err)
+		return nil, &r
+	}
+	f := &formErrors{}
+	validateMessage(f, nil, &body, len(rc.files), false)
+	if !f.empty() {
+		r := formErr(f)
+		return nil, &r
+	}
+	applyEdit(m, &body, rc.files, rc.now)
+	s.messageUpdatedLocked(rec, m)
+	return &body, nil
+}
+
 func (s *Server) messageUpdatedLocked(_ *interactionRec, m *discordgo.Message) {
 	cs, ok := s.channels[m.ChannelID]
 	if !ok || !slices.Contains(cs.msgs, m) {
@@ -634,22 +654,15 @@ func (s *Server) webhooksLocked(rc *reqCtx) reply {
 	case http.MethodGet:
 		return ok(m)
 	case http.MethodPatch:
-		var body messageBody
-		if err := rc.decode(&body); err != nil {
-			return badJSON(err)
+		body, bad := s.editMessageLocked(rec, m, rc)
+		if bad != nil {
+			return *bad
 		}
-		f := &formErrors{}
-		validateMessage(f, nil, &body, len(rc.files), false)
-		if !f.empty() {
-			return formErr(f)
-		}
-		applyEdit(m, &body, rc.files, rc.now)
-		s.messageUpdatedLocked(rec, m)
 		kind := KindEditFollowup
 		if original {
 			kind = KindEditOriginal
 		}
-		rec.addResponseLocked(Response{Kind: kind, Data: responseData(&body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
+		rec.addResponseLocked(Response{Kind: kind, Data: responseData(body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
 		return ok(m)
 	case http.MethodDelete:
 		s.messageDeletedLocked(m)
@@ -952,17 +965,9 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 			if m.Author == nil || m.Author.ID != b.bot.UserID {
 				return errNotAuthor
 			}
-			var body messageBody
-			if err := rc.decode(&body); err != nil {
-				return badJSON(err)
+			if _, bad := s.editMessageLocked(nil, m, rc); bad != nil {
+				return *bad
 			}
-			f := &formErrors{}
-			validateMessage(f, nil, &body, len(rc.files), false)
-			if !f.empty() {
-				return formErr(f)
-			}
-			applyEdit(m, &body, rc.files, rc.now)
-			s.messageUpdatedLocked(nil, m)
 			return ok(m)
 		case http.MethodDelete:
 			if m.Author == nil || m.Author.ID != b.bot.UserID {
