@@ -235,7 +235,14 @@ func (db *DB) ReplaceSnapshot(ctx context.Context, s *Snapshot) (err error) {
 	// The transaction runs on the driver connection itself (see
 	// snapshot_raw.go): Raw gives exclusive use of it until the callback
 	// returns, and the callback always ends the transaction.
-	return conn.Raw(func(dc any) error { return db.writeSnapshot(ctx, dc, s, keep, start) })
+	err = conn.Raw(func(dc any) error { return db.writeSnapshot(ctx, dc, s, keep, start) })
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		// A cancelled ctx interrupts SQLite mid-statement, which reports
+		// SQLITE_INTERRUPT; keep the cause so callers can tell a shutdown
+		// from a database failure.
+		err = fmt.Errorf("%w: %w", err, ctx.Err())
+	}
+	return err
 }
 
 // driverConn is what writeSnapshot needs of the driver connection
