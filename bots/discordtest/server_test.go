@@ -79,8 +79,17 @@ func (e *env) open(bot discordtest.Bot, setup func(*discordgo.Session)) *discord
 	if setup != nil {
 		setup(s)
 	}
+	beats := e.srv.GatewayStats(bot).Heartbeats
 	if err := s.Open(); err != nil {
 		e.t.Fatalf("open: %v", err)
+	}
+	// discordgo's heartbeat goroutine sends its first heartbeat right after
+	// connecting. If the connection is closed before that (Close, op 7, a
+	// drop), the send fails and the goroutine closes whatever connection the
+	// session has by then, i.e. the new one. Hand the session to the test
+	// only once that goroutine is parked waiting for its next tick.
+	if _, err := e.srv.WaitGateway(ctxT(e.t), bot, func(st discordtest.GatewayStats) bool { return st.Heartbeats > beats }); err != nil {
+		e.t.Fatalf("open: no first heartbeat: %v", err)
 	}
 	e.mu.Lock()
 	e.sessions = append(e.sessions, s)
