@@ -38,7 +38,7 @@ const (
 // fake Discord on loopback (closed at the end of the test), never discord.com.
 func testEnv(t *testing.T, stateDir string) []string {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{})
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
 	t.Cleanup(fake.Close)
 	fake.AddBot(testMasterToken)
 	return []string{

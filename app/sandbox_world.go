@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -98,7 +97,7 @@ func (sb *sandbox) startFakes(ctx context.Context) error {
 	dopts := discordtest.Options{
 		// The appliance acknowledges within DeferAfter (2 s); a generous
 		// deadline keeps a loaded machine from failing the run.
-		AckDeadline: 15 * time.Second,
+		AckDeadline: discordtest.LoadedAckDeadline,
 	}
 	if sb.opts.verbose {
 		dopts.Logf = func(format string, args ...any) { sb.log.Info("discord fake: " + fmt.Sprintf(format, args...)) }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -52,10 +53,15 @@ type gwConn struct {
 	done     chan struct{}
 	killOnce sync.Once
 
+	// compress is read by the writer for every frame; an atomic keeps the
+	// writer off Server.mu, which REST handlers hold while they work (a
+	// writer waiting on it delayed INTERACTION_CREATE past the 3 s deadline
+	// under -race on 2 cores).
+	compress atomic.Bool
+
 	// guarded by Server.mu
-	bot      *botState
-	compress bool
-	sent     []time.Time // client payload times, for EnforceGatewayRateLimit
+	bot  *botState
+	sent []time.Time // client payload times, for EnforceGatewayRateLimit
 }
 
 // Gateway send limit (Discord: 120 events per connection per 60 s).
@@ -173,11 +179,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		c.writer(func() bool {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return c.compress
-		})
+		c.writer(c.compress.Load)
 	})
 
 	c.enqueue(opFrame(10, map[string]any{"heartbeat_interval": s.opts.HeartbeatInterval.Milliseconds()}))
@@ -276,9 +278,9 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		b.seq = 0
 		b.history = nil
 		c.bot = b
-		c.compress = id.Compress && !s.opts.DisableCompression
+		c.compress.Store(id.Compress && !s.opts.DisableCompression)
 		b.intents = discordgo.Intent(id.Intents)
-		b.compress = c.compress
+		b.compress = c.compress.Load()
 		b.conn = c
 		b.stats.Identifies++
 		b.stats.Connections++
@@ -339,7 +341,7 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 			b.conn = nil
 		}
 		b.conn = c
-		c.compress = b.compress
+		c.compress.Store(b.compress)
 		for _, f := range b.history {
 			if f.seq > rs.Seq {
 				c.enqueue(f.data)

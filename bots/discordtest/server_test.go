@@ -34,6 +34,9 @@ func newEnv(t *testing.T, opts discordtest.Options, nbots int) *env {
 	// short intervals discordgo v0.29.0 races its heartbeat and read
 	// goroutines on reconnects (see doc.go).
 	opts.Logf = t.Logf
+	if opts.AckDeadline == 0 && opts.Clock == nil {
+		opts.AckDeadline = discordtest.LoadedAckDeadline
+	}
 	srv := discordtest.New(opts)
 	e := &env{t: t, srv: srv, user: &discordgo.User{ID: "500", Username: "survivor"}}
 	var members []*discordgo.Member

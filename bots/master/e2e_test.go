@@ -31,7 +31,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{})
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
 	t.Cleanup(fake.Close)
 	w := &world{fake: fake, bots: map[bots.BotKind]discordtest.Bot{}, store: bots.NewMemStore(),
 		adminID: "700000000000000001", staffID: "700000000000000002", userID: "700000000000000003",
