@@ -34,10 +34,13 @@ func logSettingKey(kind string) string {
 }
 
 func (g *guildStore) GuildSettings(ctx context.Context, guildID string) (bots.GuildSettings, error) {
-	s := bots.GuildSettings{GuildID: guildID, LogChannels: map[string]string{}}
+	s := bots.GuildSettings{GuildID: guildID, LogChannels: map[string]string{}, Values: map[string]string{}}
 	m, err := g.db.Settings(ctx, guildID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return s, err
+	}
+	for k, v := range m {
+		s.Values[k] = v
 	}
 	s.StaffRoleIDs = splitList(m[storage.SettingStaffRoleIDs])
 	for _, r := range g.defaultStaff {
@@ -75,10 +78,16 @@ func (g *guildStore) SaveGuildSettings(ctx context.Context, s bots.GuildSettings
 			own = append(own, r)
 		}
 	}
-	set := map[string]string{
+	set := map[string]string{}
+	for k, v := range s.Values {
+		set[k] = v
+	}
+	for k, v := range map[string]string{
 		storage.SettingStaffRoleIDs:       strings.Join(own, ","),
 		storage.SettingChatBridgeCategory: s.ChatBridgeCategoryID,
 		storage.SettingTicketCategory:     s.TicketCategoryID,
+	} {
+		set[k] = v
 	}
 	for _, k := range bots.LogKinds() {
 		set[logSettingKey(k)] = s.LogChannels[k]

@@ -80,6 +80,7 @@ type Router struct {
 	components map[string]*Component
 	modals     map[string]*Component
 	pagers     map[string]pagerEntry
+	settings   []Setting
 	errs       []error
 }
 

@@ -17,6 +17,9 @@ type GuildSettings struct {
 	ChatBridgeCategoryID string
 	TicketCategoryID     string
 	LogChannels          map[string]string // LogKinds() → channel id
+	// Values holds every other stored setting by key (see Setting); read
+	// them with Value, Number, Bool, Duration or IDs.
+	Values map[string]string
 }
 
 // GameServer is a Nitrado game server linked to a guild.
@@ -75,6 +78,11 @@ func cloneSettings(s GuildSettings) GuildSettings {
 		lc[k] = v
 	}
 	s.LogChannels = lc
+	vs := make(map[string]string, len(s.Values))
+	for k, v := range s.Values {
+		vs[k] = v
+	}
+	s.Values = vs
 	return s
 }
 
