@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/blissark/bliss/bots"
@@ -110,15 +109,15 @@ func (g *guildStore) SaveGuildSettings(ctx context.Context, s bots.GuildSettings
 }
 
 func (g *guildStore) AddServer(ctx context.Context, s bots.GameServer) error {
-	id, err := strconv.ParseInt(s.ServiceID, 10, 64)
-	if err != nil || id <= 0 {
-		return bots.Errorf("%q is not a Nitrado service id", s.ServiceID)
+	id := s.ServiceID
+	if id <= 0 {
+		return bots.Errorf("%d is not a Nitrado service id", s.ServiceID)
 	}
 	if err := g.ensureGuild(ctx, s.GuildID); err != nil {
 		return err
 	}
 	row := &storage.Server{GuildID: s.GuildID, ServiceID: id, Name: s.Name, Cluster: s.Cluster, Enabled: true}
-	err = g.db.AddServer(ctx, row)
+	err := g.db.AddServer(ctx, row)
 	if errors.Is(err, storage.ErrConflict) {
 		old, gerr := g.db.Server(ctx, s.GuildID, id)
 		if gerr != nil {
@@ -130,12 +129,8 @@ func (g *guildStore) AddServer(ctx context.Context, s bots.GameServer) error {
 	return err
 }
 
-func (g *guildStore) RemoveServer(ctx context.Context, guildID, serviceID string) (bool, error) {
-	id, err := strconv.ParseInt(serviceID, 10, 64)
-	if err != nil {
-		return false, nil
-	}
-	err = g.db.RemoveServer(ctx, guildID, id)
+func (g *guildStore) RemoveServer(ctx context.Context, guildID string, id int64) (bool, error) {
+	err := g.db.RemoveServer(ctx, guildID, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
@@ -149,7 +144,7 @@ func (g *guildStore) Servers(ctx context.Context, guildID string) ([]bots.GameSe
 	}
 	out := make([]bots.GameServer, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, bots.GameServer{GuildID: r.GuildID, ServiceID: strconv.FormatInt(r.ServiceID, 10), Name: r.Name, Cluster: r.Cluster})
+		out = append(out, bots.GameServer{GuildID: r.GuildID, ServiceID: r.ServiceID, Name: r.Name, Cluster: r.Cluster})
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/jobs"
@@ -22,7 +23,7 @@ func (a *appliance) AppStatus(ctx context.Context) (master.AppStatus, error) {
 	}
 	for _, j := range a.sched.States() {
 		if j.Kind == jobs.KindParse {
-			st.Servers = append(st.Servers, master.ServerParse{ServiceID: j.ServerID, Name: names[j.Name], LastParse: j.LastRun, LastError: j.LastErr})
+			st.Servers = append(st.Servers, master.ServerParse{ServiceID: atoiID(j.ServerID), Name: names[j.Name], LastParse: j.LastRun, LastError: j.LastErr})
 			continue
 		}
 		state := "idle"
@@ -33,3 +34,6 @@ func (a *appliance) AppStatus(ctx context.Context) (master.AppStatus, error) {
 	}
 	return st, nil
 }
+
+// atoiID parses a job's server id; H1 unifies job ids to int64.
+func atoiID(s string) int64 { id, _ := strconv.ParseInt(s, 10, 64); return id }

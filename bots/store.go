@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -25,7 +27,7 @@ type GuildSettings struct {
 // GameServer is a Nitrado game server linked to a guild.
 type GameServer struct {
 	GuildID   string
-	ServiceID string // Nitrado service id (digits)
+	ServiceID int64 // Nitrado service id
 	Name      string
 	Cluster   string
 }
@@ -41,7 +43,7 @@ type GuildStore interface {
 	// AddServer links (or renames/moves) a server in a guild.
 	AddServer(ctx context.Context, s GameServer) error
 	// RemoveServer unlinks a server; false when it was not linked.
-	RemoveServer(ctx context.Context, guildID, serviceID string) (bool, error)
+	RemoveServer(ctx context.Context, guildID string, serviceID int64) (bool, error)
 	// Servers lists a guild's servers ordered by cluster, name.
 	Servers(ctx context.Context, guildID string) ([]GameServer, error)
 }
@@ -63,12 +65,12 @@ func (a staffAdapter) StaffRoleIDs(ctx context.Context, guildID string) ([]strin
 type MemStore struct {
 	mu       sync.Mutex
 	settings map[string]GuildSettings
-	servers  map[string]map[string]GameServer
+	servers  map[string]map[int64]GameServer
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{settings: map[string]GuildSettings{}, servers: map[string]map[string]GameServer{}}
+	return &MemStore{settings: map[string]GuildSettings{}, servers: map[string]map[int64]GameServer{}}
 }
 
 func cloneSettings(s GuildSettings) GuildSettings {
@@ -110,14 +112,14 @@ func (m *MemStore) AddServer(_ context.Context, s GameServer) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.servers[s.GuildID] == nil {
-		m.servers[s.GuildID] = map[string]GameServer{}
+		m.servers[s.GuildID] = map[int64]GameServer{}
 	}
 	m.servers[s.GuildID][s.ServiceID] = s
 	return nil
 }
 
 // RemoveServer implements GuildStore.
-func (m *MemStore) RemoveServer(_ context.Context, guildID, serviceID string) (bool, error) {
+func (m *MemStore) RemoveServer(_ context.Context, guildID string, serviceID int64) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	_, ok := m.servers[guildID][serviceID]
@@ -143,4 +145,11 @@ func (m *MemStore) Servers(_ context.Context, guildID string) ([]GameServer, err
 		return out[i].ServiceID < out[j].ServiceID
 	})
 	return out, nil
+}
+
+// ParseServiceID parses a Nitrado service id typed by a user or carried in
+// a custom_id or option value.
+func ParseServiceID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return id, err == nil && id > 0
 }

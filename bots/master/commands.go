@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,11 +87,10 @@ func contains(xs []string, x string) bool {
 
 // ---- /servers ----
 
-var serviceIDRE = regexp.MustCompile(`^\d{1,20}$`)
-
 func (m *master) serversAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	id := strings.TrimSpace(c.String("service_id"))
-	if !serviceIDRE.MatchString(id) {
+	sid, ok := bots.ParseServiceID(id)
+	if !ok {
 		return nil, bots.Errorf("a Nitrado service id is a number, like 1234567")
 	}
 	name := bots.SanitizeName(c.String("name"), 64)
@@ -98,7 +98,7 @@ func (m *master) serversAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, e
 		name = "Server " + id
 	}
 	cluster := bots.SanitizeName(c.String("cluster"), 32)
-	if err := m.Store.AddServer(ctx, bots.GameServer{GuildID: c.GuildID, ServiceID: id, Name: name, Cluster: cluster}); err != nil {
+	if err := m.Store.AddServer(ctx, bots.GameServer{GuildID: c.GuildID, ServiceID: sid, Name: name, Cluster: cluster}); err != nil {
 		return nil, fmt.Errorf("servers: add %s: %w", id, err)
 	}
 	desc := fmt.Sprintf("**%s** (service %s)", name, id)
@@ -110,7 +110,11 @@ func (m *master) serversAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, e
 
 func (m *master) serversRemove(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	id := strings.TrimSpace(c.String("service_id"))
-	ok, err := m.Store.RemoveServer(ctx, c.GuildID, id)
+	sid, valid := bots.ParseServiceID(id)
+	if !valid {
+		return nil, bots.Errorf("service %s is not linked to this Discord server", bots.SanitizeChat(id, 20))
+	}
+	ok, err := m.Store.RemoveServer(ctx, c.GuildID, sid)
 	if err != nil {
 		return nil, fmt.Errorf("servers: remove %s: %w", id, err)
 	}
@@ -149,7 +153,7 @@ func (m *master) serversPage(ctx context.Context, c *bots.Ctx, cluster string, p
 		if cl == "" {
 			cl = "no cluster"
 		}
-		b.Field(s.Name, fmt.Sprintf("service `%s` · %s", s.ServiceID, cl), false)
+		b.Field(s.Name, fmt.Sprintf("service `%d` · %s", s.ServiceID, cl), false)
 	}
 	b.Footer(fmt.Sprintf("Page %d of %d · %d servers", page+1, pages, len(list)))
 	return []*discordgo.MessageEmbed{b.Embed()}, pages, nil
@@ -163,9 +167,9 @@ func (m *master) serversAutocomplete(ctx context.Context, c *bots.Ctx, focused *
 	}
 	var out []*discordgo.ApplicationCommandOptionChoice
 	for _, s := range all {
-		label := s.Name + " (" + s.ServiceID + ")"
+		label := fmt.Sprintf("%s (%d)", s.Name, s.ServiceID)
 		if typed == "" || strings.Contains(strings.ToLower(label), strings.ToLower(typed)) {
-			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: label, Value: s.ServiceID})
+			out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: label, Value: strconv.FormatInt(s.ServiceID, 10)})
 		}
 		if len(out) == 25 {
 			break
@@ -207,7 +211,7 @@ func (m *master) status(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	b.Field("Caches", healthLines(st.Caches), false)
 	var parses []string
 	for _, p := range st.Servers {
-		line := fmt.Sprintf("%s (`%s`): ", p.Name, p.ServiceID)
+		line := fmt.Sprintf("%s (`%d`): ", p.Name, p.ServiceID)
 		if p.LastParse.IsZero() {
 			line += "never parsed"
 		} else {

@@ -336,7 +336,7 @@ func TestE2EPaginatorSurvivesRestart(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	for i := 0; i < 23; i++ {
-		_ = w.store.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: "10" + string(rune('a'+i)), Name: "Island", Cluster: "pve"})
+		_ = w.store.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: int64(1000 + i), Name: "Island", Cluster: "pve"})
 	}
 	_, stop := w.start(t, bots.Options{})
 	_, r := w.interact(t, bots.Master, discordtest.Interaction{User: user(w.adminID), CommandName: "servers",

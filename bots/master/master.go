@@ -42,7 +42,7 @@ type Health struct {
 
 // ServerParse is the last save parse of one server.
 type ServerParse struct {
-	ServiceID string
+	ServiceID int64
 	Name      string
 	LastParse time.Time
 	LastError string

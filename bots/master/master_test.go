@@ -156,7 +156,7 @@ func TestServers(t *testing.T) {
 		t.Fatal("second remove succeeded")
 	}
 	for i := 0; i < 25; i++ {
-		_ = st.AddServer(ctx, bots.GameServer{GuildID: "g1", ServiceID: "9" + string(rune('a'+i)), Name: "n"})
+		_ = st.AddServer(ctx, bots.GameServer{GuildID: "g1", ServiceID: int64(9000 + i), Name: "n"})
 	}
 	_, pages, _ = m.serversPage(ctx, cmd(), "", 0)
 	if pages != 3 {
