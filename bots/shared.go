@@ -38,7 +38,7 @@ type Incident struct {
 	Kind      string // "delivery_failed", "server_down", "parse_failing", "nitrado_degraded", "trigger"
 	GuildID   string
 	Subject   string // the player or server it is about, in words
-	ServiceID int64 // Nitrado service id, when about one server (0: none)
+	ServiceID int64  // Nitrado service id, when about one server (0: none)
 	Details   string
 	DedupeKey string
 	// Actions are extra buttons offered on the ticket, as custom ids routed
