@@ -81,7 +81,25 @@ type Router struct {
 	modals     map[string]*Component
 	pagers     map[string]pagerEntry
 	settings   []Setting
+	messages   []MessageHandlers
 	errs       []error
+}
+
+// MessageHandlers receive the bot session's message events (the Ticket bot
+// records its threads' messages; the chat bridge reads Discord chat). The
+// supervisor calls them with the session's context, counts them as
+// in-flight work on shutdown and recovers their panics. Nil fields are
+// skipped. Reading message content needs the MessageContent intent.
+type MessageHandlers struct {
+	Create func(ctx context.Context, s *discordgo.Session, m *discordgo.MessageCreate)
+	Update func(ctx context.Context, s *discordgo.Session, m *discordgo.MessageUpdate)
+	Delete func(ctx context.Context, s *discordgo.Session, m *discordgo.MessageDelete)
+}
+
+// Messages adds message event handlers.
+func (r *Router) Messages(h MessageHandlers) *Router {
+	r.messages = append(r.messages, h)
+	return r
 }
 
 // NewRouter returns an empty router.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -326,6 +327,7 @@ func (r *runner) newSession() (*discordgo.Session, error) {
 	d := &dispatcher{kind: r.kind, router: router, staff: r.sup.opts.Staff, log: r.sup.log,
 		deferAfter: r.sup.opts.DeferAfter, timeout: r.sup.opts.HandlerTimeout, start: r.start}
 	s.AddHandler(d.handle)
+	r.addMessageHandlers(s, router)
 	s.AddHandler(r.onReady)
 	s.AddHandler(r.onGuildCreate)
 	s.AddHandler(func(*discordgo.Session, *discordgo.Disconnect) {
@@ -341,6 +343,47 @@ func (r *runner) newSession() (*discordgo.Session, error) {
 		}
 	})
 	return s, nil
+}
+
+// addMessageHandlers attaches the router's message handlers, each run as
+// in-flight work with panics recovered.
+func (r *runner) addMessageHandlers(s *discordgo.Session, router *Router) {
+	guard := func(what string, f func(ctx context.Context)) {
+		ctx, done, ok := r.start()
+		if !ok {
+			return
+		}
+		defer done()
+		defer func() {
+			if v := recover(); v != nil {
+				r.log.Error("message handler panicked", "event", what, "panic", v, "stack", string(debug.Stack()))
+			}
+		}()
+		f(ctx)
+	}
+	for _, h := range router.messages {
+		if h.Create != nil {
+			s.AddHandler(func(s *discordgo.Session, ev *discordgo.MessageCreate) {
+				if ev != nil && ev.Message != nil {
+					guard("create", func(ctx context.Context) { h.Create(ctx, s, ev) })
+				}
+			})
+		}
+		if h.Update != nil {
+			s.AddHandler(func(s *discordgo.Session, ev *discordgo.MessageUpdate) {
+				if ev != nil && ev.Message != nil {
+					guard("update", func(ctx context.Context) { h.Update(ctx, s, ev) })
+				}
+			})
+		}
+		if h.Delete != nil {
+			s.AddHandler(func(s *discordgo.Session, ev *discordgo.MessageDelete) {
+				if ev != nil && ev.Message != nil {
+					guard("delete", func(ctx context.Context) { h.Delete(ctx, s, ev) })
+				}
+			})
+		}
+	}
 }
 
 // run keeps the session connected until ctx ends.
