@@ -15,6 +15,7 @@ package embed
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -58,11 +59,14 @@ func Len(s string) int {
 }
 
 // Truncate shortens s to at most max units (see Len), ending it with an
-// ellipsis when something was cut. max < 1 yields "".
+// ellipsis when something was cut. max < 1 yields "". Invalid UTF-8 is
+// replaced by U+FFFD first (Discord rejects it, and a cut must not leave a
+// partial sequence).
 func Truncate(s string, max int) string {
 	if max < 1 {
 		return ""
 	}
+	s = validUTF8(s)
 	if Len(s) <= max {
 		return s
 	}
@@ -85,6 +89,14 @@ func cutAt(s string, max int) int {
 		n += w
 	}
 	return len(s)
+}
+
+// validUTF8 returns s with every invalid byte sequence replaced by U+FFFD.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func isSpace(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }
@@ -305,6 +317,7 @@ func fitTotal(e *discordgo.MessageEmbed) *discordgo.MessageEmbed {
 // splitText splits s into chunks of at most max units, preferring line
 // breaks, then spaces, then any rune boundary.
 func splitText(s string, max int) []string {
+	s = validUTF8(s)
 	var out []string
 	for Len(s) > max {
 		cut := cutAt(s, max)

@@ -28,7 +28,17 @@ func checkEmbed(t *testing.T, e *discordgo.MessageEmbed) {
 	if Size(e) > MaxTotal {
 		t.Fatalf("embed total %d", Size(e))
 	}
-	for _, s := range []string{e.Title, e.Description} {
+	texts := []string{e.Title, e.Description}
+	for _, f := range e.Fields {
+		texts = append(texts, f.Name, f.Value)
+	}
+	if e.Footer != nil {
+		texts = append(texts, e.Footer.Text)
+	}
+	if e.Author != nil {
+		texts = append(texts, e.Author.Name)
+	}
+	for _, s := range texts {
 		if !utf8.ValidString(s) {
 			t.Fatalf("invalid utf-8 after cut: %q", s)
 		}
@@ -161,6 +171,19 @@ func TestMessagesGroupsByCountAndTotal(t *testing.T) {
 func TestFitTotal(t *testing.T) {
 	e := New().Title(strings.Repeat("t", 300)).Description(strings.Repeat("d", 4096)).Footer(strings.Repeat("f", 2048)).Author(strings.Repeat("a", 300), "").Embed()
 	checkEmbed(t, e)
+}
+
+// Invalid UTF-8 (e.g. a player name read as Latin-1 bytes) never reaches
+// Discord, cut or not.
+func TestInvalidUTF8(t *testing.T) {
+	bad := "ok\xd3\xff" + strings.Repeat("é", 300)
+	b := New().Title(bad).Description(bad).Footer(bad).Author(bad, "").Field(bad, bad, false)
+	for _, e := range append(b.Build(), b.Embed(), Clamp(&discordgo.MessageEmbed{Title: "\xd3", Description: "\xe2\x82"})) {
+		checkEmbed(t, e)
+	}
+	if got := Truncate("a\xd3b", 10); got != "a\uFFFDb" {
+		t.Fatalf("Truncate = %q", got)
+	}
 }
 
 func FuzzBuild(f *testing.F) {
