@@ -73,12 +73,18 @@ func (d *dispatcher) handle(s *discordgo.Session, ic *discordgo.InteractionCreat
 	hctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 
-	if rt.access == Staff {
-		staff, err := d.isStaff(hctx, i)
-		if err != nil {
-			err = fmt.Errorf("staff check: %w", err)
-		} else if !staff {
-			err = &UserError{Msg: "This needs a staff role (or the Administrator permission).", Err: ErrForbidden}
+	if rt.access != Everyone { // Staff, or unset: fail closed
+		var err error
+		if rt.access == Staff {
+			staff, serr := d.isStaff(hctx, i)
+			if serr != nil {
+				err = fmt.Errorf("staff check: %w", serr)
+			} else if !staff {
+				err = &UserError{Msg: "This needs a staff role (or the Administrator permission).", Err: ErrForbidden}
+			}
+		} else {
+			log.Error("route without access level refused", "access", rt.access)
+			err = &UserError{Msg: "This is not available.", Err: ErrForbidden}
 		}
 		if err != nil {
 			if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
@@ -95,7 +101,7 @@ func (d *dispatcher) handle(s *discordgo.Session, ic *discordgo.InteractionCreat
 		d.autocomplete(hctx, s, c, rt, log)
 		return
 	}
-	d.run(hctx, s, c, rt, log)
+	d.run(ctx, hctx, s, c, rt, log)
 }
 
 // isStaff applies the RBAC rule: Administrator, or a configured staff role.
@@ -248,19 +254,64 @@ func safeRun(ctx context.Context, c *Ctx, h HandlerFunc) (res result) {
 	return result{resp, err}
 }
 
+// TokenLifetime is how long Discord accepts answers to an interaction
+// (edits and follow-ups through its token) after it was created.
+const TokenLifetime = 15 * time.Minute
+
+// tookTooLong is the answer of a handler that ran past the handler timeout.
+func tookTooLong() *Response {
+	return &Response{Ephemeral: true, Embeds: []*discordgo.MessageEmbed{
+		embed.Error("This took too long", "It was stopped before it finished. Try again in a moment.")}}
+}
+
+// answerCtx is the context the final answer is sent with: the runner's
+// context (shutdown still cancels it), not the handler's, which may have
+// just expired; bounded by the interaction token's life.
+func answerCtx(base context.Context, i *discordgo.Interaction) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(TokenLifetime)
+	if created, err := discordgo.SnowflakeTimestamp(i.ID); err == nil && created.Add(TokenLifetime).Before(deadline) {
+		deadline = created.Add(TokenLifetime)
+	}
+	if min := time.Now().Add(5 * time.Second); deadline.Before(min) {
+		deadline = min // expired token: let Discord say so instead of failing locally
+	}
+	return context.WithDeadline(base, deadline)
+}
+
 // run executes the handler, answering directly when it finishes within
-// deferAfter and deferring otherwise.
-func (d *dispatcher) run(ctx context.Context, s *discordgo.Session, c *Ctx, rt *route, log *slog.Logger) {
+// deferAfter and deferring otherwise. base is the runner's context; ctx
+// (derived from it) carries the handler timeout. A handler still running
+// at the timeout is answered "took too long" at once; run still waits for
+// it to return, so its goroutine stays owned.
+func (d *dispatcher) run(base, ctx context.Context, s *discordgo.Session, c *Ctx, rt *route, log *slog.Logger) {
 	i := c.Interaction
 	ch := make(chan result, 1)
 	go func() { ch <- safeRun(ctx, c, rt.run) }() // owned: run waits for ch below
 	timer := time.NewTimer(d.deferAfter)
 	defer timer.Stop()
 
+	// finish answers with a context of its own: the handler's may be over.
+	finish := func(res result, deferred, timedOut bool) {
+		if timedOut {
+			log.Warn("handler timed out", "timeout", d.timeout, "err", res.err)
+			res = result{resp: tookTooLong()}
+		}
+		actx, cancel := answerCtx(base, i)
+		defer cancel()
+		d.answer(actx, s, i, log, rt, res, deferred)
+	}
+	// expired: the handler's context ran out and err says so.
+	expired := func(err error) bool {
+		return errors.Is(ctx.Err(), context.DeadlineExceeded) && errors.Is(err, context.DeadlineExceeded)
+	}
 	var res result
 	select {
 	case res = <-ch:
-		d.answer(ctx, s, i, log, rt, res, false)
+		finish(res, false, expired(res.err))
+		return
+	case <-ctx.Done():
+		finish(result{err: ctx.Err()}, false, expired(ctx.Err()))
+		<-ch
 		return
 	case <-timer.C:
 	}
@@ -273,11 +324,18 @@ func (d *dispatcher) run(ctx context.Context, s *discordgo.Session, c *Ctx, rt *
 	if deferType == discordgo.InteractionResponseDeferredChannelMessageWithSource && rt.ephemeral {
 		ack.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
 	}
-	if err := s.InteractionRespond(i, ack, discordgo.WithContext(ctx)); err != nil {
+	actx, cancel := answerCtx(base, i)
+	if err := s.InteractionRespond(i, ack, discordgo.WithContext(actx)); err != nil {
 		log.Warn("defer failed", "err", err)
 	}
-	res = <-ch
-	d.answer(ctx, s, i, log, rt, res, true)
+	cancel()
+	select {
+	case res = <-ch:
+		finish(res, true, expired(res.err))
+	case <-ctx.Done():
+		finish(result{err: ctx.Err()}, true, expired(ctx.Err()))
+		<-ch
+	}
 }
 
 // answer sends a handler result (or its error) as the interaction response.

@@ -28,6 +28,9 @@ type recorder struct {
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil { // as a real transport would
+		return nil, err
+	}
 	var body map[string]any
 	if req.Body != nil {
 		b, _ := io.ReadAll(req.Body)
@@ -83,18 +86,18 @@ func command(name string, member *discordgo.Member, opts ...*discordgo.Applicati
 
 func testRouter() *Router {
 	r := NewRouter()
-	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "ping", Description: "Ping"},
+	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "ping", Description: "Ping"}, Access: Everyone,
 		Run: func(ctx context.Context, c *Ctx) (*Response, error) { return Text("pong " + c.User.ID), nil }})
 	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "admin", Description: "Admin only"}, Access: Staff, Ephemeral: true,
 		Run: func(ctx context.Context, c *Ctx) (*Response, error) { return Text("ok"), nil }})
-	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "slow", Description: "Slow"}, Ephemeral: true,
+	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "slow", Description: "Slow"}, Access: Everyone, Ephemeral: true,
 		Run: func(ctx context.Context, c *Ctx) (*Response, error) {
 			time.Sleep(150 * time.Millisecond)
 			return Text("done"), nil
 		}})
-	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "panic", Description: "Panics"},
+	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "panic", Description: "Panics"}, Access: Everyone,
 		Run: func(ctx context.Context, c *Ctx) (*Response, error) { panic("boom") }})
-	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "fail", Description: "Fails"},
+	r.Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "fail", Description: "Fails"}, Access: Everyone,
 		Run: func(ctx context.Context, c *Ctx) (*Response, error) {
 			if c.String("kind") == "user" {
 				return nil, Errorf("server %s is not linked", "42")
@@ -106,7 +109,7 @@ func testRouter() *Router {
 		{Type: discordgo.ApplicationCommandOptionSubCommandGroup, Name: "log", Description: "Logs", Options: []*discordgo.ApplicationCommandOption{
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "set", Description: "Set", Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "v", Description: "Value", Required: true}}}}},
-	}}, Subcommands: map[string]HandlerFunc{
+	}}, Access: Everyone, Subcommands: map[string]HandlerFunc{
 		"view":    func(ctx context.Context, c *Ctx) (*Response, error) { return Text("view"), nil },
 		"log set": func(ctx context.Context, c *Ctx) (*Response, error) { return Text("set " + c.String("v")), nil },
 	}})
@@ -262,8 +265,8 @@ func TestDispatchHostilePayloads(t *testing.T) {
 
 func TestRouterValidate(t *testing.T) {
 	r := NewRouter().Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "x", Description: "d", Options: []*discordgo.ApplicationCommandOption{
-		{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "a", Description: "a"}}}, Subcommands: map[string]HandlerFunc{}})
-	r.Component(&Component{Prefix: "pg", Run: func(context.Context, *Ctx) (*Response, error) { return nil, nil }})
+		{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "a", Description: "a"}}}, Subcommands: map[string]HandlerFunc{}, Access: Everyone})
+	r.Component(&Component{Prefix: "pg", Access: Staff, Run: func(context.Context, *Ctx) (*Response, error) { return nil, nil }})
 	err := r.Validate()
 	if err == nil || !strings.Contains(err.Error(), `no handler for subcommand "a"`) || !strings.Contains(err.Error(), `duplicate component prefix "pg"`) {
 		t.Fatalf("Validate = %v", err)

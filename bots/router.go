@@ -20,17 +20,36 @@ type HandlerFunc func(ctx context.Context, c *Ctx) (*Response, error)
 // choices are sent; names and string values are truncated to 100.
 type AutocompleteFunc func(ctx context.Context, c *Ctx, focused *discordgo.ApplicationCommandInteractionDataOption) ([]*discordgo.ApplicationCommandOptionChoice, error)
 
-// Access is who may run a command or component.
+// Access is who may run a command or component. The zero value is
+// AccessUnset, which Validate rejects and the dispatcher refuses: a route
+// that forgets to say who may use it fails closed, never open.
 type Access int
 
 const (
+	// AccessUnset is the zero value: no one (Validate reports the route).
+	AccessUnset Access = iota
 	// Everyone may use it.
-	Everyone Access = iota
+	Everyone
 	// Staff: members holding one of the guild's staff roles, or the
 	// Administrator permission. With no staff roles configured, only
 	// Administrators. Never allowed in DMs.
 	Staff
 )
+
+// String names the access level.
+func (a Access) String() string {
+	switch a {
+	case Everyone:
+		return "everyone"
+	case Staff:
+		return "staff"
+	case AccessUnset:
+		return "unset"
+	}
+	return fmt.Sprintf("access(%d)", int(a))
+}
+
+func (a Access) valid() bool { return a == Everyone || a == Staff }
 
 // Command is one slash command: its Discord spec plus handlers.
 type Command struct {
@@ -178,13 +197,83 @@ func (r *Router) Specs() []*discordgo.ApplicationCommand {
 	return out
 }
 
-// Validate reports wiring mistakes and specs that Discord would reject.
+// Validate reports wiring mistakes and specs that Discord would reject,
+// including every route whose Access is not set to Everyone or Staff.
 func (r *Router) Validate() error {
 	errs := append([]error(nil), r.errs...)
+	for _, rt := range r.Routes() {
+		if !rt.Access.valid() {
+			errs = append(errs, fmt.Errorf("router: %s %q: Access not set (want bots.Everyone or bots.Staff)", rt.Kind, rt.Name))
+		}
+	}
 	if err := ValidateCommands(r.Specs()); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// RouteKind is what a Route answers.
+type RouteKind string
+
+// Route kinds.
+const (
+	RouteCommand    RouteKind = "command"    // a slash command without subcommands
+	RouteSubcommand RouteKind = "subcommand" // one "sub" or "group sub" path of a command
+	RouteComponent  RouteKind = "component"  // buttons and selects by custom_id prefix
+	RouteModal      RouteKind = "modal"      // modal submits by custom_id prefix
+	RoutePager      RouteKind = "pager"      // "pg:kind:…" pager buttons
+)
+
+// Route describes one registered route, for tests that drive every route
+// of a bot (the access sweep) and for documentation.
+type Route struct {
+	Kind   RouteKind
+	Name   string // command name, component/modal prefix, or pager kind
+	Sub    string // subcommand path ("view", "group sub") for RouteSubcommand
+	Access Access
+	// Spec is the command's spec (RouteCommand, RouteSubcommand).
+	Spec *discordgo.ApplicationCommand
+	// Autocomplete: the command serves autocomplete.
+	Autocomplete bool
+}
+
+// Routes lists every route: commands (one per subcommand path) in
+// registration order, then components, modals and pagers sorted by name.
+func (r *Router) Routes() []Route {
+	var out []Route
+	for _, c := range r.order {
+		if c == nil || c.Spec == nil {
+			continue
+		}
+		paths := subcommandPaths(c.Spec)
+		if len(paths) == 0 {
+			out = append(out, Route{Kind: RouteCommand, Name: c.Spec.Name, Access: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
+		}
+		for _, p := range paths {
+			out = append(out, Route{Kind: RouteSubcommand, Name: c.Spec.Name, Sub: p, Access: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
+		}
+	}
+	add := func(kind RouteKind, m map[string]*Component) {
+		names := make([]string, 0, len(m))
+		for n := range m {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, Route{Kind: kind, Name: n, Access: m[n].Access})
+		}
+	}
+	add(RouteComponent, r.components)
+	add(RouteModal, r.modals)
+	kinds := make([]string, 0, len(r.pagers))
+	for k := range r.pagers {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		out = append(out, Route{Kind: RoutePager, Name: k, Access: r.pagers[k].access})
+	}
+	return out
 }
 
 // subcommandPaths lists "sub" and "group sub" paths of a spec.

@@ -164,6 +164,18 @@ func (s *Supervisor) Handle(k BotKind, r *Router) error {
 	return nil
 }
 
+// Router returns bot k's router (nil when none was attached), for tests
+// that drive every route of every bot.
+func (s *Supervisor) Router(k BotKind) *Router {
+	rn := s.runner(k)
+	if rn == nil {
+		return nil
+	}
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.router
+}
+
 // Run connects every configured bot and keeps it connected until ctx is
 // cancelled; then it closes all sessions in parallel and returns nil. Bots
 // without a token are skipped. A bot that cannot connect is retried with

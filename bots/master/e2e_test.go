@@ -62,13 +62,13 @@ func newWorld(t testing.TB) *world {
 // testRouter is a minimal router for the bots whose commands come later.
 func testRouter(k bots.BotKind) *bots.Router {
 	r := bots.NewRouter()
-	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "ping-" + string(k), Description: "Ping"},
+	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "ping-" + string(k), Description: "Ping"}, Access: bots.Everyone,
 		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 			return bots.Text("pong " + string(c.Bot)), nil
 		}})
-	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "boom", Description: "Panics"},
+	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "boom", Description: "Panics"}, Access: bots.Everyone,
 		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) { panic("hostile input") }})
-	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "huge", Description: "Oversized embed"},
+	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "huge", Description: "Oversized embed"}, Access: bots.Everyone,
 		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 			b := embed.New().Title(strings.Repeat("T", 400)).Description(strings.Repeat("word ", 6000)).Footer(strings.Repeat("f", 3000))
 			for i := 0; i < 60; i++ {
@@ -76,7 +76,7 @@ func testRouter(k bots.BotKind) *bots.Router {
 			}
 			return bots.Reply(b.Build()...), nil
 		}})
-	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "slow", Description: "Slow"},
+	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "slow", Description: "Slow"}, Access: bots.Everyone,
 		Run: func(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 			select {
 			case <-time.After(400 * time.Millisecond):
