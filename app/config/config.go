@@ -10,9 +10,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 // DefaultPath is where install.sh puts the configuration file.
@@ -68,6 +71,11 @@ type Config struct {
 	BackupKeep       int
 	ChatPoll         time.Duration
 	ShutdownTimeout  time.Duration
+
+	// Warnings are settings that load but are probably not what the
+	// operator meant (a trailing "# comment" kept in a value, a listen
+	// address on all interfaces). serve logs them, check prints them.
+	Warnings []string
 }
 
 // Defaults returns the configuration with every default applied.
@@ -93,6 +101,37 @@ func (c *Config) StatePath() string { return filepath.Join(c.StateDir, "state.db
 // then applies environment overrides from environ (os.Environ() form), then
 // resolves *_FILE secrets. It does not validate; call Validate.
 func Load(path string, environ []string) (*Config, error) {
+	c, err := load(path, environ)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadAndValidate is Load then Validate in one pass: malformed values and
+// missing settings are reported together, each named by its key. serve and
+// check both use it, so check passes exactly what serve accepts.
+func LoadAndValidate(path string, environ []string) (*Config, error) {
+	c, err := load(path, environ)
+	if c == nil {
+		return nil, err
+	}
+	if verr := c.Validate(); verr != nil {
+		if err == nil {
+			return nil, verr
+		}
+		// Both start with "config: "; keep one.
+		return nil, fmt.Errorf("%w\n%s", err, strings.TrimPrefix(verr.Error(), "config: "))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// load returns the configuration with every well-formed value applied (nil
+// only when the file cannot be read) and the errors of the others.
+func load(path string, environ []string) (*Config, error) {
 	values := make(map[string]string)
 	if path != "" {
 		f, err := os.Open(path)
@@ -119,6 +158,10 @@ func Load(path string, environ []string) (*Config, error) {
 	}
 	return fromValues(values)
 }
+
+// inlineCommentRE finds a " # comment" that systemd's EnvironmentFile=
+// (and so bliss) keeps as part of the value.
+var inlineCommentRE = regexp.MustCompile(`\s[#;]`)
 
 func fromValues(values map[string]string) (*Config, error) {
 	c := Defaults()
@@ -148,6 +191,13 @@ func fromValues(values map[string]string) (*Config, error) {
 		if !ok || strings.TrimSpace(v) == "" {
 			continue
 		}
+		if inlineCommentRE.MatchString(v) {
+			shown := fmt.Sprintf("%s=%q", o.key, v)
+			if o.secret {
+				shown = o.key + " (value not shown)"
+			}
+			c.Warnings = append(c.Warnings, shown+": a trailing comment is part of the value (put comments on their own line)")
+		}
 		if err := o.set(c, v); err != nil {
 			shown := v
 			if o.secret {
@@ -161,10 +211,22 @@ func fromValues(values map[string]string) (*Config, error) {
 			errs = append(errs, fmt.Errorf("%s: unknown setting", k))
 		}
 	}
+	if host, _, err := net.SplitHostPort(c.HTTPAddr); err == nil && allInterfaces(host) {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("BLISS_HTTP_ADDR=%q listens on all interfaces: /healthz and /metrics have no authentication (use 127.0.0.1:PORT)", c.HTTPAddr))
+	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return c, fmt.Errorf("config: %w", err)
 	}
 	return c, nil
+}
+
+// allInterfaces reports whether a listen host means every interface.
+func allInterfaces(host string) bool {
+	if host == "" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
 }
 
 func readSecretFile(path string) (string, error) {
@@ -319,21 +381,43 @@ func options() []option {
 		option{key: "BLISS_STAFF_ROLE_IDS", help: "Comma-separated role ids allowed to run admin commands in every guild (per-guild roles are set with /setup).",
 			set: func(c *Config, v string) error { return setIDs(&c.StaffRoleIDs, v) }},
 		option{key: "BLISS_PARSE_SCHEDULE", def: "@hourly", help: "Cron schedule of the save parse (servers are staggered within it).",
-			set: func(c *Config, v string) error { c.ParseSchedule = v; return nil }},
+			set: func(c *Config, v string) error { return setSchedule(&c.ParseSchedule, v) }},
 		option{key: "BLISS_PARSE_CONCURRENCY", def: "1", help: "How many saves may be parsed at once.",
 			set: func(c *Config, v string) error { return setInt(&c.ParseConcurrency, v, 1, 16) }},
 		option{key: "BLISS_PARSE_WORKERS", def: "0", help: "Decoder workers per parse (0 = number of CPUs).",
 			set: func(c *Config, v string) error { return setInt(&c.ParseWorkers, v, 0, 256) }},
 		option{key: "BLISS_BACKUP_SCHEDULE", def: "0 4 * * *", help: "Cron schedule of the SQLite backup (VACUUM INTO).",
-			set: func(c *Config, v string) error { c.BackupSchedule = v; return nil }},
+			set: func(c *Config, v string) error { return setSchedule(&c.BackupSchedule, v) }},
 		option{key: "BLISS_BACKUP_KEEP", def: "7", help: "How many backups to keep.",
 			set: func(c *Config, v string) error { return setInt(&c.BackupKeep, v, 1, 1000) }},
 		option{key: "BLISS_CHAT_POLL", def: "5s", help: "How often the chat bridge polls GetChat on each server.",
 			set: func(c *Config, v string) error { return setDuration(&c.ChatPoll, v, time.Second) }},
-		option{key: "BLISS_SHUTDOWN_TIMEOUT", def: "20s", help: "Shutdown budget; bliss.service's TimeoutStopSec must exceed it.",
-			set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v, time.Second) }},
+		option{key: "BLISS_SHUTDOWN_TIMEOUT", def: "20s", help: "Shutdown budget, at most 25s: bliss.service stops the process after TimeoutStopSec=30s.",
+			set: func(c *Config, v string) error {
+				if err := setDuration(&c.ShutdownTimeout, v, time.Second); err != nil {
+					return err
+				}
+				if c.ShutdownTimeout > MaxShutdownTimeout {
+					return fmt.Errorf("must be at most %s: bliss.service's TimeoutStopSec=30s kills the process after that (raise both together)", MaxShutdownTimeout)
+				}
+				return nil
+			}},
 	)
 	return opts
+}
+
+// MaxShutdownTimeout keeps the shutdown budget under bliss.service's
+// TimeoutStopSec=30s, with room for closing storage.
+const MaxShutdownTimeout = 25 * time.Second
+
+// setSchedule accepts what the scheduler accepts: a standard 5-field cron
+// spec ("0 4 * * *") or a descriptor (@hourly, @daily, @every 30m).
+func setSchedule(dst *string, v string) error {
+	if _, err := cron.ParseStandard(v); err != nil {
+		return fmt.Errorf("want a cron schedule like \"0 4 * * *\", @hourly or \"@every 30m\" (%v)", err)
+	}
+	*dst = v
+	return nil
 }
 
 func botName(b Bot) string {
