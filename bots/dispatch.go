@@ -27,6 +27,8 @@ type dispatcher struct {
 	log        *slog.Logger
 	deferAfter time.Duration
 	timeout    time.Duration
+	// redact scrubs secrets from error replies (nil: none).
+	redact func(string) string
 	// start registers an in-flight interaction with the owning runner; it
 	// returns false once the runner is shutting down.
 	start func() (ctx context.Context, done func(), ok bool)
@@ -66,7 +68,7 @@ func (d *dispatcher) handle(s *discordgo.Session, ic *discordgo.InteractionCreat
 			d.respondChoices(ctx, s, i, log, nil)
 			return
 		}
-		d.respond(ctx, s, i, log, true, &Response{Embeds: []*discordgo.MessageEmbed{mapError(log, err)}})
+		d.respond(ctx, s, i, log, true, &Response{Embeds: []*discordgo.MessageEmbed{d.mapError(log, err)}})
 		return
 	}
 	c.Session = s
@@ -91,7 +93,7 @@ func (d *dispatcher) handle(s *discordgo.Session, ic *discordgo.InteractionCreat
 				d.respondChoices(ctx, s, i, log, nil)
 				return
 			}
-			d.respond(ctx, s, i, log, true, &Response{Embeds: []*discordgo.MessageEmbed{mapError(log, err)}})
+			d.respond(ctx, s, i, log, true, &Response{Embeds: []*discordgo.MessageEmbed{d.mapError(log, err)}})
 			return
 		}
 		c.Staff = true
@@ -102,6 +104,16 @@ func (d *dispatcher) handle(s *discordgo.Session, ic *discordgo.InteractionCreat
 		return
 	}
 	d.run(ctx, hctx, s, c, rt, log)
+}
+
+// mapError is the package mapError with the error text scrubbed of
+// secrets (a UserError may quote an upstream message).
+func (d *dispatcher) mapError(log *slog.Logger, err error) *discordgo.MessageEmbed {
+	e := mapError(log, err)
+	if d.redact != nil && e != nil {
+		e.Title, e.Description = d.redact(e.Title), d.redact(e.Description)
+	}
+	return e
 }
 
 // isStaff applies the RBAC rule: Administrator, or a configured staff role.
@@ -348,7 +360,7 @@ func (d *dispatcher) answer(ctx context.Context, s *discordgo.Session, i *discor
 			log.Error("handler panicked", "ref", ref, "panic", fmt.Sprint(pe.Value), "stack", pe.Stack)
 			resp = &Response{Embeds: []*discordgo.MessageEmbed{internalErrorEmbed(ref)}, Ephemeral: true}
 		} else {
-			resp = &Response{Embeds: []*discordgo.MessageEmbed{mapError(log, res.err)}, Ephemeral: true}
+			resp = &Response{Embeds: []*discordgo.MessageEmbed{d.mapError(log, res.err)}, Ephemeral: true}
 		}
 	}
 	if resp.Modal != nil {

@@ -144,3 +144,20 @@ func TestRoutesListsEveryRoute(t *testing.T) {
 		t.Fatalf("Routes:\n%s\nwant\n%s", g, want)
 	}
 }
+
+// Error replies pass the appliance's redactor: a UserError quoting an
+// upstream message never shows a secret it carries.
+func TestDispatchErrorRepliesRedacted(t *testing.T) {
+	const secret = "rcon-pass-s3cret"
+	r := NewRouter().Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "leak", Description: "Leaks"}, Access: Everyone,
+		Run: func(ctx context.Context, c *Ctx) (*Response, error) {
+			return nil, Errorf("server said: bad password %s", secret)
+		}})
+	d, s, rec := testDispatcher(t, r)
+	d.redact = func(s string) string { return strings.ReplaceAll(s, secret, "[redacted]") }
+	d.handle(s, command("leak", member("u", 0)))
+	txt := embedText(lastCallback(t, rec))
+	if strings.Contains(txt, secret) || !strings.Contains(txt, "bad password [redacted]") {
+		t.Fatalf("reply %s", txt)
+	}
+}

@@ -51,6 +51,9 @@ type Options struct {
 	// ShutdownGrace is how long in-flight handlers may finish on shutdown
 	// before their context is cancelled. Default 5 s.
 	ShutdownGrace time.Duration
+	// Redact scrubs secrets from the text of error replies (the appliance's
+	// one redactor, which also scrubs its logs). Nil: none.
+	Redact func(string) string
 }
 
 // SessionState is the health of one bot session.
@@ -337,7 +340,7 @@ func (r *runner) newSession() (*discordgo.Session, error) {
 		router = NewRouter()
 	}
 	d := &dispatcher{kind: r.kind, router: router, staff: r.sup.opts.Staff, log: r.sup.log,
-		deferAfter: r.sup.opts.DeferAfter, timeout: r.sup.opts.HandlerTimeout, start: r.start}
+		deferAfter: r.sup.opts.DeferAfter, timeout: r.sup.opts.HandlerTimeout, redact: r.sup.opts.Redact, start: r.start}
 	s.AddHandler(d.handle)
 	r.addMessageHandlers(s, router)
 	s.AddHandler(r.onReady)
