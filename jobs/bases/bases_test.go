@@ -330,7 +330,7 @@ func TestBaseFields(t *testing.T) {
 	if th.OwnerName != "tribe 8" {
 		t.Errorf("owner name fallback = %q", th.OwnerName)
 	}
-	wantC := arksave.Location{X: -550, Y: 2450, Z: 500, Lat: 50 + 2450/6850.0, Lon: 50 - 550/6850.0, HasLatLon: true}
+	wantC := arksave.Location{X: -550, Y: 2450, Z: 500, Lat: 50 + 2450/6858.0, Lon: 50 - 550/6858.0, HasLatLon: true}
 	if !near(st.Center, wantC) {
 		t.Errorf("Center = %+v, want %+v", st.Center, wantC)
 	}
@@ -353,10 +353,10 @@ func TestLatLon(t *testing.T) {
 		ok       bool
 	}{
 		{"TheIsland_WP", 0, 0, 50, 50, true},
-		{"TheIsland_WP", 68500, -68500, 40, 60, true},
+		{"TheIsland_WP", 68580, -68580, 40, 60, true},
 		{"Ragnarok_WP", 131000, 0, 50.009388, 60.009388, true},
-		{"TheCenter_WP", 0, 103805.2, 42.5, 50.5, true},
-		{"ScorchedEarth_WP", 80000, 80000, 60, 60, true},
+		{"TheCenter_WP", 0, 103740.4, 42.5057, 50.5458, true},
+		{"ScorchedEarth_WP", 78740, 78740, 59.9936, 59.9936, true}, // addendum §5.1: 7874, not 8000
 		{"LostColony_WP", 0, 81600, 60, 50, true},
 		{"astraeos", 160000, 0, 50, 60, true},
 		{"Nowhere_WP", 0, 0, 0, 0, false},
