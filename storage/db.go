@@ -19,6 +19,7 @@ import (
 type DB struct {
 	db   *sql.DB
 	path string
+	gc   groupCommit // batches small concurrent write transactions (batch.go)
 
 	// Now returns the current time for created_at columns. Tests may
 	// replace it right after Open, before the DB is shared.
@@ -37,6 +38,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("storage: open %s: %w", path, err)
 	}
 	if err := checkDir(filepath.Dir(abs)); err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
+	if err := createPrivate(abs); err != nil {
 		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
 	}
 	if err := migrateRetry(ctx, abs); err != nil {
@@ -113,6 +117,34 @@ func checkDir(dir string) error {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
 	return nil
+}
+
+// createPrivate creates the database file 0600 before SQLite opens it
+// (SQLite would create it 0644 under the usual umask; its -wal and -shm
+// files take the database's mode), and tightens an existing file that is
+// readable by others. Creating it here also turns an unwritable directory
+// into a plain "permission denied" instead of SQLite's CANTOPEN, which
+// modernc reports as "out of memory (14)".
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		return f.Close()
+	case errors.Is(err, fs.ErrExist):
+		fi, serr := os.Stat(path)
+		if serr != nil {
+			return serr
+		}
+		if fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0 {
+			if cerr := os.Chmod(path, fi.Mode().Perm()&0o700); cerr != nil && !errors.Is(cerr, fs.ErrPermission) {
+				return cerr
+			}
+		}
+		return nil
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("directory %s is not writable by this user: %w", filepath.Dir(path), err)
+	}
+	return err
 }
 
 // explain adds an operator hint to SQLite errors that are about the file
@@ -209,4 +241,75 @@ func parseTime(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
 	}
 	return t, nil
+}
+
+// Inspection is what `bliss check` reports about an existing database.
+type Inspection struct {
+	Applied int // migrations recorded in the file
+	Pending int // migrations this binary would apply on Open
+	// Newer: versions the file records that this binary does not know
+	// (Open refuses such a file).
+	Newer []int
+}
+
+// Inspect reads the database at path without changing it (read-only
+// connection; no migrations): its integrity (quick_check) and how many
+// migrations Open would apply.
+func Inspect(ctx context.Context, path string) (Inspection, error) {
+	var in Inspection
+	ms, err := loadMigrations(migrationFS)
+	if err != nil {
+		return in, fmt.Errorf("storage: inspect: %w", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return in, fmt.Errorf("storage: inspect %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+escapePath(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return in, fmt.Errorf("storage: inspect %s: %w", path, err)
+	}
+	defer db.Close()
+	var check string
+	if err := db.QueryRowContext(ctx, `PRAGMA quick_check`).Scan(&check); err != nil {
+		return in, fmt.Errorf("storage: inspect %s: %w", path, explain(err))
+	}
+	if check != "ok" {
+		return in, fmt.Errorf("storage: inspect %s: database is damaged: quick_check: %s", path, check)
+	}
+	applied := map[int]bool{}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n); err != nil {
+		return in, fmt.Errorf("storage: inspect %s: %w", path, explain(err))
+	}
+	if n > 0 {
+		rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return in, fmt.Errorf("storage: inspect %s: %w", path, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return in, fmt.Errorf("storage: inspect %s: %w", path, err)
+			}
+			applied[v] = true
+		}
+		if err := rows.Err(); err != nil {
+			return in, fmt.Errorf("storage: inspect %s: %w", path, err)
+		}
+	}
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.version] = true
+		if !applied[m.version] {
+			in.Pending++
+		}
+	}
+	for v := range applied {
+		in.Applied++
+		if !known[v] {
+			in.Newer = append(in.Newer, v)
+		}
+	}
+	return in, nil
 }
