@@ -3,7 +3,6 @@ package rcon
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -217,6 +216,8 @@ type LogEvent struct {
 	Day       int
 	Clock     string // in-game "hh:mm:ss"
 	TribeKind TribeEventKind
+	Class     Class  // fine-grained kind (classify.go); Kind is derived from it
+	Stamp     string // game-log stamp "YYYY.MM.DD_HH.MM.SS" as written, "" if none (dedupe key)
 	Raw       string
 }
 
@@ -232,158 +233,4 @@ func ParseGameLog(reply string) []LogEvent {
 		out = append(out, ParseLogLine(raw))
 	}
 	return out
-}
-
-var (
-	bracketRe   = regexp.MustCompile(`^\[(\d{4}\.\d{2}\.\d{2}-\d{2}\.\d{2}\.\d{2}):(\d{3})\]\[\s*\d+\]`)
-	gameStampRe = regexp.MustCompile(`^(\d{4}\.\d{2}\.\d{2}_\d{2}\.\d{2}\.\d{2}): `)
-	joinRe      = regexp.MustCompile(`^(.+) \[UniqueNetId:([0-9A-Fa-f]+) Platform:([^\]]*)\] (joined|left) this ARK!$`)
-	joinIDRe    = regexp.MustCompile(`^(.+) ID (\d+) (joined|left) this ARK!$`)
-	joinPlainRe = regexp.MustCompile(`^(.+) (joined|left) this ARK!$`)
-	adminRe     = regexp.MustCompile(`^AdminCmd: (.+) \(PlayerName: (.+?), ARKID: (\d+), (?:PlatformID|SteamID): ([0-9A-Za-z]+)\)$`)
-	tribeRe     = regexp.MustCompile(`^Tribe (.+?), ID (\d+): Day (\d+), (\d{2}:\d{2}:\d{2}): (.+)$`)
-	tribeTameRe = regexp.MustCompile(`^Tribe (.+?) (Tamed an? .+)$`)
-	dayRe       = regexp.MustCompile(`^Day (\d+), (\d{2}:\d{2}:\d{2}): (.+)$`)
-	richColorRe = regexp.MustCompile(`<RichColor[^>]*>|</>`)
-)
-
-// ParseLogLine parses one game-log or GetChat line (with or without the
-// ShooterGame.log bracket prefix and the game-log stamp).
-func ParseLogLine(raw string) LogEvent {
-	ev := LogEvent{Raw: raw}
-	s := strings.TrimPrefix(strings.TrimRight(raw, "\r\n"), "\ufeff")
-	if m := bracketRe.FindStringSubmatch(s); m != nil {
-		if t, err := time.Parse("2006.01.02-15.04.05", m[1]); err == nil {
-			ms, _ := strconv.Atoi(m[2])
-			ev.Time = t.Add(time.Duration(ms) * time.Millisecond)
-		}
-		s = s[len(m[0]):]
-	}
-	if m := gameStampRe.FindStringSubmatch(s); m != nil {
-		if t, err := time.Parse("2006.01.02_15.04.05", m[1]); err == nil {
-			ev.Time = t
-		}
-		s = s[len(m[0]):]
-	}
-	ev.Text = s
-	chatName, chatChar, chatText, isChat := splitChat(s)
-
-	switch {
-	case strings.HasPrefix(s, "SERVER: ") || s == "SERVER:":
-		ev.Kind, ev.Text = EventServerChat, strings.TrimPrefix(strings.TrimPrefix(s, "SERVER:"), " ")
-	case strings.HasPrefix(s, "AdminCmd: "):
-		ev.Kind = EventAdmin
-		if m := adminRe.FindStringSubmatch(s); m != nil {
-			ev.Text, ev.Name, ev.EOSID = m[1], m[2], strings.ToLower(m[4])
-			ev.ARKID, _ = strconv.ParseInt(m[3], 10, 64)
-		} else {
-			ev.Text = strings.TrimPrefix(s, "AdminCmd: ")
-		}
-	case strings.HasPrefix(s, "Tribe "):
-		if m := tribeRe.FindStringSubmatch(s); m != nil {
-			ev.Kind, ev.Tribe = EventTribe, m[1]
-			ev.TribeID, _ = strconv.ParseInt(m[2], 10, 64)
-			ev.Day, _ = strconv.Atoi(m[3])
-			ev.Clock, ev.Text = m[4], cleanTribeText(m[5])
-		} else if m := tribeTameRe.FindStringSubmatch(s); m != nil {
-			ev.Kind, ev.Tribe, ev.Text = EventTribe, m[1], cleanTribeText(m[2])
-		} else if isChat {
-			setChat(&ev, chatName, chatChar, chatText)
-		}
-	case dayRe.MatchString(s):
-		m := dayRe.FindStringSubmatch(s)
-		ev.Kind = EventTribe
-		ev.Day, _ = strconv.Atoi(m[1])
-		ev.Clock, ev.Text = m[2], cleanTribeText(m[3])
-	case joinRe.MatchString(s):
-		m := joinRe.FindStringSubmatch(s)
-		if isChat && strings.Contains(m[1], "): ") {
-			// Someone typed a join notice into chat.
-			setChat(&ev, chatName, chatChar, chatText)
-			break
-		}
-		ev.Kind = joinKind(m[4])
-		ev.Name, ev.EOSID, ev.Platform = m[1], strings.ToLower(m[2]), m[3]
-	case isChat:
-		setChat(&ev, chatName, chatChar, chatText)
-	case joinIDRe.MatchString(s):
-		m := joinIDRe.FindStringSubmatch(s)
-		ev.Kind, ev.Name = joinKind(m[3]), m[1]
-		ev.ARKID, _ = strconv.ParseInt(m[2], 10, 64)
-	case joinPlainRe.MatchString(s) && !strings.Contains(s, "[UniqueNetId:"):
-		m := joinPlainRe.FindStringSubmatch(s)
-		ev.Kind, ev.Name = joinKind(m[2]), m[1]
-	case strings.HasPrefix(s, "World Save Complete"):
-		ev.Kind = EventSave
-	case strings.HasPrefix(s, "Server has completed startup"):
-		ev.Kind = EventStartup
-	}
-	if ev.Kind == EventTribe {
-		ev.TribeKind = classifyTribe(ev.Text)
-	}
-	return ev
-}
-
-func joinKind(verb string) EventKind {
-	if verb == "joined" {
-		return EventJoin
-	}
-	return EventLeave
-}
-
-func setChat(ev *LogEvent, name, char, text string) {
-	ev.Kind, ev.Name, ev.Character, ev.Text = EventChat, name, char, text
-}
-
-// splitChat splits "Name (Character): text" at the first "): " and the last
-// " (" before it, so names may contain parentheses and text may contain "): ".
-func splitChat(s string) (name, char, text string, ok bool) {
-	end := strings.Index(s, "): ")
-	if end < 0 {
-		if !strings.HasSuffix(s, "):") {
-			return "", "", "", false
-		}
-		end = len(s) - 2 // empty message
-	}
-	open := strings.LastIndex(s[:end], " (")
-	if open <= 0 || open+2 > end {
-		return "", "", "", false
-	}
-	name, char = s[:open], s[open+2:end]
-	if char == "" {
-		return "", "", "", false
-	}
-	if end+3 <= len(s) {
-		text = s[end+3:]
-	}
-	return name, char, text, true
-}
-
-// cleanTribeText strips RichColor tags and the unbalanced trailing ')' ARK
-// appends to tribe-log lines in the server log.
-func cleanTribeText(s string) string {
-	s = strings.TrimSpace(richColorRe.ReplaceAllString(s, ""))
-	if strings.HasSuffix(s, ")") && strings.Count(s, ")") > strings.Count(s, "(") {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-func classifyTribe(msg string) TribeEventKind {
-	switch {
-	case strings.Contains(msg, "Your Tribe killed"):
-		return TribeKill
-	case strings.Contains(msg, "was killed") || strings.Contains(msg, "starved to death"):
-		return TribeDeath
-	case strings.Contains(msg, "Tamed a"):
-		return TribeTame
-	case strings.Contains(msg, "destroyed") || strings.Contains(msg, "demolished a"):
-		return TribeDestroyed
-	case strings.Contains(msg, "was added to the Tribe") || strings.Contains(msg, "was removed from the Tribe") ||
-		strings.Contains(msg, "was promoted to") || strings.Contains(msg, "was demoted from") ||
-		strings.Contains(msg, "set to Rank Group"):
-		return TribeMembership
-	default:
-		return TribeOther
-	}
 }
