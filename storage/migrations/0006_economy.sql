@@ -133,7 +133,7 @@ CREATE INDEX orders_state ON orders (guild_id, state, id);
 CREATE TABLE boosts (
 	id          INTEGER PRIMARY KEY,
 	service_id  INTEGER NOT NULL,
-	boost_id    INTEGER NOT NULL,
+	boost_id    INTEGER NOT NULL,           -- Nitrado id; negative hash of (username, boosted_at) when absent
 	guild_id    TEXT NOT NULL,
 	username    TEXT NOT NULL DEFAULT '',  -- lower-cased
 	extended_s  INTEGER NOT NULL DEFAULT 0,
@@ -143,8 +143,9 @@ CREATE TABLE boosts (
 	message     TEXT NOT NULL DEFAULT '',
 	boosted_at  INTEGER NOT NULL DEFAULT 0,
 	flags       TEXT NOT NULL DEFAULT '',  -- why it is suspect: 'amount', 'extended_for', 'username', ...
-	credited    INTEGER NOT NULL DEFAULT 0, -- GP credited, 0 not (yet)
-	posted      INTEGER NOT NULL DEFAULT 0, -- 1 once announced (or imported silently)
+	gp          INTEGER NOT NULL DEFAULT 0, -- GP this boost is worth (rate at ingestion)
+	credited    INTEGER NOT NULL DEFAULT 0, -- 1 once credited to a linked donor
+	imported    INTEGER NOT NULL DEFAULT 0, -- 1 when recorded by a first-run import (not announced)
 	created_at  INTEGER NOT NULL,
 	UNIQUE (service_id, boost_id)
 ) STRICT;
