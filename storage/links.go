@@ -83,7 +83,9 @@ func FindCode(text string) string {
 	return ""
 }
 
-func isAlnum(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' }
+func isAlnum(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z'
+}
 
 // takeCodeTx consumes a valid code of purpose in guild and returns its
 // owner and subject.
