@@ -2,15 +2,18 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
-	"github.com/blissark/bliss/app/pipelineio"
+	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/jobs/bases"
 	"github.com/blissark/bliss/jobs/pipeline"
+	"github.com/blissark/bliss/storage"
+	"github.com/blissark/bliss/storage/savefile"
 )
 
 // newPipeline builds the save pipeline over the Nitrado file server, the
@@ -25,9 +28,9 @@ func (a *appliance) newPipeline() (*pipeline.Pipeline, error) {
 		a.log.Warn("clean temp downloads", "dir", tmp, "err", err)
 	}
 	return pipeline.New(pipeline.Options{
-		Files:       pipelineio.Files{Client: a.nitrado},
-		Snapshots:   pipelineio.Snapshots{DB: a.db},
-		Open:        pipelineio.Open,
+		Files:       nitradoFiles{a.nitrado},
+		Snapshots:   snapshotStore{db: a.db},
+		Open:        openSave,
 		TempDir:     tmp,
 		Workers:     a.cfg.ParseWorkers,
 		Logger:      a.log.With("component", "pipeline"),
@@ -44,24 +47,93 @@ func (a *appliance) parseJob(id int64) func(ctx context.Context) error {
 		if err != nil {
 			return pipeline.Server{}, err
 		}
-		return pipeline.Server{ID: itoa(id), Name: d.Name, GamePath: d.GamePath, Map: d.Map}, nil
+		return pipeline.Server{ID: id, Name: d.Name, GamePath: d.GamePath, Map: d.Map}, nil
 	})
 }
 
 // baseOptions applies the server's decay multiplier (the first guild that
 // links the server decides).
-func (a *appliance) baseOptions(serverID string) bases.Options {
+func (a *appliance) baseOptions(serviceID int64) bases.Options {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	id, _ := strconv.ParseInt(serverID, 10, 64)
 	servers, err := a.db.AllServers(ctx)
 	if err != nil {
 		return bases.Options{}
 	}
 	for _, s := range servers {
-		if s.ServiceID == id {
+		if s.ServiceID == serviceID {
 			return bases.Options{Multiplier: s.DecayMultiplier}
 		}
 	}
 	return bases.Options{}
+}
+
+// nitradoFiles is the pipeline's file server: the Nitrado client's listing
+// in the pipeline's terms.
+type nitradoFiles struct{ c *nitrado.Client }
+
+func (f nitradoFiles) ListFiles(ctx context.Context, serviceID int64, dir string) ([]pipeline.FileInfo, error) {
+	ents, err := f.c.ListFiles(ctx, serviceID, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]pipeline.FileInfo, 0, len(ents))
+	for _, e := range ents {
+		out = append(out, pipeline.FileInfo{Name: e.Name, Path: e.Path, Size: e.Size, ModTime: e.ModifiedAt, IsDir: e.IsDir()})
+	}
+	return out, nil
+}
+
+func (f nitradoFiles) Download(ctx context.Context, serviceID int64, path string, w io.Writer) error {
+	_, err := f.c.Download(ctx, serviceID, path, w)
+	return err
+}
+
+// openSave opens a downloaded save read-only (pipeline.OpenFunc).
+func openSave(ctx context.Context, path string) (pipeline.SaveFile, error) {
+	return savefile.Open(ctx, path)
+}
+
+// snapshotStore is the pipeline's snapshot store over SQLite.
+type snapshotStore struct {
+	db   *storage.DB
+	keep int // runs kept per server; 0 = storage.DefaultSnapshotKeep
+}
+
+func (s snapshotStore) LastSnapshot(ctx context.Context, serviceID int64) (pipeline.SnapshotInfo, bool, error) {
+	in, err := s.db.LastSnapshot(ctx, serviceID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return pipeline.SnapshotInfo{}, false, nil
+	}
+	if err != nil {
+		return pipeline.SnapshotInfo{}, false, err
+	}
+	return pipeline.SnapshotInfo{RunID: in.RunID, FileName: in.FileName, FileSize: in.FileSize,
+		FileModTime: in.FileModTime, ContentHash: in.ContentHash, ListFingerprint: in.ListFingerprint}, true, nil
+}
+
+func (s snapshotStore) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot) error {
+	sv := p.Save
+	snap := &storage.Snapshot{
+		Info: storage.SnapshotInfo{
+			ServerID: p.ServerID, RunID: p.RunID, Map: sv.Map, SaveVersion: sv.SaveVersion, SavedAt: sv.SavedAt,
+			GameTime: sv.GameTime, FileName: p.Source.FileName, FileSize: p.Source.FileSize,
+			FileModTime: p.Source.FileModTime, Compressed: p.Source.Compressed, ContentHash: p.Source.ContentHash,
+			ListFingerprint: p.Source.ListFingerprint, WildDinos: sv.WildDinos, Pawns: sv.Pawns,
+			Structures: len(sv.Structures), RowsTotal: sv.Stats.Rows, RowsFailed: sv.Stats.Failed,
+			FailedByClass: sv.Stats.FailedByClass, StructuresByMaterial: p.StructuresByMaterial,
+			List: p.Durations.List, Download: p.Durations.Download, Decode: p.Durations.Decode,
+			Analyze: p.Durations.Analyze, PeakHeapBytes: p.PeakHeapBytes, PeakRSSDelta: p.PeakRSSDelta,
+		},
+		Players:           sv.Players,
+		Tribes:            sv.Tribes,
+		Dinos:             sv.Dinos,
+		StructuresByTribe: p.StructuresByTribe,
+		Keep:              s.keep,
+		Bases:             make([]storage.Base, len(p.Bases)),
+	}
+	for i, b := range p.Bases {
+		snap.Bases[i] = storage.Base(b) // same fields: a conversion, not a copy by hand
+	}
+	return s.db.ReplaceSnapshot(ctx, snap)
 }

@@ -319,7 +319,7 @@ func sceneRCON(ctx context.Context, sb *sandbox) error {
 // scheduler, as the hourly schedule would run it.
 func sceneParse(ctx context.Context, sb *sandbox) error {
 	s := sb.servers[0]
-	name := jobs.ParseJobName(itoa(s.id))
+	name := jobs.ParseJobName(s.id)
 	sb.say("> trigger %s (%s, save %s)", name, s.name, s.savePath)
 	wctx, cancel := context.WithTimeout(ctx, 4*sb.opts.stepTimeout)
 	defer cancel()
@@ -331,7 +331,7 @@ func sceneParse(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	sb.say("[jobs] %s done in %s", name, took)
-	info, err := sb.app.db.LastSnapshot(ctx, itoa(s.id))
+	info, err := sb.app.db.LastSnapshot(ctx, s.id)
 	if err != nil {
 		return fmt.Errorf("no snapshot after the parse: %w", err)
 	}
@@ -341,7 +341,7 @@ func sceneParse(ctx context.Context, sb *sandbox) error {
 	if info.Players == 0 || info.Structures == 0 {
 		return fmt.Errorf("snapshot of %s is empty: %+v", s.name, info)
 	}
-	bases, err := sb.app.db.Bases(ctx, itoa(s.id), true, 3)
+	bases, err := sb.app.db.Bases(ctx, s.id, true, 3)
 	if err != nil {
 		return err
 	}

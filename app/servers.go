@@ -111,7 +111,7 @@ func (a *appliance) syncServers(ctx context.Context) error {
 		if err := a.sd.Track(id); err != nil {
 			a.log.Warn("track server", "server", id, "err", err)
 		}
-		if err := a.sched.AddParse(itoa(id), parseSpec(a.cfg.ParseSchedule), a.parseJob(id)); err != nil {
+		if err := a.sched.AddParse(id, parseSpec(a.cfg.ParseSchedule), a.parseJob(id)); err != nil {
 			return fmt.Errorf("sync servers: %w", err)
 		}
 		a.parsing[id] = true
@@ -120,13 +120,13 @@ func (a *appliance) syncServers(ctx context.Context) error {
 		if _, ok := want[id]; ok {
 			continue
 		}
-		a.sched.Remove(jobs.ParseJobName(itoa(id)))
+		a.sched.Remove(jobs.ParseJobName(id))
 		if err := a.sd.Forget(id); err != nil {
 			a.log.Warn("forget server", "server", id, "err", err)
 		}
 		if !linked[id] {
 			// No guild links the server any more: its save data goes too.
-			if err := a.db.DeleteSnapshots(ctx, itoa(id)); err != nil {
+			if err := a.db.DeleteSnapshots(ctx, id); err != nil {
 				a.log.Warn("delete snapshots", "server", id, "err", err)
 			}
 		}

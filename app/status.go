@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/jobs"
@@ -18,12 +17,12 @@ func (a *appliance) AppStatus(ctx context.Context) (master.AppStatus, error) {
 	names := map[string]string{}
 	if servers, err := a.db.AllServers(ctx); err == nil {
 		for _, s := range servers {
-			names[jobs.ParseJobName(itoa(s.ServiceID))] = s.Name
+			names[jobs.ParseJobName(s.ServiceID)] = s.Name
 		}
 	}
 	for _, j := range a.sched.States() {
 		if j.Kind == jobs.KindParse {
-			st.Servers = append(st.Servers, master.ServerParse{ServiceID: atoiID(j.ServerID), Name: names[j.Name], LastParse: j.LastRun, LastError: j.LastErr})
+			st.Servers = append(st.Servers, master.ServerParse{ServiceID: j.ServiceID, Name: names[j.Name], LastParse: j.LastRun, LastError: j.LastErr})
 			continue
 		}
 		state := "idle"
@@ -32,8 +31,6 @@ func (a *appliance) AppStatus(ctx context.Context) (master.AppStatus, error) {
 		}
 		st.Jobs = append(st.Jobs, master.Health{Name: j.Name, OK: j.LastErr == "", State: state, LastRun: j.LastRun, LastError: j.LastErr})
 	}
+	a.incidentStatus(ctx, &st)
 	return st, nil
 }
-
-// atoiID parses a job's server id; H1 unifies job ids to int64.
-func atoiID(s string) int64 { id, _ := strconv.ParseInt(s, 10, 64); return id }

@@ -24,16 +24,16 @@ func Example() {
 		fmt.Println("bases:", len(bases.Analyze(save, bases.Options{Multiplier: 2})))
 		return nil
 	}
-	if err := s.AddParse("17000001", "", parse); err != nil {
+	if err := s.AddParse(17000001, "", parse); err != nil {
 		fmt.Println(err)
 	}
 
 	s.OnHealthChange(false) // Nitrado degraded
-	err := s.Trigger(ctx, jobs.ParseJobName("17000001"))
+	err := s.Trigger(ctx, jobs.ParseJobName(17000001))
 	fmt.Println("paused:", errors.Is(err, jobs.ErrPaused))
 
 	s.OnHealthChange(true)
-	if err := s.Trigger(ctx, jobs.ParseJobName("17000001")); err != nil {
+	if err := s.Trigger(ctx, jobs.ParseJobName(17000001)); err != nil {
 		fmt.Println(err)
 	}
 	for _, st := range s.States() {

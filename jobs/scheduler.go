@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,21 +23,61 @@ var (
 	ErrUnknownJob = errors.New("unknown job")
 	ErrDuplicate  = errors.New("job already exists")
 	ErrRunning    = errors.New("job already running")
-	ErrPaused     = errors.New("parse jobs paused")
+	ErrPaused     = errors.New("jobs paused")
 	ErrStopped    = errors.New("scheduler stopped")
+	// ErrDeadline is the cause of a run's ctx when the run outlived its
+	// deadline (JobOptions.Deadline, Options.DefaultDeadline).
+	ErrDeadline = errors.New("run exceeded its deadline")
 )
 
 // Job is the work a scheduled entry does. ctx is cancelled when the scheduler
 // shuts down (and, for Trigger, when the caller's ctx ends).
 type Job func(ctx context.Context) error
 
-// Kind tells ordinary jobs from save parses.
+// Kind labels a job for /status (a save parse, a log poll, ...). It changes
+// no behaviour: JobOptions does.
 type Kind string
 
 const (
 	KindJob   Kind = "job"   // added with Add
-	KindParse Kind = "parse" // added with AddParse: gated by Pause and the parse semaphore
+	KindParse Kind = "parse" // added with AddParse
 )
+
+// DefaultDeadline bounds one run when neither JobOptions.Deadline nor
+// Options.DefaultDeadline is set: well above the download and decode of a
+// 1 GiB save on a slow link.
+const DefaultDeadline = 45 * time.Minute
+
+// JobOptions describe how a job runs. The zero value is an ordinary job:
+// no shared slot, not paused, DefaultDeadline.
+type JobOptions struct {
+	// Kind labels the job in JobState (default KindJob).
+	Kind Kind
+	// ServiceID is the Nitrado service the job works for (0: none), shown
+	// in JobState.
+	ServiceID int64
+	// SharesSlot makes each run wait for one of the scheduler's shared slots
+	// (Options.MaxConcurrentParses): heavy work such as decoding a save never
+	// runs more than that many at once, across all jobs that share.
+	SharesSlot bool
+	// PauseWhenDegraded skips runs while the scheduler is paused (Pause,
+	// OnHealthChange: Nitrado degraded), recorded as "paused: <reason>".
+	PauseWhenDegraded bool
+	// Deadline bounds one run: its ctx ends with cause ErrDeadline and the
+	// run fails with a clear error, so the next run starts on time. 0:
+	// Options.DefaultDeadline; negative: no deadline.
+	Deadline time.Duration
+	// Stagger, with an empty spec, runs the job hourly at a minute of its
+	// own (see AddParse).
+	Stagger bool
+}
+
+// ParseOptions are the options of a server's save parse: it shares the
+// decode slot, pauses while Nitrado is degraded and is staggered. Jobs
+// that read a server over Nitrado (logs, chat, donations) reuse them.
+func ParseOptions(serviceID int64) JobOptions {
+	return JobOptions{Kind: KindParse, ServiceID: serviceID, SharesSlot: true, PauseWhenDegraded: true, Stagger: true}
+}
 
 // Skip reasons recorded in JobState.LastSkip.
 const (
@@ -51,7 +93,7 @@ const DefaultPauseReason = "nitrado degraded"
 type JobState struct {
 	Name         string
 	Kind         Kind
-	ServerID     string // parse jobs only
+	ServiceID    int64  // JobOptions.ServiceID (0: none)
 	Spec         string // cron spec actually scheduled (after the parse stagger)
 	LastRun      time.Time
 	LastDuration time.Duration
@@ -62,8 +104,8 @@ type JobState struct {
 	Failures     int64 // runs that returned an error or panicked
 	Skips        int64
 	Running      bool // a run is in progress (includes Queued)
-	Queued       bool // parse waiting for a slot of the parse semaphore
-	Paused       bool // parse job while the scheduler is paused
+	Queued       bool // waiting for a shared slot (JobOptions.SharesSlot)
+	Paused       bool // PauseWhenDegraded job while the scheduler is paused
 	NextRun      time.Time
 }
 
@@ -76,12 +118,16 @@ type StateStore interface {
 // Options configure a Scheduler. The zero value is usable.
 type Options struct {
 	Logger *slog.Logger // default slog.Default()
-	// MaxConcurrentParses caps parse jobs running at once, across scheduled and
-	// triggered runs, so two large saves never share memory. Default 1.
+	// MaxConcurrentParses is the number of shared slots: jobs with
+	// JobOptions.SharesSlot (save parses) running at once, across scheduled
+	// and triggered runs, so two large saves never share memory. Default 1.
 	MaxConcurrentParses int
-	Location            *time.Location   // time zone of cron specs; default time.Local
-	Store               StateStore       // optional
-	Now                 func() time.Time // default time.Now; for timestamps only
+	// DefaultDeadline bounds the runs of jobs without JobOptions.Deadline
+	// (0: DefaultDeadline).
+	DefaultDeadline time.Duration
+	Location        *time.Location   // time zone of cron specs; default time.Local
+	Store           StateStore       // optional
+	Now             func() time.Time // default time.Now; for timestamps only
 }
 
 // Scheduler runs named jobs on cron schedules over robfig/cron v3.
@@ -92,18 +138,20 @@ type Options struct {
 // and records skips. Panics inside a job are recovered, logged with a stack and
 // recorded as the run's error.
 //
-// Parse jobs (AddParse) additionally wait for a slot of the parse semaphore
-// (Options.MaxConcurrentParses) and are skipped while the scheduler is paused
-// (Pause, OnHealthChange).
+// JobOptions add per-job rules: SharesSlot jobs wait for one of the shared
+// slots (Options.MaxConcurrentParses), PauseWhenDegraded jobs are skipped
+// while the scheduler is paused (Pause, OnHealthChange), and every run has a
+// deadline. Save parses (AddParse) use ParseOptions.
 //
 // All methods are safe for concurrent use. Add, AddParse and Remove work
 // before and during Run.
 type Scheduler struct {
-	log   *slog.Logger
-	now   func() time.Time
-	store StateStore
-	cron  *cron.Cron
-	sem   chan struct{}
+	log      *slog.Logger
+	now      func() time.Time
+	deadline time.Duration
+	store    StateStore
+	cron     *cron.Cron
+	sem      chan struct{}
 
 	mu       sync.Mutex
 	jobs     map[string]*entry
@@ -120,15 +168,14 @@ type Scheduler struct {
 }
 
 type entry struct {
-	name     string
-	kind     Kind
-	serverID string
-	spec     string
-	minute   int // stagger minute, -1 if none
-	job      Job
-	id       cron.EntryID
-	sched    cron.Schedule
-	running  atomic.Bool
+	name    string
+	opts    JobOptions
+	spec    string
+	minute  int // stagger minute, -1 if none
+	job     Job
+	id      cron.EntryID
+	sched   cron.Schedule
+	running atomic.Bool
 
 	// guarded by Scheduler.mu
 	st JobState
@@ -156,14 +203,15 @@ func NewScheduler(opts Options) *Scheduler {
 	cl := cronLogger{log: log}
 	life, endLife := context.WithCancel(context.Background())
 	s := &Scheduler{
-		life:    life,
-		endLife: endLife,
-		log:     log,
-		now:     now,
-		store:   opts.Store,
-		sem:     make(chan struct{}, n),
-		jobs:    make(map[string]*entry),
-		minutes: make(map[int]string),
+		life:     life,
+		endLife:  endLife,
+		deadline: cmp.Or(max(opts.DefaultDeadline, 0), DefaultDeadline),
+		log:      log,
+		now:      now,
+		store:    opts.Store,
+		sem:      make(chan struct{}, n),
+		jobs:     make(map[string]*entry),
+		minutes:  make(map[int]string),
 		cron: cron.New(
 			cron.WithLocation(loc),
 			cron.WithLogger(cl),
@@ -174,40 +222,55 @@ func NewScheduler(opts Options) *Scheduler {
 }
 
 // Add schedules job under a unique name with a standard 5-field cron spec or
-// a descriptor ("@hourly", "@every 10m").
+// a descriptor ("@hourly", "@every 10m"), with zero JobOptions.
 func (s *Scheduler) Add(name, spec string, job Job) error {
-	return s.add(&entry{name: name, kind: KindJob, spec: spec, minute: -1, job: job})
+	return s.AddJob(name, spec, JobOptions{}, job)
 }
 
-// ParseJobName is the name AddParse registers a server's parse under.
-func ParseJobName(serverID string) string { return "parse/" + serverID }
-
-// AddParse schedules the save parse of one server under ParseJobName(serverID).
-//
-// With an empty spec the parse runs hourly at a per-server minute, "M * * * *":
-// M starts at FNV-1a(serverID) mod 60, so a server keeps its minute across
-// restarts, and on a clash with another parse of this scheduler moves in steps
-// of 23 minutes (coprime with 60, so all 60 minutes are tried and neighbours
-// end up far apart). Past 60 servers minutes are shared; the parse semaphore
-// still serialises them. A non-empty spec (e.g. "@every 1h") is used as is.
-func (s *Scheduler) AddParse(serverID, spec string, job Job) error {
-	if serverID == "" {
-		return errors.New("jobs: add parse: empty server id")
+// AddJob schedules job under a unique name with opts. With opts.Stagger and
+// an empty spec the job runs hourly at a minute of its own (see AddParse).
+func (s *Scheduler) AddJob(name, spec string, opts JobOptions, job Job) error {
+	if opts.Kind == "" {
+		opts.Kind = KindJob
 	}
-	e := &entry{name: ParseJobName(serverID), kind: KindParse, serverID: serverID, spec: spec, minute: -1, job: job}
-	if spec == "" {
+	e := &entry{name: name, opts: opts, spec: spec, minute: -1, job: job}
+	if spec == "" && opts.Stagger {
+		key := name
+		if opts.ServiceID != 0 {
+			key = strconv.FormatInt(opts.ServiceID, 10)
+		}
 		s.mu.Lock()
-		e.minute = pickMinute(serverID, s.minutes)
+		e.minute = pickMinute(key, s.minutes)
 		s.mu.Unlock()
 		e.spec = fmt.Sprintf("%d * * * *", e.minute)
 	}
 	return s.add(e)
 }
 
+// ParseJobName is the name AddParse registers a server's parse under.
+func ParseJobName(serviceID int64) string { return "parse/" + strconv.FormatInt(serviceID, 10) }
+
+// AddParse schedules the save parse of one server under
+// ParseJobName(serviceID) with ParseOptions(serviceID).
+//
+// With an empty spec the parse runs hourly at a per-server minute, "M * * * *":
+// M starts at FNV-1a(decimal service id) mod 60, so a server keeps its minute
+// across restarts, and on a clash with another staggered job of this scheduler
+// moves in steps of 23 minutes (coprime with 60, so all 60 minutes are tried
+// and neighbours end up far apart). Past 60 servers minutes are shared; the
+// shared slots still serialise them. A non-empty spec (e.g. "@every 1h") is
+// used as is.
+func (s *Scheduler) AddParse(serviceID int64, spec string, job Job) error {
+	if serviceID <= 0 {
+		return fmt.Errorf("jobs: add parse: invalid service id %d", serviceID)
+	}
+	return s.AddJob(ParseJobName(serviceID), spec, ParseOptions(serviceID), job)
+}
+
 // pickMinute implements the stagger documented on AddParse.
-func pickMinute(serverID string, taken map[int]string) int {
+func pickMinute(key string, taken map[int]string) int {
 	h := fnv.New32a()
-	h.Write([]byte(serverID))
+	h.Write([]byte(key))
 	base := int(h.Sum32() % 60)
 	for k := range 60 {
 		m := (base + 23*k) % 60
@@ -239,7 +302,7 @@ func (s *Scheduler) add(e *entry) error {
 	if _, ok := s.jobs[e.name]; ok {
 		return fmt.Errorf("jobs: add %s: %w", e.name, ErrDuplicate)
 	}
-	e.st = JobState{Name: e.name, Kind: e.kind, ServerID: e.serverID, Spec: e.spec}
+	e.st = JobState{Name: e.name, Kind: e.opts.Kind, ServiceID: e.opts.ServiceID, Spec: e.spec}
 	if old, ok := s.restored[e.name]; ok {
 		e.st.LastRun, e.st.LastDuration, e.st.LastErr = old.LastRun, old.LastDuration, old.LastErr
 		e.st.LastSkip, e.st.LastSkipAt = old.LastSkip, old.LastSkipAt
@@ -285,8 +348,8 @@ func (s *Scheduler) Restore(states []JobState) {
 	}
 }
 
-// Pause makes parse jobs skip (recorded as "paused: <reason>") until Resume.
-// Parses already running finish. Other jobs are not affected.
+// Pause makes PauseWhenDegraded jobs skip (recorded as "paused: <reason>")
+// until Resume. Runs already in progress finish. Other jobs are not affected.
 func (s *Scheduler) Pause(reason string) {
 	if reason == "" {
 		reason = DefaultPauseReason
@@ -296,7 +359,7 @@ func (s *Scheduler) Pause(reason string) {
 	s.paused, s.reason = true, reason
 	s.mu.Unlock()
 	if !was {
-		s.log.Warn("parse jobs paused", "reason", reason)
+		s.log.Warn("jobs paused", "reason", reason)
 	}
 }
 
@@ -307,12 +370,13 @@ func (s *Scheduler) Resume() {
 	s.paused, s.reason = false, ""
 	s.mu.Unlock()
 	if was {
-		s.log.Info("parse jobs resumed")
+		s.log.Info("jobs resumed")
 	}
 }
 
 // OnHealthChange is meant to be registered as the Nitrado health listener:
-// unhealthy pauses parses with DefaultPauseReason, healthy resumes them.
+// unhealthy pauses PauseWhenDegraded jobs with DefaultPauseReason, healthy
+// resumes them.
 func (s *Scheduler) OnHealthChange(healthy bool) {
 	if healthy {
 		s.Resume()
@@ -321,7 +385,7 @@ func (s *Scheduler) OnHealthChange(healthy bool) {
 	}
 }
 
-// Paused reports whether parses are paused and why.
+// Paused reports whether PauseWhenDegraded jobs are paused and why.
 func (s *Scheduler) Paused() (bool, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -357,8 +421,8 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // Trigger runs the named job now, in the caller's goroutine, and returns its
 // error. It honours the same rules as scheduled runs: ErrRunning when the job
-// is already running, ErrPaused for a paused parse, and a parse waits for a
-// slot of the parse semaphore. The job's ctx ends when ctx ends or the
+// is already running, ErrPaused for a paused PauseWhenDegraded job, a
+// SharesSlot job waits for a shared slot, and the run has its deadline. The job's ctx ends when ctx ends or the
 // scheduler shuts down. Trigger also works before Run.
 func (s *Scheduler) Trigger(ctx context.Context, name string) error {
 	s.mu.Lock()
@@ -394,8 +458,8 @@ func (s *Scheduler) scheduled(e *entry) {
 	_ = s.invoke(ctx, e, "schedule")
 }
 
-// invoke applies the guard, the pause gate and the parse semaphore, runs the
-// job and records the outcome.
+// invoke applies the guard, the pause gate, the shared slot and the
+// deadline, runs the job and records the outcome.
 func (s *Scheduler) invoke(ctx context.Context, e *entry, via string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("jobs: %s: %w", e.name, err)
@@ -406,24 +470,22 @@ func (s *Scheduler) invoke(ctx context.Context, e *entry, via string) error {
 	}
 	defer e.running.Store(false)
 
-	if e.kind == KindParse {
-		if paused, reason := s.Paused(); paused {
-			s.skip(ctx, e, fmt.Sprintf(pausedFmt, reason))
-			return fmt.Errorf("jobs: %s: %w: %s", e.name, ErrPaused, reason)
-		}
+	if err := s.gate(ctx, e); err != nil {
+		return err
+	}
+	if e.opts.SharesSlot {
 		s.setQueued(e, true)
 		select {
 		case s.sem <- struct{}{}:
 		case <-ctx.Done():
 			s.setQueued(e, false)
-			return fmt.Errorf("jobs: %s: waiting for parse slot: %w", e.name, ctx.Err())
+			return fmt.Errorf("jobs: %s: waiting for a shared slot: %w", e.name, ctx.Err())
 		}
 		defer func() { <-s.sem }()
 		s.setQueued(e, false)
 		// Health may have changed while queued.
-		if paused, reason := s.Paused(); paused {
-			s.skip(ctx, e, fmt.Sprintf(pausedFmt, reason))
-			return fmt.Errorf("jobs: %s: %w: %s", e.name, ErrPaused, reason)
+		if err := s.gate(ctx, e); err != nil {
+			return err
 		}
 	}
 
@@ -434,7 +496,7 @@ func (s *Scheduler) invoke(ctx context.Context, e *entry, via string) error {
 	s.mu.Unlock()
 	s.log.Debug("job start", "job", e.name, "via", via)
 
-	err := s.call(ctx, e)
+	err := s.callWithDeadline(ctx, e)
 	dur := s.now().Sub(start)
 
 	s.mu.Lock()
@@ -459,6 +521,44 @@ func (s *Scheduler) invoke(ctx context.Context, e *entry, via string) error {
 		return fmt.Errorf("jobs: %s: %w", e.name, err)
 	}
 	return nil
+}
+
+// gate skips a PauseWhenDegraded job while the scheduler is paused.
+func (s *Scheduler) gate(ctx context.Context, e *entry) error {
+	if !e.opts.PauseWhenDegraded {
+		return nil
+	}
+	if paused, reason := s.Paused(); paused {
+		s.skip(ctx, e, fmt.Sprintf(pausedFmt, reason))
+		return fmt.Errorf("jobs: %s: %w: %s", e.name, ErrPaused, reason)
+	}
+	return nil
+}
+
+// callWithDeadline runs the job under its deadline. A run that outlives it
+// sees its ctx end with cause ErrDeadline, and its error says so.
+func (s *Scheduler) callWithDeadline(ctx context.Context, e *entry) error {
+	d := e.opts.Deadline
+	if d == 0 {
+		d = s.deadline
+	}
+	if d < 0 {
+		return s.call(ctx, e)
+	}
+	jctx, cancel := context.WithTimeoutCause(ctx, d, ErrDeadline)
+	defer cancel()
+	err := s.call(jctx, e)
+	if context.Cause(jctx) == ErrDeadline && ctx.Err() == nil {
+		if err == nil {
+			err = ErrDeadline
+		}
+		if !errors.Is(err, ErrDeadline) {
+			err = fmt.Errorf("%w (%s): %w", ErrDeadline, d, err)
+		} else {
+			err = fmt.Errorf("%w (%s)", err, d)
+		}
+	}
+	return err
 }
 
 // call runs the job and turns a panic into an error.
@@ -515,7 +615,7 @@ func (s *Scheduler) States() []JobState {
 	out := make([]JobState, 0, len(s.jobs))
 	for _, e := range s.jobs {
 		st := e.st
-		st.Paused = e.kind == KindParse && s.paused
+		st.Paused = e.opts.PauseWhenDegraded && s.paused
 		if t := next[e.id]; !t.IsZero() {
 			st.NextRun = t
 		} else if !s.stopped {

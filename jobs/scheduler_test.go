@@ -180,7 +180,7 @@ func TestParseSemaphore(t *testing.T) {
 				s := newTestScheduler(t, Options{MaxConcurrentParses: max})
 				var cur, peak atomic.Int32
 				for i := range 4 {
-					s.AddParse(fmt.Sprint(1000+i), "@daily", func(ctx context.Context) error {
+					s.AddParse(int64(1000+i), "@daily", func(ctx context.Context) error {
 						c := cur.Add(1)
 						for {
 							p := peak.Load()
@@ -198,7 +198,7 @@ func TestParseSemaphore(t *testing.T) {
 				var wg sync.WaitGroup
 				for i := range 4 {
 					wg.Go(func() {
-						if err := s.Trigger(t.Context(), ParseJobName(fmt.Sprint(1000+i))); err != nil {
+						if err := s.Trigger(t.Context(), ParseJobName(int64(1000+i))); err != nil {
 							t.Error(err)
 						}
 					})
@@ -234,7 +234,7 @@ func TestPause(t *testing.T) {
 		store := &memStore{}
 		s := newTestScheduler(t, Options{Store: store})
 		var parses, others atomic.Int32
-		s.AddParse("7", "@every 1h", func(ctx context.Context) error { parses.Add(1); return nil })
+		s.AddParse(7, "@every 1h", func(ctx context.Context) error { parses.Add(1); return nil })
 		s.Add("awards", "@every 1h", func(ctx context.Context) error { others.Add(1); return nil })
 		stop := start(t, s)
 		defer stop()
@@ -248,15 +248,15 @@ func TestPause(t *testing.T) {
 		if parses.Load() != 0 || others.Load() != 1 {
 			t.Fatalf("paused: parses=%d others=%d", parses.Load(), others.Load())
 		}
-		err := s.Trigger(t.Context(), ParseJobName("7"))
+		err := s.Trigger(t.Context(), ParseJobName(7))
 		if !errors.Is(err, ErrPaused) {
 			t.Fatalf("Trigger while paused = %v", err)
 		}
-		st, _ := s.State(ParseJobName("7"))
+		st, _ := s.State(ParseJobName(7))
 		if !st.Paused || st.LastSkip != "paused: nitrado degraded" || st.Skips != 2 || st.Runs != 0 {
 			t.Fatalf("paused state = %+v", st)
 		}
-		if last, ok := store.last(ParseJobName("7")); !ok || last.LastSkip != "paused: nitrado degraded" {
+		if last, ok := store.last(ParseJobName(7)); !ok || last.LastSkip != "paused: nitrado degraded" {
 			t.Fatalf("store has %+v", last)
 		}
 
@@ -266,7 +266,7 @@ func TestPause(t *testing.T) {
 		if parses.Load() != 1 {
 			t.Fatalf("after resume parses = %d", parses.Load())
 		}
-		st, _ = s.State(ParseJobName("7"))
+		st, _ = s.State(ParseJobName(7))
 		if st.Paused || st.Runs != 1 {
 			t.Fatalf("resumed state = %+v", st)
 		}
@@ -278,14 +278,14 @@ func TestPauseWhileQueued(t *testing.T) {
 		s := newTestScheduler(t, Options{})
 		release := make(chan struct{})
 		var second atomic.Bool
-		s.AddParse("a", "@daily", func(ctx context.Context) error { <-release; return nil })
-		s.AddParse("b", "@daily", func(ctx context.Context) error { second.Store(true); return nil })
+		s.AddParse(1, "@daily", func(ctx context.Context) error { <-release; return nil })
+		s.AddParse(2, "@daily", func(ctx context.Context) error { second.Store(true); return nil })
 		errA, errB := make(chan error, 1), make(chan error, 1)
-		go func() { errA <- s.Trigger(t.Context(), ParseJobName("a")) }()
+		go func() { errA <- s.Trigger(t.Context(), ParseJobName(1)) }()
 		synctest.Wait()
-		go func() { errB <- s.Trigger(t.Context(), ParseJobName("b")) }()
+		go func() { errB <- s.Trigger(t.Context(), ParseJobName(2)) }()
 		synctest.Wait()
-		if st := mustState(t, s, ParseJobName("b")); !st.Queued {
+		if st := mustState(t, s, ParseJobName(2)); !st.Queued {
 			t.Fatalf("b not queued: %+v", st)
 		}
 		s.Pause("maintenance")
@@ -296,7 +296,7 @@ func TestPauseWhileQueued(t *testing.T) {
 		if err := <-errB; !errors.Is(err, ErrPaused) || second.Load() {
 			t.Fatalf("queued parse after pause: err=%v ran=%v", err, second.Load())
 		}
-		if st := mustState(t, s, ParseJobName("b")); st.LastSkip != "paused: maintenance" || st.Running || st.Queued {
+		if st := mustState(t, s, ParseJobName(2)); st.LastSkip != "paused: maintenance" || st.Running || st.Queued {
 			t.Fatalf("b state = %+v", st)
 		}
 	})
@@ -374,7 +374,7 @@ func TestAddErrorsAndRemove(t *testing.T) {
 			t.Errorf("error %q lacks prefix", err)
 		}
 	}
-	if err := s.AddParse("", "", nop); err == nil {
+	if err := s.AddParse(0, "", nop); err == nil {
 		t.Error("AddParse with empty server id succeeded")
 	}
 	if !s.Remove("a") || s.Remove("a") {
@@ -393,7 +393,7 @@ func TestParseStagger(t *testing.T) {
 	nop := func(context.Context) error { return nil }
 	seen := map[string]bool{}
 	for i := range 60 {
-		if err := s.AddParse(fmt.Sprint(17000000+i), "", nop); err != nil {
+		if err := s.AddParse(int64(17000000+i), "", nop); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -402,22 +402,22 @@ func TestParseStagger(t *testing.T) {
 			t.Errorf("minute spec %q used twice", st.Spec)
 		}
 		seen[st.Spec] = true
-		if !strings.HasSuffix(st.Spec, " * * * *") || st.Kind != KindParse || st.ServerID == "" {
+		if !strings.HasSuffix(st.Spec, " * * * *") || st.Kind != KindParse || st.ServiceID == 0 {
 			t.Errorf("state %+v", st)
 		}
 	}
 	// Deterministic: the first server gets its hash minute, on every restart.
 	s2 := newTestScheduler(t, Options{})
-	s2.AddParse("17000000", "", nop)
-	if a, b := mustState(t, s, ParseJobName("17000000")), mustState(t, s2, ParseJobName("17000000")); a.Spec != b.Spec {
+	s2.AddParse(17000000, "", nop)
+	if a, b := mustState(t, s, ParseJobName(17000000)), mustState(t, s2, ParseJobName(17000000)); a.Spec != b.Spec {
 		t.Errorf("stagger not deterministic: %q vs %q", a.Spec, b.Spec)
 	}
 	// An explicit spec is kept; removing frees the minute.
-	s.AddParse("x", "@every 1h", nop)
-	if st, _ := s.State(ParseJobName("x")); st.Spec != "@every 1h" {
+	s.AddParse(9, "@every 1h", nop)
+	if st, _ := s.State(ParseJobName(9)); st.Spec != "@every 1h" {
 		t.Errorf("explicit spec = %q", st.Spec)
 	}
-	if got := pickMinute("17000000", map[int]string{}); fmt.Sprintf("%d * * * *", got) != mustState(t, s, ParseJobName("17000000")).Spec {
+	if got := pickMinute("17000000", map[int]string{}); fmt.Sprintf("%d * * * *", got) != mustState(t, s, ParseJobName(17000000)).Spec {
 		t.Errorf("first server did not get its hash minute %d", got)
 	}
 }

@@ -22,8 +22,8 @@ func snapRows(s *storage.Snapshot) int {
 // changing alternates two unrelated saves (every dino differs from the
 // previous row at its key: the worst case for the in-place dino write).
 func BenchmarkSnapshotWrite(b *testing.B) {
-	s := genSnapshot("1", "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
-	s2 := genSnapshot("1", "run", arksavetest.Counts{Seed: 2, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
+	s := genSnapshot(1, "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
+	s2 := genSnapshot(1, "run", arksavetest.Counts{Seed: 2, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
 	rows := snapRows(s)
 	for _, bc := range []struct {
 		name     string
@@ -42,9 +42,9 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 			for i := range 40 * readers {
 				t := time.Now()
 				if i%2 == 0 {
-					db.Players(ctx, "1", "player 1", 25, 0)
+					db.Players(ctx, 1, "player 1", 25, 0)
 				} else {
-					db.Bases(ctx, "1", true, 25)
+					db.Bases(ctx, 1, true, 25)
 				}
 				idle = append(idle, time.Since(t))
 			}
@@ -60,9 +60,9 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 						t := time.Now()
 						var err error
 						if r%2 == 0 {
-							_, err = db.Players(rctx, "1", "player 1", 25, 0)
+							_, err = db.Players(rctx, 1, "player 1", 25, 0)
 						} else {
-							_, err = db.Bases(rctx, "1", true, 25)
+							_, err = db.Bases(rctx, 1, true, 25)
 						}
 						d := time.Since(t)
 						if err != nil {
@@ -110,7 +110,7 @@ func BenchmarkSnapshotWrite(b *testing.B) {
 // BenchmarkSnapshotRead measures the benchmark readers' queries on a
 // written big snapshot, with no writer.
 func BenchmarkSnapshotRead(b *testing.B) {
-	s := genSnapshot("1", "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
+	s := genSnapshot(1, "run", arksavetest.Counts{Seed: 1, Players: 20_000, Tribes: 4_000, TamedDinos: 170_000}, 5_000)
 	db := openSnapDB(b)
 	ctx := context.Background()
 	if err := db.ReplaceSnapshot(ctx, s); err != nil {
@@ -121,21 +121,21 @@ func BenchmarkSnapshotRead(b *testing.B) {
 	}
 	b.Run("players_like", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := db.Players(ctx, "1", "player 1", 25, 0); err != nil {
+			if _, err := db.Players(ctx, 1, "player 1", 25, 0); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("bases_by_decay", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := db.Bases(ctx, "1", true, 25); err != nil {
+			if _, err := db.Bases(ctx, 1, true, 25); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("dinos_all", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := db.Dinos(ctx, "1", storage.DinoFilter{}); err != nil {
+			if _, err := db.Dinos(ctx, 1, storage.DinoFilter{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -64,20 +64,20 @@ func TestSnapshotDinosOverwrite(t *testing.T) {
 			}
 			players := [][]arksave.Player{a.Players, b.Players, a.Players, a.Players[3:], a.Players, pUpper, nil, b.Players}
 			for step, dinos := range [][]arksave.Dino{a.Dinos, b.Dinos, a.Dinos, c, a.Dinos, upper, nil, b.Dinos} {
-				s := &Snapshot{Info: SnapshotInfo{ServerID: "1", RunID: fmt.Sprint("run", step)}, Dinos: dinos, Players: players[step]}
+				s := &Snapshot{Info: SnapshotInfo{ServerID: 1, RunID: fmt.Sprint("run", step)}, Dinos: dinos, Players: players[step]}
 				if err := db.ReplaceSnapshot(ctx, s); err != nil {
 					t.Fatalf("step %d: %v", step, err)
 				}
 				// Another server's rows must not be touched.
-				other := &Snapshot{Info: SnapshotInfo{ServerID: "2", RunID: fmt.Sprint("run", step)}, Dinos: b.Dinos}
+				other := &Snapshot{Info: SnapshotInfo{ServerID: 2, RunID: fmt.Sprint("run", step)}, Dinos: b.Dinos}
 				if step == 0 {
 					if err := db.ReplaceSnapshot(ctx, other); err != nil {
 						t.Fatal(err)
 					}
 				}
-				checkDinos(t, db, "1", dinos, step)
-				checkPlayers(t, db, "1", players[step], step)
-				checkDinos(t, db, "2", b.Dinos, step)
+				checkDinos(t, db, 1, dinos, step)
+				checkPlayers(t, db, 1, players[step], step)
+				checkDinos(t, db, 2, b.Dinos, step)
 			}
 		})
 	}
@@ -103,7 +103,7 @@ func keyOf(d arksave.Dino) dinoKey {
 	return k
 }
 
-func checkDinos(t *testing.T, db *DB, sid string, want []arksave.Dino, step int) {
+func checkDinos(t *testing.T, db *DB, sid int64, want []arksave.Dino, step int) {
 	t.Helper()
 	got, err := db.Dinos(t.Context(), sid, DinoFilter{Limit: 100_000})
 	if err != nil {
@@ -122,11 +122,11 @@ func checkDinos(t *testing.T, db *DB, sid string, want []arksave.Dino, step int)
 	slices.SortFunc(g, order)
 	slices.SortFunc(w, order)
 	if !slices.Equal(g, w) {
-		t.Fatalf("server %s step %d: stored dinos differ: got %d, want %d", sid, step, len(g), len(w))
+		t.Fatalf("server %d step %d: stored dinos differ: got %d, want %d", sid, step, len(g), len(w))
 	}
 }
 
-func checkPlayers(t *testing.T, db *DB, sid string, want []arksave.Player, step int) {
+func checkPlayers(t *testing.T, db *DB, sid int64, want []arksave.Player, step int) {
 	t.Helper()
 	got, err := db.Players(t.Context(), sid, "", 100_000, 0)
 	if err != nil {
@@ -151,6 +151,6 @@ func checkPlayers(t *testing.T, db *DB, sid string, want []arksave.Player, step 
 	slices.SortFunc(g, order)
 	slices.SortFunc(w, order)
 	if !slices.Equal(g, w) {
-		t.Fatalf("server %s step %d: stored players differ: got %d %v, want %d %v", sid, step, len(g), g, len(w), w)
+		t.Fatalf("server %d step %d: stored players differ: got %d %v, want %d %v", sid, step, len(g), g, len(w), w)
 	}
 }

@@ -26,7 +26,7 @@ func openSnapDB(tb testing.TB) *storage.DB {
 }
 
 // genSnapshot builds a snapshot from a synthetic save with nBases bases.
-func genSnapshot(serverID, runID string, c arksavetest.Counts, nBases int) *storage.Snapshot {
+func genSnapshot(serverID int64, runID string, c arksavetest.Counts, nBases int) *storage.Snapshot {
 	save := arksavetest.Generate(c)
 	s := &storage.Snapshot{
 		Info: storage.SnapshotInfo{
@@ -64,20 +64,20 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	db := openSnapDB(t)
 	ctx := t.Context()
 
-	if _, err := db.LastSnapshot(ctx, "1"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.LastSnapshot(ctx, 1); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("LastSnapshot on empty db = %v, want ErrNotFound", err)
 	}
-	s := genSnapshot("1", "run-1", arksavetest.Counts{Seed: 1, Players: 20, Tribes: 4, TamedDinos: 60, Structures: 100, WildDinos: 7}, 5)
+	s := genSnapshot(1, "run-1", arksavetest.Counts{Seed: 1, Players: 20, Tribes: 4, TamedDinos: 60, Structures: 100, WildDinos: 7}, 5)
 	if err := db.ReplaceSnapshot(ctx, s); err != nil {
 		t.Fatal(err)
 	}
 	// another server must stay separate
-	other := genSnapshot("2", "run-x", arksavetest.Counts{Seed: 2, Players: 3, Tribes: 1, TamedDinos: 2}, 1)
+	other := genSnapshot(2, "run-x", arksavetest.Counts{Seed: 2, Players: 3, Tribes: 1, TamedDinos: 2}, 1)
 	if err := db.ReplaceSnapshot(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 
-	last, err := db.LastSnapshot(ctx, "1")
+	last, err := db.LastSnapshot(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 		t.Errorf("LastSnapshot = %+v", last)
 	}
 
-	c, err := db.CountSnapshot(ctx, "1")
+	c, err := db.CountSnapshot(ctx, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,12 +96,12 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	}
 
 	// Players: case-insensitive substring, pagination, EOS lookup.
-	all, err := db.Players(ctx, "1", "", 100, 0)
+	all, err := db.Players(ctx, 1, "", 100, 0)
 	if err != nil || len(all) != 20 {
 		t.Fatalf("Players all = %d, %v", len(all), err)
 	}
 	want := s.Players[3]
-	got, err := db.Players(ctx, "1", swapCase(want.CharacterName), 10, 0)
+	got, err := db.Players(ctx, 1, swapCase(want.CharacterName), 10, 0)
 	if err != nil || len(got) == 0 {
 		t.Fatalf("Players(%q) = %v, %v", swapCase(want.CharacterName), got, err)
 	}
@@ -115,28 +115,28 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	if !found {
 		t.Errorf("player %+v not round-tripped in %+v", want, got)
 	}
-	page, err := db.Players(ctx, "1", "", 5, 15)
+	page, err := db.Players(ctx, 1, "", 5, 15)
 	if err != nil || len(page) != 5 || page[0].CharacterName != all[15].CharacterName {
 		t.Errorf("page = %d %v", len(page), err)
 	}
-	if p, err := db.PlayerByEOS(ctx, "1", want.EOSID); err != nil || p.PlayerDataID != want.PlayerDataID {
+	if p, err := db.PlayerByEOS(ctx, 1, want.EOSID); err != nil || p.PlayerDataID != want.PlayerDataID {
 		t.Errorf("PlayerByEOS = %+v, %v", p, err)
 	}
-	if ps, err := db.PlayerByName(ctx, "1", swapCase(want.CharacterName)); err != nil || len(ps) != 1 || ps[0].PlayerDataID != want.PlayerDataID {
+	if ps, err := db.PlayerByName(ctx, 1, swapCase(want.CharacterName)); err != nil || len(ps) != 1 || ps[0].PlayerDataID != want.PlayerDataID {
 		t.Errorf("PlayerByName = %+v, %v", ps, err)
 	}
-	if ps, err := db.PlayerByName(ctx, "1", "no such player"); err != nil || len(ps) != 0 {
+	if ps, err := db.PlayerByName(ctx, 1, "no such player"); err != nil || len(ps) != 0 {
 		t.Errorf("PlayerByName(no such) = %+v, %v", ps, err)
 	}
-	if _, err := db.PlayerByEOS(ctx, "1", "nope"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.PlayerByEOS(ctx, 1, "nope"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("PlayerByEOS(nope) = %v", err)
 	}
-	if ps, _ := db.Players(ctx, "1", "%", 10, 0); len(ps) != 0 {
+	if ps, _ := db.Players(ctx, 1, "%", 10, 0); len(ps) != 0 {
 		t.Errorf("'%%' must be literal, got %d players", len(ps))
 	}
 
 	// Tribes.
-	tribes, err := db.Tribes(ctx, "1", "", 10, 0)
+	tribes, err := db.Tribes(ctx, 1, "", 10, 0)
 	if err != nil || len(tribes) != 4 {
 		t.Fatalf("Tribes = %d %v", len(tribes), err)
 	}
@@ -145,17 +145,17 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 			t.Errorf("tribe %+v", tr)
 		}
 	}
-	if tr, err := db.Tribes(ctx, "1", swapCase(s.Tribes[2].Name), 10, 0); err != nil || len(tr) != 1 || tr[0].ID != s.Tribes[2].ID {
+	if tr, err := db.Tribes(ctx, 1, swapCase(s.Tribes[2].Name), 10, 0); err != nil || len(tr) != 1 || tr[0].ID != s.Tribes[2].ID {
 		t.Errorf("Tribes by name = %+v, %v", tr, err)
 	}
 
 	// Dinos.
-	dinos, err := db.Dinos(ctx, "1", storage.DinoFilter{TribeID: s.Tribes[1].ID, Limit: 100})
+	dinos, err := db.Dinos(ctx, 1, storage.DinoFilter{TribeID: s.Tribes[1].ID, Limit: 100})
 	if err != nil || len(dinos) != 15 {
 		t.Fatalf("Dinos by tribe = %d %v", len(dinos), err)
 	}
 	d0 := s.Dinos[0]
-	byClass, err := db.Dinos(ctx, "1", storage.DinoFilter{Class: d0.Class[:4], OrderByLevel: true, Limit: 100})
+	byClass, err := db.Dinos(ctx, 1, storage.DinoFilter{Class: d0.Class[:4], OrderByLevel: true, Limit: 100})
 	if err != nil || len(byClass) == 0 {
 		t.Fatalf("Dinos by class = %d %v", len(byClass), err)
 	}
@@ -165,7 +165,7 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 		}
 	}
 	var rt *storage.DinoRow
-	all2, _ := db.Dinos(ctx, "1", storage.DinoFilter{Limit: 1000})
+	all2, _ := db.Dinos(ctx, 1, storage.DinoFilter{Limit: 1000})
 	for i := range all2 {
 		if all2[i].ID == d0.ID {
 			rt = &all2[i]
@@ -177,7 +177,7 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	}
 
 	// Bases.
-	bs, err := db.Bases(ctx, "1", true, 10)
+	bs, err := db.Bases(ctx, 1, true, 10)
 	if err != nil || len(bs) != 5 {
 		t.Fatalf("Bases = %d %v", len(bs), err)
 	}
@@ -189,35 +189,35 @@ func TestSnapshot_ReplaceAndQuery(t *testing.T) {
 	if bs[0].Owner != 1004 || bs[0].ByMaterial["wood"] != 14 || !bs[0].Center.HasLatLon || bs[0].DecayDuration != 12*24*time.Hour {
 		t.Errorf("base[0] = %+v", bs[0])
 	}
-	big, _ := db.Bases(ctx, "1", false, 1)
+	big, _ := db.Bases(ctx, 1, false, 1)
 	if len(big) != 1 || big[0].Structures != 54 {
 		t.Errorf("largest base = %+v", big)
 	}
 
 	// Replace with a smaller snapshot: old rows are gone.
-	s2 := genSnapshot("1", "run-2", arksavetest.Counts{Seed: 3, Players: 2, Tribes: 1, TamedDinos: 1}, 0)
+	s2 := genSnapshot(1, "run-2", arksavetest.Counts{Seed: 3, Players: 2, Tribes: 1, TamedDinos: 1}, 0)
 	if err := db.ReplaceSnapshot(ctx, s2); err != nil {
 		t.Fatal(err)
 	}
-	c, _ = db.CountSnapshot(ctx, "1")
+	c, _ = db.CountSnapshot(ctx, 1)
 	if c.Players != 2 || c.Tribes != 1 || c.Dinos != 1 || c.Bases != 0 || c.RunID != "run-2" {
 		t.Errorf("after replace: %+v", c)
 	}
-	c, _ = db.CountSnapshot(ctx, "2")
+	c, _ = db.CountSnapshot(ctx, 2)
 	if c.Players != 3 || c.RunID != "run-x" {
 		t.Errorf("other server touched: %+v", c)
 	}
 
-	if err := db.DeleteSnapshots(ctx, "1"); err != nil {
+	if err := db.DeleteSnapshots(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ = db.CountSnapshot(ctx, "1"); c != (storage.SnapshotCounts{}) {
+	if c, _ = db.CountSnapshot(ctx, 1); c != (storage.SnapshotCounts{}) {
 		t.Errorf("after delete: %+v", c)
 	}
-	if _, err := db.LastSnapshot(ctx, "1"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.LastSnapshot(ctx, 1); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("LastSnapshot after delete: %v", err)
 	}
-	if c, _ = db.CountSnapshot(ctx, "2"); c.Players != 3 {
+	if c, _ = db.CountSnapshot(ctx, 2); c.Players != 3 {
 		t.Errorf("delete touched server 2: %+v", c)
 	}
 }
@@ -240,13 +240,13 @@ func TestSnapshot_PruneKeepsLastN(t *testing.T) {
 	db := openSnapDB(t)
 	ctx := t.Context()
 	for i := range 7 {
-		s := genSnapshot("9", fmt.Sprintf("run-%d", i), arksavetest.Counts{Seed: uint64(i), Players: 1}, 0)
+		s := genSnapshot(9, fmt.Sprintf("run-%d", i), arksavetest.Counts{Seed: uint64(i), Players: 1}, 0)
 		s.Keep = 3
 		if err := db.ReplaceSnapshot(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
-	hist, err := db.SnapshotHistory(ctx, "9", 100)
+	hist, err := db.SnapshotHistory(ctx, 9, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,13 +259,13 @@ func TestSnapshot_Invalid(t *testing.T) {
 	t.Parallel()
 	db := openSnapDB(t)
 	ctx := t.Context()
-	for _, s := range []*storage.Snapshot{nil, {}, {Info: storage.SnapshotInfo{ServerID: "1"}}, {Info: storage.SnapshotInfo{ServerID: "1", RunID: "r"}, Keep: -1}} {
+	for _, s := range []*storage.Snapshot{nil, {}, {Info: storage.SnapshotInfo{ServerID: 1}}, {Info: storage.SnapshotInfo{ServerID: 1, RunID: "r"}, Keep: -1}} {
 		if err := db.ReplaceSnapshot(ctx, s); !errors.Is(err, storage.ErrInvalid) {
 			t.Errorf("ReplaceSnapshot(%+v) = %v, want ErrInvalid", s, err)
 		}
 	}
 	// Non-finite floats are stored as NULL/0, not rejected.
-	s := genSnapshot("1", "nan", arksavetest.Counts{Seed: 1, Players: 1, TamedDinos: 1}, 1)
+	s := genSnapshot(1, "nan", arksavetest.Counts{Seed: 1, Players: 1, TamedDinos: 1}, 1)
 	s.Players[0].Location = &arksave.Location{X: nanF(), Y: 1, Z: 1}
 	s.Bases[0].Center.X = nanF()
 	if err := db.ReplaceSnapshot(ctx, s); err != nil {
@@ -301,13 +301,13 @@ func TestSnapshot_FailureKeepsPrevious(t *testing.T) {
 	t.Parallel()
 	db := openSnapDB(t)
 	ctx := t.Context()
-	old := genSnapshot("1", "old", arksavetest.Counts{Seed: 1, Players: 30, Tribes: 3, TamedDinos: 300}, 4)
+	old := genSnapshot(1, "old", arksavetest.Counts{Seed: 1, Players: 30, Tribes: 3, TamedDinos: 300}, 4)
 	if err := db.ReplaceSnapshot(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	for _, n := range []int64{1, 3, 10, 40} {
 		cctx := newCancelAfter(n)
-		s := genSnapshot("1", fmt.Sprintf("new-%d", n), arksavetest.Counts{Seed: 2, Players: 500, Tribes: 20, TamedDinos: 5000}, 10)
+		s := genSnapshot(1, fmt.Sprintf("new-%d", n), arksavetest.Counts{Seed: 2, Players: 500, Tribes: 20, TamedDinos: 5000}, 10)
 		err := db.ReplaceSnapshot(cctx, s)
 		cctx.cancel()
 		if err == nil {
@@ -316,7 +316,7 @@ func TestSnapshot_FailureKeepsPrevious(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Logf("cancel after %d: %v (not context.Canceled)", n, err)
 		}
-		c, err := db.CountSnapshot(ctx, "1")
+		c, err := db.CountSnapshot(ctx, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,7 +325,7 @@ func TestSnapshot_FailureKeepsPrevious(t *testing.T) {
 		}
 	}
 	// The database still takes writes afterwards.
-	if err := db.ReplaceSnapshot(ctx, genSnapshot("1", "next", arksavetest.Counts{Seed: 3, Players: 1}, 0)); err != nil {
+	if err := db.ReplaceSnapshot(ctx, genSnapshot(1, "next", arksavetest.Counts{Seed: 3, Players: 1}, 0)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -338,8 +338,8 @@ func TestSnapshot_ConcurrentReaderSeesWholeSnapshots(t *testing.T) {
 	db := openSnapDB(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	a := genSnapshot("1", "a", arksavetest.Counts{Seed: 1, Players: 100, Tribes: 10, TamedDinos: 400}, 3)
-	b := genSnapshot("1", "b", arksavetest.Counts{Seed: 2, Players: 37, Tribes: 5, TamedDinos: 777}, 8)
+	a := genSnapshot(1, "a", arksavetest.Counts{Seed: 1, Players: 100, Tribes: 10, TamedDinos: 400}, 3)
+	b := genSnapshot(1, "b", arksavetest.Counts{Seed: 2, Players: 37, Tribes: 5, TamedDinos: 777}, 8)
 	if err := db.ReplaceSnapshot(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestSnapshot_ConcurrentReaderSeesWholeSnapshots(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				c, err := db.CountSnapshot(ctx, "1")
+				c, err := db.CountSnapshot(ctx, 1)
 				if err != nil {
 					if ctx.Err() == nil {
 						errc <- err

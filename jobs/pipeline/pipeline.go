@@ -5,14 +5,11 @@
 //
 // Like the rest of jobs, pipeline declares the small interfaces it needs
 // (Files, Snapshots, Open) and never imports storage or app; app wires the
-// Nitrado client, storage/savefile and storage.DB with adapters.
+// Nitrado client, storage/savefile and storage.DB (app/pipeline.go).
 //
 //	p, err := pipeline.New(pipeline.Options{Files: files, Snapshots: snaps, Open: open, TempDir: tmp})
 //	_ = pipeline.CleanTemp(tmp) // once at start, before any run
 //	sched.AddParse(id, "", p.Job(resolve))
-//
-// Ready-made adapters for *nitrado.Client, savefile.Open and *storage.DB
-// are in adapters_test.go (test code, as pipeline must not import them).
 //
 // # Which file is the world save
 //
@@ -52,6 +49,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -77,9 +75,9 @@ type FileInfo struct {
 // Files is the Nitrado file server (app adapts *nitrado.Client).
 type Files interface {
 	// ListFiles lists the remote directory dir (absolute).
-	ListFiles(ctx context.Context, serverID, dir string) ([]FileInfo, error)
+	ListFiles(ctx context.Context, serviceID int64, dir string) ([]FileInfo, error)
 	// Download streams the remote file to w as it arrives.
-	Download(ctx context.Context, serverID, path string, w io.Writer) error
+	Download(ctx context.Context, serviceID int64, path string, w io.Writer) error
 }
 
 // SaveFile is an open world save (storage/savefile.File satisfies it).
@@ -104,17 +102,17 @@ type SnapshotInfo struct {
 
 // Snapshots stores snapshots (app adapts *storage.DB).
 type Snapshots interface {
-	// LastSnapshot returns the newest snapshot of serverID; ok is false when
-	// there is none.
-	LastSnapshot(ctx context.Context, serverID string) (info SnapshotInfo, ok bool, err error)
-	// ReplaceSnapshot atomically replaces serverID's snapshot with s. On
+	// LastSnapshot returns the newest snapshot of serviceID; ok is false
+	// when there is none.
+	LastSnapshot(ctx context.Context, serviceID int64) (info SnapshotInfo, ok bool, err error)
+	// ReplaceSnapshot atomically replaces the server's snapshot with s. On
 	// error the previous snapshot must stay intact.
 	ReplaceSnapshot(ctx context.Context, s *Snapshot) error
 }
 
 // Snapshot is what one run writes.
 type Snapshot struct {
-	ServerID string
+	ServerID int64 // Nitrado service id
 	RunID    string
 	Source   Source
 	Save     *arksave.Save // compact decoded rows; Save.Structures is not stored row by row
@@ -142,7 +140,7 @@ type Source struct {
 
 // Server identifies the server a run parses.
 type Server struct {
-	ID       string // Nitrado service id
+	ID       int64 // Nitrado service id
 	Name     string
 	GamePath string // gameserver.game_specific.path
 	Map      string // e.g. "TheIsland_WP"; "" = the only folder under SavedArks
@@ -161,7 +159,7 @@ type Counts struct {
 
 // Result of one run.
 type Result struct {
-	ServerID   string
+	ServerID   int64
 	RunID      string
 	Skipped    bool
 	SkipReason string
@@ -181,10 +179,10 @@ type Result struct {
 // LogValue summarises the result for slog.
 func (r Result) LogValue() slog.Value {
 	if r.Skipped {
-		return slog.GroupValue(slog.String("server", r.ServerID), slog.String("run", r.RunID),
+		return slog.GroupValue(slog.Int64("server", r.ServerID), slog.String("run", r.RunID),
 			slog.String("skipped", r.SkipReason), slog.Duration("total", r.Durations.Total))
 	}
-	return slog.GroupValue(slog.String("server", r.ServerID), slog.String("run", r.RunID),
+	return slog.GroupValue(slog.Int64("server", r.ServerID), slog.String("run", r.RunID),
 		slog.String("file", r.File.Name), slog.Int64("size", r.Source.FileSize),
 		slog.Int("players", r.Counts.Players), slog.Int("tribes", r.Counts.Tribes),
 		slog.Int("tamed", r.Counts.TamedDinos), slog.Int("structures", r.Counts.Structures),
@@ -212,7 +210,7 @@ type Options struct {
 	Now     func() time.Time // nil: time.Now; timestamps only (durations use the monotonic clock)
 	// BaseOptions returns the bases options of a server (decay multiplier…);
 	// nil: zero options (defaults).
-	BaseOptions func(serverID string) bases.Options
+	BaseOptions func(serviceID int64) bases.Options
 	// MaxSaveBytes caps the decompressed size of the world save (0:
 	// DefaultMaxSaveBytes), against gzip bombs and full disks.
 	MaxSaveBytes int64
@@ -233,7 +231,7 @@ type Pipeline struct {
 	workers   int
 	log       *slog.Logger
 	now       func() time.Time
-	baseOpts  func(string) bases.Options
+	baseOpts  func(int64) bases.Options
 	maxBytes  int64
 	sample    time.Duration
 	onSuccess func(context.Context, Result)
@@ -268,7 +266,7 @@ func New(opts Options) (*Pipeline, error) {
 		p.now = time.Now
 	}
 	if p.baseOpts == nil {
-		p.baseOpts = func(string) bases.Options { return bases.Options{} }
+		p.baseOpts = func(int64) bases.Options { return bases.Options{} }
 	}
 	return p, nil
 }
@@ -331,18 +329,18 @@ func newRunID(t time.Time) string {
 func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) {
 	start := time.Now()
 	res = Result{ServerID: srv.ID, RunID: newRunID(p.now())}
-	if strings.TrimSpace(srv.ID) == "" {
-		return res, errors.New("pipeline: run: empty server id")
+	if srv.ID <= 0 {
+		return res, fmt.Errorf("pipeline: run: invalid server id %d", srv.ID)
 	}
 	if strings.TrimSpace(srv.GamePath) == "" {
-		return res, fmt.Errorf("pipeline: server %s: empty game path", srv.ID)
+		return res, fmt.Errorf("pipeline: server %d: empty game path", srv.ID)
 	}
 	mem := startMemWatch(p.sample)
 	defer func() {
 		res.PeakHeapBytes, res.PeakRSSDelta = mem.stop()
 		res.Durations.Total = time.Since(start)
 		if err != nil {
-			err = fmt.Errorf("pipeline: server %s: %w", srv.ID, err)
+			err = fmt.Errorf("pipeline: server %d: %w", srv.ID, err)
 			p.log.Error("save parse failed", "server", srv.ID, "run", res.RunID, "err", err)
 			return
 		}
@@ -374,7 +372,7 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 	if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
 		return res, fmt.Errorf("temp dir: %w", err)
 	}
-	runDir, err := os.MkdirTemp(p.tempDir, tempPrefix+safeName(srv.ID)+"-")
+	runDir, err := os.MkdirTemp(p.tempDir, tempPrefix+strconv.FormatInt(srv.ID, 10)+"-")
 	if err != nil {
 		return res, fmt.Errorf("temp dir: %w", err)
 	}
@@ -490,16 +488,6 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 		p.onSuccess(ctx, res)
 	}
 	return res, nil
-}
-
-// safeName keeps a server id usable in a file name.
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s)
 }
 
 func isGzip(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".gz") }
@@ -668,7 +656,7 @@ func (c *capWriter) Write(b []byte) (int, error) {
 
 // fetch downloads f to local (created exclusively), gunzipping .gz files
 // while they stream in. On error local is removed.
-func (p *Pipeline) fetch(ctx context.Context, serverID string, f FileInfo, local string) (res fetched, err error) {
+func (p *Pipeline) fetch(ctx context.Context, serverID int64, f FileInfo, local string) (res fetched, err error) {
 	out, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return res, fmt.Errorf("download %s: %w", f.Name, err)

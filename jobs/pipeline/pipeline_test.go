@@ -46,7 +46,7 @@ func (m *memFiles) put(p string, data []byte, mod time.Time) {
 	m.files[p] = memFile{data: data, mod: mod}
 }
 
-func (m *memFiles) ListFiles(ctx context.Context, serverID, dir string) ([]FileInfo, error) {
+func (m *memFiles) ListFiles(ctx context.Context, serverID int64, dir string) ([]FileInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.listErr != nil {
@@ -74,7 +74,7 @@ func (m *memFiles) ListFiles(ctx context.Context, serverID, dir string) ([]FileI
 	return out, nil
 }
 
-func (m *memFiles) Download(ctx context.Context, serverID, p string, w io.Writer) error {
+func (m *memFiles) Download(ctx context.Context, serverID int64, p string, w io.Writer) error {
 	m.mu.Lock()
 	f, ok := m.files[p]
 	m.downloads++
@@ -120,7 +120,7 @@ type memSnaps struct {
 	writeErr error
 }
 
-func (m *memSnaps) LastSnapshot(ctx context.Context, serverID string) (SnapshotInfo, bool, error) {
+func (m *memSnaps) LastSnapshot(ctx context.Context, serverID int64) (SnapshotInfo, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.last == nil {
@@ -188,7 +188,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{files: newMemFiles(), snaps: &memSnaps{}, tmp: t.TempDir(),
-		srv: Server{ID: "1", GamePath: gamePath, Map: "TheIsland_WP"}}
+		srv: Server{ID: 1, GamePath: gamePath, Map: "TheIsland_WP"}}
 	f.dir = SavedArksDir(gamePath, "TheIsland_WP")
 	var err error
 	f.p, err = New(Options{Files: f.files, Snapshots: f.snaps, Open: openSave, TempDir: f.tmp, Workers: 2,

@@ -1,4 +1,4 @@
-package pipeline_test
+package app
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 // download → decode → bases → SQLite snapshot) on a synthetic save generated
 // at benchmark time: 100 MiB always, 1 GiB with BLISS_BENCH_1G=1:
 //
-//	go test -run '^$' -bench BenchmarkPipeline -benchtime 2x ./jobs/pipeline/
-//	BLISS_BENCH_1G=1 go test -run '^$' -bench 'BenchmarkPipeline/1GiB' -benchtime 1x -timeout 60m ./jobs/pipeline/
+//	go test -run '^$' -bench BenchmarkPipeline -benchtime 2x ./app/
+//	BLISS_BENCH_1G=1 go test -run '^$' -bench 'BenchmarkPipeline/1GiB' -benchtime 1x -timeout 60m ./app/
 //
 // Reported per run: MB/s of the save, the stage durations (ms), rows
 // written, peak-heap-MiB (sampled) and peak-RSS-MiB (VmHWM after resetting
@@ -47,7 +47,7 @@ func BenchmarkPipeline(b *testing.B) {
 			}
 			b.Logf("generated %s: %+v", sz.name, sum)
 			gzLocal := local + ".gz"
-			gzipFile(b, local, gzLocal)
+			e2eGzipFile(b, local, gzLocal)
 			for _, v := range []struct{ name, local, remote string }{
 				{"plain", local, "TheIsland_WP.ark"},
 				{"gzip", gzLocal, "TheIsland_WP.ark.gz"},
@@ -59,7 +59,7 @@ func BenchmarkPipeline(b *testing.B) {
 }
 
 func benchRun(b *testing.B, local, remote string) {
-	e := newEnv(b)
+	e := newPipeEnv(b)
 	st, err := os.Stat(local)
 	if err != nil {
 		b.Fatal(err)

@@ -1,10 +1,9 @@
-package pipeline_test
+package app
 
 import (
 	"compress/gzip"
 	"context"
 	"errors"
-	"github.com/blissark/bliss/app/pipelineio"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,7 +24,7 @@ import (
 )
 
 // sampleDir finds ../shared/testdata/asa from the module root, or skips.
-func sampleDir(t testing.TB) string {
+func e2eSampleDir(t testing.TB) string {
 	t.Helper()
 	if d := os.Getenv("ARKSAVE_SAMPLES"); d != "" {
 		return d
@@ -51,7 +50,7 @@ func sampleDir(t testing.TB) string {
 	return d
 }
 
-type env struct {
+type pipeEnv struct {
 	fake  *nitradotest.Server
 	db    *storage.DB
 	snaps *cancelableSnaps
@@ -62,7 +61,7 @@ type env struct {
 // cancelableSnaps wraps the storage adapter; when cancelAfter > 0 the ctx
 // of ReplaceSnapshot is cancelled in the middle of the write.
 type cancelableSnaps struct {
-	pipelineio.Snapshots
+	snapshotStore
 	cancelAfter atomic.Int64
 }
 
@@ -70,9 +69,9 @@ func (c *cancelableSnaps) ReplaceSnapshot(ctx context.Context, s *pipeline.Snaps
 	if n := c.cancelAfter.Load(); n > 0 {
 		cctx := newCancelAfter(ctx, n)
 		defer cctx.cancel()
-		return c.Snapshots.ReplaceSnapshot(cctx, s)
+		return c.snapshotStore.ReplaceSnapshot(cctx, s)
 	}
-	return c.Snapshots.ReplaceSnapshot(ctx, s)
+	return c.snapshotStore.ReplaceSnapshot(ctx, s)
 }
 
 // cancelAfter cancels itself after Done has been asked n times, i.e. in
@@ -97,9 +96,9 @@ func (c *cancelAfter) Done() <-chan struct{} {
 	return c.Context.Done()
 }
 
-func newEnv(t testing.TB) *env {
+func newPipeEnv(t testing.TB) *pipeEnv {
 	t.Helper()
-	e := &env{fake: nitradotest.New(t), tmp: filepath.Join(t.TempDir(), "tmp")}
+	e := &pipeEnv{fake: nitradotest.New(t), tmp: filepath.Join(t.TempDir(), "tmp")}
 	if err := os.Mkdir(e.tmp, 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +112,9 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.snaps = &cancelableSnaps{Snapshots: pipelineio.Snapshots{DB: e.db}}
+	e.snaps = &cancelableSnaps{snapshotStore: snapshotStore{db: e.db}}
 	e.p, err = pipeline.New(pipeline.Options{
-		Files: pipelineio.Files{Client: client}, Snapshots: e.snaps, Open: pipelineio.Open, TempDir: e.tmp, Workers: 2,
+		Files: nitradoFiles{client}, Snapshots: e.snaps, Open: openSave, TempDir: e.tmp, Workers: 2,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -124,7 +123,7 @@ func newEnv(t testing.TB) *env {
 	return e
 }
 
-func (e *env) assertTempEmpty(t *testing.T) {
+func (e *pipeEnv) assertTempEmpty(t *testing.T) {
 	t.Helper()
 	ents, err := os.ReadDir(e.tmp)
 	if err != nil {
@@ -136,15 +135,15 @@ func (e *env) assertTempEmpty(t *testing.T) {
 }
 
 // addServer serves local as <SavedArks>/<map>/<remoteName> of service id.
-func (e *env) addServer(id int64, mapName, remoteName, local string) pipeline.Server {
+func (e *pipeEnv) addServer(id int64, mapName, remoteName, local string) pipeline.Server {
 	e.fake.AddService(nitradotest.Service{ID: id, Map: mapName})
 	svc, _ := e.fake.Service(id)
 	dir := pipeline.SavedArksDir(svc.GamePath, mapName)
 	e.fake.AddFile(id, dir+"/"+remoteName, local)
-	return pipeline.Server{ID: strconv.FormatInt(id, 10), GamePath: svc.GamePath, Map: mapName}
+	return pipeline.Server{ID: id, GamePath: svc.GamePath, Map: mapName}
 }
 
-func gzipFile(t testing.TB, src, dst string) {
+func e2eGzipFile(t testing.TB, src, dst string) {
 	t.Helper()
 	in, err := os.Open(src)
 	if err != nil {
@@ -167,14 +166,14 @@ func gzipFile(t testing.TB, src, dst string) {
 	}
 }
 
-type sampleCase struct {
+type e2eSampleCase struct {
 	file, mapName, remote string
 	// facts from testdata/asa/README.md
 	tamed, pawns, structures int
 	withArchives             bool // serve the folder's .arkprofile/.arktribe too
 }
 
-var sampleCases = []sampleCase{
+var sampleCases = []e2eSampleCase{
 	{"hallipr-v14/Ragnarok_WP.ark", "Ragnarok_WP", "Ragnarok_WP.ark", 0, 3, 12, false},
 	{"miragedmuk-v14/LostColony_WP.ark", "LostColony_WP", "LostColony_WP.ark", 5, 1, 2, true},
 	{"pleinx-solo-v13/solo.ark", "Aberration_WP", "solo.ark", 0, 1, 123, false},
@@ -183,8 +182,8 @@ var sampleCases = []sampleCase{
 // TestE2E_RealSamples runs the pipeline against the Nitrado fake serving
 // the real sample saves, plain and gzipped, into a real SQLite database.
 func TestE2E_RealSamples(t *testing.T) {
-	dir := sampleDir(t)
-	e := newEnv(t)
+	dir := e2eSampleDir(t)
+	e := newPipeEnv(t)
 	ctx := t.Context()
 	id := int64(17000000)
 	for _, c := range sampleCases {
@@ -203,7 +202,7 @@ func TestE2E_RealSamples(t *testing.T) {
 			t.Errorf("%s: decoder disagrees with README facts: tamed %d pawns %d structures %d", c.file, len(want.Dinos), want.Pawns, len(want.Structures))
 		}
 		gzLocal := filepath.Join(t.TempDir(), c.remote+".gz")
-		gzipFile(t, local, gzLocal)
+		e2eGzipFile(t, local, gzLocal)
 
 		for _, compressed := range []bool{false, true} {
 			name := c.file
@@ -283,7 +282,7 @@ func TestE2E_RealSamples(t *testing.T) {
 // real fake and database: the first snapshot stays intact and readable and
 // no temporary files remain.
 func TestE2E_FailuresKeepPrevious(t *testing.T) {
-	dir := sampleDir(t)
+	dir := e2eSampleDir(t)
 	ctx := t.Context()
 	rag := filepath.Join(dir, "hallipr-v14/Ragnarok_WP.ark")
 	solo := filepath.Join(dir, "pleinx-solo-v13/solo.ark")
@@ -294,22 +293,22 @@ func TestE2E_FailuresKeepPrevious(t *testing.T) {
 
 	cases := []struct {
 		name    string
-		inject  func(t *testing.T, e *env, dir string)
+		inject  func(t *testing.T, e *pipeEnv, dir string)
 		wantErr string
 	}{
-		{"nitrado 503 on download", func(t *testing.T, e *env, dir string) {
+		{"nitrado 503 on download", func(t *testing.T, e *pipeEnv, dir string) {
 			e.fake.AddFile(1, dir+"/Ragnarok_WP.ark", solo)
 			e.fake.Fail(nitradotest.Fault{Path: nitradotest.DownloadPathPattern, Status: http.StatusServiceUnavailable})
 		}, "download Ragnarok_WP.ark"},
-		{"connection cut mid download", func(t *testing.T, e *env, dir string) {
+		{"connection cut mid download", func(t *testing.T, e *pipeEnv, dir string) {
 			e.fake.AddFile(1, dir+"/Ragnarok_WP.ark", solo)
 			e.fake.Fail(nitradotest.Fault{Path: nitradotest.DownloadPathPattern, Status: http.StatusOK,
 				Body: string(soloBytes[:len(soloBytes)/2]), ContentType: "application/octet-stream",
 				Header: http.Header{"Content-Length": {strconv.Itoa(len(soloBytes))}}})
 		}, "download Ragnarok_WP.ark"},
-		{"truncated gzip", func(t *testing.T, e *env, dir string) {
+		{"truncated gzip", func(t *testing.T, e *pipeEnv, dir string) {
 			full := filepath.Join(t.TempDir(), "full.gz")
-			gzipFile(t, solo, full)
+			e2eGzipFile(t, solo, full)
 			b, err := os.ReadFile(full)
 			if err != nil {
 				t.Fatal(err)
@@ -323,7 +322,7 @@ func TestE2E_FailuresKeepPrevious(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newPipeEnv(t)
 			srv := e.addServer(1, "Ragnarok_WP", "Ragnarok_WP.ark", rag)
 			first, err := e.p.Run(ctx, srv)
 			if err != nil {
@@ -357,9 +356,9 @@ func TestE2E_FailuresKeepPrevious(t *testing.T) {
 // snapshot write in turn (after 1, 2, 3 … statements) until the write gets
 // through: each failed attempt leaves the previous snapshot intact.
 func TestE2E_CancelInsideWrite(t *testing.T) {
-	dir := sampleDir(t)
+	dir := e2eSampleDir(t)
 	ctx := t.Context()
-	e := newEnv(t)
+	e := newPipeEnv(t)
 	srv := e.addServer(1, "Ragnarok_WP", "Ragnarok_WP.ark", filepath.Join(dir, "hallipr-v14/Ragnarok_WP.ark"))
 	first, err := e.p.Run(ctx, srv)
 	if err != nil {
@@ -400,9 +399,9 @@ func TestE2E_CancelInsideWrite(t *testing.T) {
 // TestE2E_SchedulerPauseResume: a degraded Nitrado pauses the parse job
 // (skipped, nothing written); recovery resumes it.
 func TestE2E_SchedulerPauseResume(t *testing.T) {
-	dir := sampleDir(t)
+	dir := e2eSampleDir(t)
 	ctx := t.Context()
-	e := newEnv(t)
+	e := newPipeEnv(t)
 	srv := e.addServer(1, "Ragnarok_WP", "Ragnarok_WP.ark", filepath.Join(dir, "hallipr-v14/Ragnarok_WP.ark"))
 	s := jobs.NewScheduler(jobs.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err := s.AddParse(srv.ID, "", e.p.Job(func(context.Context) (pipeline.Server, error) { return srv, nil })); err != nil {
