@@ -100,10 +100,11 @@ func expandWildcards(in []byte, limit int) ([]byte, error) {
 	return out, nil
 }
 
-// cryoDinos extracts dinos from a cryopod item's CustomItemDatas value
-// (CustomItemData[].CustomDataBytes.ByteArrays[0].Bytes). Empty pods are
-// skipped; failed non-empty blobs are counted in failed.
-func cryoDinos(v Value) (out []Dino, failed int) {
+// cryoDinos extracts the dinos of a cryopod item's CustomItemDatas value
+// (CustomItemData[].CustomDataBytes.ByteArrays[0].Bytes): tamed ones, the
+// number of wild ones (pods can hold wild creatures) and the number of
+// non-empty blobs that failed. Empty pods are skipped.
+func cryoDinos(v Value) (tamed []Dino, wild, failed int) {
 	for _, cd := range v.Elems {
 		bytesStruct, ok := cd.Get("CustomDataBytes")
 		if !ok {
@@ -117,12 +118,15 @@ func cryoDinos(v Value) (out []Dino, failed int) {
 		if !ok || len(first.Raw) == 0 {
 			continue
 		}
-		d, err := decodeCryoDino(first.Raw)
-		if err != nil {
+		d, isTamed, err := decodeCryoDino(first.Raw)
+		switch {
+		case err != nil:
 			failed++
-			continue
+		case isTamed:
+			tamed = append(tamed, d)
+		default:
+			wild++
 		}
-		out = append(out, d)
 	}
-	return out, failed
+	return tamed, wild, failed
 }

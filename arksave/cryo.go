@@ -35,13 +35,23 @@ type cryoObj struct {
 	off   int
 }
 
-// cryoLayouts are the known encodings of the per-object fields between the
-// names and PropertiesOffset. Sources disagree (C#-mirage
-// docs/RecordTypes/Cryopod.md: bool8 FromDataFile, int32 DataFileIndex, bool8
-// HasRotation [+ 3 float64]; the archive object table: uint32, int32, uint32
-// [+ 6 float64]); neither is exercised by the sample saves, so each is tried
-// and accepted only if every property list then decodes.
+// cryoLayouts are the encodings of the per-object fields between the names
+// and PropertiesOffset, tried in order; a layout is accepted only if every
+// property list then decodes. The first is the one the sample saves use
+// [verified on the three filled cryopods of miragedmuk-v14/LostColony_WP.ark]:
+// uint32 FromDataFile, int32 DataFileIndex, uint32 HasLocation [+ 6 float32:
+// location and rotator]. The others follow the public parsers, which
+// disagree: C#-mirage docs/RecordTypes/Cryopod.md (bool8, int32, bool8
+// HasRotation [+ 3 float64]) and the archive object table (uint32, int32,
+// uint32 [+ 6 float64]).
 var cryoLayouts = []func(r *reader){
+	func(r *reader) {
+		r.u32()
+		r.i32()
+		if r.u32() != 0 {
+			r.skip(6 * 4)
+		}
+	},
 	func(r *reader) {
 		r.u8()
 		r.i32()
@@ -64,16 +74,18 @@ var cryoLayouts = []func(r *reader){
 // int32 0, names, layout-specific fields, int32 PropertiesOffset, int32 0),
 // then property lists ([v14: one padding byte]) whose FNames index the blob's
 // own name table.
-func decodeCryoDino(blob []byte) (Dino, error) {
+// tamed reports TamingTeamID or TamedTimeStamp, as for placed dinos (pods
+// also carry wild creatures, e.g. Lost Colony's gargoyle pods).
+func decodeCryoDino(blob []byte) (d Dino, tamed bool, err error) {
 	c, err := Inflate(blob)
 	if err != nil {
-		return Dino{}, err
+		return Dino{}, false, err
 	}
 	if c.Version != cryoV13 && c.Version != cryoV14 {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w %#x", ErrArchiveVersion, c.Version)
+		return Dino{}, false, fmt.Errorf("arksave: cryopod: %w %#x", ErrArchiveVersion, c.Version)
 	}
 	if c.NamesOffset > len(c.Data) {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w: names offset", errCryo)
+		return Dino{}, false, fmt.Errorf("arksave: cryopod: %w: names offset", errCryo)
 	}
 	names := make(map[uint32]string, len(cryoConstNames)+16)
 	for k, v := range cryoConstNames {
@@ -85,23 +97,22 @@ func decodeCryoDino(blob []byte) (Dino, error) {
 		names[uint32(i)|0x10000000] = nr.str()
 	}
 	if nr.err != nil {
-		return Dino{}, fmt.Errorf("arksave: cryopod: names: %w", nr.err)
+		return Dino{}, false, fmt.Errorf("arksave: cryopod: names: %w", nr.err)
 	}
 	payload := c.Data[:c.NamesOffset]
 	var firstErr error
 	for _, layout := range cryoLayouts {
 		objs, err := cryoObjects(payload, c.Version, layout)
 		if err == nil {
-			var d Dino
-			if d, err = cryoProps(payload, c.Version, names, objs); err == nil {
-				return d, nil
+			if d, tamed, err = cryoProps(payload, c.Version, names, objs); err == nil {
+				return d, tamed, nil
 			}
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
 	}
-	return Dino{}, firstErr
+	return Dino{}, false, firstErr
 }
 
 func cryoObjects(payload []byte, version uint32, layout func(*reader)) ([]cryoObj, error) {
@@ -138,8 +149,7 @@ func cryoObjects(payload []byte, version uint32, layout func(*reader)) ([]cryoOb
 	return objs, nil
 }
 
-func cryoProps(payload []byte, version uint32, names map[uint32]string, objs []cryoObj) (Dino, error) {
-	var d Dino
+func cryoProps(payload []byte, version uint32, names map[uint32]string, objs []cryoObj) (d Dino, tamed bool, err error) {
 	var base, extra int64
 	found := false
 	for _, o := range objs {
@@ -150,7 +160,6 @@ func cryoProps(payload []byte, version uint32, names map[uint32]string, objs []c
 			d.ClassPath = o.class
 			d.Class = shortClass(o.class)
 		}
-		var err error
 		// v14 writes one padding byte before each property list; accept
 		// lists without it too.
 		pads := []int{0}
@@ -178,21 +187,21 @@ func cryoProps(payload []byte, version uint32, names map[uint32]string, objs []c
 				if isStatus {
 					base, extra = lvl[0], lvl[1]
 				} else if o.guid == d.ID {
-					d = dr.d
+					d, tamed = dr.d, dr.tamed
 				}
 				break
 			}
 		}
 		if err != nil {
-			return Dino{}, fmt.Errorf("arksave: cryopod: %s: %w", shortClass(o.class), err)
+			return Dino{}, false, fmt.Errorf("arksave: cryopod: %s: %w", shortClass(o.class), err)
 		}
 	}
 	if !found {
-		return Dino{}, fmt.Errorf("arksave: cryopod: %w: no dino object", errCryo)
+		return Dino{}, false, fmt.Errorf("arksave: cryopod: %w: no dino object", errCryo)
 	}
 	d.Level = int(base + extra)
 	d.Cryopodded = true
-	return d, nil
+	return d, tamed, nil
 }
 
 // walkTop iterates the top-level tags of a property list, calling fn for

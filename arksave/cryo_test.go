@@ -24,7 +24,7 @@ func buildCryo(t *testing.T) []byte { return buildCryoLayout(true, false) }
 
 func buildCryoLayout(mirage, v13 bool) []byte {
 	w := newBld()
-	table := []string{"None", "IntProperty", "UInt16Property", "StrProperty", "BaseCharacterLevel", "ExtraCharacterLevel", "TamedName", "TargetingTeam", "DinoID1", "BoolProperty", "bIsFemale"}
+	table := []string{"None", "IntProperty", "UInt16Property", "StrProperty", "BaseCharacterLevel", "ExtraCharacterLevel", "TamedName", "TargetingTeam", "DinoID1", "BoolProperty", "bIsFemale", "TamingTeamID"}
 	for i, s := range table {
 		w.keys[s] = uint32(i) | 0x10000000
 	}
@@ -67,6 +67,7 @@ func buildCryoLayout(mirage, v13 bool) []byte {
 		w.tag13("TamedName", "StrProperty", nil, func() { w.wstr("Rexy") })
 		w.tag13("TargetingTeam", "IntProperty", nil, func() { w.i32(1234567890) })
 		w.tag13("DinoID1", "IntProperty", nil, func() { w.i32(-1) })
+		w.tag13("TamingTeamID", "IntProperty", nil, func() { w.i32(1234567890) })
 		w.name("bIsFemale")
 		w.name("BoolProperty")
 		w.i32(0)
@@ -77,6 +78,7 @@ func buildCryoLayout(mirage, v13 bool) []byte {
 		w.tag14("TamedName", T("StrProperty"), 0, 0, func() { w.wstr("Rexy") })
 		w.tag14("TargetingTeam", T("IntProperty"), 0, 0, func() { w.i32(1234567890) })
 		w.tag14("DinoID1", T("IntProperty"), 0, 0, func() { w.i32(-1) })
+		w.tag14("TamingTeamID", T("IntProperty"), 0, 0, func() { w.i32(1234567890) })
 		w.tag14("bIsFemale", T("BoolProperty"), 0x10, 0, func() {})
 	}
 	w.none()
@@ -115,8 +117,8 @@ func buildCryoLayout(mirage, v13 bool) []byte {
 func TestCryopodBlob(t *testing.T) {
 	for _, mirage := range []bool{false, true} {
 		for _, v13 := range []bool{false, true} {
-			d, err := decodeCryoDino(buildCryoLayout(mirage, v13))
-			if err != nil {
+			d, tamed, err := decodeCryoDino(buildCryoLayout(mirage, v13))
+			if err != nil || !tamed {
 				t.Fatalf("mirage=%v v13=%v: %v", mirage, v13, err)
 			}
 			if !d.Cryopodded || d.Level != 223 || d.Name != "Rexy" || d.Sex != Female || d.TribeID != 1234567890 {
@@ -125,7 +127,7 @@ func TestCryopodBlob(t *testing.T) {
 		}
 	}
 	blob := buildCryo(t)
-	d, err := decodeCryoDino(blob)
+	d, _, err := decodeCryoDino(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,15 +140,15 @@ func TestCryopodBlob(t *testing.T) {
 		Name: "CustomDataBytes", Value: Value{Kind: KindStruct, Props: []Property{{
 			Name: "ByteArrays", Value: Value{Kind: KindArray, Elems: []Value{{Kind: KindStruct, Props: []Property{{
 				Name: "Bytes", Value: Value{Kind: KindBytes, Raw: blob}}}}}}}}}}}}}}
-	ds, failed := cryoDinos(v)
-	if len(ds) != 1 || failed != 0 {
-		t.Fatalf("cryoDinos: %d dinos, %d failed", len(ds), failed)
+	ds, wild, failed := cryoDinos(v)
+	if len(ds) != 1 || failed != 0 || wild != 0 {
+		t.Fatalf("cryoDinos: %d dinos, %d wild, %d failed", len(ds), wild, failed)
 	}
 	for i := range blob {
 		decodeCryoDino(blob[:i])
 	}
 	old := append([]byte{5, 4, 0, 0}, blob[4:]...)
-	if _, err := decodeCryoDino(old); err == nil || !contains(err.Error(), "unsupported archive version") {
+	if _, _, err := decodeCryoDino(old); err == nil || !contains(err.Error(), "unsupported archive version") {
 		t.Fatalf("version 0x405: %v", err)
 	}
 }

@@ -32,11 +32,44 @@ func TestDecodeSamples(t *testing.T) {
 				if d := save.GameTime - s.gameTime; d > 0.001 || d < -0.001 {
 					t.Errorf("game time %f", save.GameTime)
 				}
-				if got := len(save.Dinos) + save.WildDinos; got != s.chars {
+				placed, cryo := 0, 0
+				for _, d := range save.Dinos {
+					if !d.Cryopodded {
+						placed++
+						continue
+					}
+					cryo++
+					// the three pods of miragedmuk LostColony hold level-225 Parasaurs
+					// (read independently with arkparse 0.5.7)
+					if d.Class != "Para_Character_BP_C" || d.Level != 225 || d.TribeID == 0 || d.Location != nil || d.Name == "" {
+						t.Errorf("cryopodded dino %+v", d)
+					}
+				}
+				if got := placed + save.WildDinos; got != s.chars {
 					t.Errorf("chars %d want %d", got, s.chars)
 				}
-				if len(save.Dinos) != s.tamed {
-					t.Errorf("tamed %d want %d", len(save.Dinos), s.tamed)
+				if placed != s.tamed || cryo != s.cryo || st.Cryopods != s.cryo || st.CryopodFailed != 0 {
+					t.Errorf("tamed %d+%d cryopodded (stats %d, failed %d), want %d+%d", placed, cryo, st.Cryopods, st.CryopodFailed, s.tamed, s.cryo)
+				}
+				// tribes known only from their rows carry the name the rows give
+				archived := map[int64]bool{}
+				for _, tr := range save.Tribes {
+					archived[tr.ID] = true
+				}
+				ids := map[int64]bool{}
+				for _, x := range save.Structures {
+					ids[x.TribeID] = true
+				}
+				for _, x := range save.Dinos {
+					ids[x.TribeID] = true
+				}
+				for id := range ids {
+					if !archived[id] && save.TribeNames[id] == "" {
+						t.Errorf("tribe %d has no archive and no name from its rows", id)
+					}
+				}
+				if save.StructureRows < len(save.Structures) {
+					t.Errorf("structure rows %d < owned %d", save.StructureRows, len(save.Structures))
 				}
 				if len(save.Structures) != s.owned {
 					t.Errorf("owned structures %d want %d", len(save.Structures), s.owned)
@@ -59,7 +92,7 @@ func TestDecodeSamples(t *testing.T) {
 					if d.Level <= 0 || d.Class == "" || d.TribeID == 0 {
 						t.Errorf("dino %s level %d tribe %d", d.Class, d.Level, d.TribeID)
 					}
-					if d.Location == nil || (s.mapName != "GreenflatMap" && !d.Location.HasLatLon) {
+					if !d.Cryopodded && (d.Location == nil || (s.mapName != "GreenflatMap" && !d.Location.HasLatLon)) {
 						t.Errorf("dino %s location %+v", d.Class, d.Location)
 					}
 				}

@@ -1,7 +1,5 @@
 package arksave
 
-import ()
-
 // dinoRow is a character row before the status-component join.
 type dinoRow struct {
 	d      Dino

@@ -73,12 +73,22 @@
 //     decoded from cryopod items (CustomItemDatas[0].CustomDataBytes.
 //     ByteArrays[0], blob versions 0x0406/v13 and 0x0407/v14), have
 //     Cryopodded=true, no Location, and their ID is the GUID inside the blob.
-//     No sample save contains a filled cryopod: the layout follows the public
-//     parsers, tolerates their disagreements, and is tested on synthetic blobs
-//     only; undecodable non-empty pods are counted in Stats.CryopodFailed.
-//   - Structures: class contains "/Structures/" and not "PrimalItem", and the
-//     row has TargetingTeam. Material, IsStorage and IsFoundation derive from
+//     The object-table layout is the one the sample saves use (verified on
+//     the three filled cryopods of miragedmuk-v14/LostColony_WP.ark: tamed
+//     Parasaurs, level 225); the public parsers' variants are tried after it.
+//     A pod is tamed by the same rule as a placed dino; pods holding wild
+//     creatures (Lost Colony's gargoyle pods) count in Stats.CryopodWild
+//     only. A non-empty pod that cannot be decoded counts in
+//     Stats.CryopodFailed and in Stats.Failed / FailedByClass, so it is never
+//     silent.
+//   - Structures: class contains "/Structures/" and not "PrimalItem"
+//     (counted in StructureRows); owned when the row has TargetingTeam
+//     (kept in Structures). Material, IsStorage and IsFoundation derive from
 //     the class name; Health absent means full (= MaxHealth).
-//   - Locations: ActorTransforms first, then SavedBaseWorldLocation; lat/lon
+//   - Tribes: one per archive (store or .arktribe). TribeNames names every
+//     tribe id the rows use (dinos' and pawns' TribeName, structures'
+//     OwnerName), so tribes without an archive still have a name.
+//   - Locations: ActorTransforms first, then SavedBaseWorldLocation; a pawn
+//     at exactly 0,0,0 has no location (nothing is placed at the origin); lat/lon
 //     from docs/nitrado-rcon-logs.md §5.3, HasLatLon=false for unknown maps.
 package arksave

@@ -23,11 +23,18 @@ type Save struct {
 	SavedAt     time.Time // wall-clock save time (file mtime unless set by caller)
 	Players     []Player
 	Tribes      []Tribe
-	Dinos       []Dino // tamed dinos (including cryopodded ones)
-	WildDinos   int    // count only
-	Pawns       int    // PlayerPawnTest rows; one player can have several (e.g. a sleeping body)
-	Structures  []Structure
-	Stats       Stats
+	Dinos       []Dino      // tamed dinos (including cryopodded ones)
+	WildDinos   int         // count only
+	Pawns       int         // PlayerPawnTest rows; one player can have several (e.g. a sleeping body)
+	Structures  []Structure // owned structures (with TargetingTeam)
+	// StructureRows counts every structure row, owned or not.
+	StructureRows int
+	// TribeNames are the names the world rows give tribe ids: tamed dinos'
+	// TribeName, structures' OwnerName, pawns' TribeName (per id the most
+	// frequent). They name tribes that have no archive (no .arktribe, no
+	// store); Tribes holds only tribes with an archive.
+	TribeNames map[int64]string
+	Stats      Stats
 }
 
 // Player merges the world pawn and the profile (store or .arkprofile).
@@ -104,10 +111,12 @@ type Stats struct {
 	Rows          int // game rows seen
 	Decoded       int // rows whose properties were decoded
 	Skipped       int // rows skipped by class
-	Failed        int // rows that failed to decode
+	Failed        int // rows that failed to decode, plus cryopod dinos that failed
 	FailedByClass map[string]int
 	UnknownNames  int
-	CryopodFailed int   // non-empty cryopod blobs that could not be decoded
+	CryopodFailed int   // non-empty cryopod blobs that could not be decoded (also in Failed, FailedByClass)
+	Cryopods      int   // tamed dinos decoded from cryopods (in Save.Dinos, Cryopodded)
+	CryopodWild   int   // wild creatures held in pods (not in Dinos or WildDinos)
 	Bytes         int64 // game blob bytes read
 }
 

@@ -13,19 +13,30 @@ import (
 // chunks are released as they are copied into the result slices, which are
 // allocated once at their final size.
 func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*Tribe) []pawnLoc {
+	status := mergeCounts(save, accs)
+	d.mergeDinos(save, accs, status)
+	d.mergeStructures(save, accs)
+	tribeByID := mergeTribes(save, accs, tribes)
+	return d.mergePlayers(save, accs, profiles, tribeByID, status)
+}
+
+// mergeCounts sums the workers' counters and joins their status components.
+func mergeCounts(save *Save, accs []*acc) map[GUID]statusRow {
 	st := &save.Stats
+	if st.FailedByClass == nil {
+		st.FailedByClass = map[string]int{}
+	}
 	status := map[GUID]statusRow{}
-	nd, ns := 0, 0
 	for _, a := range accs {
 		st.Decoded += a.decoded
 		st.Skipped += a.skipped
 		st.UnknownNames += a.unknown
 		st.CryopodFailed += a.cryoFailed
+		st.Cryopods += a.cryo
+		st.CryopodWild += a.cryoWild
 		save.WildDinos += a.wild
+		save.StructureRows += a.allStructs
 		for c, n := range a.failedBy {
-			if st.FailedByClass == nil {
-				st.FailedByClass = map[string]int{}
-			}
 			st.FailedByClass[c] += n
 		}
 		st.Failed += a.failed
@@ -33,8 +44,16 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			status[k] = v
 		}
 		a.status = nil
+	}
+	return status
+}
+
+// mergeDinos joins tamed dinos with their status components (level) and
+// sorts them by id.
+func (d *decoder) mergeDinos(save *Save, accs []*acc, status map[GUID]statusRow) {
+	nd := 0
+	for _, a := range accs {
 		nd += a.dinos.len()
-		ns += a.structs.len()
 	}
 	save.Dinos = make([]Dino, 0, nd)
 	for _, a := range accs {
@@ -57,14 +76,18 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		}
 		return cmp.Compare(a.DinoID, b.DinoID)
 	})
+}
 
-	// Structures: the workers sorted each chunk in place; k-way merge the
-	// chunks straight into the result slice (each row is copied once, no
-	// index of all rows is built). The GUID space is split by first byte into
-	// one range per worker, merged concurrently into disjoint parts.
+// mergeStructures k-way merges the workers' sorted chunks straight into the
+// result slice (each row is copied once, no index of all rows is built). The
+// GUID space is split by first byte into one range per worker, merged
+// concurrently into disjoint parts.
+func (d *decoder) mergeStructures(save *Save, accs []*acc) {
 	var all [][]structRow
 	var owner []*acc // worker of each chunk
+	ns := 0
 	for _, a := range accs {
+		ns += a.structs.len()
 		all = append(all, a.structs.c...)
 		for range a.structs.c {
 			owner = append(owner, a)
@@ -93,11 +116,13 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		mg.Go(func() { mergeStructs(dst, sub, owner) })
 	}
 	mg.Wait()
-	all = nil
-	if st.FailedByClass == nil {
-		st.FailedByClass = map[string]int{}
-	}
+}
 
+// mergeTribes keeps the first archive of each tribe id and collects the
+// names the world rows give tribe ids (Save.TribeNames): per id the most
+// frequent name, ties broken by the smaller string, so the result does not
+// depend on which worker saw which row.
+func mergeTribes(save *Save, accs []*acc, tribes []*Tribe) map[int64]*Tribe {
 	tribeByID := map[int64]*Tribe{}
 	for _, t := range tribes {
 		if _, dup := tribeByID[t.ID]; dup {
@@ -106,6 +131,35 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		tribeByID[t.ID] = t
 		save.Tribes = append(save.Tribes, *t)
 	}
+	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmp.Compare(uint64(a.ID), uint64(b.ID)) })
+	type idName struct {
+		id   int64
+		name string
+	}
+	votes := map[idName]int{}
+	for _, a := range accs {
+		for k, n := range a.tribeNames {
+			votes[idName{k.id, k.name}] += n
+		}
+		a.tribeNames = nil
+	}
+	best := map[int64]idName{}
+	for k, n := range votes {
+		b, ok := best[k.id]
+		if !ok || n > votes[b] || (n == votes[b] && k.name < b.name) {
+			best[k.id] = k
+		}
+	}
+	save.TribeNames = make(map[int64]string, len(best))
+	for id, k := range best {
+		save.TribeNames[id] = k.name
+	}
+	return tribeByID
+}
+
+// mergePlayers joins profiles with world pawns (by PlayerDataID) and
+// returns the pawn that decides each player's location.
+func (d *decoder) mergePlayers(save *Save, accs []*acc, profiles []*Player, tribeByID map[int64]*Tribe, status map[GUID]statusRow) []pawnLoc {
 	byID := map[uint64]int{}
 	for _, p := range profiles {
 		if i, dup := byID[p.PlayerDataID]; dup {
@@ -134,28 +188,8 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 			save.Players = append(save.Players, Player{PlayerDataID: pw.dataID, Level: 0})
 			i = len(save.Players) - 1
 		}
-		p := &save.Players[i]
-		p.Location = d.fallback(pw.fb, pw.hasFB)
 		lastPawn[pw.dataID] = pw.key
-		if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
-			// no profile: the pawn's status component (base level 1 + extra)
-			p.Level = int(max(s.base, 1) + s.extra)
-		}
-		if p.EOSID == "" {
-			p.EOSID = pw.eos
-		}
-		if p.PlatformName == "" {
-			p.PlatformName = pw.platform
-		}
-		if p.CharacterName == "" {
-			p.CharacterName = pw.charName
-		}
-		if p.TribeID == 0 && pw.tribe != "" {
-			p.TribeID = pw.tribeID
-		}
-		if p.TribeName == "" {
-			p.TribeName = pw.tribe
-		}
+		d.applyPawn(&save.Players[i], &pw, status)
 	}
 	for i := range save.Players {
 		p := &save.Players[i]
@@ -167,7 +201,6 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		}
 	}
 	slices.SortFunc(save.Players, func(a, b Player) int { return cmp.Compare(a.PlayerDataID, b.PlayerDataID) })
-	slices.SortFunc(save.Tribes, func(a, b Tribe) int { return cmp.Compare(uint64(a.ID), uint64(b.ID)) })
 	var pawns []pawnLoc
 	for i := range save.Players {
 		if k, ok := lastPawn[save.Players[i].PlayerDataID]; ok {
@@ -175,4 +208,33 @@ func (d *decoder) merge(save *Save, accs []*acc, profiles []*Player, tribes []*T
 		}
 	}
 	return pawns
+}
+
+// applyPawn fills what a profile does not say from the player's pawn. A
+// pawn at exactly the world origin has no real position (nothing is placed
+// at 0,0,0): its location stays unknown.
+func (d *decoder) applyPawn(p *Player, pw *pawnRow, status map[GUID]statusRow) {
+	p.Location = nil
+	if pw.hasFB && pw.fb != ([3]float64{}) {
+		p.Location = d.fallback(pw.fb, pw.hasFB)
+	}
+	if s, ok := status[pw.status]; ok && p.Level == 0 && pw.status != (GUID{}) {
+		// no profile: the pawn's status component (base level 1 + extra)
+		p.Level = int(max(s.base, 1) + s.extra)
+	}
+	if p.EOSID == "" {
+		p.EOSID = pw.eos
+	}
+	if p.PlatformName == "" {
+		p.PlatformName = pw.platform
+	}
+	if p.CharacterName == "" {
+		p.CharacterName = pw.charName
+	}
+	if p.TribeID == 0 && pw.tribe != "" {
+		p.TribeID = pw.tribeID
+	}
+	if p.TribeName == "" {
+		p.TribeName = pw.tribe
+	}
 }

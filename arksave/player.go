@@ -1,7 +1,5 @@
 package arksave
 
-import ()
-
 type pawnRow struct {
 	dataID   uint64
 	eos      string

@@ -46,14 +46,15 @@ type sample struct {
 	chars, tamed, pawns, owned int
 	customBytes                int
 	storeTribes, storeProfiles int
+	cryo                       int // filled cryopods (tamed dinos not in "tamed")
 }
 
 var samples = []sample{
-	{"hallipr-v14/GreenflatMap1.ark", 14, "GreenflatMap", 100000156.409, 939, 830, 4, 0, 0, 1, 0, 6304, 1, 1},
-	{"hallipr-v14/LostColony_WP.ark", 14, "LostColony_WP", 100001612.223, 1202, 3499, 1335, 2, 0, 1, 0, 93246, 1, 1},
-	{"hallipr-v14/Ragnarok_WP.ark", 14, "Ragnarok_WP", 100001528.056, 1273, 4542, 1580, 77, 0, 3, 12, 122235, 3, 2},
-	{"miragedmuk-v14/LostColony_WP.ark", 14, "LostColony_WP", 100001304.068, 1281, 3713, 1451, 68, 5, 1, 2, 57310, 1, 1},
-	{"pleinx-solo-v13/solo.ark", 13, "Aberration_WP", 100003889.287, 1025, 4675, 2104, 81, 0, 1, 123, 298702, 0, 0},
+	{"hallipr-v14/GreenflatMap1.ark", 14, "GreenflatMap", 100000156.409, 939, 830, 4, 0, 0, 1, 0, 6304, 1, 1, 0},
+	{"hallipr-v14/LostColony_WP.ark", 14, "LostColony_WP", 100001612.223, 1202, 3499, 1335, 2, 0, 1, 0, 93246, 1, 1, 0},
+	{"hallipr-v14/Ragnarok_WP.ark", 14, "Ragnarok_WP", 100001528.056, 1273, 4542, 1580, 77, 0, 3, 12, 122235, 3, 2, 0},
+	{"miragedmuk-v14/LostColony_WP.ark", 14, "LostColony_WP", 100001304.068, 1281, 3713, 1451, 68, 5, 1, 2, 57310, 1, 1, 3},
+	{"pleinx-solo-v13/solo.ark", 13, "Aberration_WP", 100003889.287, 1025, 4675, 2104, 81, 0, 1, 123, 298702, 0, 0, 0},
 }
 
 func openSample(t testing.TB, s sample) *savefile.File {

@@ -76,6 +76,10 @@ type acc struct {
 	failedBy   map[string]int
 	unknown    int
 	cryoFailed int
+	cryo       int               // tamed dinos decoded from cryopods
+	cryoWild   int               // wild dinos decoded from cryopods
+	allStructs int               // structure rows, owned or not
+	tribeNames map[tribeName]int // (tribe id, name) given by dinos, structures, pawns -> rows
 	skipped    int
 }
 
@@ -95,7 +99,7 @@ func (d *decoder) scan(ctx context.Context, src Source, st *Stats) ([]*acc, erro
 	for i := range n {
 		a := &acc{status: map[GUID]statusRow{}, failedBy: map[string]int{},
 			classes: map[string]*classInfo{}, strs: map[string]string{},
-			classIdx: map[*classInfo]uint32{}, ownerIdx: map[string]uint32{"": 0}, ownerList: []string{""}}
+			classIdx: map[*classInfo]uint32{}, tribeNames: map[tribeName]int{}, ownerIdx: map[string]uint32{"": 0}, ownerList: []string{""}}
 		accs[i] = a
 		wd := *d
 		wg.Go(func() {
@@ -174,6 +178,20 @@ func (a *acc) fail(class string) {
 	a.failedBy[class]++
 }
 
+// rowState collects what one row's properties say, per category.
+type rowState struct {
+	dr          dinoRow
+	sr          statusRow
+	pr          pawnRow
+	s           structRow
+	owner       string // structure: OwnerName, else OwningPlayerName
+	tribeName   string // structure: OwnerName only (the tribe's name)
+	owned       bool   // structure: has TargetingTeam
+	sawHealth   bool
+	fallback    [3]float64 // SavedBaseWorldLocation
+	hasFallback bool
+}
+
 // row decodes one needed row into a.
 func (d *decoder) row(a *acc, j *job) {
 	if d.opts.Strict {
@@ -198,8 +216,7 @@ func (d *decoder) row(a *acc, j *job) {
 			a.classes[hd.class] = info
 		}
 	}
-	cat := info.cat
-	if cat == catSkip {
+	if info.cat == catSkip {
 		if !d.opts.Strict {
 			a.unknown += r.unknown
 		}
@@ -211,63 +228,9 @@ func (d *decoder) row(a *acc, j *job) {
 		a.fail(hd.class)
 		return
 	}
-	var dr dinoRow
-	var sr statusRow
-	var pr pawnRow
-	var s structRow
-	var owner string
-	owned, sawHealth := false, false
-	var fallback [3]float64
-	hasFallback := false
+	var rs rowState
 	if !hd.noProps {
-		var t tag
-		for r.err == nil {
-			mark := len(r.types)
-			if !r.readTag(&t) {
-				break
-			}
-			end := r.off + t.size
-			switch cat {
-			case catDino:
-				d.dinoProp(&r, &t, &dr, &fallback, &hasFallback)
-			case catStatus:
-				switch t.name {
-				case "BaseCharacterLevel":
-					sr.base = int32(r.topValue(&t, true).Int())
-				case "ExtraCharacterLevel":
-					sr.extra = int32(r.topValue(&t, true).Int())
-				}
-			case catPawn:
-				d.pawnProp(&r, &t, &pr, &fallback, &hasFallback)
-			case catStructure:
-				if t.name == "Health" {
-					sawHealth = true
-				}
-				if d.structProp(&r, &t, &s, &owner) {
-					owned = true
-				}
-			case catCryopod:
-				if t.name == "CustomItemDatas" {
-					v := r.topValue(&t, true)
-					if r.err == nil {
-						ds, failed := cryoDinos(v)
-						a.cryoFailed += failed
-						for _, cd := range ds {
-							if cd.ID == (GUID{}) {
-								cd.ID = j.key
-							}
-							cd.Name, cd.TribeName, cd.OwnerName = a.intern(cd.Name), a.intern(cd.TribeName), a.intern(cd.OwnerName)
-							a.dinos.add(dinoRow{d: cd, tamed: true})
-						}
-					}
-				}
-			}
-			r.types = r.types[:mark]
-			if r.err != nil {
-				break
-			}
-			r.off = end
-		}
+		d.rowProps(&r, a, j, info, &rs)
 	}
 	if !d.opts.Strict {
 		a.unknown += r.unknown
@@ -277,8 +240,62 @@ func (d *decoder) row(a *acc, j *job) {
 		return
 	}
 	a.decoded++
-	switch cat {
+	d.keep(a, j, info, &rs)
+}
+
+// rowProps walks the top-level properties of a row, decoding those its
+// category needs.
+func (d *decoder) rowProps(r *reader, a *acc, j *job, info *classInfo, rs *rowState) {
+	r.walkTop(func(t *tag) {
+		switch info.cat {
+		case catDino:
+			d.dinoProp(r, t, &rs.dr, &rs.fallback, &rs.hasFallback)
+		case catStatus:
+			switch t.name {
+			case "BaseCharacterLevel":
+				rs.sr.base = int32(r.topValue(t, true).Int())
+			case "ExtraCharacterLevel":
+				rs.sr.extra = int32(r.topValue(t, true).Int())
+			}
+		case catPawn:
+			d.pawnProp(r, t, &rs.pr, &rs.fallback, &rs.hasFallback)
+		case catStructure:
+			d.structProp(r, t, rs)
+		case catCryopod:
+			if t.name == "CustomItemDatas" {
+				if v := r.topValue(t, true); r.err == nil {
+					a.cryopod(j, info, v)
+				}
+			}
+		}
+	})
+}
+
+// cryopod keeps the dinos of a cryopod item; a pod whose dino cannot be
+// decoded counts as a failure (Stats.Failed and Stats.CryopodFailed).
+func (a *acc) cryopod(j *job, info *classInfo, v Value) {
+	ds, wild, failed := cryoDinos(v)
+	a.cryoFailed += failed
+	a.cryoWild += wild
+	for range failed {
+		a.fail("cryopod dino in " + info.short)
+	}
+	for _, cd := range ds {
+		if cd.ID == (GUID{}) {
+			cd.ID = j.key
+		}
+		cd.Name, cd.TribeName, cd.OwnerName = a.intern(cd.Name), a.intern(cd.TribeName), a.intern(cd.OwnerName)
+		a.cryo++
+		a.noteTribe(cd.TribeID, cd.TribeName)
+		a.dinos.add(dinoRow{d: cd, tamed: true})
+	}
+}
+
+// keep stores the decoded row in the worker's result set.
+func (d *decoder) keep(a *acc, j *job, info *classInfo, rs *rowState) {
+	switch info.cat {
 	case catDino:
+		dr := &rs.dr
 		if !dr.tamed {
 			a.wild++
 			return
@@ -286,23 +303,42 @@ func (d *decoder) row(a *acc, j *job) {
 		dr.d.ID = j.key
 		dr.d.ClassPath = info.path
 		dr.d.Class = info.short
-		dr.fb, dr.hasFB = fallback, hasFallback
-		a.dinos.add(dr)
+		dr.fb, dr.hasFB = rs.fallback, rs.hasFallback
+		a.noteTribe(dr.d.TribeID, dr.d.TribeName)
+		a.dinos.add(*dr)
 	case catStatus:
-		a.status[j.key] = sr
+		a.status[j.key] = rs.sr
 	case catPawn:
-		pr.key, pr.fb, pr.hasFB = j.key, fallback, hasFallback
-		a.pawns = append(a.pawns, pr)
+		pr := &rs.pr
+		pr.key, pr.fb, pr.hasFB = j.key, rs.fallback, rs.hasFallback
+		a.noteTribe(pr.tribeID, pr.tribe)
+		a.pawns = append(a.pawns, *pr)
 	case catStructure:
-		if !owned {
+		a.allStructs++
+		if !rs.owned {
 			return
 		}
+		s := &rs.s
 		s.id = j.key
-		s.class, s.owner = a.classIndex(info), a.ownerIndex(owner)
-		if !sawHealth {
+		s.class, s.owner = a.classIndex(info), a.ownerIndex(rs.owner)
+		if !rs.sawHealth {
 			s.health = s.maxHealth
 		}
-		a.structs.add(s)
+		a.noteTribe(s.tribeID, rs.tribeName)
+		a.structs.add(*s)
+	}
+}
+
+// tribeName is a name a row gives a tribe id.
+type tribeName struct {
+	id   int64
+	name string
+}
+
+// noteTribe counts a name a row gives a tribe id.
+func (a *acc) noteTribe(id int64, name string) {
+	if id != 0 && name != "" {
+		a.tribeNames[tribeName{id, a.intern(name)}]++
 	}
 }
 

@@ -20,20 +20,24 @@ type structRow struct {
 	creation       float64
 }
 
-func (d *decoder) structProp(r *reader, t *tag, s *structRow, owner *string) bool {
+// structProp reads one structure property into rs.
+func (d *decoder) structProp(r *reader, t *tag, rs *rowState) {
+	s := &rs.s
 	switch t.name {
 	case "TargetingTeam":
 		s.tribeID = r.topValue(t, true).Int()
-		return true
+		rs.owned = true
 	case "OwnerName":
-		*owner = r.topValue(t, true).Str
+		rs.owner = r.topValue(t, true).Str
+		rs.tribeName = rs.owner
 	case "OwningPlayerName":
-		if v := r.topValue(t, true).Str; *owner == "" {
-			*owner = v
+		if v := r.topValue(t, true).Str; rs.owner == "" {
+			rs.owner = v
 		}
 	case "OwningPlayerID":
 		s.owningPlayerID = r.topValue(t, true).Int()
 	case "Health":
+		rs.sawHealth = true
 		s.health = float32(r.topValue(t, true).Float())
 	case "MaxHealth":
 		s.maxHealth = float32(r.topValue(t, true).Float())
@@ -44,7 +48,6 @@ func (d *decoder) structProp(r *reader, t *tag, s *structRow, owner *string) boo
 	case "OriginalCreationTime":
 		s.creation = r.topValue(t, true).Float()
 	}
-	return false
 }
 
 func (a *acc) classIndex(ci *classInfo) uint32 {

@@ -83,6 +83,9 @@ func (d *decoder) applyTransforms(ctx context.Context, src Source, save *Save, p
 			}
 		})
 		for _, i := range px[*g] {
+			if x == 0 && y == 0 && z == 0 {
+				continue // no real position (see applyPawn)
+			}
 			l := d.loc.at(x, y, z)
 			save.Players[pawns[i].i].Location = &l
 		}

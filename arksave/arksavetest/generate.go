@@ -277,7 +277,53 @@ func Generate(c Counts) arksave.Save {
 		t, ti, _ := owner(i)
 		s.Structures = append(s.Structures, g.structure(t, ti))
 	}
+	s.StructureRows = len(s.Structures)
+	s.TribeNames = TribeNames(&s)
 	return s
+}
+
+// TribeNames returns what a decoder reads into Save.TribeNames from the rows
+// Write writes for s: the names pawns (TribeName), tamed dinos (TribeName)
+// and structures (OwnerName) give their TargetingTeam; per id the most
+// frequent name, ties broken by the smaller string.
+func TribeNames(s *arksave.Save) map[int64]string {
+	type idName struct {
+		id   int64
+		name string
+	}
+	votes := map[idName]int{}
+	note := func(id int64, name string) {
+		if id != 0 && name != "" {
+			votes[idName{id, name}]++
+		}
+	}
+	for _, p := range s.Players {
+		if p.Location != nil {
+			team := p.TribeID
+			if team == 0 {
+				team = int64(int32(uint32(p.PlayerDataID)))
+			}
+			note(team, p.TribeName)
+		}
+	}
+	for _, d := range s.Dinos {
+		note(d.TribeID, d.TribeName)
+	}
+	for _, st := range s.Structures {
+		note(st.TribeID, st.OwnerName)
+	}
+	best := map[int64]idName{}
+	for k, n := range votes {
+		b, ok := best[k.id]
+		if !ok || n > votes[b] || (n == votes[b] && k.name < b.name) {
+			best[k.id] = k
+		}
+	}
+	out := make(map[int64]string, len(best))
+	for id, k := range best {
+		out[id] = k.name
+	}
+	return out
 }
 
 // Summary is what WriteSized wrote.

@@ -157,3 +157,28 @@ func TestRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestPawnAtOrigin: a pawn whose position is the world origin (ActorTransforms
+// and SavedBaseWorldLocation 0,0,0) has no location, so no lat/lon is
+// reported for it.
+func TestPawnAtOrigin(t *testing.T) {
+	s := arksavetest.Generate(smallCounts())
+	s.Players[0].Location = &arksave.Location{}
+	path := filepath.Join(t.TempDir(), "origin.ark")
+	if err := arksavetest.Write(path, s, arksavetest.Options{Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got := decodeFile(t, path, arksave.Options{Workers: 2})
+	want := map[uint64]bool{} // has a location
+	for i, p := range s.Players {
+		want[p.PlayerDataID] = i > 0 && p.Location != nil
+	}
+	for _, p := range got.Players {
+		if (p.Location != nil) != want[p.PlayerDataID] {
+			t.Errorf("player %d: location %v, want one: %v", p.PlayerDataID, p.Location, want[p.PlayerDataID])
+		}
+	}
+	if len(got.Players) != len(s.Players) || got.Pawns != s.Pawns {
+		t.Fatalf("players %d pawns %d, want %d %d", len(got.Players), got.Pawns, len(s.Players), s.Pawns)
+	}
+}
