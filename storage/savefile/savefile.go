@@ -34,6 +34,14 @@ type File struct {
 	size  int64
 }
 
+// Errors that tell a person what is wrong with a file (wrapped with
+// details; test with errors.Is).
+var (
+	ErrNotSQLite = btree.ErrNotSQLite // "not an ARK save (not a SQLite database)"
+	ErrTruncated = btree.ErrTruncated // "the file is truncated or not a complete save"
+	ErrCorrupt   = btree.ErrCorrupt   // "the save is corrupt"
+)
+
 var (
 	_ arksave.Source         = (*File)(nil)
 	_ arksave.CustomStreamer = (*File)(nil)

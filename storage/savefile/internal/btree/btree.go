@@ -32,6 +32,16 @@ import (
 // back to the SQLite driver); anything else is corruption.
 var ErrUnsupported = errors.New("unsupported database")
 
+// Errors that classify bad files for people (wrapped with details):
+// ErrNotSQLite for files that are not SQLite databases at all, ErrTruncated
+// for files shorter than their header says, ErrCorrupt for everything else
+// that does not hold together (page size, page numbers, cells, cycles).
+var (
+	ErrNotSQLite = errors.New("not an ARK save (not a SQLite database)")
+	ErrTruncated = errors.New("the file is truncated or not a complete save")
+	ErrCorrupt   = errors.New("the save is corrupt")
+)
+
 // Tree is an open database. Its methods are safe for concurrent use.
 type Tree struct {
 	ra       io.ReaderAt
@@ -47,21 +57,31 @@ type Tree struct {
 // fails with ErrUnsupported for files that are not plain ASA saves.
 func Open(ra io.ReaderAt, size int64) (*Tree, error) {
 	var h [100]byte
-	if size < 100 {
-		return nil, fmt.Errorf("%w: file too small", ErrUnsupported)
+	if size < 16 {
+		return nil, fmt.Errorf("%w: %d bytes", ErrNotSQLite, size)
 	}
-	if _, err := ra.ReadAt(h[:], 0); err != nil {
+	if _, err := ra.ReadAt(h[:16], 0); err != nil {
 		return nil, err
 	}
 	if string(h[:16]) != "SQLite format 3\x00" {
-		return nil, fmt.Errorf("%w: not an SQLite 3 file", ErrUnsupported)
+		return nil, ErrNotSQLite
+	}
+	if size < 100 {
+		return nil, fmt.Errorf("%w: %d bytes", ErrTruncated, size)
+	}
+	if _, err := ra.ReadAt(h[:], 0); err != nil {
+		return nil, err
 	}
 	ps := int(binary.BigEndian.Uint16(h[16:]))
 	if ps == 1 {
 		ps = 65536
 	}
 	if ps < 512 || ps > 65536 || ps&(ps-1) != 0 {
-		return nil, fmt.Errorf("%w: page size %d", ErrUnsupported, ps)
+		return nil, fmt.Errorf("%w: page size %d in the header", ErrCorrupt, ps)
+	}
+	n, err := pageCount(h[:], ps, size)
+	if err != nil {
+		return nil, err
 	}
 	// WAL mode (bytes 18/19 == 2) needs nothing: SQLite opened immutable
 	// ignores a -wal file as well, both read the main file only.
@@ -72,15 +92,43 @@ func Open(ra io.ReaderAt, size int64) (*Tree, error) {
 	if enc := binary.BigEndian.Uint32(h[56:]); enc != 0 && enc != 1 {
 		return nil, fmt.Errorf("%w: text encoding %d", ErrUnsupported, enc)
 	}
-	n := size / int64(ps)
-	if n > 1<<31 {
-		n = 1 << 31
-	}
 	t := &Tree{ra: ra, size: size, pageSize: ps, usable: usable, npages: uint32(n)}
 	if err := t.schema(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// pageCount returns the number of pages of the database. When the header's
+// page count is valid (its version-valid-for number equals the change
+// counter, as every SQLite since 3.7.0 writes), the file must hold that many
+// pages of the header's page size: fewer bytes mean a truncated file, unless
+// the bytes fit that count at another page size (the header's page size is
+// wrong: corrupt). Without a valid count the file size decides.
+func pageCount(h []byte, ps int, size int64) (uint32, error) {
+	hdrPages := int64(binary.BigEndian.Uint32(h[28:]))
+	valid := hdrPages > 0 && binary.BigEndian.Uint32(h[92:]) == binary.BigEndian.Uint32(h[24:])
+	if !valid {
+		n := size / int64(ps)
+		if size%int64(ps) != 0 {
+			return 0, fmt.Errorf("%w: %d bytes is not a whole number of %d-byte pages", ErrTruncated, size, ps)
+		}
+		return uint32(min(n, 1<<31)), nil
+	}
+	if hdrPages > 1<<31 {
+		return 0, fmt.Errorf("%w: %d pages in the header", ErrCorrupt, hdrPages)
+	}
+	if want := hdrPages * int64(ps); size != want {
+		for p := int64(512); p <= 65536; p *= 2 {
+			if p != int64(ps) && hdrPages*p == size {
+				return 0, fmt.Errorf("%w: the header says %d-byte pages, the file holds %d pages of %d bytes", ErrCorrupt, ps, hdrPages, p)
+			}
+		}
+		if size < want {
+			return 0, fmt.Errorf("%w: %d of %d bytes", ErrTruncated, size, want)
+		}
+	}
+	return uint32(hdrPages), nil
 }
 
 // schema finds the root pages of game and custom in sqlite_master and checks
@@ -109,7 +157,7 @@ func (t *Tree) schema() error {
 		}
 		root, ok := cols[3].int()
 		if !ok || root < 2 || root > int64(t.npages) {
-			return fmt.Errorf("table %s: bad root page", name)
+			return fmt.Errorf("%w: table %s: bad root page", ErrCorrupt, name)
 		}
 		if name == "game" {
 			t.game = uint32(root)
@@ -122,7 +170,7 @@ func (t *Tree) schema() error {
 		return err
 	}
 	if t.game == 0 || t.custom == 0 {
-		return errors.New("not an ASA save (missing game/custom tables)")
+		return fmt.Errorf("%w: not an ASA save (missing game/custom tables)", ErrCorrupt)
 	}
 	return nil
 }
@@ -146,11 +194,11 @@ func (t *Tree) newCursor() *cursor {
 // (a cycle or a page shared by two chains).
 func (c *cursor) visit(pgno uint32) error {
 	if pgno < 1 || pgno > c.t.npages {
-		return fmt.Errorf("page %d out of range (1..%d)", pgno, c.t.npages)
+		return fmt.Errorf("%w: page %d out of range (1..%d)", ErrCorrupt, pgno, c.t.npages)
 	}
 	w, b := pgno/64, uint64(1)<<(pgno%64)
 	if c.seen[w]&b != 0 {
-		return fmt.Errorf("page %d referenced twice (cycle)", pgno)
+		return fmt.Errorf("%w: page %d referenced twice (cycle)", ErrCorrupt, pgno)
 	}
 	c.seen[w] |= b
 	return nil
@@ -161,6 +209,9 @@ func (c *cursor) read(buf []byte, pgno uint32) error {
 		return err
 	}
 	_, err := c.t.ra.ReadAt(buf, int64(pgno-1)*int64(c.t.pageSize))
+	if errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: page %d: %w", ErrTruncated, pgno, err)
+	}
 	if err != nil {
 		return fmt.Errorf("page %d: %w", pgno, err)
 	}
@@ -187,7 +238,7 @@ func (c *cursor) scan(ctx context.Context, root uint32, fn func(*payload) error)
 
 func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payload) error) error {
 	if depth >= maxDepth {
-		return fmt.Errorf("page %d: b-tree deeper than %d", pgno, maxDepth)
+		return corruptf("page %d: b-tree deeper than %d", pgno, maxDepth)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -204,7 +255,7 @@ func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payl
 		hdr = 100
 	}
 	if len(pg) < hdr+12 {
-		return fmt.Errorf("page %d: too small", pgno)
+		return corruptf("page %d: too small", pgno)
 	}
 	typ := pg[hdr]
 	ncell := int(binary.BigEndian.Uint16(pg[hdr+3:]))
@@ -215,21 +266,21 @@ func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payl
 	case 0x0D:
 		ptrs = hdr + 8
 	default:
-		return fmt.Errorf("page %d: type 0x%02x is not a table b-tree page", pgno, typ)
+		return corruptf("page %d: type 0x%02x is not a table b-tree page", pgno, typ)
 	}
 	if ptrs+2*ncell > c.t.usable {
-		return fmt.Errorf("page %d: %d cells overflow the page", pgno, ncell)
+		return corruptf("page %d: %d cells overflow the page", pgno, ncell)
 	}
 	usable := pg[:c.t.usable]
 	for i := range ncell {
 		off := int(binary.BigEndian.Uint16(pg[ptrs+2*i:]))
 		if off < ptrs+2*ncell || off >= len(usable) {
-			return fmt.Errorf("page %d: cell %d offset %d out of range", pgno, i, off)
+			return corruptf("page %d: cell %d offset %d out of range", pgno, i, off)
 		}
 		cell := usable[off:]
 		if typ == 0x05 {
 			if len(cell) < 4 {
-				return fmt.Errorf("page %d: truncated interior cell", pgno)
+				return corruptf("page %d: truncated interior cell", pgno)
 			}
 			if err := c.walk(ctx, binary.BigEndian.Uint32(cell), depth+1, fn); err != nil {
 				return err
@@ -252,12 +303,12 @@ func (c *cursor) walk(ctx context.Context, pgno uint32, depth int, fn func(*payl
 func (c *cursor) leafCell(cell []byte, p *payload) error {
 	size, n := varint(cell)
 	if n == 0 || size > uint64(c.t.size) {
-		return errors.New("bad payload size")
+		return corruptf("bad payload size")
 	}
 	cell = cell[n:]
 	rowid, n := varint(cell)
 	if n == 0 {
-		return errors.New("bad rowid")
+		return corruptf("bad rowid")
 	}
 	cell = cell[n:]
 	*p = payload{c: c, rowid: int64(rowid), size: int(size)}
@@ -273,12 +324,12 @@ func (c *cursor) leafCell(cell []byte, p *payload) error {
 		}
 	}
 	if local > len(cell) {
-		return errors.New("payload overflows the page")
+		return corruptf("payload overflows the page")
 	}
 	p.local = cell[:local]
 	if local < p.size {
 		if len(cell) < local+4 {
-			return errors.New("missing overflow pointer")
+			return corruptf("missing overflow pointer")
 		}
 		p.first = binary.BigEndian.Uint32(cell[local:])
 	}
@@ -306,7 +357,7 @@ func (p *payload) stream(skip int, fn func([]byte) error) error {
 	left -= len(p.local)
 	for next := p.first; left > 0; {
 		if next == 0 {
-			return errors.New("overflow chain ends early")
+			return corruptf("overflow chain ends early")
 		}
 		if err := c.read(c.ovf, next); err != nil {
 			return fmt.Errorf("overflow: %w", err)
@@ -368,20 +419,20 @@ func (p *payload) header(maxCols int) ([]uint64, int, error) {
 	b := p.local
 	hs, n := varint(b)
 	if n == 0 || hs > uint64(len(b)) || int(hs) < n {
-		return nil, 0, errors.New("bad record header")
+		return nil, 0, corruptf("bad record header")
 	}
 	var types []uint64
 	for off := n; off < int(hs); {
 		st, m := varint(b[off:hs])
 		if m == 0 {
-			return nil, 0, errors.New("bad serial type")
+			return nil, 0, corruptf("bad serial type")
 		}
 		if st == 10 || st == 11 {
-			return nil, 0, errors.New("reserved serial type")
+			return nil, 0, corruptf("reserved serial type")
 		}
 		off += m
 		if len(types) == maxCols {
-			return nil, 0, errors.New("too many columns")
+			return nil, 0, corruptf("too many columns")
 		}
 		types = append(types, st)
 	}
@@ -417,7 +468,7 @@ func (p *payload) columns(maxCols int) ([]column, error) {
 	for i, st := range types {
 		l := serialLen(st)
 		if l > len(body)-off || off > len(body) {
-			return nil, errors.New("record body truncated")
+			return nil, corruptf("record body truncated")
 		}
 		col := column{typ: st, v: body[off : off+l], off: off}
 		switch {
@@ -446,26 +497,26 @@ func (p *payload) keyValue() (key []byte, voff, vlen int, err error) {
 	b := p.local
 	hs, n := varint(b)
 	if n == 0 || hs > uint64(len(b)) || int(hs) < n {
-		return nil, 0, 0, errors.New("bad record header")
+		return nil, 0, 0, corruptf("bad record header")
 	}
 	kt, m := varint(b[n:hs])
 	if m == 0 {
-		return nil, 0, 0, errors.New("bad serial type")
+		return nil, 0, 0, corruptf("bad serial type")
 	}
 	vt, m2 := varint(b[n+m : hs])
 	if m2 == 0 || n+m+m2 != int(hs) || kt < 12 || vt < 12 || vt%2 != 0 {
-		return nil, 0, 0, errors.New("record is not (key, blob value)")
+		return nil, 0, 0, corruptf("record is not (key, blob value)")
 	}
 	off := int(hs)
 	kl := serialLen(kt)
 	vl := serialLen(vt)
 	if kl > len(p.local)-off {
-		return nil, 0, 0, errors.New("key not in the local payload")
+		return nil, 0, 0, corruptf("key not in the local payload")
 	}
 	key = p.local[off : off+kl]
 	voff = off + kl
 	if vl != p.size-voff {
-		return nil, 0, 0, errors.New("record size mismatch")
+		return nil, 0, 0, corruptf("record size mismatch")
 	}
 	return key, voff, vl, nil
 }
@@ -560,4 +611,9 @@ func (t *Tree) streamCustom(ctx context.Context, key string, size func(int), fn 
 		err = fnErr
 	}
 	return found, err
+}
+
+// corruptf formats a structural error that wraps ErrCorrupt.
+func corruptf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 }
