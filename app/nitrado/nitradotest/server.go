@@ -134,6 +134,9 @@ type fileSrc struct {
 type dlTarget struct {
 	serviceID int64
 	path      string
+	seek      bool  // a file_server/seek slice (seek.go)
+	off       int64 // seek offset, negative from the end
+	length    int64
 }
 
 // Server is the fake. Methods are safe for concurrent use.
@@ -625,6 +628,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, form url.Values) 
 		if allow(w, r, http.MethodGet) {
 			s.serveDownloadToken(w, r, id)
 		}
+	case "gameservers/file_server/size", "gameservers/file_server/seek":
+		if allow(w, r, http.MethodGet) {
+			s.serveSeekOrSize(w, r, id, sub)
+		}
 	case "gameservers/stats":
 		if allow(w, r, http.MethodGet) {
 			serveStats(w, r, &cp)
@@ -806,6 +813,10 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if !ok || r.URL.Query().Get("token") != tok {
 		writeErr(w, http.StatusForbidden, "Invalid download token.")
+		return
+	}
+	if tgt.seek {
+		s.serveSeekData(w, tgt, src)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
