@@ -135,5 +135,8 @@ func (s snapshotStore) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot
 	for i, b := range p.Bases {
 		snap.Bases[i] = storage.Base(b) // same fields: a conversion, not a copy by hand
 	}
-	return s.db.ReplaceSnapshot(ctx, snap)
+	if err := s.db.ReplaceSnapshot(ctx, snap); err != nil {
+		return err
+	}
+	return s.db.ReplaceSaveTeleporters(ctx, p.ServerID, sv.Map, sv.Structures) // the Assistant's /teleport
 }
