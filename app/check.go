@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/storage"
-	"github.com/blissark/bliss/storage/state"
 )
 
 // errCheckFailed is returned when any probe failed (the probes printed why).
@@ -31,14 +33,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*path, os.Environ())
+	cfg, err := loadConfig(*path) // the same validation serve runs
 	if err != nil {
 		return err
 	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
+	red := newRedactor(cfg)
 	fmt.Fprintf(stdout, "ok    config %s\n", describePath(*path))
+	for _, w := range cfg.Warnings {
+		fmt.Fprintf(stdout, "warn  config: %s\n", w)
+	}
 	probes := storageProbes(cfg)
 	probes = append(probes, probe{"bots", func(context.Context) (string, error) {
 		have := cfg.ConfiguredBots()
@@ -55,7 +58,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return d, nil
 	}})
 	if !*offline {
-		probes = append(probes, networkProbes(cfg)...)
+		probes = append(probes, networkProbes(cfg, red)...)
 	}
 	failed := false
 	for _, p := range probes {
@@ -64,10 +67,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cancel()
 		if err != nil {
 			failed = true
-			fmt.Fprintf(stdout, "FAIL  %s: %s\n", p.name, oneLine(err))
+			// "FAIL  nitrado: nitrado: services…" says the name once.
+			msg := strings.TrimPrefix(oneLine(err), p.name+": ")
+			fmt.Fprintf(stdout, "FAIL  %s: %s\n", p.name, red.Redact(msg))
 			continue
 		}
-		fmt.Fprintf(stdout, "ok    %s %s\n", p.name, detail)
+		fmt.Fprintf(stdout, "ok    %s %s\n", p.name, red.Redact(detail))
 	}
 	if failed {
 		return errCheckFailed
@@ -82,44 +87,85 @@ func describePath(p string) string {
 	return p
 }
 
-// storageProbes open SQLite (applying migrations) and the bbolt store. A
-// state store held by a running bliss is reported, not failed: check runs
-// beside the service in install.sh.
+// storageProbes check the state directory, SQLite and the bbolt store
+// without changing anything on disk: nothing is created, SQLite is read
+// through a read-only connection (integrity, pending migrations) and the
+// bbolt file is only looked at (a running bliss holds its lock; check runs
+// beside the service in install.sh).
 func storageProbes(cfg *config.Config) []probe {
 	return []probe{
 		{"state-dir", func(context.Context) (string, error) {
-			if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+			fi, err := os.Stat(cfg.StateDir)
+			if errors.Is(err, fs.ErrNotExist) {
+				parent := existingParent(cfg.StateDir)
+				if err := writable(parent); err != nil {
+					return "", fmt.Errorf("%s does not exist and cannot be created: %w", cfg.StateDir, err)
+				}
+				return cfg.StateDir + " (does not exist yet; serve creates it)", nil
+			}
+			if err != nil {
 				return "", fmt.Errorf("%s: %w", cfg.StateDir, err)
 			}
-			f, err := os.CreateTemp(cfg.StateDir, ".check-*")
-			if err != nil {
-				return "", fmt.Errorf("%s is not writable: %w", cfg.StateDir, err)
+			if !fi.IsDir() {
+				return "", fmt.Errorf("%s is not a directory", cfg.StateDir)
 			}
-			f.Close()
-			os.Remove(f.Name())
+			if err := writable(cfg.StateDir); err != nil {
+				return "", fmt.Errorf("%s: %w", cfg.StateDir, err)
+			}
 			return cfg.StateDir, nil
 		}},
 		{"sqlite", func(ctx context.Context) (string, error) {
-			db, err := storage.Open(ctx, cfg.DBPath())
+			if _, err := os.Stat(cfg.DBPath()); errors.Is(err, fs.ErrNotExist) {
+				return cfg.DBPath() + " (does not exist yet; serve creates it)", nil
+			}
+			in, err := storage.Inspect(ctx, cfg.DBPath())
 			if err != nil {
 				return "", err
 			}
-			defer db.Close()
-			if err := db.Ping(ctx); err != nil {
-				return "", err
+			if len(in.Newer) > 0 {
+				return "", fmt.Errorf("%s was written by a newer bliss (migrations %v unknown to this one)", cfg.DBPath(), in.Newer)
 			}
-			return cfg.DBPath(), nil
+			d := fmt.Sprintf("%s (%d migrations applied", cfg.DBPath(), in.Applied)
+			if in.Pending > 0 {
+				d += fmt.Sprintf(", %d pending: serve applies them", in.Pending)
+			}
+			return d + ")", nil
 		}},
 		{"state", func(context.Context) (string, error) {
-			st, err := state.Open(cfg.StatePath(), state.Options{Timeout: 500 * time.Millisecond})
-			if errors.Is(err, state.ErrLocked) {
-				return cfg.StatePath() + " (in use by a running bliss)", nil
+			fi, err := os.Stat(cfg.StatePath())
+			if errors.Is(err, fs.ErrNotExist) {
+				return cfg.StatePath() + " (does not exist yet; serve creates it)", nil
 			}
 			if err != nil {
-				return "", err
+				return "", fmt.Errorf("%s: %w", cfg.StatePath(), err)
 			}
-			defer st.Close()
+			if !fi.Mode().IsRegular() {
+				return "", fmt.Errorf("%s is not a regular file", cfg.StatePath())
+			}
+			if err := writable(cfg.StatePath()); err != nil {
+				return "", fmt.Errorf("%s: %w", cfg.StatePath(), err)
+			}
 			return cfg.StatePath(), nil
 		}},
 	}
+}
+
+// existingParent returns the nearest ancestor of p that exists.
+func existingParent(p string) string {
+	for {
+		parent := filepath.Dir(p)
+		if _, err := os.Stat(parent); err == nil || parent == p {
+			return parent
+		}
+		p = parent
+	}
+}
+
+// writable reports whether this process may write p (access(2), which
+// honours root and ACLs like the kernel will).
+func writable(p string) error {
+	if err := syscall.Access(p, 2 /* W_OK */); err != nil {
+		return fmt.Errorf("not writable by this user (uid %d): %w", os.Getuid(), err)
+	}
+	return nil
 }

@@ -40,6 +40,8 @@ type monitor struct {
 	storage statusFunc // storage is special: when it is down the process is unhealthy
 	sources []statusFunc
 	metrics []metricsFunc
+	// redact scrubs secrets from details (nil: none).
+	redact func(string) string
 }
 
 type healthReport struct {
@@ -66,6 +68,14 @@ func (m *monitor) report(ctx context.Context) healthReport {
 	for _, c := range r.Storage {
 		if c.State != StateOK {
 			r.Status = StateDown
+		}
+	}
+	if m.redact != nil {
+		for i := range r.Storage {
+			r.Storage[i].Detail = m.redact(r.Storage[i].Detail)
+		}
+		for i := range r.Components {
+			r.Components[i].Detail = m.redact(r.Components[i].Detail)
 		}
 	}
 	if r.Storage == nil {
@@ -174,4 +184,22 @@ func escapeLabel(s string) string {
 
 func sortStatuses(s []ComponentStatus) {
 	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
+}
+
+// pauser is the part of the scheduler the paused-job detail reads.
+type pauser interface{ Paused() (bool, string) }
+
+// pausedDetail is the /healthz detail of a paused job: the pause's own
+// reason ("paused: nitrado degraded: …"), never empty and never doubled
+// (the job's LastSkip already starts with "paused: ").
+func pausedDetail(p pauser) string {
+	_, reason := p.Paused()
+	reason = strings.TrimSpace(reason)
+	for strings.HasPrefix(reason, "paused:") {
+		reason = strings.TrimSpace(strings.TrimPrefix(reason, "paused:"))
+	}
+	if reason == "" {
+		return "paused"
+	}
+	return "paused: " + reason
 }

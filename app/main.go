@@ -134,16 +134,10 @@ func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("config", config.DefaultPath, "configuration file (KEY=VALUE); empty to use only BLISS_* variables")
 }
 
-// loadConfig reads and validates the configuration.
+// loadConfig reads and validates the configuration: serve and check share
+// it, so check passes exactly what serve accepts.
 func loadConfig(path string) (*config.Config, error) {
-	cfg, err := config.Load(path, os.Environ())
-	if err != nil {
-		return nil, err
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return config.LoadAndValidate(path, os.Environ())
 }
 
 func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/blissark/bliss/app/config"
@@ -14,7 +16,7 @@ import (
 
 // networkProbes check the Nitrado token and, for every linked server, that
 // Nitrado knows it and its RCON accepts the admin password.
-func networkProbes(cfg *config.Config) []probe {
+func networkProbes(cfg *config.Config, red *redactor) []probe {
 	nc, err := nitrado.New(nitrado.Options{Token: cfg.NitradoToken.Reveal(), BaseURL: cfg.NitradoURL, UserAgent: "bliss/" + Version(), RetryMax: 1})
 	if err != nil {
 		return []probe{{"nitrado", func(context.Context) (string, error) { return "", err }}}
@@ -31,15 +33,18 @@ func networkProbes(cfg *config.Config) []probe {
 			return fmt.Sprintf("token accepted, %d services", len(svcs)), nil
 		}},
 		{"servers", func(ctx context.Context) (string, error) {
-			return probeServers(ctx, cfg, nc)
+			return probeServers(ctx, cfg, nc, red)
 		}},
 	}
 }
 
 // probeServers checks each linked server's details and RCON. Every server
 // is tried; the failures are joined.
-func probeServers(ctx context.Context, cfg *config.Config, nc *nitrado.Client) (string, error) {
-	db, err := storage.Open(ctx, cfg.DBPath())
+func probeServers(ctx context.Context, cfg *config.Config, nc *nitrado.Client, red *redactor) (string, error) {
+	if _, err := os.Stat(cfg.DBPath()); errors.Is(err, fs.ErrNotExist) {
+		return "none linked yet (use /servers add in Discord)", nil
+	}
+	db, err := storage.OpenReadOnly(ctx, cfg.DBPath()) // check changes nothing on disk
 	if err != nil {
 		return "", err
 	}
@@ -59,6 +64,7 @@ func probeServers(ctx context.Context, cfg *config.Config, nc *nitrado.Client) (
 			errs = append(errs, fmt.Errorf("server %d: %w", s.ServiceID, err))
 			continue
 		}
+		red.Add(d.RCONPassword.Reveal())
 		c := rcon.NewClient(rcon.Options{Name: d.Name, Addr: d.RCONAddr(), Password: d.RCONPassword.Reveal()})
 		_, err = c.Exec(ctx, rcon.ListPlayers())
 		c.Close()

@@ -36,9 +36,29 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat, os.Getenv("JOURNAL_STREAM") != "")
-	a := &appliance{cfg: cfg, log: log, notifySocket: os.Getenv("NOTIFY_SOCKET")}
-	return a.run(ctx)
+	red := newRedactor(cfg)
+	a := &appliance{cfg: cfg, log: withRedaction(log, red), redact: red, notifySocket: os.Getenv("NOTIFY_SOCKET")}
+	return redactErr(a.run(ctx), red)
 }
+
+// redactErr keeps err's chain but scrubs the text Main prints.
+func redactErr(err error, r *redactor) error {
+	if err == nil {
+		return nil
+	}
+	if msg := r.Redact(err.Error()); msg != err.Error() {
+		return &redactedError{msg: msg, err: err}
+	}
+	return err
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // service is a long-running component: Run returns nil when ctx is cancelled.
 type service struct {
@@ -51,6 +71,7 @@ type service struct {
 type appliance struct {
 	cfg          *config.Config
 	log          *slog.Logger
+	redact       *redactor // every output passes it: logs, /healthz, replies
 	notifySocket string
 	// ready, when set, receives the HTTP address once serving (tests).
 	ready func(httpAddr string)
@@ -130,6 +151,18 @@ func (a *appliance) storageStatus(ctx context.Context) []ComponentStatus {
 	return []ComponentStatus{sq, {Name: "state", State: StateOK}}
 }
 
+// newHTTPServer serves /healthz and /metrics with every timeout set: a
+// client that trickles its request or never reads the answer is cut off.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second, // /healthz bounds its own work at 5 s
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}
+
 func (a *appliance) run(ctx context.Context) (err error) {
 	start := time.Now()
 	defer func() {
@@ -137,19 +170,26 @@ func (a *appliance) run(ctx context.Context) (err error) {
 			err = cerr
 		}
 	}()
+	if a.redact == nil {
+		a.redact = newRedactor(a.cfg)
+	}
+	a.log = withRedaction(a.log, a.redact)
 	if err := a.openStorage(ctx); err != nil {
 		return err
 	}
-	a.mon = &monitor{started: start, storage: a.storageStatus}
+	a.mon = &monitor{started: start, storage: a.storageStatus, redact: a.redact.Redact}
 	if err := a.wire(ctx); err != nil {
 		return err
 	}
 
+	for _, w := range a.cfg.Warnings {
+		a.log.Warn("config: " + w)
+	}
 	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("http: %w", err)
+		return fmt.Errorf("http: BLISS_HTTP_ADDR=%s: %w", a.cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: a.mon.handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(a.mon.handler())
 
 	if err := sdNotify(a.notifySocket, "READY=1\nSTATUS=serving"); err != nil {
 		a.log.Warn("sd_notify failed", "err", err)

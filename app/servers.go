@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/app/rcon"
 	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/jobs"
@@ -29,7 +30,7 @@ const syncSpec = "@every 1m"
 // job per linked server.
 func (a *appliance) wireServers(ctx context.Context) error {
 	sd, err := serverdetails.New(serverdetails.Options{
-		Source:       a.nitrado,
+		Source:       learnSecrets{a.nitrado, a.redact},
 		Stale:        a.state,
 		TTL:          a.cfg.CacheTTL,
 		PingInterval: a.cfg.PingInterval,
@@ -61,6 +62,7 @@ func (a *appliance) wireServers(ctx context.Context) error {
 		if err != nil {
 			return rcon.Target{}, err
 		}
+		a.redact.Add(d.RCONPassword.Reveal()) // before any RCON error can quote it
 		return rcon.Target{Name: d.Name, Addr: d.RCONAddr(), Password: d.RCONPassword.Reveal()}, nil
 	}, rcon.Options{Logger: a.log.With("component", "rcon")})
 	a.onClose("rcon", a.rcon.Close)
@@ -167,4 +169,19 @@ func (a *appliance) detailsMetrics(m *metricWriter) {
 	m.counter("bliss_nitrado_degraded_transitions_total", "Times Nitrado became degraded.", float64(met.DegradedTransitions))
 	m.counter("bliss_nitrado_degraded_seconds_total", "Seconds spent degraded.", met.DegradedSeconds)
 	m.gauge("bliss_nitrado_servers_tracked", "Servers whose details are kept warm.", float64(met.Tracked))
+}
+
+// learnSecrets tells the redactor every RCON password Nitrado returns,
+// before anything can quote it in a log line, /healthz or a reply.
+type learnSecrets struct {
+	serverdetails.Source
+	r *redactor
+}
+
+func (l learnSecrets) Gameserver(ctx context.Context, serviceID int64) (*nitrado.Gameserver, error) {
+	g, err := l.Source.Gameserver(ctx, serviceID)
+	if g != nil {
+		l.r.Add(g.RCONPassword().Reveal())
+	}
+	return g, err
 }

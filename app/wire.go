@@ -74,6 +74,7 @@ func (a *appliance) wire(ctx context.Context) error {
 		GuildIDs:      cfg.GuildIDs,
 		Global:        cfg.GlobalCommands,
 		Staff:         bots.StaffFromStore(store),
+		Redact:        a.redact.Redact,
 	})
 	if err != nil {
 		return fmt.Errorf("bots: %w", err)
@@ -142,7 +143,7 @@ func (a *appliance) jobStatus(context.Context) []ComponentStatus {
 		st := ComponentStatus{Name: "job/" + j.Name, State: StateOK}
 		switch {
 		case j.Paused:
-			st.State, st.Detail = StateDegraded, "paused: "+j.LastSkip
+			st.State, st.Detail = StateDegraded, pausedDetail(a.sched)
 		case j.LastErr != "":
 			st.State, st.Detail = StateDegraded, j.LastErr
 		case j.Running:

@@ -264,7 +264,7 @@ func Inspect(ctx context.Context, path string) (Inspection, error) {
 	if _, err := os.Stat(path); err != nil {
 		return in, fmt.Errorf("storage: inspect %s: %w", path, err)
 	}
-	db, err := sql.Open("sqlite", "file:"+escapePath(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", readOnlyDSN(path))
 	if err != nil {
 		return in, fmt.Errorf("storage: inspect %s: %w", path, err)
 	}
@@ -312,4 +312,40 @@ func Inspect(ctx context.Context, path string) (Inspection, error) {
 		}
 	}
 	return in, nil
+}
+
+// OpenReadOnly opens an existing database through a read-only connection,
+// without applying migrations (for `bliss check`, which changes nothing on
+// disk). Writes through it fail.
+func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
+	sqldb, err := sql.Open("sqlite", readOnlyDSN(abs))
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
+	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
+	}
+	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
+}
+
+// readOnlyDSN opens path read-only without creating anything next to it.
+// A read-only connection to a WAL database creates -wal and -shm files when
+// they are missing; they are missing only when no process has the database
+// open (a WAL connection keeps them), so then the file is opened immutable,
+// which needs neither. With them present (serve running), mode=ro shares
+// the live WAL index.
+func readOnlyDSN(path string) string {
+	q := "?mode=ro&_pragma=busy_timeout(5000)"
+	if _, err := os.Stat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		q = "?mode=ro&immutable=1"
+	}
+	return "file:" + escapePath(path) + q
 }
