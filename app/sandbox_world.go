@@ -212,7 +212,7 @@ func (sb *sandbox) config() (*config.Config, error) {
 		"BLISS_NITRADO_RATE=50",
 		"BLISS_GUILD_IDS=" + sb.guild.ID,
 		"BLISS_PARSE_WORKERS=2",
-		"BLISS_SHUTDOWN_TIMEOUT=30s",
+		"BLISS_SHUTDOWN_TIMEOUT=25s", // the most config accepts (the unit stops at 30 s)
 	}
 	for _, k := range bots.Kinds() {
 		up := "BLISS_" + strings.ToUpper(string(k))
