@@ -64,8 +64,8 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 	}
 	e := embed.New().Title(statusEmoji(g.Status)+" "+serverName(s)).
 		Field("Name in game", orDash(bots.SanitizeChat(g.ServerName(), 100)), false).
-		Field("Map", orDash(bots.SanitizeName(g.MapName(), 40)), true).
-		Field("Status", orDash(bots.SanitizeName(g.Status, 30)), true).
+		Field("Map", orDash(bots.SanitizeChat(g.MapName(), 40)), true).
+		Field("Status", orDash(bots.SanitizeChat(g.Status, 30)), true).
 		Field("Players", fmt.Sprintf("%d / %d", g.Query.PlayerCurrent, max(g.Query.PlayerMax, g.Slots)), true).
 		Field("Address", "`"+addr+"`", true).
 		Field("Version", orDash(bots.SanitizeName(g.Query.Version, 30)), true)
@@ -113,7 +113,7 @@ func (b *bot) serverStatus(ctx context.Context, c *bots.Ctx) (*bots.Response, er
 			continue
 		}
 		t := fmt.Sprintf("%s **%s** — %s · %s · %d/%d", statusEmoji(l.st.Status), serverName(s),
-			orDash(bots.SanitizeName(l.st.Map, 30)), orDash(bots.SanitizeName(l.st.Status, 20)), l.st.Players, l.st.Slot)
+			orDash(bots.SanitizeChat(l.st.Map, 30)), orDash(bots.SanitizeChat(l.st.Status, 20)), l.st.Players, l.st.Slot)
 		if s.Cluster != "" {
 			t += " · " + bots.SanitizeName(s.Cluster, 20)
 		}

@@ -77,7 +77,12 @@ type Servers interface {
 }
 
 // Report is told the outcome of a countdown (done, failed or cancelled).
-type Report func(ctx context.Context, c Countdown, ok bool, summary string)
+// An error (Discord not reachable yet) makes the runner try again on the
+// next ticks, up to ReportAttempts times, before the countdown is closed.
+type Report func(ctx context.Context, c Countdown, ok bool, summary string) error
+
+// ReportAttempts bounds the retries of a failing Report.
+const ReportAttempts = 30
 
 // Options configure a Runner.
 type Options struct {
@@ -113,6 +118,7 @@ type Runner struct {
 	mu       sync.Mutex
 	lastPoll map[int64]time.Time
 	moved    map[int64]bool // saw a non-target status since the action was sent
+	reports  map[int64]int  // failed Report attempts
 }
 
 // New returns a Runner.
@@ -145,9 +151,10 @@ func New(o Options) (*Runner, error) {
 		o.CallTimeout = 15 * time.Second
 	}
 	if o.Report == nil {
-		o.Report = func(context.Context, Countdown, bool, string) {}
+		o.Report = func(context.Context, Countdown, bool, string) error { return nil }
 	}
-	return &Runner{o: o, wake: make(chan struct{}, 1), lastPoll: map[int64]time.Time{}, moved: map[int64]bool{}}, nil
+	return &Runner{o: o, wake: make(chan struct{}, 1), lastPoll: map[int64]time.Time{}, moved: map[int64]bool{},
+		reports: map[int64]int{}}, nil
 }
 
 // Schedule stores a countdown of minutes for c and returns its id and when
@@ -190,7 +197,9 @@ func (r *Runner) Cancel(ctx context.Context, guildID string, id int64, by string
 		r.chatAll(ctx, c.Servers[start:], fmt.Sprintf("The server %s was cancelled.", c.Action))
 	}
 	c.State, c.Result = StateCancelled, "cancelled by "+by
-	r.o.Report(ctx, c, true, c.Result)
+	if err := r.o.Report(ctx, c, true, c.Result); err != nil {
+		r.o.Logger.Warn("countdown: report cancel", "countdown", c.ID, "err", err)
+	}
 	return true, nil
 }
 
@@ -330,21 +339,35 @@ func (r *Runner) advance(ctx context.Context, c Countdown) {
 	if r.update(ctx, c) && c.Step >= len(c.Servers) {
 		r.finish(ctx, c)
 	}
+	r.mu.Lock()
+	delete(r.lastPoll, c.ID) // the next server is polled at once
+	r.mu.Unlock()
 }
 
+// finish reports the outcome, then closes the countdown. While the report
+// fails the countdown stays running (all servers handled) and finish runs
+// again on the next tick, also after an appliance restart.
 func (r *Runner) finish(ctx context.Context, c Countdown) {
 	c.State = StateDone
 	if strings.Contains(c.Result, " failed: ") || strings.Contains(c.Result, ": no \"") {
 		c.State = StateFailed
 	}
-	if !r.update(ctx, c) {
-		return
+	if err := r.o.Report(ctx, c, c.State == StateDone, c.Result); err != nil {
+		r.mu.Lock()
+		r.reports[c.ID]++
+		n := r.reports[c.ID]
+		r.mu.Unlock()
+		if n < ReportAttempts {
+			return
+		}
+		r.o.Logger.Warn("countdown: result not reported", "countdown", c.ID, "err", err)
 	}
+	r.update(ctx, c)
 	r.mu.Lock()
 	delete(r.lastPoll, c.ID)
 	delete(r.moved, c.ID)
+	delete(r.reports, c.ID)
 	r.mu.Unlock()
-	r.o.Report(ctx, c, c.State == StateDone, c.Result)
 }
 
 func appendResult(res, line string) string {

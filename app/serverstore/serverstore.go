@@ -1,0 +1,200 @@
+// Package serverstore adapts storage to the Server bot (bots/server), the
+// shared auditor (bots.AuditStore) and the countdown runner
+// (jobs/countdown). It is the one set of adapters, used by app's wiring and
+// by the bot's end-to-end tests and benchmarks.
+package serverstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/server"
+	"github.com/blissark/bliss/jobs/countdown"
+	"github.com/blissark/bliss/storage"
+)
+
+// Info implements server.InfoStore over the snapshot tables.
+type Info struct{ DB *storage.DB }
+
+var _ server.InfoStore = Info{}
+
+func player(p storage.PlayerRow) server.Player {
+	out := server.Player{ServerID: p.ServerID, EOSID: p.EOSID, Platform: p.PlatformName, Character: p.CharacterName,
+		Level: p.Level, TribeID: p.TribeID, Tribe: p.TribeName, LastSeen: p.LastLogin}
+	if p.Location != nil && p.Location.HasLatLon {
+		out.Lat, out.Lon, out.HasLoc = p.Location.Lat, p.Location.Lon, true
+	}
+	return out
+}
+
+func players(ps []storage.PlayerRow) []server.Player {
+	out := make([]server.Player, len(ps))
+	for i, p := range ps {
+		out[i] = player(p)
+	}
+	return out
+}
+
+func tribes(ts []storage.TribeRow) []server.Tribe {
+	out := make([]server.Tribe, len(ts))
+	for i, t := range ts {
+		out[i] = server.Tribe{ServerID: t.ServerID, ID: t.ID, Name: t.Name, Members: t.Members, Dinos: t.TamedDinos, Structures: t.Structures}
+	}
+	return out
+}
+
+func refs(rs []server.TribeRef) []storage.TribeRef {
+	if rs == nil {
+		return nil
+	}
+	out := make([]storage.TribeRef, len(rs))
+	for i, r := range rs {
+		out[i] = storage.TribeRef{ServerID: r.ServerID, TribeID: r.TribeID}
+	}
+	return out
+}
+
+// Players implements server.InfoStore.
+func (s Info) Players(ctx context.Context, servers []int64, search string, limit, offset int) ([]server.Player, int, error) {
+	ps, n, err := s.DB.InfoPlayers(ctx, servers, search, limit, offset)
+	return players(ps), n, err
+}
+
+// FindPlayers implements server.InfoStore.
+func (s Info) FindPlayers(ctx context.Context, servers []int64, name string, limit int) ([]server.Player, error) {
+	ps, err := s.DB.FindPlayers(ctx, servers, name, limit)
+	return players(ps), err
+}
+
+// Tribes implements server.InfoStore.
+func (s Info) Tribes(ctx context.Context, servers []int64, search string, limit, offset int) ([]server.Tribe, int, error) {
+	ts, n, err := s.DB.InfoTribes(ctx, servers, search, limit, offset)
+	return tribes(ts), n, err
+}
+
+// FindTribes implements server.InfoStore.
+func (s Info) FindTribes(ctx context.Context, servers []int64, name string, limit int) ([]server.Tribe, error) {
+	ts, err := s.DB.FindTribes(ctx, servers, name, limit)
+	return tribes(ts), err
+}
+
+// TribeSpecies implements server.InfoStore.
+func (s Info) TribeSpecies(ctx context.Context, t server.TribeRef, limit int) ([]server.ClassCount, error) {
+	cs, err := s.DB.TribeSpecies(ctx, storage.TribeRef{ServerID: t.ServerID, TribeID: t.TribeID}, limit)
+	out := make([]server.ClassCount, len(cs))
+	for i, c := range cs {
+		out[i] = server.ClassCount{Class: c.Class, Count: c.Count}
+	}
+	return out, err
+}
+
+// Dinos implements server.InfoStore.
+func (s Info) Dinos(ctx context.Context, servers []int64, q server.DinoQuery) ([]server.Dino, int, error) {
+	ds, n, err := s.DB.InfoDinos(ctx, servers, storage.InfoDinoFilter{Class: q.Class, Tribes: refs(q.Tribes),
+		MinLevel: q.MinLevel, Limit: q.Limit, Offset: q.Offset})
+	out := make([]server.Dino, len(ds))
+	for i, d := range ds {
+		out[i] = server.Dino{ServerID: d.ServerID, Class: d.Class, Name: d.Name, Level: d.Level, Female: d.Sex == 1,
+			Tribe: d.TribeName, Owner: d.OwnerName, Cryo: d.Cryopodded}
+		if d.Location != nil && d.Location.HasLatLon {
+			out[i].Lat, out[i].Lon, out[i].HasLoc = d.Location.Lat, d.Location.Lon, true
+		}
+	}
+	return out, n, err
+}
+
+// Bases implements server.InfoStore.
+func (s Info) Bases(ctx context.Context, servers []int64, q server.BaseQuery) ([]server.Base, int, error) {
+	bs, n, err := s.DB.InfoBases(ctx, servers, storage.InfoBaseFilter{Tribes: refs(q.Tribes), DecaysBefore: q.DecaysBefore,
+		OrderByDecay: q.OrderByDecay, Limit: q.Limit, Offset: q.Offset})
+	out := make([]server.Base, len(bs))
+	for i, b := range bs {
+		out[i] = server.Base{ServerID: b.ServerID, Owner: b.Owner, OwnerName: b.OwnerName, Structures: b.Structures,
+			ByMaterial: b.ByMaterial, TamedDinos: b.TamedDinos, Lat: b.Center.Lat, Lon: b.Center.Lon, HasLoc: b.Center.HasLatLon,
+			Tier: b.DecayTier, DecaysAt: b.DecaysAt}
+	}
+	return out, n, err
+}
+
+// SnapshotTimes implements server.InfoStore.
+func (s Info) SnapshotTimes(ctx context.Context, servers []int64) ([]server.SnapshotTime, error) {
+	ts, err := s.DB.SnapshotTimes(ctx, servers)
+	out := make([]server.SnapshotTime, len(ts))
+	for i, t := range ts {
+		out[i] = server.SnapshotTime{ServerID: t.ServerID, RunID: t.RunID, At: t.At}
+	}
+	return out, err
+}
+
+// Audit implements bots.AuditStore over the audit_log table.
+type Audit struct{ DB *storage.DB }
+
+// AddAudit implements bots.AuditStore.
+func (a Audit) AddAudit(ctx context.Context, e bots.AuditEntry) error {
+	_, err := a.DB.AddAudit(ctx, storage.AuditRecord{GuildID: e.GuildID, ActorID: e.ActorID, Actor: e.Actor, Bot: string(e.Bot),
+		Action: e.Action, Target: e.Target, Server: e.Server, Detail: e.Detail, OK: e.OK, Result: e.Result, At: e.At})
+	return err
+}
+
+// Countdowns implements countdown.Store over the countdowns table.
+type Countdowns struct{ DB *storage.DB }
+
+var _ countdown.Store = Countdowns{}
+
+func toJob(c storage.Countdown) countdown.Countdown {
+	return countdown.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
+		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, FireAt: c.FireAt, Warned: c.Warned,
+		State: c.State, Result: c.Result}
+}
+
+func fromJob(c countdown.Countdown) storage.Countdown {
+	return storage.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
+		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, FireAt: c.FireAt, Warned: c.Warned,
+		State: c.State, Result: c.Result}
+}
+
+// AddCountdown implements countdown.Store.
+func (s Countdowns) AddCountdown(ctx context.Context, c countdown.Countdown) (int64, error) {
+	return s.DB.AddCountdown(ctx, fromJob(c))
+}
+
+// ActiveCountdowns implements countdown.Store.
+func (s Countdowns) ActiveCountdowns(ctx context.Context) ([]countdown.Countdown, error) {
+	cs, err := s.DB.ActiveCountdowns(ctx)
+	out := make([]countdown.Countdown, len(cs))
+	for i, c := range cs {
+		out[i] = toJob(c)
+	}
+	return out, err
+}
+
+// UpdateCountdown implements countdown.Store.
+func (s Countdowns) UpdateCountdown(ctx context.Context, c countdown.Countdown) (bool, error) {
+	return s.DB.UpdateCountdown(ctx, fromJob(c))
+}
+
+// CancelCountdown implements countdown.Store.
+func (s Countdowns) CancelCountdown(ctx context.Context, guildID string, id int64, result string) (bool, error) {
+	return s.DB.CancelCountdown(ctx, guildID, id, result)
+}
+
+// GetCountdown implements countdown.Store.
+func (s Countdowns) GetCountdown(ctx context.Context, id int64) (countdown.Countdown, error) {
+	c, err := s.DB.GetCountdown(ctx, id)
+	return toJob(c), err
+}
+
+// Scheduler adapts a countdown.Runner to server.Countdowns.
+type Scheduler struct{ Runner *countdown.Runner }
+
+// Schedule implements server.Countdowns.
+func (s Scheduler) Schedule(ctx context.Context, r server.CountdownRequest) (int64, time.Time, error) {
+	return s.Runner.Schedule(ctx, countdown.Countdown{GuildID: r.GuildID, Action: r.Action, Servers: r.Servers, Reason: r.Reason,
+		ActorID: r.ActorID, Actor: r.Actor, ChannelID: r.ChannelID}, r.Minutes)
+}
+
+// Cancel implements server.Countdowns.
+func (s Scheduler) Cancel(ctx context.Context, guildID string, id int64, by string) (bool, error) {
+	return s.Runner.Cancel(ctx, guildID, id, by)
+}

@@ -1,0 +1,325 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/app/nitrado/nitradotest"
+	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/app/rcon/rcontest"
+	"github.com/blissark/bliss/app/serverstore"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/server"
+	"github.com/blissark/bliss/jobs/countdown"
+	"github.com/blissark/bliss/storage"
+)
+
+const (
+	adminA  = "710000000000000001"
+	staffA  = "710000000000000002"
+	playerA = "710000000000000003"
+	adminB  = "720000000000000001"
+	roleAdm = "810000000000000001"
+	roleStf = "810000000000000002"
+	roleAdB = "820000000000000001"
+	chanA   = "910000000000000001"
+	logA    = "910000000000000002"
+	chanB   = "920000000000000001"
+)
+
+// gameServer is one fake ARK server: RCON over TCP plus a Nitrado service.
+type gameServer struct {
+	id   int64
+	name string
+	rc   *rcontest.Server
+	pw   string
+}
+
+// world is a fake Discord with the Server bot in two guilds, fake game
+// servers behind RCON and Nitrado fakes, and a real SQLite database.
+type world struct {
+	t       testing.TB
+	fake    *discordtest.Server
+	bot     discordtest.Bot
+	guildA  discordtest.Guild
+	guildB  discordtest.Guild
+	store   *bots.MemStore
+	db      *storage.DB
+	dbPath  string
+	nit     *nitradotest.Server
+	nc      *nitrado.Client
+	pool    *rcon.Pool
+	servers map[int64]*gameServer
+
+	sup    *bots.Supervisor
+	runner *countdown.Runner
+}
+
+func newWorld(t testing.TB) *world {
+	t.Helper()
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	t.Cleanup(fake.Close)
+	w := &world{t: t, fake: fake, store: bots.NewMemStore(), servers: map[int64]*gameServer{}}
+	w.bot = fake.AddBot("token-server")
+	w.guildA = fake.AddGuild(discordtest.Guild{Name: "Cluster A",
+		Roles: []*discordgo.Role{{ID: roleAdm, Name: "Admin", Permissions: discordgo.PermissionAdministrator}, {ID: roleStf, Name: "Staff"}},
+		Channels: []*discordgo.Channel{{ID: chanA, Name: "general", Type: discordgo.ChannelTypeGuildText},
+			{ID: logA, Name: "admin-log", Type: discordgo.ChannelTypeGuildText}},
+		Members: []*discordgo.Member{
+			{User: &discordgo.User{ID: adminA, Username: "admin"}, Roles: []string{roleAdm}},
+			{User: &discordgo.User{ID: staffA, Username: "staff"}, Roles: []string{roleStf}},
+			{User: &discordgo.User{ID: playerA, Username: "player"}},
+		}})
+	w.guildB = fake.AddGuild(discordtest.Guild{Name: "Other",
+		Roles:    []*discordgo.Role{{ID: roleAdB, Name: "Admin", Permissions: discordgo.PermissionAdministrator}},
+		Channels: []*discordgo.Channel{{ID: chanB, Name: "general", Type: discordgo.ChannelTypeGuildText}},
+		Members:  []*discordgo.Member{{User: &discordgo.User{ID: adminB, Username: "adminB"}, Roles: []string{roleAdB}}}})
+	for _, g := range []string{w.guildA.ID, w.guildB.ID} {
+		if err := fake.AddBotToGuild(w.bot, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	_ = w.store.SaveGuildSettings(ctx, bots.GuildSettings{GuildID: w.guildA.ID, StaffRoleIDs: []string{roleStf},
+		LogChannels: map[string]string{"admin": logA}})
+
+	w.dbPath = filepath.Join(t.TempDir(), "bliss.db")
+	w.openDB()
+	w.nit = nitradotest.New(t)
+	nc, err := nitrado.New(nitrado.Options{Token: w.nit.Token(), BaseURL: w.nit.URL(), RateLimit: -1, RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.nc = nc
+	w.pool = rcon.NewPool(func(ctx context.Context, id int64) (rcon.Target, error) {
+		g := w.servers[id]
+		if g == nil {
+			return rcon.Target{}, fmt.Errorf("unknown server %d", id)
+		}
+		return rcon.Target{Name: g.name, Addr: g.rc.Addr(), Password: g.pw}, nil
+	}, rcon.Options{DialTimeout: 700 * time.Millisecond, CommandTimeout: time.Second})
+	t.Cleanup(func() { w.pool.Close() })
+	return w
+}
+
+func (w *world) openDB() {
+	db, err := storage.Open(context.Background(), w.dbPath)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.db = db
+	w.t.Cleanup(func() { db.Close() })
+}
+
+// addServer links a fake game server to guild.
+func (w *world) addServer(guild string, id int64, name, cluster string, players ...rcontest.Player) *gameServer {
+	rc, err := rcontest.New(rcontest.Options{Password: "pw"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { rc.Close() })
+	rc.SetPlayers(players...)
+	g := &gameServer{id: id, name: name, rc: rc, pw: "pw"}
+	w.servers[id] = g
+	w.nit.AddService(nitradotest.Service{ID: id, Name: name, Map: "TheIsland_WP", RCONPassword: "pw", Slots: 70, PlayerCurrent: len(players)})
+	if err := w.store.AddServer(context.Background(), bots.GameServer{GuildID: guild, ServiceID: id, Name: name, Cluster: cluster}); err != nil {
+		w.t.Fatal(err)
+	}
+	return g
+}
+
+type detailsFromNitrado struct{ nc *nitrado.Client }
+
+func (d detailsFromNitrado) Details(ctx context.Context, id int64) (server.ServerState, error) {
+	g, err := d.nc.Gameserver(ctx, id)
+	if err != nil {
+		return server.ServerState{}, err
+	}
+	return server.ServerState{Name: g.ServerName(), Map: g.MapName(), Status: g.Status, Players: g.Query.PlayerCurrent, Slot: g.Slots}, nil
+}
+
+func (w *world) post(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
+	s := w.sup.Session(bots.Server)
+	if s == nil {
+		return fmt.Errorf("server bot not connected")
+	}
+	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	return err
+}
+
+// start runs a supervisor (and a countdown runner) until the test ends or
+// stop is called.
+func (w *world) start() (stop func()) {
+	t := w.t
+	t.Helper()
+	sup, err := bots.NewSupervisor(bots.Options{
+		Bots:          []bots.BotConfig{{Kind: bots.Server, Token: w.bot.Token, AppID: w.bot.AppID}},
+		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer,
+		GuildIDs: []string{w.guildA.ID, w.guildB.ID}, Staff: bots.StaffFromStore(w.store),
+		Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond, DeferAfter: 1500 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.sup = sup
+	auditor := bots.NewAuditor(serverstore.Audit{DB: w.db}, w.post, w.store)
+	names := func(id int64) string {
+		if g := w.servers[id]; g != nil {
+			return g.name
+		}
+		return ""
+	}
+	runner, err := countdown.New(countdown.Options{Store: serverstore.Countdowns{DB: w.db},
+		Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
+		Report:  serverstore.Report(w.post, auditor, nil),
+		Minute:  150 * time.Millisecond, Tick: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Settle: 50 * time.Millisecond,
+		CallTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.runner = runner
+	r := server.New(server.Deps{Store: w.store, RCON: w.pool, Nitrado: w.nc, Details: detailsFromNitrado{w.nc},
+		Info: serverstore.Info{DB: w.db}, Audit: auditor, Countdowns: serverstore.Scheduler{Runner: runner},
+		RCONTimeout: 2 * time.Second, NitradoTimeout: 3 * time.Second})
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Handle(bots.Server, r); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = sup.Run(ctx) }()
+	go func() { defer wg.Done(); _ = runner.Run(ctx) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	t.Cleanup(stop)
+	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
+	defer wcancel()
+	for len(w.fake.Commands(w.bot, w.guildA.ID)) == 0 || len(w.fake.Commands(w.bot, w.guildB.ID)) == 0 || w.sup.Session(bots.Server) == nil {
+		if wctx.Err() != nil {
+			t.Fatalf("server bot never registered: %+v", sup.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return stop
+}
+
+func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-2:]} }
+
+// do sends one interaction and waits for the final answer.
+func (w *world) do(in discordtest.Interaction) (*discordtest.InteractionHandle, discordtest.Response) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if in.GuildID == "" {
+		in.GuildID = w.guildA.ID
+	}
+	if in.ChannelID == "" {
+		in.ChannelID = chanA
+		if in.GuildID == w.guildB.ID {
+			in.ChannelID = chanB
+		}
+	}
+	if in.Type == 0 {
+		in.Type = discordgo.InteractionApplicationCommand
+		if in.CustomID != "" {
+			in.Type = discordgo.InteractionMessageComponent
+		}
+	}
+	h, err := w.fake.Interact(ctx, w.bot, in)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r, err := h.WaitFinal(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return h, r
+}
+
+func (w *world) cmd(who, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
+	w.t.Helper()
+	_, r := w.do(discordtest.Interaction{User: user(who), CommandName: name, Options: opts})
+	return r
+}
+
+func (w *world) cmdIn(guild, who, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
+	w.t.Helper()
+	_, r := w.do(discordtest.Interaction{GuildID: guild, User: user(who), CommandName: name, Options: opts})
+	return r
+}
+
+func (w *world) click(who, customID string, msg *discordgo.Message) discordtest.Response {
+	w.t.Helper()
+	_, r := w.do(discordtest.Interaction{User: user(who), CustomID: customID, Message: msg})
+	return r
+}
+
+func text(r discordtest.Response) string {
+	b, _ := json.Marshal(r.Data)
+	return string(b)
+}
+
+func str(name, v string) *discordgo.ApplicationCommandInteractionDataOption {
+	return discordtest.StringOpt(name, v)
+}
+
+// buttons returns the custom ids of the response's buttons and selects.
+func buttons(r discordtest.Response) []string {
+	var out []string
+	for _, row := range r.Data.Components {
+		ar, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range ar.Components {
+			switch x := c.(type) {
+			case *discordgo.Button:
+				out = append(out, x.CustomID)
+			case *discordgo.SelectMenu:
+				out = append(out, x.CustomID)
+			}
+		}
+	}
+	return out
+}
+
+func waitFor(t testing.TB, what string, cond func() bool, dump ...func()) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			for _, d := range dump {
+				d()
+			}
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func countCmd(g *gameServer, prefix string) int {
+	n := 0
+	for _, c := range g.rc.Commands() {
+		if strings.HasPrefix(c, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func eos(n int) string { return fmt.Sprintf("0002%028x", n) }
