@@ -96,6 +96,11 @@ type appliance struct {
 	rcon    *rcon.Pool
 	pipe    *pipeline.Pipeline
 
+	// incidents is the one bots.Incidents (the Ticket bot, wireTickets).
+	incidents bots.Incidents
+	tickets   ticketTriggers
+	watch     *incidentWatch
+
 	mu      sync.Mutex
 	parsing map[int64]bool // servers with a parse job
 }

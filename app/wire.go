@@ -83,6 +83,9 @@ func (a *appliance) wire(ctx context.Context) error {
 	if err := sup.Handle(bots.Master, master.New(master.Deps{Store: store, Bots: sup, Status: a})); err != nil {
 		return fmt.Errorf("bots: %w", err)
 	}
+	if err := a.wireTickets(ctx); err != nil {
+		return err
+	}
 	a.svcs = append(a.svcs, service{"bots", sup.Run})
 	a.mon.sources = append(a.mon.sources, a.botStatus, a.jobStatus)
 	return a.wireServers(ctx)

@@ -554,7 +554,7 @@ func messageIntent(m *discordgo.Message) discordgo.Intent {
 // GUILD_MESSAGES/DIRECT_MESSAGES and MESSAGE_CONTENT intents.
 func (s *Server) emitMessageLocked(b *botState, t string, m *discordgo.Message) {
 	if !s.opts.EnforceIntents {
-		s.dispatchLocked(b, t, m)
+		s.dispatchLocked(b, t, wireMsg(m))
 		return
 	}
 	if b.intents&messageIntent(m) == 0 {
@@ -563,7 +563,7 @@ func (s *Server) emitMessageLocked(b *botState, t string, m *discordgo.Message) 
 	if m.GuildID == "" || b.intents&discordgo.IntentMessageContent != 0 ||
 		(m.Author != nil && m.Author.ID == b.bot.UserID) ||
 		slices.ContainsFunc(m.Mentions, func(u *discordgo.User) bool { return u.ID == b.bot.UserID }) {
-		s.dispatchLocked(b, t, m)
+		s.dispatchLocked(b, t, wireMsg(m))
 		return
 	}
 	blank := cloneMessage(m)
@@ -571,7 +571,7 @@ func (s *Server) emitMessageLocked(b *botState, t string, m *discordgo.Message) 
 	blank.Embeds = []*discordgo.MessageEmbed{}
 	blank.Attachments = []*discordgo.MessageAttachment{}
 	blank.Components = []discordgo.MessageComponent{}
-	s.dispatchLocked(b, t, blank)
+	s.dispatchLocked(b, t, wireMsg(blank))
 }
 
 var (

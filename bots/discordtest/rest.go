@@ -222,6 +222,9 @@ func (s *Server) routeLocked(rc *reqCtx) reply {
 	if len(sg) == 0 {
 		return errNotFound
 	}
+	if r := checkFiles(rc); r != nil {
+		return *r
+	}
 	// Interaction callbacks authenticate by token in the URL.
 	if sg[0] == "interactions" {
 		if len(sg) == 4 && sg[3] == "callback" {
@@ -257,56 +260,6 @@ func (s *Server) routeLocked(rc *reqCtx) reply {
 		return s.channelsLocked(rc)
 	case "guilds":
 		return s.guildsLocked(rc)
-	}
-	return errNotFound
-}
-
-// ---- users ---------------------------------------------------------------
-
-func (s *Server) usersLocked(rc *reqCtx) reply {
-	sg := rc.segs
-	b := rc.bot
-	switch {
-	case len(sg) == 2 && rc.method == http.MethodGet:
-		id := sg[1]
-		if id == "@me" {
-			id = b.bot.UserID
-		}
-		u, ok2 := s.users[id]
-		if !ok2 {
-			return errUnknownUser
-		}
-		return ok(u)
-	case len(sg) == 3 && sg[1] == "@me" && sg[2] == "channels" && rc.method == http.MethodPost:
-		var body struct {
-			RecipientID string `json:"recipient_id"`
-		}
-		if err := rc.decode(&body); err != nil {
-			return badJSON(err)
-		}
-		u, ok2 := s.users[body.RecipientID]
-		if !ok2 {
-			f := &formErrors{}
-			f.add([]string{"recipient_id"}, "USER_NOT_FOUND", "Unknown user")
-			return formErr(f)
-		}
-		return ok(s.dmChannelLocked(b, u).ch)
-	case len(sg) == 3 && sg[1] == "@me" && sg[2] == "guilds" && rc.method == http.MethodGet:
-		var out []map[string]any
-		ids := make([]string, 0)
-		for id, gs := range s.guilds {
-			if _, ok2 := gs.members[b.bot.UserID]; ok2 {
-				ids = append(ids, id)
-			}
-		}
-		sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
-		for _, id := range ids {
-			out = append(out, map[string]any{"id": id, "name": s.guilds[id].name})
-		}
-		if out == nil {
-			out = []map[string]any{}
-		}
-		return ok(out)
 	}
 	return errNotFound
 }
@@ -392,7 +345,7 @@ func (s *Server) interactionCallbackLocked(rc *reqCtx, id, token string) reply {
 		m.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: rec.id, Type: rec.typ, User: interactionUser(rec.payload)}
 		m.WebhookID = rec.bot.bot.AppID
 		if cb.Type == discordgo.InteractionResponseChannelMessageWithSource {
-			applyMessage(m, &data, rc.files)
+			s.applyMessageLocked(m, &data, rc.files)
 		} else {
 			m.Flags = discordgo.MessageFlagsLoading | (data.flags() & discordgo.MessageFlagsEphemeral)
 		}
@@ -409,7 +362,7 @@ func (s *Server) interactionCallbackLocked(rc *reqCtx, id, token string) reply {
 		m := s.findComponentMessageLocked(rec)
 		if m != nil {
 			if cb.Type == discordgo.InteractionResponseUpdateMessage {
-				applyEdit(m, &data, rc.files, rc.now)
+				s.applyEditLocked(m, &data, rc.files, rc.now)
 				s.messageUpdatedLocked(rec, m)
 			}
 			rec.original = m
@@ -472,7 +425,7 @@ func (s *Server) editMessageLocked(rec *interactionRec, m *discordgo.Message, rc
 		r := formErr(f)
 		return nil, &r
 	}
-	applyEdit(m, &body, rc.files, rc.now)
+	s.applyEditLocked(m, &body, rc.files, rc.now)
 	s.messageUpdatedLocked(rec, m)
 	return &body, nil
 }
@@ -546,7 +499,7 @@ func (s *Server) newBotMessageLocked(b *botState, channelID, guildID string, now
 }
 
 // applyMessage fills a new message from a create payload.
-func applyMessage(m *discordgo.Message, body *messageBody, files []File) {
+func (s *Server) applyMessageLocked(m *discordgo.Message, body *messageBody, files []File) {
 	if body.Content != nil {
 		m.Content = *body.Content
 	}
@@ -558,11 +511,11 @@ func applyMessage(m *discordgo.Message, body *messageBody, files []File) {
 	}
 	m.Flags = body.flags() & (discordgo.MessageFlagsEphemeral | discordgo.MessageFlagsSuppressEmbeds | discordgo.MessageFlagsIsComponentsV2 | discordgo.MessageFlagsSuppressNotifications)
 	m.TTS = body.TTS
-	m.Attachments = attachments(m.ID, files)
+	m.Attachments = s.attachmentsLocked(m.ID, files)
 }
 
 // applyEdit applies a PATCH payload to an existing message.
-func applyEdit(m *discordgo.Message, body *messageBody, files []File, now time.Time) {
+func (s *Server) applyEditLocked(m *discordgo.Message, body *messageBody, files []File, now time.Time) {
 	if body.Content != nil {
 		m.Content = *body.Content
 	}
@@ -578,7 +531,7 @@ func applyEdit(m *discordgo.Message, body *messageBody, files []File, now time.T
 	}
 	m.Flags &^= discordgo.MessageFlagsLoading
 	if len(files) > 0 {
-		m.Attachments = append(m.Attachments, attachments(m.ID, files)...)
+		m.Attachments = append(m.Attachments, s.attachmentsLocked(m.ID, files)...)
 	}
 	t := now.UTC()
 	m.EditedTimestamp = &t
@@ -595,18 +548,6 @@ func normEmbeds(e []*discordgo.MessageEmbed) []*discordgo.MessageEmbed {
 			x.Type = discordgo.EmbedTypeRich
 		}
 		out = append(out, x)
-	}
-	return out
-}
-
-func attachments(msgID string, files []File) []*discordgo.MessageAttachment {
-	out := []*discordgo.MessageAttachment{}
-	for i, f := range files {
-		id := fmt.Sprintf("%s%d", msgID, i)
-		out = append(out, &discordgo.MessageAttachment{
-			ID: id, Filename: f.Name, ContentType: f.ContentType, Size: len(f.Data),
-			URL: "https://cdn.discordapp.com/attachments/" + id + "/" + url.PathEscape(f.Name),
-		})
 	}
 	return out
 }
@@ -652,7 +593,7 @@ func (s *Server) webhooksLocked(rc *reqCtx) reply {
 	}
 	switch rc.method {
 	case http.MethodGet:
-		return ok(m)
+		return ok(wireMsg(m))
 	case http.MethodPatch:
 		body, bad := s.editMessageLocked(rec, m, rc)
 		if bad != nil {
@@ -663,7 +604,7 @@ func (s *Server) webhooksLocked(rc *reqCtx) reply {
 			kind = KindEditOriginal
 		}
 		rec.addResponseLocked(Response{Kind: kind, Data: responseData(body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
-		return ok(m)
+		return ok(wireMsg(m))
 	case http.MethodDelete:
 		s.messageDeletedLocked(m)
 		kind := KindDeleteFollowup
@@ -699,7 +640,7 @@ func (s *Server) followupLocked(rc *reqCtx, rec *interactionRec) reply {
 		// the "thinking" message (keeping the deferral's ephemerality).
 		m = rec.original
 		eph := m.Flags & discordgo.MessageFlagsEphemeral
-		applyEdit(m, &body, rc.files, rc.now)
+		s.applyEditLocked(m, &body, rc.files, rc.now)
 		m.EditedTimestamp = nil
 		m.Flags |= eph
 		s.messageUpdatedLocked(rec, m)
@@ -707,7 +648,7 @@ func (s *Server) followupLocked(rc *reqCtx, rec *interactionRec) reply {
 		m = s.newBotMessageLocked(rec.bot, rec.channelID, rec.guildID, rc.now)
 		m.WebhookID = rec.bot.bot.AppID
 		m.InteractionMetadata = &discordgo.MessageInteractionMetadata{ID: rec.id, Type: rec.typ, User: interactionUser(rec.payload)}
-		applyMessage(m, &body, rc.files)
+		s.applyMessageLocked(m, &body, rc.files)
 		rec.followups[m.ID] = m
 		if m.Flags&discordgo.MessageFlagsEphemeral == 0 {
 			if cs, ok2 := s.channels[rec.channelID]; ok2 {
@@ -717,7 +658,7 @@ func (s *Server) followupLocked(rc *reqCtx, rec *interactionRec) reply {
 	}
 	rec.addResponseLocked(Response{Kind: KindFollowup, Data: responseData(&body, rc.body, rc.files), MessageID: m.ID, At: rc.now})
 	if rc.query.Get("wait") == "true" {
-		return ok(m)
+		return ok(wireMsg(m))
 	}
 	return noContent()
 }
@@ -910,6 +851,9 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 	if bad != nil {
 		return *bad
 	}
+	if !s.canSeeThreadLocked(cs, b.bot.UserID) {
+		return errMissingAccess
+	}
 	switch {
 	case len(sg) == 2:
 		switch rc.method {
@@ -960,7 +904,7 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 			if r := s.need(rc, cs, discordgo.PermissionViewChannel|discordgo.PermissionReadMessageHistory); r != nil {
 				return *r
 			}
-			return ok(m)
+			return ok(wireMsg(m))
 		case http.MethodPatch:
 			if m.Author == nil || m.Author.ID != b.bot.UserID {
 				return errNotAuthor
@@ -968,7 +912,7 @@ func (s *Server) channelsLocked(rc *reqCtx) reply {
 			if _, bad := s.editMessageLocked(nil, m, rc); bad != nil {
 				return *bad
 			}
-			return ok(m)
+			return ok(wireMsg(m))
 		case http.MethodDelete:
 			if m.Author == nil || m.Author.ID != b.bot.UserID {
 				if r := s.need(rc, cs, discordgo.PermissionManageMessages); r != nil {
@@ -1061,6 +1005,9 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 	if r := s.need(rc, cs, send); r != nil {
 		return *r
 	}
+	if r := s.dmBlockedLocked(cs); r != nil {
+		return *r
+	}
 	if md := cs.ch.ThreadMetadata; cs.ch.IsThread() && md != nil && md.Archived {
 		if md.Locked && s.need(rc, cs, discordgo.PermissionManageThreads) != nil {
 			return derr(http.StatusBadRequest, 50083, "Thread is archived")
@@ -1073,7 +1020,7 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 		}
 	}
 	m := s.newBotMessageLocked(rc.bot, cs.ch.ID, cs.ch.GuildID, rc.now)
-	applyMessage(m, &body, rc.files)
+	s.applyMessageLocked(m, &body, rc.files)
 	if body.MessageReference != nil && body.MessageReference.MessageID != "" {
 		m.Type = discordgo.MessageTypeReply
 		m.MessageReference = body.MessageReference
@@ -1083,7 +1030,8 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 		}
 	}
 	s.storeMessageLocked(cs, m)
-	return ok(m)
+	s.threadMentionAddsLocked(cs, m, body.AllowedMentions, rc.now)
+	return ok(wireMsg(m))
 }
 
 func (s *Server) listMessagesLocked(rc *reqCtx, cs *channelState) reply {
@@ -1134,202 +1082,7 @@ func (s *Server) listMessagesLocked(rc *reqCtx, cs *channelState) reply {
 	if out == nil {
 		out = []*discordgo.Message{}
 	}
-	return ok(out)
-}
-
-type threadBody struct {
-	Name                string                 `json:"name"`
-	AutoArchiveDuration *int                   `json:"auto_archive_duration"`
-	Type                *discordgo.ChannelType `json:"type"`
-	Invitable           *bool                  `json:"invitable"`
-	RateLimitPerUser    int                    `json:"rate_limit_per_user"`
-	AppliedTags         []string               `json:"applied_tags"`
-	Message             *messageBody           `json:"message"`
-}
-
-func validArchive(d int) bool { return d == 60 || d == 1440 || d == 4320 || d == 10080 }
-
-func (s *Server) startThreadLocked(rc *reqCtx, parent *channelState, from *discordgo.Message) reply {
-	var body threadBody
-	if err := rc.decode(&body); err != nil {
-		return badJSON(err)
-	}
-	pt := parent.ch.Type
-	isForum := pt == discordgo.ChannelTypeGuildForum || pt == discordgo.ChannelTypeGuildMedia
-	if parent.ch.GuildID == "" || parent.ch.IsThread() ||
-		(pt != discordgo.ChannelTypeGuildText && pt != discordgo.ChannelTypeGuildNews && !isForum) {
-		return errNotThread
-	}
-	f := &formErrors{}
-	f.lenRange([]string{"name"}, body.Name, 1, MaxChannelName)
-	archive := 4320
-	if body.AutoArchiveDuration != nil && *body.AutoArchiveDuration != 0 {
-		archive = *body.AutoArchiveDuration
-		if !validArchive(archive) {
-			f.add([]string{"auto_archive_duration"}, "BASE_TYPE_CHOICES", "Value must be one of {60, 1440, 4320, 10080}.")
-		}
-	}
-	var typ discordgo.ChannelType
-	switch {
-	case from != nil:
-		if parent.threadMessage[from.ID] != "" {
-			return errThreadExists
-		}
-		typ = discordgo.ChannelTypeGuildPublicThread
-		if pt == discordgo.ChannelTypeGuildNews {
-			typ = discordgo.ChannelTypeGuildNewsThread
-		}
-		if isForum {
-			return errNotThread
-		}
-	case isForum:
-		typ = discordgo.ChannelTypeGuildPublicThread
-		if body.Message == nil {
-			f.add([]string{"message"}, "BASE_TYPE_REQUIRED", "This field is required")
-		} else {
-			validateMessage(f, []string{"message"}, body.Message, len(rc.files), true)
-		}
-	default:
-		typ = discordgo.ChannelTypeGuildPrivateThread
-		if body.Type != nil && *body.Type != 0 {
-			typ = *body.Type
-		}
-		if typ != discordgo.ChannelTypeGuildPrivateThread && typ != discordgo.ChannelTypeGuildPublicThread && typ != discordgo.ChannelTypeGuildNewsThread {
-			f.add([]string{"type"}, "BASE_TYPE_CHOICES", "Value must be one of {10, 11, 12}.")
-		}
-	}
-	if !f.empty() {
-		return formErr(f)
-	}
-	perm := int64(discordgo.PermissionViewChannel | discordgo.PermissionCreatePublicThreads)
-	switch {
-	case isForum:
-		perm = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages
-	case typ == discordgo.ChannelTypeGuildPrivateThread:
-		perm = discordgo.PermissionViewChannel | discordgo.PermissionCreatePrivateThreads
-	}
-	if r := s.need(rc, parent, perm); r != nil {
-		return *r
-	}
-	id := s.newIDLocked()
-	if from != nil {
-		id = from.ID // a thread started from a message shares its ID
-	}
-	invitable := true
-	if body.Invitable != nil {
-		invitable = *body.Invitable
-	}
-	th := &discordgo.Channel{
-		ID: id, GuildID: parent.ch.GuildID, ParentID: parent.ch.ID, Type: typ, Name: body.Name,
-		OwnerID: rc.bot.bot.UserID, RateLimitPerUser: body.RateLimitPerUser, AppliedTags: body.AppliedTags,
-		ThreadMetadata: &discordgo.ThreadMetadata{AutoArchiveDuration: archive, ArchiveTimestamp: rc.now.UTC()},
-		MemberCount:    1,
-		Member:         &discordgo.ThreadMember{ID: id, UserID: rc.bot.bot.UserID, JoinTimestamp: rc.now.UTC()},
-	}
-	if typ == discordgo.ChannelTypeGuildPrivateThread {
-		th.ThreadMetadata.Invitable = invitable
-	}
-	tcs := &channelState{ch: th, threadMessage: map[string]string{}, threadFor: ""}
-	tcs.addThreadMember(rc.bot.bot.UserID)
-	s.channels[id] = tcs
-	gs := s.guilds[parent.ch.GuildID]
-	gs.channelOrder = append(gs.channelOrder, id)
-	if from != nil {
-		tcs.threadFor = from.ID
-		parent.threadMessage[from.ID] = id
-		from.Flags |= discordgo.MessageFlagsHasThread
-		from.Thread = cloneJSON(th)
-	}
-	for _, b := range s.botsInGuildLocked(gs) {
-		ev := cloneJSON(th)
-		if b != rc.bot {
-			ev.Member = nil
-		}
-		s.emitLocked(b, "THREAD_CREATE", discordgo.IntentsGuilds, &discordgo.ThreadCreate{Channel: ev, NewlyCreated: true})
-	}
-	if isForum && body.Message != nil {
-		m := s.newBotMessageLocked(rc.bot, id, th.GuildID, rc.now)
-		m.ID = id
-		applyMessage(m, body.Message, rc.files)
-		s.storeMessageLocked(tcs, m)
-		out := cloneJSON(th)
-		return created(struct {
-			*discordgo.Channel
-			Message *discordgo.Message `json:"message"`
-		}{out, m})
-	}
-	return created(th)
-}
-
-func (cs *channelState) addThreadMember(uid string) bool {
-	if cs.threadMembers == nil {
-		cs.threadMembers = map[string]bool{}
-	}
-	if cs.threadMembers[uid] {
-		return false
-	}
-	cs.threadMembers[uid] = true
-	cs.ch.MemberCount = len(cs.threadMembers)
-	return true
-}
-
-func (cs *channelState) threadMemberIDs() []string {
-	out := make([]string, 0, len(cs.threadMembers))
-	for id := range cs.threadMembers {
-		out = append(out, id)
-	}
-	sort.Slice(out, func(i, j int) bool { return idLess(out[i], out[j]) })
-	return out
-}
-
-func (s *Server) threadMemberLocked(rc *reqCtx, cs *channelState, uid string) reply {
-	if !cs.ch.IsThread() {
-		return errNotThread
-	}
-	if uid == "@me" {
-		uid = rc.bot.bot.UserID
-	}
-	gs := s.guilds[cs.ch.GuildID]
-	if _, ok := gs.members[uid]; !ok {
-		return errUnknownMember
-	}
-	if uid != rc.bot.bot.UserID && rc.method != http.MethodGet {
-		if r := s.need(rc, cs, discordgo.PermissionViewChannel|discordgo.PermissionSendMessagesInThreads); r != nil {
-			return *r
-		}
-	}
-	ev := map[string]any{"id": cs.ch.ID, "guild_id": cs.ch.GuildID}
-	switch rc.method {
-	case http.MethodGet:
-		if !cs.threadMembers[uid] {
-			return errUnknownMember
-		}
-		return ok(&discordgo.ThreadMember{ID: cs.ch.ID, UserID: uid})
-	case http.MethodPut:
-		if !cs.addThreadMember(uid) {
-			return noContent()
-		}
-		ev["added_members"] = []*discordgo.ThreadMember{{ID: cs.ch.ID, UserID: uid, JoinTimestamp: rc.now.UTC()}}
-	case http.MethodDelete:
-		if !cs.threadMembers[uid] {
-			return noContent()
-		}
-		delete(cs.threadMembers, uid)
-		cs.ch.MemberCount = len(cs.threadMembers)
-		ev["removed_member_ids"] = []string{uid}
-	default:
-		return errMethod
-	}
-	ev["member_count"] = cs.ch.MemberCount
-	for _, b := range s.botsInGuildLocked(gs) {
-		// Discord: GUILD_MEMBERS, or GUILDS when only the bot itself changed.
-		intent := discordgo.IntentsGuildMembers
-		if uid == b.bot.UserID {
-			intent = discordgo.IntentsGuilds
-		}
-		s.emitLocked(b, "THREAD_MEMBERS_UPDATE", intent, ev)
-	}
-	return noContent()
+	return ok(wireMsgs(out))
 }
 
 func (s *Server) channelEditLocked(rc *reqCtx, cs *channelState) reply {

@@ -171,6 +171,8 @@ type Server struct {
 	conns       map[*gwConn]struct{}
 	transports  []*http.Transport
 	connWG      sync.WaitGroup
+	files       map[string]File // uploaded attachments by attachment ID
+	dmClosed    map[string]bool // users whose DMs refuse bots
 }
 
 type botState struct {
@@ -249,6 +251,7 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gw/", s.serveGateway)
 	mux.HandleFunc("/gw", s.serveGateway)
+	mux.HandleFunc("/attachments/", s.serveCDN)
 	mux.HandleFunc("/", s.serveREST)
 	s.hs = httptest.NewServer(mux)
 	s.host = strings.TrimPrefix(s.hs.URL, "http://")
@@ -763,6 +766,20 @@ func (s *Server) notifyMessagesLocked() {
 // created) into channelID and sends MESSAGE_CREATE to every bot in the
 // channel's guild (for a DM channel: to its bot).
 func (s *Server) SendMessage(channelID string, author *discordgo.User, content string) (*discordgo.Message, error) {
+	return s.SendFiles(channelID, author, content)
+}
+
+// SendFiles is SendMessage with uploaded files (attachments with CDN URLs
+// whose bytes Attachment returns), within Discord's upload limits.
+func (s *Server) SendFiles(channelID string, author *discordgo.User, content string, files ...File) (*discordgo.Message, error) {
+	if len(files) > MaxFiles {
+		return nil, fmt.Errorf("discordtest: %d files, Discord allows %d", len(files), MaxFiles)
+	}
+	for _, f := range files {
+		if len(f.Data) > MaxFileSize || f.Name == "" {
+			return nil, fmt.Errorf("discordtest: file %q: empty name or larger than %d bytes", f.Name, MaxFileSize)
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cs, ok := s.channels[channelID]
@@ -774,6 +791,9 @@ func (s *Server) SendMessage(channelID string, author *discordgo.User, content s
 	}
 	if u, ok := s.users[author.ID]; ok && author.Username == "" {
 		author = u
+	}
+	if !s.canSeeThreadLocked(cs, author.ID) {
+		return nil, fmt.Errorf("discordtest: %s is not a member of private thread %s (and lacks Manage Threads); Discord would not let them post", author.ID, channelID)
 	}
 	if _, ok := s.users[author.ID]; !ok {
 		s.users[author.ID] = cloneJSON(author)
@@ -787,6 +807,7 @@ func (s *Server) SendMessage(channelID string, author *discordgo.User, content s
 		Timestamp: s.clock.Now().UTC(),
 		Type:      discordgo.MessageTypeDefault,
 	}
+	m.Attachments = s.attachmentsLocked(m.ID, files)
 	if gs, ok := s.guilds[cs.ch.GuildID]; ok {
 		if mem, ok := gs.members[author.ID]; ok {
 			m.Member = cloneJSON(mem)
@@ -794,6 +815,7 @@ func (s *Server) SendMessage(channelID string, author *discordgo.User, content s
 		}
 	}
 	s.storeMessageLocked(cs, m)
+	s.threadMentionAddsLocked(cs, m, nil, m.Timestamp)
 	return cloneMessage(m), nil
 }
 
@@ -814,7 +836,18 @@ func (s *Server) storeMessageLocked(cs *channelState, m *discordgo.Message) {
 // channelAudienceLocked returns the bots that receive events for a channel.
 func (s *Server) channelAudienceLocked(cs *channelState) []*botState {
 	if gs, ok := s.guilds[cs.ch.GuildID]; ok {
-		return s.botsInGuildLocked(gs)
+		all := s.botsInGuildLocked(gs)
+		if !cs.isPrivateThread() {
+			return all
+		}
+		// Private threads: only bots that can see them.
+		var out []*botState
+		for _, b := range all {
+			if s.canSeeThreadLocked(cs, b.bot.UserID) {
+				out = append(out, b)
+			}
+		}
+		return out
 	}
 	var out []*botState
 	for _, r := range cs.ch.Recipients {
@@ -825,8 +858,43 @@ func (s *Server) channelAudienceLocked(cs *channelState) []*botState {
 	return out
 }
 
+// cloneMessage deep-copies m, components included (discordgo's Message
+// does not marshal them: its Components field is json:"-").
 func cloneMessage(m *discordgo.Message) *discordgo.Message {
-	return cloneJSON(m)
+	if m == nil {
+		return nil
+	}
+	var out discordgo.Message
+	if err := json.Unmarshal(mustJSON(wireMsg(m)), &out); err != nil {
+		panic(err)
+	}
+	return &out
+}
+
+// wireMessage is a message as Discord sends it: with its components.
+type wireMessage struct {
+	*discordgo.Message
+	Components []discordgo.MessageComponent `json:"components"`
+}
+
+// wireMsg returns m in its wire form for REST replies and dispatches.
+func wireMsg(m *discordgo.Message) any {
+	if m == nil {
+		return nil
+	}
+	comps := m.Components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	return wireMessage{m, comps}
+}
+
+func wireMsgs(ms []*discordgo.Message) []any {
+	out := make([]any, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, wireMsg(m))
+	}
+	return out
 }
 
 // ---- calls ---------------------------------------------------------------

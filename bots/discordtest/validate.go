@@ -468,7 +468,8 @@ func validateModal(f *formErrors, base []string, m *messageBody) {
 			c.component(p(base, "components", i, "components", j), k, false)
 		}
 	}
-	if m.Content != nil || len(m.embeds()) > 0 {
+	// discordgo always sends "content": "" (no omitempty); Discord ignores an empty one.
+	if (m.Content != nil && *m.Content != "") || len(m.embeds()) > 0 {
 		f.add(base, "INTERACTION_RESPONSE_INVALID", "Modal responses cannot carry content or embeds.")
 	}
 }

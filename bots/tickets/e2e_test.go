@@ -1,0 +1,253 @@
+package tickets_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/ticketstore"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/tickets"
+	"github.com/blissark/bliss/storage"
+)
+
+const (
+	adminID   = "700000000000000001"
+	staff1ID  = "700000000000000002"
+	staff2ID  = "700000000000000003"
+	playerID  = "700000000000000004"
+	player2ID = "700000000000000005"
+	adminRole = "800000000000000001"
+	staffRole = "800000000000000002"
+	supportCh = "900000000000000001"
+	logCh     = "900000000000000002"
+	ticketCh  = "900000000000000003"
+)
+
+// clock is a settable test clock shared by the bot and SQLite.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+type world struct {
+	t     testing.TB
+	fake  *discordtest.Server
+	bot   discordtest.Bot
+	guild discordtest.Guild
+	store *bots.MemStore
+	db    *storage.DB
+	tb    *tickets.Bot
+	sup   *bots.Supervisor
+	clock *clock
+}
+
+func newWorld(t testing.TB, settings map[string]string) *world {
+	t.Helper()
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	t.Cleanup(fake.Close)
+	w := &world{t: t, fake: fake, store: bots.NewMemStore(), clock: &clock{now: time.Now().UTC()}}
+	w.bot = fake.AddBot("token-ticket")
+	text := discordgo.ChannelTypeGuildText
+	w.guild = fake.AddGuild(discordtest.Guild{Name: "Ark Cluster",
+		Roles: []*discordgo.Role{{ID: adminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator},
+			{ID: staffRole, Name: "Staff"}},
+		Channels: []*discordgo.Channel{{ID: supportCh, Name: "support", Type: text}, {ID: logCh, Name: "ticket-log", Type: text},
+			{ID: ticketCh, Name: "tickets", Type: text}},
+		Members: []*discordgo.Member{
+			{User: &discordgo.User{ID: adminID, Username: "admin"}, Roles: []string{adminRole}},
+			{User: &discordgo.User{ID: staff1ID, Username: "staff1"}, Roles: []string{staffRole}},
+			{User: &discordgo.User{ID: staff2ID, Username: "staff2"}, Roles: []string{staffRole}},
+			{User: &discordgo.User{ID: playerID, Username: "player", GlobalName: "Pat **Player**"}},
+			{User: &discordgo.User{ID: player2ID, Username: "player2"}},
+		}})
+	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
+		t.Fatal(err)
+	}
+	gs := bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{staffRole}, LogChannels: map[string]string{"tickets": logCh},
+		Values: map[string]string{}}
+	for k, v := range settings {
+		gs.Values[k] = v
+	}
+	if err := w.store.SaveGuildSettings(context.Background(), gs); err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "bliss.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Now = w.clock.Now
+	w.db = db
+	w.start()
+	return w
+}
+
+func (w *world) start() {
+	t := w.t
+	var sup *bots.Supervisor
+	w.tb = tickets.NewBot(tickets.Deps{Guilds: w.store, Store: ticketstore.New(w.db), Now: w.clock.Now,
+		Session: func() *discordgo.Session { return sup.Session(bots.Ticket) }})
+	sup, err := bots.NewSupervisor(bots.Options{
+		Bots:          []bots.BotConfig{{Kind: bots.Ticket, Token: w.bot.Token, AppID: w.bot.AppID}},
+		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer, GuildIDs: []string{w.guild.ID},
+		Staff: bots.StaffFromStore(w.store), Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Handle(bots.Ticket, w.tb.Router()); err != nil {
+		t.Fatal(err)
+	}
+	w.sup = sup
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	w.waitFor("ticket bot connected and registered", func() bool {
+		return sup.Session(bots.Ticket) != nil && len(w.fake.Commands(w.bot, w.guild.ID)) > 0
+	})
+}
+
+// waitFor polls cond with a generous deadline (busy CI machines).
+func (w *world) waitFor(what string, cond func() bool) {
+	w.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func user(id string) *discordgo.User { return &discordgo.User{ID: id} }
+
+func (w *world) interact(in discordtest.Interaction) discordtest.Response {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if in.GuildID == "" {
+		in.GuildID = w.guild.ID
+	}
+	if in.ChannelID == "" {
+		in.ChannelID = supportCh
+	}
+	h, err := w.fake.Interact(ctx, w.bot, in)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r, err := h.WaitFinal(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+func (w *world) command(who, channel string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
+	w.t.Helper()
+	return w.interact(discordtest.Interaction{User: user(who), ChannelID: channel, CommandName: "ticket", Options: opts})
+}
+
+func (w *world) click(who, channel, customID string) discordtest.Response {
+	w.t.Helper()
+	return w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(who), ChannelID: channel, CustomID: customID})
+}
+
+func (w *world) submit(who, channel, customID string, values map[string]string) discordtest.Response {
+	w.t.Helper()
+	return w.interact(discordtest.Interaction{Type: discordgo.InteractionModalSubmit, User: user(who), ChannelID: channel, CustomID: customID, ModalValues: values})
+}
+
+func text(r discordtest.Response) string {
+	b, _ := json.Marshal(r.Data)
+	return string(b)
+}
+
+func buttons(m *discordgo.Message) map[string]string {
+	out := map[string]string{}
+	for _, c := range m.Components {
+		row, ok := c.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, x := range row.Components {
+			if b, ok := x.(*discordgo.Button); ok {
+				out[b.Label] = b.CustomID
+			}
+		}
+	}
+	return out
+}
+
+func (w *world) noErrors() {
+	w.t.Helper()
+	for _, c := range w.fake.Errors(w.bot) {
+		w.t.Errorf("fake rejected %s %s -> %d %s", c.Method, c.Path, c.Status, c.Response)
+	}
+}
+
+// addType adds a ticket type and returns its panel button custom id.
+func (w *world) addType(label, questions string) string {
+	w.t.Helper()
+	opts := []*discordgo.ApplicationCommandInteractionDataOption{discordtest.StringOpt("label", label), discordtest.StringOpt("emoji", "🛟")}
+	if questions != "" {
+		opts = append(opts, discordtest.StringOpt("questions", questions))
+	}
+	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("add", opts...)))
+	if !strings.Contains(text(r), "Ticket type added") {
+		w.t.Fatalf("type add: %s", text(r))
+	}
+	types, err := ticketstore.New(w.db).Types(context.Background(), w.guild.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, t := range types {
+		if t.Label == label {
+			return fmt.Sprintf("tkopen:%d", t.ID)
+		}
+	}
+	w.t.Fatalf("type %s not stored", label)
+	return ""
+}
+
+// threadOf returns the thread id a "Ticket #N is open: <#id>" answer names.
+func threadOf(t testing.TB, r discordtest.Response) string {
+	t.Helper()
+	s := text(r)
+	for _, marker := range []string{`\u003c#`, "<#"} {
+		if j := strings.Index(s, marker); j >= 0 {
+			rest := s[j+len(marker):]
+			if k := strings.IndexAny(rest, `>\`); k > 0 {
+				return rest[:k]
+			}
+		}
+	}
+	t.Fatalf("no thread in answer: %s", s)
+	return ""
+}

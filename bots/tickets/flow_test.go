@@ -1,0 +1,405 @@
+package tickets_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/ticketstore"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/tickets"
+)
+
+const spam = "@everyone <@&800000000000000002> **bold** [x](https://evil.example) <script>alert(1)</script> ||spoiler||"
+
+// TestE2ETicketLifecycle: panel → form (answers at Discord's maximum
+// length, markdown and mention spam) → private thread with the opener and
+// the staff → messages recorded → two staff claim at once → staff note →
+// close with a reason → transcripts (log channel with the note, DM
+// without) → reopen → /ticket transcript.
+func TestE2ETicketLifecycle(t *testing.T) {
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	open := w.addType("Support", "What happened? | Which server?")
+
+	r := w.command(adminID, supportCh, discordtest.SubCommand("panel", discordtest.ChannelOpt("channel", supportCh)))
+	if !strings.Contains(text(r), "Panel posted") {
+		t.Fatalf("panel: %s", text(r))
+	}
+	panel := w.fake.Messages(supportCh)
+	if len(panel) != 1 || buttons(panel[0])["Support"] != open {
+		t.Fatalf("panel message: %+v", panel)
+	}
+
+	// The button opens the form.
+	r = w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
+		CustomID: open, MessageID: panel[0].ID})
+	if r.Type != discordgo.InteractionResponseModal || len(r.Data.Components) != 2 {
+		t.Fatalf("form: %v %s", r.Type, text(r))
+	}
+	form := r.Data.CustomID
+	long := strings.Repeat("x", 4000-len(spam)) + spam
+	r = w.submit(playerID, supportCh, form, map[string]string{"q0": long, "q1": long})
+	if !strings.Contains(text(r), "Ticket #1 is open") {
+		t.Fatalf("open: %s", text(r))
+	}
+	thread := threadOf(t, r)
+	ch, ok := w.fake.Channel(thread)
+	if !ok || ch.Type != discordgo.ChannelTypeGuildPrivateThread || ch.ParentID != supportCh || !strings.HasPrefix(ch.Name, "ticket-0001") {
+		t.Fatalf("thread: %+v", ch)
+	}
+	members, _ := w.fake.ThreadMembers(thread)
+	for _, want := range []string{playerID, staff1ID, staff2ID, w.bot.UserID} {
+		if !contains(members, want) {
+			t.Errorf("thread members %v lack %s", members, want)
+		}
+	}
+	if contains(members, player2ID) {
+		t.Errorf("another member is in the private thread: %v", members)
+	}
+	first := w.fake.Messages(thread)
+	if len(first) < 2 {
+		t.Fatalf("the answers (8000+ characters) need several messages, got %d", len(first))
+	}
+	btn := buttons(first[0])
+	if btn["Claim"] == "" || btn["Close"] == "" {
+		t.Fatalf("first message buttons: %v", btn)
+	}
+	if first[0].MentionEveryone {
+		t.Error("the first message pings @everyone")
+	}
+	var all strings.Builder
+	for _, m := range first {
+		for _, e := range m.Embeds {
+			all.WriteString(e.Description)
+		}
+	}
+	if got := all.String(); !strings.Contains(got, `\@everyone`) || strings.Contains(got, "<script>") || !strings.Contains(got, `\*\*bold\*\*`) {
+		t.Errorf("answers not escaped: %.300s", got[len(got)-400:])
+	}
+
+	// The member and staff talk; the bot records every message.
+	if _, err := w.fake.SendFiles(thread, user(playerID), "here is a screenshot", discordtest.File{Name: "base.png", ContentType: "image/png", Data: []byte("png")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.fake.SendMessage(thread, user(player2ID), "let me in"); err == nil {
+		t.Fatal("a non-member posted in the private thread")
+	}
+	store := ticketstore.New(w.db)
+	tk, err := store.ByThread(ctx, thread)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("the member's message recorded", func() bool {
+		ms, _ := store.Messages(ctx, tk.ID)
+		for _, m := range ms {
+			if m.Content == "here is a screenshot" && len(m.AttachmentNames) == 1 {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Two staff claim at once: exactly one wins.
+	var wins, losses atomic.Int32
+	var wg sync.WaitGroup
+	for _, who := range []string{staff1ID, staff2ID} {
+		wg.Go(func() {
+			r := w.click(who, thread, btn["Claim"])
+			switch s := text(r); {
+			case strings.Contains(s, "is yours"):
+				wins.Add(1)
+			case strings.Contains(s, "already claimed"):
+				losses.Add(1)
+			default:
+				t.Errorf("claim by %s: %s", who, s)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || losses.Load() != 1 {
+		t.Fatalf("claims: %d won, %d lost", wins.Load(), losses.Load())
+	}
+	// A member cannot claim.
+	if r := w.click(playerID, thread, btn["Claim"]); !strings.Contains(text(r), "Only the staff") {
+		t.Fatalf("member claim: %s", text(r))
+	}
+
+	r = w.command(staff1ID, thread, discordtest.SubCommand("note", discordtest.StringOpt("text", "TOP-SECRET staff note")))
+	if !strings.Contains(text(r), "Note saved") {
+		t.Fatalf("note: %s", text(r))
+	}
+	r = w.command(staff1ID, thread, discordtest.SubCommand("rename", discordtest.StringOpt("name", "Lost dino")))
+	if !strings.Contains(text(r), "0001-lost-dino") {
+		t.Fatalf("rename: %s", text(r))
+	}
+
+	// The opener closes with a reason: the form is the confirmation.
+	r = w.click(playerID, thread, btn["Close"])
+	if r.Type != discordgo.InteractionResponseModal {
+		t.Fatalf("close button: %s", text(r))
+	}
+	r = w.submit(playerID, thread, r.Data.CustomID, map[string]string{"reason": "solved, thanks <@&800000000000000002>"})
+	if !strings.Contains(text(r), "Ticket #1 is closed") || !strings.Contains(text(r), "by DM") {
+		t.Fatalf("close: %s", text(r))
+	}
+	ch, _ = w.fake.Channel(thread)
+	if ch.ThreadMetadata == nil || !ch.ThreadMetadata.Archived || !ch.ThreadMetadata.Locked {
+		t.Fatalf("thread not archived and locked: %+v", ch.ThreadMetadata)
+	}
+	staffHTML := w.attachment(logCh, "ticket-0001-transcript.html")
+	dm, err := w.fake.DMChannel(w.bot, playerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	userHTML := w.attachment(dm, "ticket-0001-transcript.html")
+	for name, h := range map[string]string{"staff": staffHTML, "member": userHTML} {
+		if strings.Contains(h, "<script>") || !strings.Contains(h, "&lt;script&gt;") || !strings.Contains(h, "here is a screenshot") ||
+			!strings.Contains(h, "base.png") || !strings.Contains(h, "solved, thanks") {
+			t.Errorf("%s transcript: %.2000s", name, h)
+		}
+	}
+	if !strings.Contains(staffHTML, "TOP-SECRET") || strings.Contains(userHTML, "TOP-SECRET") {
+		t.Error("the note must be in the staff transcript only")
+	}
+
+	// Reopen within the window.
+	closed := w.fake.Messages(thread)
+	reopen := buttons(closed[len(closed)-1])["Reopen"]
+	if reopen == "" {
+		t.Fatalf("no Reopen button on %+v", closed[len(closed)-1])
+	}
+	r = w.click(playerID, thread, reopen)
+	if !strings.Contains(text(r), "open again") {
+		t.Fatalf("reopen: %s", text(r))
+	}
+	ch, _ = w.fake.Channel(thread)
+	if ch.ThreadMetadata.Archived || ch.ThreadMetadata.Locked {
+		t.Fatal("reopened thread still archived")
+	}
+	r = w.command(staff2ID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
+	if len(r.Data.Files) != 1 || !strings.Contains(string(r.Data.Files[0].Data), "TOP-SECRET") {
+		t.Fatalf("/ticket transcript: %s", text(r))
+	}
+	// A plain member cannot use staff commands.
+	r = w.command(playerID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
+	if !strings.Contains(text(r), "staff role") {
+		t.Fatalf("member ran /ticket transcript: %s", text(r))
+	}
+	w.noErrors()
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// attachment waits for a message in channel carrying a file named name and
+// returns the file's content as downloaded from the CDN.
+func (w *world) attachment(channel, name string) string {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	m, err := w.fake.WaitMessage(ctx, channel, func(m *discordgo.Message) bool {
+		for _, a := range m.Attachments {
+			if a.Filename == name {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, a := range m.Attachments {
+		if a.Filename == name {
+			f, ok := w.fake.Attachment(a.URL)
+			if !ok {
+				w.t.Fatalf("attachment %s not downloadable", a.URL)
+			}
+			return string(f.Data)
+		}
+	}
+	return ""
+}
+
+// TestE2EConcurrentOpensRespectLimit: 50 clicks at once by one member on a
+// type without questions open exactly the limit (3), numbered 1-3.
+func TestE2EConcurrentOpensRespectLimit(t *testing.T) {
+	w := newWorld(t, map[string]string{"ticket_cooldown": "0s", "ticket_channel": ticketCh})
+	open := w.addType("Quick", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var opened, refused atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Go(func() {
+			h, err := w.fake.Interact(ctx, w.bot, discordtest.Interaction{Type: discordgo.InteractionMessageComponent, GuildID: w.guild.ID,
+				ChannelID: supportCh, User: user(playerID), CustomID: open})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			r, err := h.WaitFinal(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			switch s := text(r); {
+			case strings.Contains(s, "is open"):
+				opened.Add(1)
+			case strings.Contains(s, "maximum number of open tickets"):
+				refused.Add(1)
+			default:
+				t.Errorf("click: %s", s)
+			}
+		})
+	}
+	wg.Wait()
+	if opened.Load() != 3 || refused.Load() != 47 {
+		t.Fatalf("opened %d, refused %d; want 3 and 47", opened.Load(), refused.Load())
+	}
+	threads := 0
+	for _, c := range w.fake.Channels(w.guild.ID) {
+		if c.IsThread() {
+			threads++
+			if c.ParentID != ticketCh {
+				t.Errorf("thread %s in %s, want the ticket channel", c.Name, c.ParentID)
+			}
+		}
+	}
+	if threads != 3 {
+		t.Fatalf("%d threads", threads)
+	}
+	w.noErrors()
+}
+
+// TestE2EIncidents: a raise opens one automatic ticket, repeats add
+// messages, a clear says so and closes it; a raise while the bot is
+// offline waits for Sweep; staff triggers raise from live-feed lines.
+func TestE2EIncidents(t *testing.T) {
+	w := newWorld(t, map[string]string{"ticket_channel": ticketCh})
+	ctx := context.Background()
+	in := bots.Incident{Kind: "server_down", GuildID: w.guild.ID, Subject: "Ragnarok", ServiceID: 1001,
+		Details: "Ragnarok is down: RCON does not answer", DedupeKey: "server_down:1001",
+		Actions: []bots.IncidentAction{{Label: "Restart", CustomID: "srv:restart:1001"}}}
+	if err := w.tb.Raise(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Go(func() {
+			in := in
+			in.Details = "still down"
+			if err := w.tb.Raise(ctx, in); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var threads []*discordgo.Channel
+	for _, c := range w.fake.Channels(w.guild.ID) {
+		if c.IsThread() {
+			threads = append(threads, c)
+		}
+	}
+	if len(threads) != 1 {
+		t.Fatalf("%d automatic tickets, want 1", len(threads))
+	}
+	th := threads[0].ID
+	msgs := w.fake.Messages(th)
+	if len(msgs) != 6 || !strings.Contains(msgs[0].Embeds[0].Title, "automatic: server down") || buttons(msgs[0])["Restart"] != "srv:restart:1001" {
+		t.Fatalf("automatic ticket messages: %d, first %+v", len(msgs), msgs[0].Embeds)
+	}
+	members, _ := w.fake.ThreadMembers(th)
+	if !contains(members, staff1ID) || !contains(members, staff2ID) {
+		t.Fatalf("staff not in the automatic ticket: %v", members)
+	}
+	if err := w.tb.Clear(ctx, w.guild.ID, "server_down:1001", "Ragnarok is up again."); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := w.fake.Channel(th)
+	if !ch.ThreadMetadata.Archived {
+		t.Fatal("automatic ticket not closed on clear")
+	}
+	last := w.fake.Messages(th)
+	if !strings.Contains(last[len(last)-2].Embeds[0].Title, "Cleared") {
+		t.Fatalf("no cleared message: %+v", last[len(last)-2].Embeds[0])
+	}
+	w.attachment(logCh, "ticket-0001-transcript.html")
+
+	// A staff trigger on chat lines.
+	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("trigger", discordtest.SubCommand("add",
+		discordtest.StringOpt("kind", "chat"), discordtest.StringOpt("pattern", `admin\s+help`), discordtest.StringOpt("label", "Admin help"))))
+	if !strings.Contains(text(r), "Trigger added") {
+		t.Fatalf("trigger add: %s", text(r))
+	}
+	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "tribe", "ADMIN HELP"); err != nil || n != 0 {
+		t.Fatalf("trigger on another kind: %d %v", n, err)
+	}
+	for i := 0; i < 3; i++ {
+		if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "chat", "Bob (Tribe of Bob): ADMIN  HELP @everyone pls"); err != nil || n != 1 {
+			t.Fatalf("trigger: %d %v", n, err)
+		}
+	}
+	tk, err := ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 2)
+	if err != nil || tk.State != tickets.StateOpen || !strings.Contains(tk.Subject, "Admin help") {
+		t.Fatalf("trigger ticket: %+v %v", tk, err)
+	}
+	if n := len(w.fake.Messages(tk.ThreadID)); n != 3 {
+		t.Fatalf("trigger ticket has %d messages, want the opening and 2 repeats", n)
+	}
+	w.noErrors()
+}
+
+// TestE2EOfflineIncidentAndInactivity: an incident raised while the bot is
+// offline opens on Sweep; inactive tickets get a warning, then close
+// (also when nobody ever wrote).
+func TestE2EOfflineIncidentAndInactivity(t *testing.T) {
+	w := newWorld(t, map[string]string{"ticket_channel": ticketCh, "ticket_cooldown": "0s"})
+	ctx := context.Background()
+	offline := tickets.NewBot(tickets.Deps{Guilds: w.store, Store: ticketstore.New(w.db), Now: w.clock.Now})
+	if err := offline.Raise(ctx, bots.Incident{Kind: "parse_failing", GuildID: w.guild.ID, Subject: "Lost Colony", DedupeKey: "parse_failing:1002",
+		Details: "failed 3 times"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := w.tb.Sweep(ctx)
+	if err != nil || res.IncidentTickets != 1 {
+		t.Fatalf("sweep: %+v %v", res, err)
+	}
+	open := w.addType("Quick", "")
+	r := w.click(playerID, supportCh, open)
+	thread := threadOf(t, r)
+	w.clock.Advance(49 * time.Hour)
+	res, err = w.tb.Sweep(ctx)
+	if err != nil || res.Warned != 1 || res.Closed != 0 {
+		t.Fatalf("sweep after 49h: %+v %v", res, err)
+	}
+	msgs := w.fake.Messages(thread)
+	if !strings.Contains(msgs[len(msgs)-1].Embeds[0].Title, "Still there") {
+		t.Fatalf("no warning: %+v", msgs[len(msgs)-1].Embeds[0])
+	}
+	if res, _ = w.tb.Sweep(ctx); res.Warned != 0 {
+		t.Fatal("warned twice")
+	}
+	w.clock.Advance(24 * time.Hour)
+	res, err = w.tb.Sweep(ctx)
+	if err != nil || res.Closed != 1 {
+		t.Fatalf("sweep after 73h: %+v %v", res, err)
+	}
+	ch, _ := w.fake.Channel(thread)
+	if !ch.ThreadMetadata.Archived {
+		t.Fatal("inactive ticket not closed")
+	}
+	w.noErrors()
+}

@@ -1,0 +1,134 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// ticketOfChannel returns the open-or-closed ticket whose thread is
+// channelID, or false. discordgo's State tells threads from channels, so
+// ordinary channel messages cost no query.
+func (b *Bot) ticketOfChannel(ctx context.Context, s *discordgo.Session, channelID string) (Ticket, bool) {
+	if s != nil && s.State != nil {
+		if ch, err := s.State.Channel(channelID); err == nil {
+			s.State.RLock()
+			thread := ch.IsThread()
+			s.State.RUnlock()
+			if !thread {
+				return Ticket{}, false
+			}
+		}
+	}
+	t, err := b.d.Store.ByThread(ctx, channelID)
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			b.log.Warn("ticket of channel", "channel", channelID, "err", err)
+		}
+		return Ticket{}, false
+	}
+	return t, true
+}
+
+func embedsText(es []*discordgo.MessageEmbed) string {
+	var parts []string
+	for _, e := range es {
+		if e == nil {
+			continue
+		}
+		var lines []string
+		for _, s := range []string{e.Title, e.Description} {
+			if s != "" {
+				lines = append(lines, s)
+			}
+		}
+		for _, f := range e.Fields {
+			if f != nil {
+				lines = append(lines, f.Name+": "+f.Value)
+			}
+		}
+		if e.Footer != nil && e.Footer.Text != "" {
+			lines = append(lines, e.Footer.Text)
+		}
+		if len(lines) > 0 {
+			parts = append(parts, strings.Join(lines, "\n"))
+		}
+	}
+	return strings.Join(parts, "\n---\n")
+}
+
+func toMessage(t Ticket, m *discordgo.Message) Message {
+	out := Message{TicketID: t.ID, MessageID: m.ID, Content: m.Content, Embeds: embedsText(m.Embeds), CreatedAt: m.Timestamp}
+	if m.Author != nil {
+		out.AuthorID, out.AuthorBot = m.Author.ID, m.Author.Bot
+		out.AuthorName = displayName(m.Author, m.Member)
+	}
+	if m.EditedTimestamp != nil {
+		out.EditedAt = *m.EditedTimestamp
+	}
+	if out.CreatedAt.IsZero() {
+		if ts, err := discordgo.SnowflakeTimestamp(m.ID); err == nil {
+			out.CreatedAt = ts
+		}
+	}
+	for _, a := range m.Attachments {
+		if a != nil {
+			out.AttachmentNames = append(out.AttachmentNames, a.Filename)
+			out.AttachmentURLs = append(out.AttachmentURLs, a.URL)
+		}
+	}
+	return out
+}
+
+func (b *Bot) onMessageCreate(ctx context.Context, s *discordgo.Session, ev *discordgo.MessageCreate) {
+	if ev.GuildID == "" {
+		return
+	}
+	t, ok := b.ticketOfChannel(ctx, s, ev.ChannelID)
+	if !ok {
+		return
+	}
+	m := toMessage(t, ev.Message)
+	if err := b.d.Store.PutMessage(ctx, m); err != nil {
+		b.log.Warn("record ticket message", "ticket", t.ID, "err", err)
+	}
+	if !m.AuthorBot && t.State == StateOpen {
+		at := m.CreatedAt
+		if at.IsZero() || at.After(b.d.Now()) {
+			at = b.d.Now()
+		}
+		if err := b.d.Store.Touch(ctx, t.ID, at); err != nil {
+			b.log.Warn("touch ticket", "ticket", t.ID, "err", err)
+		}
+	}
+}
+
+func (b *Bot) onMessageUpdate(ctx context.Context, s *discordgo.Session, ev *discordgo.MessageUpdate) {
+	if ev.GuildID == "" || ev.Message.Author == nil { // an embed-only update carries no author
+		return
+	}
+	t, ok := b.ticketOfChannel(ctx, s, ev.ChannelID)
+	if !ok {
+		return
+	}
+	m := toMessage(t, ev.Message)
+	if m.EditedAt.IsZero() {
+		m.EditedAt = time.Now().UTC()
+	}
+	if err := b.d.Store.PutMessage(ctx, m); err != nil {
+		b.log.Warn("record ticket edit", "ticket", t.ID, "err", err)
+	}
+}
+
+func (b *Bot) onMessageDelete(ctx context.Context, s *discordgo.Session, ev *discordgo.MessageDelete) {
+	t, ok := b.ticketOfChannel(ctx, s, ev.ChannelID)
+	if !ok {
+		return
+	}
+	if err := b.d.Store.DeleteMessage(ctx, t.ID, ev.ID); err != nil {
+		b.log.Warn("record ticket delete", "ticket", t.ID, "err", err)
+	}
+}
