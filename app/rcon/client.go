@@ -300,8 +300,8 @@ func (c *Client) auth(ctx, dctx context.Context, cn *conn, start time.Time) erro
 			if ctx.Err() == context.Canceled {
 				return c.wrap("auth", ctx.Err())
 			}
-			return c.authErr(fmt.Errorf("no reply to the password within %s (ASA ignores a wrong password): %w: %w",
-				time.Since(start).Round(time.Millisecond), ErrTimeout, dctx.Err()))
+			return fmt.Errorf("rcon: %w from server %q (nothing within %s after the password): %w: %w",
+				ErrNoAnswer, c.opts.Name, time.Since(start).Round(time.Millisecond), ErrTimeout, dctx.Err())
 		}
 	}
 }

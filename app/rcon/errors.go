@@ -5,9 +5,12 @@ import "errors"
 // Error kinds. Every error returned by this package wraps at most one of
 // these (plus the underlying cause), so callers can classify with errors.Is.
 var (
-	// ErrAuth: the server rejected the password or never answered the auth
-	// packet (ASA's reaction to a wrong password is silence).
+	// ErrAuth: the server rejected the password (AUTH_RESPONSE id -1).
 	ErrAuth = errors.New("authentication failed")
+	// ErrNoAnswer: the server accepted the connection but never answered
+	// the password. ASA ignores a wrong password, so this is either a wrong
+	// password or a hung server; it also wraps ErrTimeout.
+	ErrNoAnswer = errors.New("no answer — wrong password or server down")
 	// ErrUnavailable: the server could not be reached or closed the
 	// connection (down, restarting, wrong address).
 	ErrUnavailable = errors.New("server unavailable")
