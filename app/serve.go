@@ -20,6 +20,7 @@ import (
 	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
+	"github.com/blissark/bliss/jobs/countdown"
 	"github.com/blissark/bliss/jobs/pipeline"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
@@ -94,7 +95,10 @@ type appliance struct {
 	details detailsHealth
 	sd      *serverdetails.Cache
 	rcon    *rcon.Pool
-	pipe    *pipeline.Pipeline
+	// auditor is the one bots.Auditor; get it with a.audit() (wire_server.go).
+	auditor    bots.Auditor
+	countdowns *countdown.Runner
+	pipe       *pipeline.Pipeline
 
 	// incidents is the one bots.Incidents (the Ticket bot, wireTickets).
 	incidents bots.Incidents

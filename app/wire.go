@@ -88,7 +88,10 @@ func (a *appliance) wire(ctx context.Context) error {
 	}
 	a.svcs = append(a.svcs, service{"bots", sup.Run})
 	a.mon.sources = append(a.mon.sources, a.botStatus, a.jobStatus)
-	return a.wireServers(ctx)
+	if err := a.wireServers(ctx); err != nil {
+		return err
+	}
+	return a.wireServer(ctx)
 }
 
 // discordAt returns transports that send the bots' REST calls to base (a

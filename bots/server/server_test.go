@@ -304,7 +304,9 @@ func TestE2ECountdowns(t *testing.T) {
 	if !strings.Contains(text(r), "Restart scheduled") || len(buttons(r)) != 1 {
 		t.Fatalf("restart: %s", text(r))
 	}
-	waitFor(t, "first warning", func() bool { return countCmd(w.servers[101], "ServerChat Server restart in 3 minutes. Reason: mods") == 1 })
+	waitFor(t, "first warning", func() bool {
+		return countCmd(w.servers[101], "ServerChat Server restart in 3 minutes. Reason: mods") == 1
+	})
 	w.click(adminA, buttons(r)[0], nil)
 	waitFor(t, "cancel notice", func() bool { return countCmd(w.servers[101], "ServerChat The server restart was cancelled") == 1 })
 

@@ -168,7 +168,8 @@ func (r *Runner) Schedule(ctx context.Context, c Countdown, minutes int) (int64,
 	if len(c.Servers) == 0 {
 		return 0, time.Time{}, errors.New("countdown: no servers")
 	}
-	c.FireAt = r.o.Now().Add(time.Duration(max(minutes, 0)) * r.o.Minute)
+	o := r.pace()
+	c.FireAt = o.Now().Add(time.Duration(max(minutes, 0)) * o.Minute)
 	c.State, c.Warned, c.Step, c.Sent = StatePending, -1, 0, false
 	id, err := r.o.Store.AddCountdown(ctx, c)
 	if err != nil {
@@ -210,17 +211,41 @@ func (r *Runner) poke() {
 	}
 }
 
+// SetPace changes the length of a countdown minute, the tick, the status
+// poll interval and the settle time (the sandbox shortens a running
+// appliance's countdowns to seconds). Zero values keep the current ones.
+func (r *Runner) SetPace(minute, tick, poll, settle time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range []struct {
+		dst *time.Duration
+		v   time.Duration
+	}{{&r.o.Minute, minute}, {&r.o.Tick, tick}, {&r.o.Poll, poll}, {&r.o.Settle, settle}} {
+		if p.v > 0 {
+			*p.dst = p.v
+		}
+	}
+}
+
+// pace returns the current options (SetPace may change them).
+func (r *Runner) pace() Options {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.o
+}
+
 // Run advances countdowns until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
-	t := time.NewTicker(r.o.Tick)
-	defer t.Stop()
 	for {
 		r.Step(ctx)
+		t := time.NewTimer(r.pace().Tick)
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return nil
 		case <-t.C:
 		case <-r.wake:
+			t.Stop()
 		}
 	}
 }
@@ -256,11 +281,12 @@ func (r *Runner) verb(c Countdown) string {
 }
 
 func (r *Runner) advance(ctx context.Context, c Countdown) {
-	now := r.o.Now()
+	o := r.pace()
+	now := o.Now()
 	if c.State == StatePending {
 		left := c.FireAt.Sub(now)
 		if left > 0 {
-			m := int((left + r.o.Minute - 1) / r.o.Minute)
+			m := int((left + o.Minute - 1) / o.Minute)
 			if c.Action != ActionStart && (c.Warned == -1 || m < c.Warned) && (c.Warned == -1 || isMark(m)) {
 				msg := fmt.Sprintf("Server %s in %d minute%s.", r.verb(c), m, plural(m))
 				if c.Reason != "" {
@@ -306,7 +332,7 @@ func (r *Runner) advance(ctx context.Context, c Countdown) {
 		return
 	}
 	// Waiting for Nitrado to report the target status.
-	if !r.pollDue(c.ID, now) {
+	if !r.pollDue(c.ID, now, o.Poll) {
 		return
 	}
 	var st string
@@ -320,7 +346,7 @@ func (r *Runner) advance(ctx context.Context, c Countdown) {
 		target = "stopped"
 	}
 	switch {
-	case err == nil && st == target && (c.Action != ActionRestart || r.wasMoved(c.ID) || now.Sub(c.FireAt) >= r.o.Settle):
+	case err == nil && st == target && (c.Action != ActionRestart || r.wasMoved(c.ID) || now.Sub(c.FireAt) >= o.Settle):
 		c.Result = appendResult(c.Result, r.o.Servers.Name(id)+": "+st)
 	case now.Sub(c.FireAt) >= r.o.ActionTimeout:
 		last := st
@@ -432,10 +458,10 @@ func (r *Runner) chatAll(ctx context.Context, ids []int64, text string) {
 	wg.Wait()
 }
 
-func (r *Runner) pollDue(id int64, now time.Time) bool {
+func (r *Runner) pollDue(id int64, now time.Time, poll time.Duration) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if last, ok := r.lastPoll[id]; ok && now.Sub(last) < r.o.Poll {
+	if last, ok := r.lastPoll[id]; ok && now.Sub(last) < poll {
 		return false
 	}
 	r.lastPoll[id] = now

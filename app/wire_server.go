@@ -1,0 +1,114 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/serverstore"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/server"
+	"github.com/blissark/bliss/jobs/countdown"
+)
+
+// decaySpec is how often new snapshots are checked for bases decaying
+// within 24 h (posted once per snapshot).
+const decaySpec = "@every 5m"
+
+// audit returns the one bots.Auditor (audit row in SQLite, then a post in
+// the guild's admin log channel). Every bot's wiring takes it from here;
+// it only needs a.db and a.guilds, so any wire step after the guild store
+// exists may call it. The post goes out through the Server bot's session,
+// or the Master bot's when the Server bot is not connected.
+func (a *appliance) audit() bots.Auditor {
+	if a.auditor == nil {
+		a.auditor = bots.NewAuditor(serverstore.Audit{DB: a.db}, a.postEmbed, a.guilds)
+	}
+	return a.auditor
+}
+
+// postEmbed posts an embed as the Server bot (or the Master bot), with
+// mentions disabled.
+func (a *appliance) postEmbed(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
+	if a.sup == nil {
+		return fmt.Errorf("post: bots not wired")
+	}
+	s := a.sup.Session(bots.Server)
+	if s == nil {
+		s = a.sup.Session(bots.Master)
+	}
+	if s == nil {
+		return fmt.Errorf("post: no bot connected")
+	}
+	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("post to %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// serverDetails adapts the server-details cache to the Server bot.
+type serverDetails struct{ a *appliance }
+
+func (d serverDetails) Details(ctx context.Context, id int64) (server.ServerState, error) {
+	x, err := d.a.sd.Get(ctx, id)
+	if err != nil {
+		return server.ServerState{}, err
+	}
+	return server.ServerState{Name: x.Name, Map: x.Map, Status: x.Status, Addr: x.Addr(), Players: x.PlayerCurrent,
+		Slot: max(x.PlayerMax, x.Slots), Stale: x.Stale, SavedAt: x.SavedAt}, nil
+}
+
+// wireServer wires the Server management bot, its countdown runner and
+// the once-per-snapshot decay check. It runs after wireServers (RCON pool,
+// details cache).
+func (a *appliance) wireServer(ctx context.Context) error {
+	log := a.log.With("component", "serverbot")
+	names := func(id int64) string {
+		if d, ok := a.sd.Peek(id); ok {
+			return d.Name
+		}
+		return ""
+	}
+	runner, err := countdown.New(countdown.Options{
+		Store:   serverstore.Countdowns{DB: a.db},
+		Servers: serverstore.GameServers{RCON: a.rcon, Nitrado: a.nitrado, Names: names, Changed: a.sd.Invalidate},
+		Report:  serverstore.Report(a.postEmbed, a.audit(), log),
+		Logger:  log,
+	})
+	if err != nil {
+		return fmt.Errorf("countdowns: %w", err)
+	}
+	a.countdowns = runner
+	a.svcs = append(a.svcs, service{"countdowns", runner.Run})
+
+	info := serverstore.Info{DB: a.db}
+	r := server.New(server.Deps{
+		Store: a.guilds, RCON: a.rcon, Nitrado: a.nitrado, Details: serverDetails{a}, Info: info,
+		Audit: a.audit(), Countdowns: serverstore.Scheduler{Runner: runner},
+	})
+	if err := a.sup.Handle(bots.Server, r); err != nil {
+		return fmt.Errorf("bots: %w", err)
+	}
+	decay := server.DecayDeps{Store: a.guilds, Info: info, Marks: a.db, Post: a.postEmbed}
+	return a.sched.Add("server/decay", decaySpec, func(ctx context.Context) error {
+		links, err := a.db.AllServers(ctx)
+		if err != nil {
+			return fmt.Errorf("decay check: %w", err)
+		}
+		var ids []string
+		seen := map[string]bool{}
+		for _, l := range links {
+			if !seen[l.GuildID] {
+				seen[l.GuildID] = true
+				ids = append(ids, l.GuildID)
+			}
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		return server.CheckDecay(cctx, decay, ids)
+	})
+}
