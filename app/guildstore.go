@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/storage"
@@ -19,42 +19,27 @@ type guildStore struct {
 
 var _ bots.GuildStore = (*guildStore)(nil)
 
-// logSettingKey maps a bots.LogKinds() entry to its setting key.
-func logSettingKey(kind string) string {
-	switch kind {
-	case "admin":
-		return storage.SettingAdminLogChannel
-	case "donations":
-		return storage.SettingDonationLogChannel
-	case "tickets":
-		return storage.SettingTicketLogChannel
-	}
-	return kind + "_log_channel"
-}
-
+// GuildSettings reads every stored key of the guild; the BLISS_STAFF_ROLE_IDS
+// roles are added to the guild's own staff roles.
 func (g *guildStore) GuildSettings(ctx context.Context, guildID string) (bots.GuildSettings, error) {
-	s := bots.GuildSettings{GuildID: guildID, LogChannels: map[string]string{}, Values: map[string]string{}}
 	m, err := g.db.Settings(ctx, guildID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return s, err
+		return bots.GuildSettings{GuildID: guildID, LogChannels: map[string]string{}, Values: map[string]string{}}, err
 	}
-	for k, v := range m {
-		s.Values[k] = v
-	}
-	s.StaffRoleIDs = splitList(m[storage.SettingStaffRoleIDs])
+	s := bots.NewGuildSettings(guildID, m)
 	for _, r := range g.defaultStaff {
-		if !contains(s.StaffRoleIDs, r) {
+		if !slices.Contains(s.StaffRoleIDs, r) {
 			s.StaffRoleIDs = append(s.StaffRoleIDs, r)
 		}
 	}
-	s.ChatBridgeCategoryID = m[storage.SettingChatBridgeCategory]
-	s.TicketCategoryID = m[storage.SettingTicketCategory]
-	for _, k := range bots.LogKinds() {
-		if v := m[logSettingKey(k)]; v != "" {
-			s.LogChannels[k] = v
-		}
-	}
 	return s, nil
+}
+
+// SaveGuildSettings writes every key in one transaction ("" deletes it).
+func (g *guildStore) SaveGuildSettings(ctx context.Context, s bots.GuildSettings) error {
+	// Only the guild's own roles are stored; the configured defaults stay in config.
+	s.StaffRoleIDs = slices.DeleteFunc(slices.Clone(s.StaffRoleIDs), func(r string) bool { return slices.Contains(g.defaultStaff, r) })
+	return g.db.SetSettings(ctx, s.GuildID, s.StoredValues())
 }
 
 func (g *guildStore) ensureGuild(ctx context.Context, guildID string) error {
@@ -64,48 +49,6 @@ func (g *guildStore) ensureGuild(ctx context.Context, guildID string) error {
 		return err
 	}
 	return g.db.UpsertGuild(ctx, &storage.Guild{ID: guildID})
-}
-
-func (g *guildStore) SaveGuildSettings(ctx context.Context, s bots.GuildSettings) error {
-	if err := g.ensureGuild(ctx, s.GuildID); err != nil {
-		return err
-	}
-	// Only the guild's own roles are stored; the configured defaults stay in config.
-	var own []string
-	for _, r := range s.StaffRoleIDs {
-		if !contains(g.defaultStaff, r) {
-			own = append(own, r)
-		}
-	}
-	set := map[string]string{}
-	for k, v := range s.Values {
-		set[k] = v
-	}
-	for k, v := range map[string]string{
-		storage.SettingStaffRoleIDs:       strings.Join(own, ","),
-		storage.SettingChatBridgeCategory: s.ChatBridgeCategoryID,
-		storage.SettingTicketCategory:     s.TicketCategoryID,
-	} {
-		set[k] = v
-	}
-	for _, k := range bots.LogKinds() {
-		set[logSettingKey(k)] = s.LogChannels[k]
-	}
-	for k, v := range set {
-		var err error
-		if v == "" {
-			err = g.db.DeleteSetting(ctx, s.GuildID, k)
-			if errors.Is(err, storage.ErrNotFound) {
-				err = nil
-			}
-		} else {
-			err = g.db.SetSetting(ctx, s.GuildID, k, v)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (g *guildStore) AddServer(ctx context.Context, s bots.GameServer) error {
@@ -147,23 +90,4 @@ func (g *guildStore) Servers(ctx context.Context, guildID string) ([]bots.GameSe
 		out = append(out, bots.GameServer{GuildID: r.GuildID, ServiceID: r.ServiceID, Name: r.Name, Cluster: r.Cluster})
 	}
 	return out, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

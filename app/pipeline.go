@@ -138,5 +138,9 @@ func (s snapshotStore) ReplaceSnapshot(ctx context.Context, p *pipeline.Snapshot
 	if err := s.db.ReplaceSnapshot(ctx, snap); err != nil {
 		return err
 	}
-	return s.db.ReplaceSaveTeleporters(ctx, p.ServerID, sv.Map, sv.Structures) // the Assistant's /teleport
+	// The snapshot is committed: its teleporters (the Assistant's /teleport)
+	// follow even if the run is being cancelled, so the two never disagree.
+	tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	return s.db.ReplaceSaveTeleporters(tctx, p.ServerID, sv.Map, sv.Structures)
 }

@@ -175,7 +175,7 @@ type e2eSampleCase struct {
 
 var sampleCases = []e2eSampleCase{
 	{"hallipr-v14/Ragnarok_WP.ark", "Ragnarok_WP", "Ragnarok_WP.ark", 0, 3, 12, false},
-	{"miragedmuk-v14/LostColony_WP.ark", "LostColony_WP", "LostColony_WP.ark", 5, 1, 2, true},
+	{"miragedmuk-v14/LostColony_WP.ark", "LostColony_WP", "LostColony_WP.ark", 8, 1, 2, true}, // 5 + 3 filled cryopods
 	{"pleinx-solo-v13/solo.ark", "Aberration_WP", "solo.ark", 0, 1, 123, false},
 }
 
@@ -375,7 +375,7 @@ func TestE2E_CancelInsideWrite(t *testing.T) {
 		res, err := e.p.Run(ctx, srv)
 		if err == nil {
 			after, _ := e.db.CountSnapshot(ctx, srv.ID)
-			if after.RunID != res.RunID || after.Dinos != 5 {
+			if after.RunID != res.RunID || after.Dinos != 8 {
 				t.Errorf("final snapshot %+v", after)
 			}
 			break
@@ -384,12 +384,12 @@ func TestE2E_CancelInsideWrite(t *testing.T) {
 		if !strings.Contains(err.Error(), "write snapshot") || !errors.Is(err, context.Canceled) {
 			t.Fatalf("n=%d: %v", n, err)
 		}
-		after, err := e.db.CountSnapshot(ctx, srv.ID)
-		if err != nil {
-			t.Fatal(err)
+		after, cerr := e.db.CountSnapshot(ctx, srv.ID)
+		if cerr != nil {
+			t.Fatal(cerr)
 		}
 		if after != before || after.RunID != first.RunID {
-			t.Fatalf("n=%d: previous snapshot changed: %+v -> %+v", n, before, after)
+			t.Fatalf("n=%d: previous snapshot changed: %+v -> %+v (run error: %v)", n, before, after, err)
 		}
 		e.assertTempEmpty(t)
 	}

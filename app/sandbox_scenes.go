@@ -220,12 +220,12 @@ func sceneSetupChoices(ctx context.Context, sb *sandbox) error {
 		echo   string
 		values []string
 	}{
-		{"setup:staff", discordgo.RoleSelectMenuComponent, "picks @Staff in “Staff roles”", []string{sbRoleStaff}},
-		{"setup:bridge", discordgo.ChannelSelectMenuComponent, "picks #Chat Bridge in “Chat bridge category”", []string{sbChanBridge}},
-		{"setup:ticketcat", discordgo.ChannelSelectMenuComponent, "picks #Tickets in “Ticket category”", []string{sbChanTickets}},
-		{"setup:log:admin", discordgo.ChannelSelectMenuComponent, "picks #admin-log in “Log channel: admin”", []string{sbChanAdminLog}},
-		{"setup:log:donations", discordgo.ChannelSelectMenuComponent, "picks #donation-log in “Log channel: donations”", []string{sbChanDonLog}},
-		{"setup:log:tickets", discordgo.ChannelSelectMenuComponent, "picks #ticket-log in “Log channel: tickets”", []string{sbChanTickLog}},
+		{"setup:set:staff_role_ids", discordgo.RoleSelectMenuComponent, "picks @Staff in “Roles that may run staff commands”", []string{sbRoleStaff}},
+		{"setup:set:chat_bridge_category", discordgo.ChannelSelectMenuComponent, "picks #Chat Bridge in “Category holding the in-game chat bridge channels”", []string{sbChanBridge}},
+		{"setup:set:ticket_category", discordgo.ChannelSelectMenuComponent, "picks #Tickets in “Category new tickets open in”", []string{sbChanTickets}},
+		{"setup:set:admin_log_channel", discordgo.ChannelSelectMenuComponent, "picks #admin-log in “Staff actions” (admin log)", []string{sbChanAdminLog}},
+		{"setup:set:donation_log_channel", discordgo.ChannelSelectMenuComponent, "picks #donation-log in “Donations received” (page 3)", []string{sbChanDonLog}},
+		{"setup:set:ticket_log_channel", discordgo.ChannelSelectMenuComponent, "picks #ticket-log in “Ticket transcripts” (page 2)", []string{sbChanTickLog}},
 	}
 	for _, s := range steps {
 		r, err := sb.selectValues(ctx, bots.Master, "admin", s.id, s.typ, s.echo, s.values...)

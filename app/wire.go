@@ -80,7 +80,7 @@ func (a *appliance) wire(ctx context.Context) error {
 		return fmt.Errorf("bots: %w", err)
 	}
 	a.sup = sup
-	if err := sup.Handle(bots.Master, master.New(master.Deps{Store: store, Bots: sup, Status: a})); err != nil {
+	if err := sup.Handle(bots.Master, master.New(master.Deps{Store: store, Bots: sup, Status: a, Settings: sup})); err != nil {
 		return fmt.Errorf("bots: %w", err)
 	}
 	if err := a.wireTickets(ctx); err != nil {

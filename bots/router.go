@@ -188,11 +188,26 @@ func (r *Router) Pager(kind string, access Access, fn PagerFunc) *Router {
 	return r
 }
 
+// StaffPermissions is the default_member_permissions a Staff command is
+// registered with unless its Spec sets its own: Discord hides the command
+// from members without Manage Server (server admins can widen it under
+// Integrations), so players do not see commands they cannot run.
+const StaffPermissions = int64(discordgo.PermissionManageGuild)
+
 // Specs returns the command specs for bulk registration, in insertion order.
+// A Staff command without DefaultMemberPermissions gets StaffPermissions
+// (on a copy; the router's spec is not modified).
 func (r *Router) Specs() []*discordgo.ApplicationCommand {
 	out := make([]*discordgo.ApplicationCommand, 0, len(r.order))
 	for _, c := range r.order {
-		out = append(out, c.Spec)
+		spec := c.Spec
+		if c.Access == Staff && spec.DefaultMemberPermissions == nil {
+			cp := *spec
+			perm := StaffPermissions
+			cp.DefaultMemberPermissions = &perm
+			spec = &cp
+		}
+		out = append(out, spec)
 	}
 	return out
 }

@@ -10,18 +10,114 @@ import (
 )
 
 // LogKinds are the log channels a guild can configure.
-func LogKinds() []string { return []string{"admin", "join", "tickets", "donations"} }
+func LogKinds() []string {
+	return []string{"admin", "join", "tribe", "deaths", "chat", "tickets", "donations", "orders"}
+}
+
+// Storage keys of the settings GuildSettings exposes as fields (declared by
+// the Master bot; the keys predate the registry and stay as they are).
+const (
+	KeyStaffRoles         = "staff_role_ids"       // SettingRoles
+	KeyChatBridgeCategory = "chat_bridge_category" // SettingCategory
+	KeyTicketCategory     = "ticket_category"      // SettingCategory
+)
+
+// LogSettingKey is the storage key of the log channel of kind (one of
+// LogKinds): "<kind>_log_channel", except the three keys that predate the
+// plural kind names.
+func LogSettingKey(kind string) string {
+	switch kind {
+	case "donations":
+		return "donation_log_channel"
+	case "tickets":
+		return "ticket_log_channel"
+	}
+	return kind + "_log_channel"
+}
 
 // GuildSettings are one guild's Bliss settings, stored by app.
 type GuildSettings struct {
-	GuildID              string
+	GuildID string
+	// The fields below mirror Values[KeyStaffRoles], ... for convenience;
+	// NewGuildSettings fills them and Set keeps them in step. When saved,
+	// the fields win over Values for their keys.
 	StaffRoleIDs         []string
 	ChatBridgeCategoryID string
 	TicketCategoryID     string
 	LogChannels          map[string]string // LogKinds() → channel id
-	// Values holds every other stored setting by key (see Setting); read
-	// them with Value, Number, Bool, Duration or IDs.
+	// Values holds every stored setting by key (see Setting); read them
+	// with Value, Number, Bool, Duration or IDs.
 	Values map[string]string
+}
+
+// NewGuildSettings builds a guild's settings from its stored key → value
+// map (Values is a copy of values; the mirror fields are derived from it).
+func NewGuildSettings(guildID string, values map[string]string) GuildSettings {
+	g := GuildSettings{GuildID: guildID, LogChannels: map[string]string{}, Values: make(map[string]string, len(values))}
+	for k, v := range values {
+		g.Set(k, v)
+	}
+	return g
+}
+
+// Set stores value under key ("" clears it), keeping the mirror fields in
+// step.
+func (g *GuildSettings) Set(key, value string) {
+	if g.Values == nil {
+		g.Values = map[string]string{}
+	}
+	if value == "" {
+		delete(g.Values, key)
+	} else {
+		g.Values[key] = value
+	}
+	switch key {
+	case KeyStaffRoles:
+		g.StaffRoleIDs = splitIDs(value)
+	case KeyChatBridgeCategory:
+		g.ChatBridgeCategoryID = value
+	case KeyTicketCategory:
+		g.TicketCategoryID = value
+	default:
+		for _, k := range LogKinds() {
+			if key == LogSettingKey(k) {
+				if g.LogChannels == nil {
+					g.LogChannels = map[string]string{}
+				}
+				if value == "" {
+					delete(g.LogChannels, k)
+				} else {
+					g.LogChannels[k] = value
+				}
+			}
+		}
+	}
+}
+
+// StoredValues is what SaveGuildSettings writes: every key of Values, with
+// the mirror fields applied over their keys ("" = delete the key).
+func (g GuildSettings) StoredValues() map[string]string {
+	out := make(map[string]string, len(g.Values)+4+len(LogKinds()))
+	for k, v := range g.Values {
+		out[k] = v
+	}
+	out[KeyStaffRoles] = strings.Join(g.StaffRoleIDs, ",")
+	out[KeyChatBridgeCategory] = g.ChatBridgeCategoryID
+	out[KeyTicketCategory] = g.TicketCategoryID
+	for _, k := range LogKinds() {
+		out[LogSettingKey(k)] = g.LogChannels[k]
+	}
+	return out
+}
+
+func splitIDs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // GameServer is a Nitrado game server linked to a guild.
@@ -103,8 +199,17 @@ func (m *MemStore) GuildSettings(_ context.Context, guildID string) (GuildSettin
 func (m *MemStore) SaveGuildSettings(_ context.Context, s GuildSettings) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.settings[s.GuildID] = cloneSettings(s)
+	m.settings[s.GuildID] = NewGuildSettings(s.GuildID, nonEmpty(s.StoredValues()))
 	return nil
+}
+
+func nonEmpty(m map[string]string) map[string]string {
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m
 }
 
 // AddServer implements GuildStore.

@@ -158,6 +158,13 @@ func (s *Supervisor) Handle(k BotKind, r *Router) error {
 	if err := r.Validate(); err != nil {
 		return fmt.Errorf("bots: %s router: %w", k, err)
 	}
+	for _, st := range r.DeclaredSettings() {
+		for _, have := range s.Settings() {
+			if have.Key == st.Key {
+				return fmt.Errorf("bots: %s router: setting %q is already declared by another bot", k, st.Key)
+			}
+		}
+	}
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	if rn.router != nil {
@@ -165,6 +172,22 @@ func (s *Supervisor) Handle(k BotKind, r *Router) error {
 	}
 	rn.router = r
 	return nil
+}
+
+// Settings returns the per-guild settings declared by every handled
+// router (Router.Settings), bot by bot in Kinds order: the registry /setup
+// and /config read.
+func (s *Supervisor) Settings() []Setting {
+	var out []Setting
+	for _, rn := range s.runners {
+		rn.mu.Lock()
+		r := rn.router
+		rn.mu.Unlock()
+		if r != nil {
+			out = append(out, r.DeclaredSettings()...)
+		}
+	}
+	return out
 }
 
 // Router returns bot k's router (nil when none was attached), for tests
@@ -517,7 +540,7 @@ func (r *runner) onGuildCreate(s *discordgo.Session, ev *discordgo.GuildCreate) 
 }
 
 // register bulk-overwrites the bot's commands in guildID ("" = global),
-// once per session.
+// once per session: commands no longer declared disappear.
 func (r *runner) register(s *discordgo.Session, guildID string) {
 	ctx, done, ok := r.start()
 	if !ok {
@@ -526,13 +549,18 @@ func (r *runner) register(s *discordgo.Session, guildID string) {
 	defer done()
 	r.mu.Lock()
 	router, app := r.router, r.appID()
-	if router == nil || r.registered[guildID] || app == "" {
+	if r.registered[guildID] || app == "" {
 		r.mu.Unlock()
 		return
 	}
 	r.registered[guildID] = true
 	r.mu.Unlock()
-	specs := router.Specs()
+	// A bot without a router still overwrites its list (with none), so
+	// commands of an earlier version never linger.
+	specs := []*discordgo.ApplicationCommand{}
+	if router != nil {
+		specs = router.Specs()
+	}
 	_, err := s.ApplicationCommandBulkOverwrite(app, guildID, specs, discordgo.WithContext(ctx))
 	if err != nil {
 		err = fmt.Errorf("%s: register commands in guild %q: %w", r.kind, guildID, err)

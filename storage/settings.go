@@ -84,3 +84,47 @@ func (db *DB) DeleteSetting(ctx context.Context, guildID, key string) error {
 	}
 	return affected(res, op)
 }
+
+// SetSettings applies set to a guild's settings in one transaction: each
+// key is stored, or deleted when its value is "". The guild row is created
+// if missing. Either every change is saved or none.
+func (db *DB) SetSettings(ctx context.Context, guildID string, set map[string]string) (err error) {
+	op := "set settings of guild " + guildID
+	if guildID == "" {
+		return fmt.Errorf("storage: %s: %w: empty guild id", op, ErrInvalid)
+	}
+	for k := range set {
+		if k == "" || len(k) > maxSettingKey {
+			return fmt.Errorf("storage: %s: %w: key %q must be 1-%d bytes", op, ErrInvalid, k, maxSettingKey)
+		}
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, explain(err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO guilds (id, name, created_at) VALUES (?, '', ?)
+ON CONFLICT (id) DO NOTHING`, guildID, formatTime(db.Now())); err != nil {
+		return wrap(op+": guild", err)
+	}
+	const upsert = `INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)
+ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value`
+	for k, v := range set {
+		if v == "" {
+			_, err = tx.ExecContext(ctx, `DELETE FROM guild_settings WHERE guild_id = ? AND key = ?`, guildID, k)
+		} else {
+			_, err = tx.ExecContext(ctx, upsert, guildID, k, v)
+		}
+		if err != nil {
+			return wrap(fmt.Sprintf("%s: %q", op, k), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(op+": commit", explain(err))
+	}
+	return nil
+}

@@ -56,3 +56,34 @@ func TestSettings(t *testing.T) {
 		t.Errorf("Settings(unknown) = %v, %v; want empty map", m, err)
 	}
 }
+
+// TestSetSettings: all keys in one transaction, "" deletes, the guild is
+// created, and one bad key saves nothing.
+func TestSetSettings(t *testing.T) {
+	t.Parallel()
+	db := MustOpen(t)
+	ctx := t.Context()
+	if err := db.SetSettings(ctx, "g2", map[string]string{"a": "1", "b": "2", "c": "3"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetSettings(ctx, "g2", map[string]string{"a": "10", "b": "", "d": "4"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := db.Settings(ctx, "g2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 3 || m["a"] != "10" || m["c"] != "3" || m["d"] != "4" {
+		t.Errorf("Settings = %v, want a=10 c=3 d=4", m)
+	}
+	err = db.SetSettings(ctx, "g2", map[string]string{"a": "changed", strings.Repeat("k", 65): "v"})
+	if !errors.Is(err, storage.ErrInvalid) {
+		t.Fatalf("bad key = %v, want ErrInvalid", err)
+	}
+	if v, _ := db.Setting(ctx, "g2", "a"); v != "10" {
+		t.Errorf("a = %q after a refused batch, want 10 (nothing saved)", v)
+	}
+	if err := db.SetSettings(ctx, "", map[string]string{"a": "1"}); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("empty guild = %v, want ErrInvalid", err)
+	}
+}

@@ -25,4 +25,16 @@
 //
 // A fake of the API speaking the same shapes over real HTTP lives in the
 // sibling package nitradotest.
+//
+// # Why it lives in app/nitrado
+//
+// The top level is fixed by the design card (main.go, app, storage, arksave,
+// bots, jobs, testdata). The Nitrado client is one of the appliance's two edges
+// to the outside world (Nitrado's REST API and the game servers' RCON), and
+// app is where the appliance meets the outside world, so the clients sit
+// under app. Unlike the rest of app (wiring, which only main imports) they
+// are leaves: they import no project package, so every bot and job may
+// import them directly and use their types, with no mirror struct or
+// adapter in between. TestImportDirection (app/imports_test.go) enforces
+// both halves. The fake (app/nitrado/nitradotest) is for tests and the sandbox only.
 package nitrado

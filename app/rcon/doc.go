@@ -44,4 +44,17 @@
 // drain and before the real reply (e.g. a second packet of a split reply that
 // is slower than the next command) is indistinguishable and would be returned.
 // ASA is not known to split replies (doc §2.1, UNCERTAIN).
+//
+// # Why it lives in app/rcon
+//
+// The top level is fixed by the design card (main.go, app, storage, arksave,
+// bots, jobs, testdata). The RCON client (with its ASA text parsers and
+// the log-line classifier) is one of the appliance's two edges to the
+// outside world (Nitrado's REST API and the game servers' RCON), and app is
+// where the appliance meets the outside world, so the clients sit
+// under app. Unlike the rest of app (wiring, which only main imports) they
+// are leaves: they import no project package, so every bot and job may
+// import them directly and use their types, with no mirror struct or
+// adapter in between. TestImportDirection (app/imports_test.go) enforces
+// both halves. The fake (app/rcon/rcontest) is for tests and the sandbox only.
 package rcon

@@ -3,7 +3,6 @@ package master
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,77 +12,6 @@ import (
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/embed"
 )
-
-// ---- /config ----
-
-func (m *master) configView(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
-	if err != nil {
-		return nil, fmt.Errorf("config: load settings: %w", err)
-	}
-	servers, err := m.Store.Servers(ctx, c.GuildID)
-	if err != nil {
-		return nil, fmt.Errorf("config: list servers: %w", err)
-	}
-	b := embed.New().Title("Bliss settings").Fields(settingsFields(gs)...).
-		Field("Servers", fmt.Sprintf("%d linked (see /servers list)", len(servers)), false)
-	return bots.Reply(b.Embed()), nil
-}
-
-var idInValueRE = regexp.MustCompile(`\d{15,20}`)
-
-// parseIDs extracts snowflakes from mentions (<@&id>, <#id>) or raw ids.
-func parseIDs(v string) []string { return validIDs(idInValueRE.FindAllString(v, 30), 25) }
-
-func (m *master) configSet(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	key, value := c.String("key"), strings.TrimSpace(c.String("value"))
-	clear := strings.EqualFold(value, "none")
-	ids := parseIDs(value)
-	if !clear && len(ids) == 0 {
-		return nil, bots.Errorf("%q holds no role or channel; mention it (#channel, @role), give its id, or say none", bots.SanitizeChat(value, 100))
-	}
-	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
-	if err != nil {
-		return nil, fmt.Errorf("config: load settings: %w", err)
-	}
-	gs.GuildID = c.GuildID
-	one := ""
-	if len(ids) > 0 {
-		one = ids[0]
-	}
-	switch {
-	case key == keyStaffRoles:
-		gs.StaffRoleIDs = ids
-	case key == keyBridge:
-		gs.ChatBridgeCategoryID = one
-	case key == keyTicketCat:
-		gs.TicketCategoryID = one
-	case strings.HasPrefix(key, logKeyPrefix) && contains(bots.LogKinds(), strings.TrimPrefix(key, logKeyPrefix)):
-		if gs.LogChannels == nil {
-			gs.LogChannels = map[string]string{}
-		}
-		if one == "" {
-			delete(gs.LogChannels, strings.TrimPrefix(key, logKeyPrefix))
-		} else {
-			gs.LogChannels[strings.TrimPrefix(key, logKeyPrefix)] = one
-		}
-	default:
-		return nil, bots.Errorf("unknown setting %q; choose one of: %s", bots.SanitizeChat(key, 40), strings.Join(configKeys(), ", "))
-	}
-	if err := m.Store.SaveGuildSettings(ctx, gs); err != nil {
-		return nil, fmt.Errorf("config: save settings: %w", err)
-	}
-	return bots.Reply(embed.Success("Saved", "`"+key+"` updated.")), nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
 
 // ---- /servers ----
 

@@ -224,7 +224,7 @@ func TestE2ESetupRBAC(t *testing.T) {
 	}
 	// The admin picks the Staff role in the role select.
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(w.adminID),
-		CustomID: "setup:staff", ComponentType: discordgo.RoleSelectMenuComponent, Values: []string{w.staffRl}})
+		CustomID: "setup:set:staff_role_ids", ComponentType: discordgo.RoleSelectMenuComponent, Values: []string{w.staffRl}})
 	if r.Type != discordgo.InteractionResponseUpdateMessage {
 		t.Fatalf("select answered with %v: %s", r.Type, text(r))
 	}
@@ -352,5 +352,53 @@ func TestE2EPaginatorSurvivesRestart(t *testing.T) {
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(w.adminID), CustomID: next})
 	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(text(r), "Page 2 of 3") {
 		t.Fatalf("after restart: %v %s", r.Type, text(r))
+	}
+}
+
+// TestE2EStaleCommandsAndStaffPermissions: a command left registered by an
+// earlier version disappears when the bot starts (bulk overwrite), and the
+// staff commands carry default_member_permissions (Manage Server) so
+// players do not see them.
+func TestE2EStaleCommandsAndStaffPermissions(t *testing.T) {
+	w := newWorld(t)
+	s, err := discordgo.New("Bot " + w.bots[bots.Master].Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client = w.fake.HTTPClient()
+	if _, err := s.ApplicationCommandCreate(w.bots[bots.Master].AppID, w.guild.ID,
+		&discordgo.ApplicationCommand{Name: "oldcmd", Description: "Removed in this version"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.fake.Commands(w.bots[bots.Master], w.guild.ID)) != 1 {
+		t.Fatal("stale command not seeded")
+	}
+	w.start(t, bots.Options{})
+	// start returns once any command is listed: wait for the overwrite.
+	var cmds []*discordgo.ApplicationCommand
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		cmds = w.fake.Commands(w.bots[bots.Master], w.guild.ID)
+		if len(cmds) != 1 || cmds[0].Name != "oldcmd" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("stale command survived the start")
+		}
+	}
+	for _, c := range cmds {
+		if c.Name == "oldcmd" {
+			t.Fatal("stale command survived the start")
+		}
+		if c.DefaultMemberPermissions == nil || *c.DefaultMemberPermissions != bots.StaffPermissions {
+			t.Errorf("/%s default_member_permissions = %v, want %d", c.Name, c.DefaultMemberPermissions, bots.StaffPermissions)
+		}
+	}
+	if len(cmds) != 4 {
+		t.Errorf("%d master commands registered, want 4", len(cmds))
+	}
+	for _, c := range w.fake.Commands(w.bots[bots.Server], w.guild.ID) {
+		if c.DefaultMemberPermissions != nil {
+			t.Errorf("Everyone command /%s got default_member_permissions %d", c.Name, *c.DefaultMemberPermissions)
+		}
 	}
 }

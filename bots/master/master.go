@@ -5,7 +5,6 @@ package master
 
 import (
 	"context"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/bots"
-	"github.com/blissark/bliss/bots/embed"
 )
 
 // BotDirectory reports the bots' sessions and guild presence;
@@ -53,41 +51,37 @@ type StatusSource interface {
 	AppStatus(ctx context.Context) (AppStatus, error)
 }
 
-// Deps are the Master bot's dependencies. Status may be nil.
+// SettingsRegistry lists the per-guild settings every bot declared;
+// *bots.Supervisor implements it (Settings).
+type SettingsRegistry interface {
+	Settings() []bots.Setting
+}
+
+// Deps are the Master bot's dependencies. Status may be nil; without
+// Settings, /setup and /config know only the Master bot's own settings.
 type Deps struct {
-	Store  bots.GuildStore
-	Bots   BotDirectory
-	Status StatusSource
+	Store    bots.GuildStore
+	Bots     BotDirectory
+	Status   StatusSource
+	Settings SettingsRegistry
 }
 
 type master struct{ Deps }
 
-// Config keys accepted by /config set.
 const (
-	keyStaffRoles   = "staff_roles"
-	keyBridge       = "chat_bridge_category"
-	keyTicketCat    = "ticket_category"
-	logKeyPrefix    = "log_"
 	serversPerPage  = 10
 	serversPagerKey = "servers"
 )
-
-func configKeys() []string {
-	keys := []string{keyStaffRoles, keyBridge, keyTicketCat}
-	for _, k := range bots.LogKinds() {
-		keys = append(keys, logKeyPrefix+k)
-	}
-	return keys
-}
 
 // New returns the Master bot's router.
 func New(d Deps) *bots.Router {
 	m := &master{d}
 	r := bots.NewRouter()
+	r.Settings(Settings()...)
 	r.Command(&bots.Command{Spec: setupSpec(), Access: bots.Staff, Ephemeral: true, Run: m.setup})
 	r.Command(&bots.Command{Spec: configSpec(), Access: bots.Staff, Ephemeral: true, Subcommands: map[string]bots.HandlerFunc{
 		"view": m.configView, "set": m.configSet,
-	}})
+	}, Autocomplete: m.configAutocomplete})
 	r.Command(&bots.Command{Spec: serversSpec(), Access: bots.Staff, Ephemeral: true, Subcommands: map[string]bots.HandlerFunc{
 		"add": m.serversAdd, "remove": m.serversRemove, "list": m.serversList,
 	}, Autocomplete: m.serversAutocomplete})
@@ -105,17 +99,13 @@ func setupSpec() *discordgo.ApplicationCommand {
 }
 
 func configSpec() *discordgo.ApplicationCommand {
-	var choices []*discordgo.ApplicationCommandOptionChoice
-	for _, k := range configKeys() {
-		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: k, Value: k})
-	}
 	return &discordgo.ApplicationCommand{Name: "config", Description: "View or change this server's Bliss settings",
 		DMPermission: ptr(false),
 		Options: []*discordgo.ApplicationCommandOption{
-			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "view", Description: "Show the current settings"},
+			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "view", Description: "Show every setting with its value, default and help"},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "set", Description: "Change one setting", Options: []*discordgo.ApplicationCommandOption{
-				{Type: discordgo.ApplicationCommandOptionString, Name: "key", Description: "Setting", Required: true, Choices: choices},
-				{Type: discordgo.ApplicationCommandOptionString, Name: "value", Description: "Role/channel mentions or ids; \"none\" clears", Required: true, MaxLength: 1000},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "key", Description: "Setting", Required: true, Autocomplete: true, MaxLength: 64},
+				{Type: discordgo.ApplicationCommandOptionString, Name: "value", Description: "Value, role/channel mentions or ids; \"none\" clears", Required: true, MaxLength: 1000},
 			}},
 		}}
 }
@@ -141,105 +131,6 @@ func serversSpec() *discordgo.ApplicationCommand {
 func statusSpec() *discordgo.ApplicationCommand {
 	return &discordgo.ApplicationCommand{Name: "status", Description: "Appliance status: bots, caches, save parses, jobs",
 		DMPermission: ptr(false)}
-}
-
-// ---- /setup ----
-
-func (m *master) setup(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	return m.renderSetup(ctx, c, "main")
-}
-
-func (m *master) setupComponent(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
-	if err != nil {
-		return nil, fmt.Errorf("setup: load settings: %w", err)
-	}
-	action, arg, _ := strings.Cut(c.Args, ":")
-	page := "main"
-	switch action {
-	case "page":
-		if arg == "logs" {
-			page = "logs"
-		}
-		return m.renderSetup(ctx, c, page)
-	case "staff":
-		gs.StaffRoleIDs = validIDs(c.Values, 25)
-	case "bridge":
-		gs.ChatBridgeCategoryID = firstID(c.Values)
-	case "ticketcat":
-		gs.TicketCategoryID = firstID(c.Values)
-	case "log":
-		if !slices.Contains(bots.LogKinds(), arg) {
-			return nil, bots.Errorf("unknown log channel %q", arg)
-		}
-		if gs.LogChannels == nil {
-			gs.LogChannels = map[string]string{}
-		}
-		if id := firstID(c.Values); id != "" {
-			gs.LogChannels[arg] = id
-		} else {
-			delete(gs.LogChannels, arg)
-		}
-		page = "logs"
-	default:
-		return nil, bots.Errorf("this setup control is no longer valid; run /setup again")
-	}
-	gs.GuildID = c.GuildID
-	if err := m.Store.SaveGuildSettings(ctx, gs); err != nil {
-		return nil, fmt.Errorf("setup: save settings: %w", err)
-	}
-	return m.renderSetup(ctx, c, page)
-}
-
-func (m *master) renderSetup(ctx context.Context, c *bots.Ctx, page string) (*bots.Response, error) {
-	gs, err := m.Store.GuildSettings(ctx, c.GuildID)
-	if err != nil {
-		return nil, fmt.Errorf("setup: load settings: %w", err)
-	}
-	b := embed.New().Title("Bliss setup").
-		Description("Invite the missing bots, then pick staff roles, categories and log channels below. Changes are saved immediately.")
-	b.Field("Bots", m.botLines(c.GuildID), false)
-	b.Fields(settingsFields(gs)...)
-	if len(gs.StaffRoleIDs) == 0 {
-		b.Footer("No staff roles yet: only Administrators can use staff commands.")
-	}
-	resp := &bots.Response{Embeds: []*discordgo.MessageEmbed{b.Embed()}, Update: c.CustomID != "", Ephemeral: true}
-	if page == "logs" {
-		for _, k := range bots.LogKinds() {
-			resp.Components = append(resp.Components, channelSelect("setup:log:"+k, "Log channel: "+k,
-				[]discordgo.ChannelType{discordgo.ChannelTypeGuildText}, gs.LogChannels[k]))
-		}
-		resp.Components = append(resp.Components, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{Label: "Back", Style: discordgo.SecondaryButton, CustomID: "setup:page:main"},
-		}})
-		return resp, nil
-	}
-	var roleDefaults []discordgo.SelectMenuDefaultValue
-	for _, id := range gs.StaffRoleIDs {
-		roleDefaults = append(roleDefaults, discordgo.SelectMenuDefaultValue{ID: id, Type: discordgo.SelectMenuDefaultValueRole})
-	}
-	resp.Components = []discordgo.MessageComponent{
-		discordgo.ActionsRow{Components: []discordgo.MessageComponent{discordgo.SelectMenu{
-			MenuType: discordgo.RoleSelectMenu, CustomID: "setup:staff", Placeholder: "Staff roles",
-			MinValues: ptr(0), MaxValues: 10, DefaultValues: roleDefaults,
-		}}},
-		channelSelect("setup:bridge", "Chat bridge category", []discordgo.ChannelType{discordgo.ChannelTypeGuildCategory}, gs.ChatBridgeCategoryID),
-		channelSelect("setup:ticketcat", "Ticket category", []discordgo.ChannelType{discordgo.ChannelTypeGuildCategory}, gs.TicketCategoryID),
-		discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			discordgo.Button{Label: "Log channels", Style: discordgo.PrimaryButton, CustomID: "setup:page:logs"},
-			discordgo.Button{Label: "Refresh", Style: discordgo.SecondaryButton, CustomID: "setup:page:main"},
-		}},
-	}
-	return resp, nil
-}
-
-func channelSelect(id, placeholder string, types []discordgo.ChannelType, current string) discordgo.ActionsRow {
-	sm := discordgo.SelectMenu{MenuType: discordgo.ChannelSelectMenu, CustomID: id, Placeholder: placeholder,
-		ChannelTypes: types, MinValues: ptr(0), MaxValues: 1}
-	if current != "" {
-		sm.DefaultValues = []discordgo.SelectMenuDefaultValue{{ID: current, Type: discordgo.SelectMenuDefaultValueChannel}}
-	}
-	return discordgo.ActionsRow{Components: []discordgo.MessageComponent{sm}}
 }
 
 // botLines lists the other bots: present, missing (with invite link),
@@ -270,34 +161,6 @@ func (m *master) botLines(guildID string) string {
 		return "no other bots"
 	}
 	return strings.Join(lines, "\n")
-}
-
-func settingsFields(gs bots.GuildSettings) []embed.Field {
-	roles := "none (Administrators only)"
-	if len(gs.StaffRoleIDs) > 0 {
-		var ms []string
-		for _, id := range gs.StaffRoleIDs {
-			ms = append(ms, "<@&"+id+">")
-		}
-		roles = strings.Join(ms, " ")
-	}
-	var logs []string
-	for _, k := range bots.LogKinds() {
-		logs = append(logs, k+": "+channel(gs.LogChannels[k]))
-	}
-	return []embed.Field{
-		{Name: "Staff roles", Value: roles},
-		{Name: "Chat bridge category", Value: channel(gs.ChatBridgeCategoryID), Inline: true},
-		{Name: "Ticket category", Value: channel(gs.TicketCategoryID), Inline: true},
-		{Name: "Log channels", Value: strings.Join(logs, "\n")},
-	}
-}
-
-func channel(id string) string {
-	if id == "" {
-		return "not set"
-	}
-	return "<#" + id + ">"
 }
 
 var snowflakeRE = regexp.MustCompile(`^\d{1,20}$`)

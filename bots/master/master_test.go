@@ -3,6 +3,7 @@ package master
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestSetupShowsPresenceAndSaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := js(resp)
-	for _, want := range []string{"✅ Bliss Server", "❌ Bliss Activity Points", "client_id=55\\u0026permissions=84992\\u0026scope=bot+applications.commands\\u0026guild_id=g1", "⚪ Bliss Guardian Points", "offline", "setup:staff", "only Administrators"} {
+	for _, want := range []string{"✅ Bliss Server", "❌ Bliss Activity Points", "client_id=55\\u0026permissions=84992\\u0026scope=bot+applications.commands\\u0026guild_id=g1", "⚪ Bliss Guardian Points", "offline", "setup:set:staff_role_ids", "only Administrators"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup response lacks %q:\n%s", want, out)
 		}
@@ -61,8 +62,8 @@ func TestSetupShowsPresenceAndSaves(t *testing.T) {
 	for _, step := range []struct {
 		args   string
 		values []string
-	}{{"staff", []string{"111111111111111111", "bad", "222222222222222222"}}, {"bridge", []string{"333333333333333333"}},
-		{"ticketcat", []string{"444444444444444444"}}, {"log:admin", []string{"555555555555555555"}}} {
+	}{{"set:staff_role_ids", []string{"111111111111111111", "bad", "222222222222222222"}}, {"set:chat_bridge_category", []string{"333333333333333333"}},
+		{"set:ticket_category", []string{"444444444444444444"}}, {"set:admin_log_channel", []string{"555555555555555555"}}} {
 		resp, err = m.setupComponent(ctx, &bots.Ctx{GuildID: "g1", CustomID: "setup:" + step.args, Args: step.args, Values: step.values})
 		if err != nil {
 			t.Fatal(err)
@@ -76,8 +77,15 @@ func TestSetupShowsPresenceAndSaves(t *testing.T) {
 		gs.TicketCategoryID != "444444444444444444" || gs.LogChannels["admin"] != "555555555555555555" {
 		t.Fatalf("settings %+v", gs)
 	}
-	if _, err := m.setupComponent(ctx, &bots.Ctx{GuildID: "g1", Args: "log:nope"}); err == nil {
-		t.Fatal("unknown log kind accepted")
+	if _, err := m.setupComponent(ctx, &bots.Ctx{GuildID: "g1", Args: "set:nope_log_channel"}); err == nil {
+		t.Fatal("unknown setting accepted")
+	}
+	// Eight log kinds and three other settings: three pages of four selects.
+	for page, want := range []string{"setup:set:staff_role_ids", "setup:set:tribe_log_channel", "setup:set:orders_log_channel"} {
+		resp, err := m.setupComponent(ctx, &bots.Ctx{GuildID: "g1", CustomID: "x", Args: fmt.Sprintf("page:%d", page)})
+		if err != nil || !strings.Contains(js(resp), want) || len(resp.Components) > 5 {
+			t.Fatalf("page %d: %v, want %s in %d rows: %s", page, err, want, len(resp.Components), js(resp))
+		}
 	}
 }
 
@@ -169,5 +177,57 @@ func TestStatus(t *testing.T) {
 	resp, err := m.status(context.Background(), cmd())
 	if err != nil || !strings.Contains(js(resp), "🟢 Bliss Master — connected, 2 guilds") || !strings.Contains(js(resp), "not wired") {
 		t.Fatalf("%v %s", err, js(resp))
+	}
+}
+
+type fakeRegistry []bots.Setting
+
+func (f fakeRegistry) Settings() []bots.Setting { return f }
+
+// TestConfigRegistry: /config reads every declared setting (another bot's
+// too), validates with Setting.Check, and /config view shows value,
+// default and help.
+func TestConfigRegistry(t *testing.T) {
+	m, st := newTest(t)
+	ctx := context.Background()
+	rate := bots.Setting{Key: "ap_rate", Kind: bots.SettingNumber, Default: "10", Min: 1, Max: 100, Help: "AP per hour online"}
+	shop := bots.Setting{Key: "shop_channel", Kind: bots.SettingChannel, Help: "Where the shop lives"}
+	m.Settings = fakeRegistry(append(Settings(), rate, shop))
+
+	view := func() string {
+		resp, err := m.configView(ctx, cmd())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return js(resp)
+	}
+	out := view()
+	for _, want := range []string{"`ap_rate` `10` (default)", "AP per hour online", "`shop_channel` not set", "`orders_log_channel`", "Shop orders"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("/config view lacks %q:\n%s", want, out)
+		}
+	}
+	if _, err := m.configSet(ctx, cmd(opt("key", "ap_rate"), opt("value", "25"))); err != nil {
+		t.Fatal(err)
+	}
+	var ue *bots.UserError
+	for _, bad := range [][2]string{{"ap_rate", "500"}, {"ap_rate", "lots"}, {"shop_channel", "shop"}} {
+		if _, err := m.configSet(ctx, cmd(opt("key", bad[0]), opt("value", bad[1]))); !errorsAs(err, &ue) {
+			t.Errorf("%v: want user error, got %v", bad, err)
+		}
+	}
+	if _, err := m.configSet(ctx, cmd(opt("key", "shop_channel"), opt("value", "<#423456789012345678>"))); err != nil {
+		t.Fatal(err)
+	}
+	gs, _ := st.GuildSettings(ctx, "g1")
+	if gs.Number(rate) != 25 || gs.Value(shop) != "423456789012345678" {
+		t.Fatalf("stored %+v", gs.Values)
+	}
+	if out := view(); !strings.Contains(out, "`ap_rate` `25` (default `10`)") || !strings.Contains(out, `\u003c#423456789012345678\u003e`) {
+		t.Errorf("/config view after set:\n%s", out)
+	}
+	choices, _ := m.configAutocomplete(ctx, cmd(), opt("key", "shop"))
+	if len(choices) != 2 || choices[0].Value != "orders_log_channel" || choices[1].Value != "shop_channel" {
+		t.Errorf("autocomplete %q = %s", "shop", js(choices))
 	}
 }

@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -159,8 +158,15 @@ type Server struct {
 	remaining int
 }
 
+// TB is the part of testing.TB that New uses. Declaring it here keeps
+// package testing out of the sandbox, the one production user of the fake.
+type TB interface {
+	Helper()
+	Cleanup(func())
+}
+
 // New starts a fake with default options and closes it when tb ends.
-func New(tb testing.TB) *Server {
+func New(tb TB) *Server {
 	tb.Helper()
 	s := NewServer(Options{})
 	tb.Cleanup(s.Close)
