@@ -74,14 +74,15 @@ main() {
 		mv -f "$ENV_FILE.new" "$ENV_FILE"
 		FRESH=1
 	fi
-	chmod 0600 "$ENV_FILE"
+	# root owns the secrets; the service (group bliss) may only read them.
+	chmod 0640 "$ENV_FILE"
 
 	# 5. State directory (systemd's StateDirectory= creates it too; explicit for CLI use).
 	mkdir -p "$STATE"
 	chmod 0700 "$STATE"
 	if [ -z "$ROOT" ]; then
-		chown root:bliss "$ETC"
-		chown bliss:bliss "$ENV_FILE" "$STATE"
+		chown root:bliss "$ETC" "$ENV_FILE"
+		chown bliss:bliss "$STATE"
 	fi
 
 	# 6. The unit.

@@ -371,7 +371,7 @@ func TestBinaryServe(t *testing.T) {
 }
 
 // TestInstallRoot runs install.sh --root twice: the first run lays out the
-// binary, config (0600), state dir and unit; the second changes nothing.
+// binary, config (0640), state dir and unit; the second changes nothing.
 func TestInstallRoot(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("install.sh targets Linux")
@@ -390,7 +390,7 @@ func TestInstallRoot(t *testing.T) {
 	m1 := manifest(t, root)
 	for _, want := range []string{
 		"usr/local/bin/bliss 755",
-		"etc/bliss/bliss.env 600",
+		"etc/bliss/bliss.env 640", // root:bliss: the service reads its secrets, it does not own them
 		"etc/systemd/system/bliss.service 644",
 		"var/lib/bliss/ 700",
 	} {
@@ -403,7 +403,7 @@ func TestInstallRoot(t *testing.T) {
 		t.Error("bliss.env is not the example config")
 	}
 	// The operator edits the config and loosens its mode; a re-run keeps the
-	// edit and re-applies 0600.
+	// edit and re-applies 0640.
 	envPath := filepath.Join(root, "etc/bliss/bliss.env")
 	os.WriteFile(envPath, append(env, []byte("BLISS_LOG_LEVEL=debug\n")...), 0o644)
 	os.Chmod(envPath, 0o644)

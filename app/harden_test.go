@@ -331,3 +331,39 @@ func TestCheckProbeErrors(t *testing.T) {
 	r.Add(p.rconPassword)
 	assertClean(t, "check output", strings.ReplaceAll(text, p.rconPassword, "(an unknown password is not redacted)"), p)
 }
+
+// Secrets reach the process once: bliss reads -config itself, so the unit
+// must not also load the file with EnvironmentFile= (which copies every
+// secret into the environment); install.sh leaves the file root's, readable
+// by the service's group.
+func TestUnitReadsSecretsOnce(t *testing.T) {
+	unit, err := os.ReadFile("../bliss.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var execStart string
+	for _, line := range strings.Split(string(unit), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "EnvironmentFile=") {
+			t.Errorf("bliss.service loads the config twice: %s (and ExecStart's -config)", line)
+		}
+		if strings.HasPrefix(line, "ExecStart=") {
+			execStart = line
+		}
+	}
+	if !strings.Contains(execStart, "-config /etc/bliss/bliss.env") {
+		t.Errorf("ExecStart does not read the config: %q", execStart)
+	}
+	inst, err := os.ReadFile("../install.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`chmod 0640 "$ENV_FILE"`, `chown root:bliss "$ETC" "$ENV_FILE"`} {
+		if !strings.Contains(string(inst), want) {
+			t.Errorf("install.sh lacks %s", want)
+		}
+	}
+	if strings.Contains(string(inst), `chown bliss:bliss "$ENV_FILE"`) {
+		t.Error("install.sh gives the service ownership of its secrets")
+	}
+}
