@@ -30,6 +30,9 @@ func defaultScenario() []scene {
 		{name: "link servers", run: sceneLinkServers},
 		{name: "rcon through the appliance", run: sceneRCON},
 		{name: "save parse", run: sceneParse},
+		{name: "server bot: moderation", run: sceneServerModeration},
+		{name: "server bot: countdown restart", run: sceneServerCountdown},
+		{name: "server bot: /info decay", run: sceneInfoDecay},
 		{name: "status", run: sceneStatus},
 		{name: "healthz", run: sceneHealthz},
 	}

@@ -1,0 +1,172 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+)
+
+// Server bot scenes: a moderation story, a countdown restart and /info
+// decay. They run after "save parse" (a snapshot exists).
+
+func sbOpt(name string, v any) *discordgo.ApplicationCommandInteractionDataOption {
+	switch x := v.(type) {
+	case int:
+		return discordtest.IntOpt(name, int64(x))
+	default:
+		return discordtest.StringOpt(name, fmt.Sprint(v))
+	}
+}
+
+// componentIDs lists the custom ids of a response's buttons and selects.
+func componentIDs(r discordtest.Response) []string {
+	var out []string
+	for _, row := range r.Data.Components {
+		ar, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range ar.Components {
+			switch x := c.(type) {
+			case *discordgo.Button:
+				out = append(out, x.CustomID)
+			case *discordgo.SelectMenu:
+				out = append(out, x.CustomID)
+			}
+		}
+	}
+	return out
+}
+
+// sceneServerModeration: a player lists who is online, staff kicks a
+// griefer on one server and bans them cluster-wide after confirming.
+func sceneServerModeration(ctx context.Context, sb *sandbox) error {
+	s := sb.servers[0]
+	wctx, cancel := sb.stepCtx(ctx)
+	defer cancel()
+	out, err := sb.app.rcon.Exec(wctx, s.id, rcon.ListPlayers())
+	if err != nil {
+		return err
+	}
+	ps, _ := rcon.ParsePlayers(out)
+	if len(ps) == 0 {
+		return fmt.Errorf("nobody online on %s", s.name)
+	}
+	target := ps[0]
+	r, err := sb.command(ctx, bots.Server, "player", "players")
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/players", "Players online", s.name); err != nil {
+		return err
+	}
+	r, err = sb.command(ctx, bots.Server, "admin", "say", sbOpt("message", "Hello from Discord\nsecond line"))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/say", "sent"); err != nil {
+		return err
+	}
+	r, err = sb.command(ctx, bots.Server, "admin", "kick", sbOpt("player", target.EOSID), sbOpt("server", itoa(s.id)), sbOpt("reason", "griefing"))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/kick", "Kick", s.name); err != nil {
+		return err
+	}
+	r, err = sb.command(ctx, bots.Server, "admin", "ban", sbOpt("player", target.EOSID), sbOpt("reason", "griefing again"))
+	if err != nil {
+		return err
+	}
+	ids := componentIDs(r)
+	if len(ids) == 0 {
+		// A single server needs no confirmation.
+		return expect(r, "/ban", "Ban")
+	}
+	r, err = sb.interact(ctx, bots.Server, "admin", "[Ban on all servers]", discordtest.Interaction{
+		Type: discordgo.InteractionMessageComponent, CustomID: ids[0], Message: &discordgo.Message{Embeds: r.Data.Embeds}}, false)
+	if err != nil {
+		return err
+	}
+	for _, srv := range sb.servers {
+		if !hasCommand(srv.rcon.Commands(), "BanPlayer "+target.EOSID) {
+			return fmt.Errorf("ban did not reach %s", srv.name)
+		}
+	}
+	return expect(r, "ban confirmation", "griefing again")
+}
+
+func hasCommand(cmds []string, prefix string) bool {
+	for _, c := range cmds {
+		if strings.HasPrefix(c, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// sceneServerCountdown: a 2-minute restart countdown (a sandbox minute is
+// 300 ms): in-game warnings, SaveWorld, the Nitrado restart, and the result
+// posted when Nitrado reports the server started.
+func sceneServerCountdown(ctx context.Context, sb *sandbox) error {
+	sb.app.countdowns.SetPace(300*time.Millisecond, 25*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond)
+	s := sb.servers[len(sb.servers)-1]
+	r, err := sb.command(ctx, bots.Server, "admin", "server", discordtest.SubCommand("restart",
+		sbOpt("server", itoa(s.id)), sbOpt("minutes", 2), sbOpt("reason", "mod update")))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/server restart", "Restart scheduled"); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*sb.opts.stepTimeout)
+	defer cancel()
+	if err := waitUntil(wctx, "the restart result", func() bool { return channelHas(sb, sbChanGeneral, "finished") }); err != nil {
+		return err
+	}
+	for _, c := range s.rcon.Commands() {
+		if strings.HasPrefix(c, "ServerChat Server restart") || c == "SaveWorld" {
+			sb.say("[rcon %s] %s", s.name, c)
+		}
+	}
+	sb.flushChannelMessages()
+	if !hasCommand(s.rcon.Commands(), "SaveWorld") {
+		return fmt.Errorf("no SaveWorld before the restart of %s", s.name)
+	}
+	return nil
+}
+
+func channelHas(sb *sandbox, ch, sub string) bool {
+	for _, m := range sb.discord.Messages(ch) {
+		for _, e := range m.Embeds {
+			if strings.Contains(e.Title, sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sceneInfoDecay: staff asks which bases decay within 30 days; a player
+// browses the parsed save.
+func sceneInfoDecay(ctx context.Context, sb *sandbox) error {
+	r, err := sb.command(ctx, bots.Server, "player", "info", discordtest.SubCommand("players"))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/info players", "Players", "Save of"); err != nil {
+		return err
+	}
+	r, err = sb.command(ctx, bots.Server, "admin", "info", discordtest.SubCommand("decay", sbOpt("within", 720)))
+	if err != nil {
+		return err
+	}
+	return expect(r, "/info decay", "Decaying within 720 h")
+}
