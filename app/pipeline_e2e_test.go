@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/app/nitrado/nitradotest"
@@ -98,6 +99,13 @@ func (c *cancelAfter) Done() <-chan struct{} {
 
 func newPipeEnv(t testing.TB) *pipeEnv {
 	t.Helper()
+	return newPipeEnvWith(t, nitrado.Options{})
+}
+
+// newPipeEnvWith is newPipeEnv with client options (token, URL, rate limit
+// and retries are set here).
+func newPipeEnvWith(t testing.TB, opts nitrado.Options) *pipeEnv {
+	t.Helper()
 	e := &pipeEnv{fake: nitradotest.New(t), tmp: filepath.Join(t.TempDir(), "tmp")}
 	if err := os.Mkdir(e.tmp, 0o700); err != nil {
 		t.Fatal(err)
@@ -108,7 +116,8 @@ func newPipeEnv(t testing.TB) *pipeEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.db.Close() })
-	client, err := nitrado.New(nitrado.Options{Token: e.fake.Token(), BaseURL: e.fake.URL(), RateLimit: -1, RetryMax: -1})
+	opts.Token, opts.BaseURL, opts.RateLimit, opts.RetryMax = e.fake.Token(), e.fake.URL(), -1, -1
+	client, err := nitrado.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,5 +436,46 @@ func TestE2E_SchedulerPauseResume(t *testing.T) {
 	c, err := e.db.CountSnapshot(ctx, srv.ID)
 	if err != nil || c.Players != 2 || c.Tribes != 3 {
 		t.Errorf("after resume: %+v %v", c, err)
+	}
+}
+
+// TestE2E_StalledDownload: a Nitrado download that stalls mid-way fails
+// the parse with a clear error once the idle timeout passes, the previous
+// snapshot stays, and the next run goes ahead as usual.
+func TestE2E_StalledDownload(t *testing.T) {
+	dir := e2eSampleDir(t)
+	ctx := t.Context()
+	e := newPipeEnvWith(t, nitrado.Options{DownloadIdleTimeout: 300 * time.Millisecond})
+	srv := e.addServer(1, "Ragnarok_WP", "Ragnarok_WP.ark", filepath.Join(dir, "hallipr-v14/Ragnarok_WP.ark"))
+	s := jobs.NewScheduler(jobs.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err := s.AddParse(srv.ID, "@daily", e.p.Job(func(context.Context) (pipeline.Server, error) { return srv, nil })); err != nil {
+		t.Fatal(err)
+	}
+	name := jobs.ParseJobName(srv.ID)
+	if err := s.Trigger(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := e.db.CountSnapshot(ctx, srv.ID)
+
+	e.fake.AddFile(1, pipeline.SavedArksDir(srv.GamePath, srv.Map)+"/Ragnarok_WP.ark", filepath.Join(dir, "pleinx-solo-v13/solo.ark"))
+	e.fake.Fail(nitradotest.Fault{Path: nitradotest.DownloadPathPattern, StallAfter: 64 << 10, Count: 1})
+	err := s.Trigger(ctx, name)
+	if !errors.Is(err, nitrado.ErrStalled) || !strings.Contains(err.Error(), "download stalled: no data for 300ms") {
+		t.Fatalf("stalled run = %v, want a download-stalled error", err)
+	}
+	t.Logf("error: %v", err)
+	if st, _ := s.State(name); !strings.Contains(st.LastErr, "download stalled") || st.Running {
+		t.Errorf("job state after the stall: %+v", st)
+	}
+	if after, _ := e.db.CountSnapshot(ctx, srv.ID); after != before {
+		t.Errorf("previous snapshot changed: %+v -> %+v", before, after)
+	}
+	e.assertTempEmpty(t)
+
+	if err := s.Trigger(ctx, name); err != nil {
+		t.Fatalf("next run after the stall: %v", err)
+	}
+	if after, _ := e.db.CountSnapshot(ctx, srv.ID); after.RunID == before.RunID {
+		t.Errorf("next run wrote no snapshot: %+v", after)
 	}
 }

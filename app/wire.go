@@ -14,7 +14,6 @@ import (
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/jobs"
-	"github.com/blissark/bliss/storage/state"
 )
 
 // discordTransport points every bot session at one Discord endpoint. The
@@ -47,6 +46,7 @@ func (a *appliance) wire(ctx context.Context) error {
 		Store:               jobStateStore{a.state},
 	})
 	a.sched = sched
+	restoreJobStates(sched, a.state, a.log)
 	a.svcs = append(a.svcs, service{"jobs", sched.Run})
 	if err := a.addBackupJob(); err != nil {
 		return err
@@ -162,13 +162,4 @@ func (a *appliance) jobStatus(context.Context) []ComponentStatus {
 		out = append(out, st)
 	}
 	return out
-}
-
-// jobStateStore persists scheduler states in bbolt.
-type jobStateStore struct{ st *state.Store }
-
-func (s jobStateStore) PutJobState(ctx context.Context, js jobs.JobState) error {
-	return s.st.PutJobState(js.Name, state.JobState{
-		Name: js.Name, LastRun: js.LastRun, LastDuration: js.LastDuration, LastErr: js.LastErr,
-	})
 }

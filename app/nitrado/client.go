@@ -31,6 +31,9 @@ const (
 	DefaultRetryWaitMax     = 30 * time.Second
 	DefaultMaxBodyBytes     = 4 << 20  // 4 MiB for JSON answers
 	DefaultMaxDownloadBytes = 16 << 30 // 16 GiB for file downloads
+	// DefaultDownloadIdleTimeout fails a download whose body sends nothing
+	// for this long (a stalled transfer), however long the file.
+	DefaultDownloadIdleTimeout = 2 * time.Minute
 )
 
 // Options configures a Client. Zero values select the defaults.
@@ -68,6 +71,10 @@ type Options struct {
 	// MaxDownloadBytes caps Download; 0 selects DefaultMaxDownloadBytes, a
 	// negative value removes the cap.
 	MaxDownloadBytes int64
+	// DownloadIdleTimeout fails a download (ErrStalled) when its body
+	// delivers no byte for this long; 0 selects DefaultDownloadIdleTimeout,
+	// a negative value disables it.
+	DownloadIdleTimeout time.Duration
 	// Now is the clock for Retry-After / X-RateLimit-Reset arithmetic
 	// (tests); nil = time.Now. The token bucket always uses real time.
 	Now func() time.Time
@@ -104,6 +111,7 @@ type Client struct {
 	now         func() time.Time
 	maxBody     int64
 	maxDownload int64
+	idle        time.Duration
 	waitMin     time.Duration
 	waitMax     time.Duration
 
@@ -136,6 +144,7 @@ func New(opts Options) (*Client, error) {
 		now:         opts.Now,
 		maxBody:     opts.MaxBodyBytes,
 		maxDownload: opts.MaxDownloadBytes,
+		idle:        opts.DownloadIdleTimeout,
 		waitMin:     opts.RetryWaitMin,
 		waitMax:     opts.RetryWaitMax,
 		rl:          RateLimitInfo{Limit: -1, Remaining: -1},
@@ -151,6 +160,9 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
+	}
+	if c.idle == 0 {
+		c.idle = DefaultDownloadIdleTimeout
 	}
 	if c.maxDownload == 0 {
 		c.maxDownload = DefaultMaxDownloadBytes

@@ -815,3 +815,39 @@ func TestNoSecretLeaks(t *testing.T) {
 		t.Fatal("expected retry logs")
 	}
 }
+
+// TestDownloadStall: a body that stops mid-way (connection open, nothing
+// sent) fails with ErrStalled after the idle timeout, naming how far it
+// got; a slow but steady body is not cut.
+func TestDownloadStall(t *testing.T) {
+	e := setup(t, nitrado.Options{DownloadIdleTimeout: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	data := bytes.Repeat([]byte("ark!"), 64<<10) // 256 KiB
+	e.fake.AddFileBytes(1001, "/world.ark", data)
+	e.fake.Fail(nitradotest.Fault{Path: nitradotest.DownloadPathPattern, StallAfter: 100 << 10, Count: 1})
+	var buf bytes.Buffer
+	start := time.Now()
+	n, err := e.c.Download(ctx, 1001, "/world.ark", &buf)
+	if !errors.Is(err, nitrado.ErrStalled) || !strings.Contains(err.Error(), "no data for 300ms after") {
+		t.Fatalf("stalled download = %d, %v; want ErrStalled", n, err)
+	}
+	if n != 100<<10 {
+		t.Errorf("got %d bytes before the stall, want %d", n, 100<<10)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("stall noticed after %s", took)
+	}
+	// The next download (fault used up) works.
+	buf.Reset()
+	if _, err := e.c.Download(ctx, 1001, "/world.ark", &buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("after the stall: %d bytes, %v", buf.Len(), err)
+	}
+	// The caller's own cancellation is not reported as a stall.
+	e.fake.Fail(nitradotest.Fault{Path: nitradotest.DownloadPathPattern, StallAfter: 1 << 10, Count: 1})
+	cctx, ccancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer ccancel()
+	if _, err := e.c.Download(cctx, 1001, "/world.ark", &buf); err == nil || errors.Is(err, nitrado.ErrStalled) {
+		t.Fatalf("cancelled download = %v, want the ctx error, not ErrStalled", err)
+	}
+}

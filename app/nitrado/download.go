@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -21,7 +22,8 @@ import (
 //
 // A missing file is ErrNotFound (Nitrado reports it as a 500). A file larger
 // than Options.MaxDownloadBytes is ErrTooLarge; a body shorter than its
-// Content-Length is ErrBadResponse. Both GETs are retried on network errors
+// Content-Length is ErrBadResponse; a body that sends nothing for
+// Options.DownloadIdleTimeout is ErrStalled. Both GETs are retried on network errors
 // and 5xx before the first body byte; a failure mid-stream is returned, and
 // dst may then hold a prefix of the file (DownloadFile cleans up for you).
 func (c *Client) Download(ctx context.Context, serviceID int64, path string, dst io.Writer) (int64, error) {
@@ -66,6 +68,9 @@ func (c *Client) stream(ctx context.Context, op string, u *url.URL, dst io.Write
 	// Only the host is logged or put in errors: the path or query may carry
 	// the download token.
 	st := &reqState{op: op, method: http.MethodGet, path: "file url on " + u.Host, idempotent: true}
+	parent := ctx
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	ctx = context.WithValue(ctx, reqStateKey{}, st)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -93,10 +98,20 @@ func (c *Client) stream(ctx context.Context, op string, u *url.URL, dst io.Write
 		return 0, c.errorf(op, "%w: file is %d bytes, cap is %d", ErrTooLarge, resp.ContentLength, limit)
 	}
 	var src io.Reader = resp.Body
+	if c.idle > 0 {
+		// Each byte received re-arms the timer; silence for c.idle cancels
+		// the request, which ends the blocked body read.
+		t := time.AfterFunc(c.idle, func() { cancel(ErrStalled) })
+		defer t.Stop()
+		src = &idleReader{r: src, t: t, d: c.idle}
+	}
 	if limit > 0 {
-		src = io.LimitReader(resp.Body, limit+1)
+		src = io.LimitReader(src, limit+1)
 	}
 	n, err := io.Copy(dst, src)
+	if err != nil && errors.Is(context.Cause(ctx), ErrStalled) && parent.Err() == nil {
+		return n, c.errorf(op, "%w: no data for %s after %d of %d bytes", ErrStalled, c.idle, n, resp.ContentLength)
+	}
 	if limit > 0 && n > limit {
 		return n, c.errorf(op, "%w: file exceeds %d bytes", ErrTooLarge, limit)
 	}
@@ -114,6 +129,21 @@ func (c *Client) stream(ctx context.Context, op string, u *url.URL, dst io.Write
 		return n, c.errorf(op, "%w: download truncated after %d of %d bytes", ErrBadResponse, n, resp.ContentLength)
 	}
 	return n, nil
+}
+
+// idleReader re-arms t (to d) whenever a read returns data.
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.t.Reset(r.d)
+	}
+	return n, err
 }
 
 // DownloadFile downloads the remote file to localPath atomically: it writes

@@ -29,6 +29,9 @@ var (
 	ErrBadResponse = errors.New("bad response")
 	// ErrTooLarge: a response body or download exceeded the configured cap.
 	ErrTooLarge = errors.New("response too large")
+	// ErrStalled: a download's body sent nothing for
+	// Options.DownloadIdleTimeout.
+	ErrStalled = errors.New("download stalled")
 )
 
 // APIError is an error answer from the API other than 429. Its sentinel (see

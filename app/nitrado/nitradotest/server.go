@@ -116,6 +116,11 @@ type Fault struct {
 	Latency time.Duration
 	// Drop hijacks the connection and closes it without answering.
 	Drop bool
+	// StallAfter > 0 answers normally but stops sending the body after
+	// StallAfter bytes, holding the connection open (no close, no error)
+	// until the client leaves or the server closes: a download that stalls
+	// mid-way.
+	StallAfter int64
 }
 
 type faultState struct {
@@ -370,6 +375,9 @@ type statusWriter struct {
 	record func(status int)
 }
 
+// Unwrap lets http.ResponseController reach the connection (Flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
@@ -405,7 +413,7 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 			}
 			cp := f.Fault
 			fault = &cp
-			s.calls[idx].Fault = cp.Drop || cp.Status != 0 || cp.Body != ""
+			s.calls[idx].Fault = cp.Drop || cp.Status != 0 || cp.Body != "" || cp.StallAfter > 0
 			break
 		}
 	}
@@ -445,8 +453,12 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	var out http.ResponseWriter = w
+	if fault != nil && fault.StallAfter > 0 {
+		out = &stallWriter{ResponseWriter: w, left: fault.StallAfter, done: r.Context().Done(), closing: s.closing}
+	}
 	if strings.HasPrefix(r.URL.Path, "/dl/") {
-		s.serveDownload(w, r)
+		s.serveDownload(out, r)
 		return
 	}
 	s.rateHeaders(w)
@@ -457,7 +469,32 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	s.route(w, r, form)
+	s.route(out, r, form)
+}
+
+// stallWriter passes left bytes through, flushes them, then blocks until
+// the client leaves or the server closes (Fault.StallAfter).
+type stallWriter struct {
+	http.ResponseWriter
+	left    int64
+	done    <-chan struct{}
+	closing <-chan struct{}
+}
+
+func (w *stallWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) <= w.left {
+		n, err := w.ResponseWriter.Write(p)
+		w.left -= int64(n)
+		return n, err
+	}
+	n, _ := w.ResponseWriter.Write(p[:w.left])
+	w.left = 0
+	_ = http.NewResponseController(w.ResponseWriter).Flush() // the prefix reaches the client
+	select {
+	case <-w.done:
+	case <-w.closing:
+	}
+	return n, http.ErrHandlerTimeout
 }
 
 func (s *Server) authorized(r *http.Request) bool {
