@@ -105,6 +105,8 @@ type appliance struct {
 	tickets   ticketTriggers
 	watch     *incidentWatch
 
+	economy *economyDeps // AP/GP adapters (wire_economy.go)
+
 	mu      sync.Mutex
 	parsing map[int64]bool // servers with a parse job
 }

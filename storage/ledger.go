@@ -319,49 +319,161 @@ type Award struct {
 // so that the account's awards on its Day stay within dailyCap (≤ 0: no
 // cap), reading and writing the per-day totals in the same transaction. A
 // key already in the ledger awards nothing again. It returns the entries
-// created and the points credited.
+// created and the points credited. It writes in bulk (multi-row
+// statements), so a run over 10 000 accounts is a few dozen statements.
 func (db *DB) AwardBatch(ctx context.Context, awards []Award, dailyCap int64) (created int, points int64, err error) {
+	byGuild := map[string][]Award{}
+	var guilds []string
+	for _, a := range awards {
+		if a.GuildID == "" || a.Account == "" || a.Key == "" || a.Points <= 0 {
+			continue
+		}
+		if byGuild[a.GuildID] == nil {
+			guilds = append(guilds, a.GuildID)
+		}
+		byGuild[a.GuildID] = append(byGuild[a.GuildID], a)
+	}
 	err = db.inTx(ctx, "award batch", func(tx txn) error {
 		created, points = 0, 0
-		now := db.now()
-		for _, a := range awards {
-			var have int64
-			if dailyCap > 0 {
-				err := tx.QueryRowContext(ctx, `SELECT points FROM award_days WHERE guild_id = ? AND account = ? AND day = ?`,
-					a.GuildID, a.Account, a.Day).Scan(&have)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-			}
-			pts := a.Points
-			if dailyCap > 0 {
-				pts = min(pts, dailyCap-have)
-			}
-			if pts <= 0 {
-				continue
-			}
-			_, ok, err := postTx(ctx, tx, LedgerEntry{GuildID: a.GuildID, Account: a.Account, Kind: AP, Amount: pts,
-				Reason: "award", Reference: a.Ref, Key: a.Key}, now)
-			if errors.Is(err, ErrConflict) {
-				continue // the period was awarded already (with another amount)
-			}
+		now := db.now().UnixNano()
+		for _, g := range guilds {
+			n, p, err := awardGuildTx(ctx, tx, g, byGuild[g], dailyCap, now)
 			if err != nil {
 				return err
 			}
-			if !ok {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO award_days (guild_id, account, day, points) VALUES (?, ?, ?, ?)
-			ON CONFLICT (guild_id, account, day) DO UPDATE SET points = points + excluded.points`,
-				a.GuildID, a.Account, a.Day, pts); err != nil {
-				return err
-			}
-			created++
-			points += pts
+			created += n
+			points += p
 		}
 		return nil
 	})
 	return created, points, err
+}
+
+// awardChunk bounds one multi-row statement (SQLite allows 32766
+// parameters; a ledger row takes 9).
+const awardChunk = 500
+
+func awardGuildTx(ctx context.Context, tx txn, guildID string, as []Award, dailyCap int64, now int64) (int, int64, error) {
+	// Keys already awarded (a re-run) are dropped first, so they do not
+	// count against the cap twice.
+	have := map[string]bool{}
+	for i := 0; i < len(as); i += awardChunk {
+		part := as[i:min(i+awardChunk, len(as))]
+		args := make([]any, len(part))
+		for j, a := range part {
+			args[j] = a.Key
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT key FROM ledger WHERE key IN (`+placeholders(len(part))+`)`, args...)
+		if err != nil {
+			return 0, 0, err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return 0, 0, err
+			}
+			have[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, 0, err
+		}
+	}
+	type dayKey struct{ account, day string }
+	dayTotal := map[dayKey]int64{}
+	if dailyCap > 0 {
+		days := map[string]bool{}
+		var dargs []any
+		for _, a := range as {
+			if !days[a.Day] {
+				days[a.Day] = true
+				dargs = append(dargs, a.Day)
+			}
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT account, day, points FROM award_days WHERE guild_id = ? AND day IN (`+
+			placeholders(len(dargs))+`)`, append([]any{guildID}, dargs...)...)
+		if err != nil {
+			return 0, 0, err
+		}
+		for rows.Next() {
+			var k dayKey
+			var p int64
+			if err := rows.Scan(&k.account, &k.day, &p); err != nil {
+				rows.Close()
+				return 0, 0, err
+			}
+			dayTotal[k] = p
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, 0, err
+		}
+	}
+	var todo []Award
+	seen := map[string]bool{}
+	for _, a := range as {
+		if have[a.Key] || seen[a.Key] {
+			continue
+		}
+		seen[a.Key] = true
+		k := dayKey{a.Account, a.Day}
+		if dailyCap > 0 {
+			a.Points = min(a.Points, dailyCap-dayTotal[k])
+		}
+		if a.Points <= 0 {
+			continue
+		}
+		dayTotal[k] += a.Points
+		todo = append(todo, a)
+	}
+	var total int64
+	for i := 0; i < len(todo); i += awardChunk {
+		part := todo[i:min(i+awardChunk, len(todo))]
+		largs := make([]any, 0, len(part)*7)
+		perAcct := map[string]int64{}
+		var accts []string
+		perDay := map[dayKey]int64{}
+		var dks []dayKey
+		for _, a := range part {
+			largs = append(largs, guildID, a.Account, a.Points, capText(a.Ref, 200), a.Key, now)
+			if _, ok := perAcct[a.Account]; !ok {
+				accts = append(accts, a.Account)
+			}
+			perAcct[a.Account] += a.Points
+			k := dayKey{a.Account, a.Day}
+			if _, ok := perDay[k]; !ok {
+				dks = append(dks, k)
+			}
+			perDay[k] += a.Points
+			total += a.Points
+		}
+		vals := strings.TrimSuffix(strings.Repeat(`(?, ?, 'ap', ?, 'award', ?, ?, '', ?),`, len(part)), ",")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (guild_id, account, kind, amount, reason, reference, key, actor, created_at)
+		VALUES `+vals, largs...); err != nil {
+			return 0, 0, err
+		}
+		bargs := make([]any, 0, len(accts)*3)
+		for _, a := range accts {
+			bargs = append(bargs, guildID, a, perAcct[a], now)
+		}
+		bvals := strings.TrimSuffix(strings.Repeat(`(?, 'ap', ?, ?, ?),`, len(accts)), ",")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO balances (guild_id, kind, account, balance, updated_at) VALUES `+bvals+`
+		ON CONFLICT (guild_id, kind, account) DO UPDATE SET balance = balance + excluded.balance, updated_at = excluded.updated_at`,
+			bargs...); err != nil {
+			return 0, 0, err
+		}
+		dargs := make([]any, 0, len(dks)*4)
+		for _, k := range dks {
+			dargs = append(dargs, guildID, k.account, k.day, perDay[k])
+		}
+		dvals := strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?),`, len(dks)), ",")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO award_days (guild_id, account, day, points) VALUES `+dvals+`
+		ON CONFLICT (guild_id, account, day) DO UPDATE SET points = points + excluded.points`, dargs...); err != nil {
+			return 0, 0, err
+		}
+	}
+	return len(todo), total, nil
 }
 
 // AwardDays returns, per account, the UTC days on or after sinceDay on

@@ -58,7 +58,7 @@ func (db *DB) NewLinkCode(ctx context.Context, guildID, discordID, purpose, subj
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO link_codes (code, guild_id, discord_id, purpose, subject, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, code, guildID, discordID, purpose, strings.ToLower(subject), now.Add(ttl).UnixNano())
+		VALUES (?, ?, ?, ?, ?, ?)`, code, guildID, discordID, purpose, strings.TrimSpace(subject), now.Add(ttl).UnixNano())
 		return err
 	})
 	return code, err
@@ -87,9 +87,9 @@ func isAlnum(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z'
 }
 
-// takeCodeTx consumes a valid code of purpose in guild and returns its
-// owner and subject.
-func takeCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now time.Time) (discordID, subject string, err error) {
+// peekCodeTx returns the owner and subject of a valid code of purpose in
+// guild without consuming it.
+func peekCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now time.Time) (discordID, subject string, err error) {
 	var exp, used int64
 	err = tx.QueryRowContext(ctx, `SELECT discord_id, subject, expires_at, used_at FROM link_codes
 	WHERE code = ? AND guild_id = ? AND purpose = ?`, code, guildID, purpose).Scan(&discordID, &subject, &exp, &used)
@@ -102,6 +102,16 @@ func takeCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now 
 	if used != 0 || now.UnixNano() > exp {
 		return "", "", fmt.Errorf("link code %s: %w", code, ErrExpired)
 	}
+	return discordID, subject, nil
+}
+
+// takeCodeTx consumes a valid code of purpose in guild and returns its
+// owner and subject.
+func takeCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now time.Time) (discordID, subject string, err error) {
+	discordID, subject, err = peekCodeTx(ctx, tx, guildID, code, purpose, now)
+	if err != nil {
+		return "", "", err
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE link_codes SET used_at = ? WHERE code = ?`, now.UnixNano(), code); err != nil {
 		return "", "", err
 	}
@@ -109,14 +119,32 @@ func takeCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now 
 }
 
 // RedeemGameCode links the owner of code to the player who said it (eos,
-// name, playerID) and consumes the code, in one transaction. An unknown
-// code is ErrNotFound, an expired or used one ErrExpired, and an EOS id
-// already linked to another Discord account ErrConflict.
-func (db *DB) RedeemGameCode(ctx context.Context, guildID, code, eosID, name string, playerID int64) (l Link, err error) {
+// names, playerID) and consumes the code, in one transaction. A code issued
+// for a name (its subject) only works when said by a player of that
+// character or platform name: anyone else saying it links nothing. An
+// unknown code is ErrNotFound, an expired or used one ErrExpired, another
+// player's code or an EOS id linked to another Discord account
+// ErrConflict.
+func (db *DB) RedeemGameCode(ctx context.Context, guildID, code, eosID string, names []string, playerID int64) (l Link, err error) {
 	err = db.inTx(ctx, "redeem link code", func(tx txn) error {
 		now := db.now()
-		owner, _, err := takeCodeTx(ctx, tx, guildID, code, CodeGame, now)
+		owner, subject, err := peekCodeTx(ctx, tx, guildID, code, CodeGame, now)
 		if err != nil {
+			return err
+		}
+		name := ""
+		for _, n := range names {
+			if n != "" && name == "" {
+				name = n
+			}
+			if subject != "" && strings.EqualFold(strings.TrimSpace(n), subject) {
+				subject, name = "", n
+			}
+		}
+		if subject != "" {
+			return fmt.Errorf("%w: code %s was said by another player", ErrConflict, code)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE link_codes SET used_at = ? WHERE code = ?`, now.UnixNano(), code); err != nil {
 			return err
 		}
 		l = Link{GuildID: guildID, DiscordID: owner, EOSID: strings.ToLower(eosID), Name: name, PlayerID: playerID, LinkedAt: now.UTC()}

@@ -14,27 +14,30 @@ func TestLinkCodes(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	db.Now = func() time.Time { return now }
-	code, err := db.NewLinkCode(ctx, "g", "d1", storage.CodeGame, "", 10*time.Minute)
+	code, err := db.NewLinkCode(ctx, "g", "d1", storage.CodeGame, "Bob", 10*time.Minute)
 	if err != nil || storage.FindCode("hi "+code+"!") != code || storage.FindCode("xBL-AAAAAA") != "" {
 		t.Fatal(code, err)
 	}
-	if _, err := db.RedeemGameCode(ctx, "other", code, "0002aa", "Bob", 0); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.RedeemGameCode(ctx, "other", code, "0002aa", []string{"Bob"}, 0); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("code used in another guild: %v", err)
 	}
-	l, err := db.RedeemGameCode(ctx, "g", code, "0002AA", "Bob", 42)
+	if _, err := db.RedeemGameCode(ctx, "g", code, "0002ee", []string{"Eve", "eve_pc"}, 0); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("code said by another player: %v", err)
+	}
+	l, err := db.RedeemGameCode(ctx, "g", code, "0002AA", []string{"bob_pc", "bob"}, 42)
 	if err != nil || l.DiscordID != "d1" || l.EOSID != "0002aa" {
 		t.Fatal(l, err)
 	}
-	if _, err := db.RedeemGameCode(ctx, "g", code, "0002aa", "Bob", 0); !errors.Is(err, storage.ErrExpired) {
+	if _, err := db.RedeemGameCode(ctx, "g", code, "0002aa", []string{"Bob"}, 0); !errors.Is(err, storage.ErrExpired) {
 		t.Fatalf("reused code: %v", err)
 	}
 	c2, _ := db.NewLinkCode(ctx, "g", "d2", storage.CodeGame, "", 10*time.Minute)
-	if _, err := db.RedeemGameCode(ctx, "g", c2, "0002aa", "Bob", 0); !errors.Is(err, storage.ErrConflict) {
+	if _, err := db.RedeemGameCode(ctx, "g", c2, "0002aa", nil, 0); !errors.Is(err, storage.ErrConflict) {
 		t.Fatalf("eos of another account: %v", err)
 	}
 	c3, _ := db.NewLinkCode(ctx, "g", "d2", storage.CodeGame, "", 10*time.Minute)
 	now = now.Add(11 * time.Minute)
-	if _, err := db.RedeemGameCode(ctx, "g", c3, "0002bb", "Al", 0); !errors.Is(err, storage.ErrExpired) {
+	if _, err := db.RedeemGameCode(ctx, "g", c3, "0002bb", nil, 0); !errors.Is(err, storage.ErrExpired) {
 		t.Fatalf("expired code: %v", err)
 	}
 	if got, err := db.LinkByEOS(ctx, "g", "0002AA"); err != nil || got.PlayerID != 42 {

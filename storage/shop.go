@@ -251,6 +251,7 @@ type Order struct {
 // the item as it was bought.
 type DeliveryPayload struct {
 	OrderID     int64   `json:"order_id"`
+	Currency    string  `json:"currency"`
 	Account     string  `json:"account"`
 	ItemName    string  `json:"item"`
 	Kind        string  `json:"kind"`
@@ -368,7 +369,7 @@ func purchaseTx(ctx context.Context, tx txn, p PurchaseRequest, now time.Time) (
 		if p.ServiceID != 0 {
 			servers = []int64{p.ServiceID}
 		}
-		payload, err := json.Marshal(DeliveryPayload{OrderID: id, Account: p.Account, ItemName: it.Name, Kind: it.Kind,
+		payload, err := json.Marshal(DeliveryPayload{OrderID: id, Currency: string(p.Currency), Account: p.Account, ItemName: it.Name, Kind: it.Kind,
 			Blueprint: it.Blueprint, Quantity: it.Quantity, Quality: it.Quality, AsBlueprint: it.AsBlueprint,
 			Command: it.Command, Servers: servers})
 		if err != nil {

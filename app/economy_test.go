@@ -1,0 +1,581 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/app/rcon/rcontest"
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/ap"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/jobs/awards"
+	"github.com/blissark/bliss/jobs/delivery"
+	"github.com/blissark/bliss/storage"
+)
+
+const (
+	ecoGuildAdmin  = "710000000000000001"
+	ecoGuildPlayer = "710000000000000002"
+	ecoGuildOther  = "710000000000000003"
+	ecoAdminRole   = "810000000000000001"
+	ecoService     = int64(4242)
+	bobEOS         = "0002aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	eveEOS         = "0002eeeeeeeeeeeeeeeeeeeeeeeeeeee"
+)
+
+type recIncidents struct {
+	mu  sync.Mutex
+	got []bots.Incident
+}
+
+func (r *recIncidents) Raise(_ context.Context, in bots.Incident) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, in)
+	return nil
+}
+
+func (r *recIncidents) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, in := range r.got {
+		out = append(out, in.Kind)
+	}
+	return out
+}
+
+type recAudit struct {
+	mu  sync.Mutex
+	got []bots.AuditEntry
+}
+
+func (r *recAudit) Audit(_ context.Context, e bots.AuditEntry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, e)
+	return nil
+}
+
+// ecoWorld: real SQLite, the real adapters, a fake RCON server over TCP
+// and the fake Discord with the AP and GP bots.
+type ecoWorld struct {
+	db      *storage.DB
+	guilds  *guildStore
+	deps    *economyDeps
+	rc      *rcontest.Server
+	pool    *rcon.Pool
+	fake    *discordtest.Server
+	bots    map[bots.BotKind]discordtest.Bot
+	guild   discordtest.Guild
+	inc     *recIncidents
+	audit   *recAudit
+	now     time.Time
+	nowMu   sync.Mutex
+	routers map[bots.BotKind]*bots.Router
+}
+
+func (w *ecoWorld) clock() time.Time {
+	w.nowMu.Lock()
+	defer w.nowMu.Unlock()
+	return w.now
+}
+
+func (w *ecoWorld) advance(d time.Duration) {
+	w.nowMu.Lock()
+	defer w.nowMu.Unlock()
+	w.now = w.now.Add(d)
+}
+
+func newEcoWorld(t testing.TB) *ecoWorld {
+	t.Helper()
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "bliss.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &recIncidents{}, audit: &recAudit{},
+		now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), routers: map[bots.BotKind]*bots.Router{}}
+	w.rc, err = rcontest.New(rcontest.Options{Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.rc.Close() })
+	w.pool = rcon.NewPool(func(context.Context, int64) (rcon.Target, error) {
+		return rcon.Target{Name: "island", Addr: w.rc.Addr(), Password: "pw"}, nil
+	}, rcon.Options{CommandTimeout: 5 * time.Second})
+	t.Cleanup(func() { w.pool.Close() })
+	w.fake = discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	t.Cleanup(w.fake.Close)
+	w.bots = map[bots.BotKind]discordtest.Bot{bots.AP: w.fake.AddBot("token-ap"), bots.GP: w.fake.AddBot("token-gp")}
+	w.guild = w.fake.AddGuild(discordtest.Guild{Name: "Ark",
+		Roles: []*discordgo.Role{{ID: ecoAdminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator}},
+		Channels: []*discordgo.Channel{{ID: "910000000000000001", Name: "general", Type: discordgo.ChannelTypeGuildText},
+			{ID: "910000000000000002", Name: "orders", Type: discordgo.ChannelTypeGuildText},
+			{ID: "910000000000000003", Name: "donations", Type: discordgo.ChannelTypeGuildText}},
+		Members: []*discordgo.Member{
+			{User: &discordgo.User{ID: ecoGuildAdmin, Username: "admin"}, Roles: []string{ecoAdminRole}},
+			{User: &discordgo.User{ID: ecoGuildPlayer, Username: "bob"}},
+			{User: &discordgo.User{ID: ecoGuildOther, Username: "eve"}},
+		}})
+	for _, b := range w.bots {
+		if err := w.fake.AddBotToGuild(b, w.guild.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.guilds.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: ecoService, Name: "Island"}); err != nil {
+		t.Fatal(err)
+	}
+	w.deps = newEconomyDeps(db, w.guilds, w.pool)
+	w.deps.audit = w.audit
+	w.deps.raise = w.inc.Raise
+	w.routers[bots.AP] = ap.New(w.deps.apDeps())
+	return w
+}
+
+func (w *ecoWorld) start(t testing.TB) {
+	t.Helper()
+	opts := bots.Options{NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer, GuildIDs: []string{w.guild.ID},
+		Staff: bots.StaffFromStore(w.guilds), Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond}
+	for k, b := range w.bots {
+		if w.routers[k] != nil {
+			opts.Bots = append(opts.Bots, bots.BotConfig{Kind: k, Token: b.Token, AppID: b.AppID})
+		}
+	}
+	sup, err := bots.NewSupervisor(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, r := range w.routers {
+		if err := sup.Handle(k, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for k := range w.routers {
+		for len(w.fake.Commands(w.bots[k], w.guild.ID)) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never registered: %+v", k, sup.Status())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func (w *ecoWorld) run(t testing.TB, k bots.BotKind, in discordtest.Interaction) discordtest.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	in.GuildID = w.guild.ID
+	if in.ChannelID == "" {
+		in.ChannelID = "910000000000000001"
+	}
+	if in.Type == 0 && in.CommandName != "" {
+		in.Type = discordgo.InteractionApplicationCommand
+	}
+	if in.Type == 0 {
+		in.Type = discordgo.InteractionMessageComponent
+	}
+	h, err := w.fake.Interact(ctx, w.bots[k], in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.WaitFinal(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func cmd(user, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Interaction {
+	return discordtest.Interaction{User: &discordgo.User{ID: user, Username: "u" + user[len(user)-1:]}, CommandName: name, Options: opts}
+}
+
+func click(user, customID string) discordtest.Interaction {
+	return discordtest.Interaction{User: &discordgo.User{ID: user, Username: "u" + user[len(user)-1:]}, CustomID: customID}
+}
+
+func rtext(r discordtest.Response) string {
+	b, _ := json.Marshal(r.Data)
+	return string(b)
+}
+
+// buttons returns the custom ids of a response's buttons.
+func buttons(r discordtest.Response) []string {
+	var out []string
+	for _, row := range r.Data.Components {
+		if ar, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range ar.Components {
+				if b, ok := c.(*discordgo.Button); ok {
+					out = append(out, b.CustomID)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (w *ecoWorld) deliveryJob() *delivery.Job {
+	return delivery.New(&deliveryStore{db: w.db, guilds: w.guilds, links: w.deps.links}, w.pool, incidentsFunc(w.deps.raiseIncident),
+		delivery.Options{Now: w.clock, BaseBackoff: time.Minute, OfflineRecheck: time.Minute})
+}
+
+func (w *ecoWorld) balance(t testing.TB, cur storage.Currency, who string) int64 {
+	t.Helper()
+	b, err := w.db.Balance(context.Background(), w.guild.ID, cur, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var codeRE = regexp.MustCompile(`BL-[A-Z0-9]{6}`)
+
+// linkBob links the player account to Bob by a code said in chat, after
+// Eve saying it links nothing.
+func (w *ecoWorld) linkBob(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	r := w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("link", discordtest.StringOpt("name", "Bob"))))
+	code := codeRE.FindString(rtext(r))
+	if code == "" || !r.Ephemeral() {
+		t.Fatalf("no code: %s", rtext(r))
+	}
+	for _, p := range []struct{ eos, name string }{{bobEOS, "bob_pc"}, {eveEOS, "eve_pc"}} {
+		if err := w.db.SessionJoin(ctx, ecoService, p.eos, p.name, w.clock(), storage.SessionSourceLog); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if who, err := w.deps.onChat(ctx, ecoService, "eve_pc", "Eve", "my code "+code); err != nil || who != "" {
+		t.Fatalf("Eve saying Bob's code linked %q (%v)", who, err)
+	}
+	if who, err := w.deps.onChat(ctx, ecoService, "bob_pc", "Bob", "linking "+strings.ToLower(code)); err != nil || who != ecoGuildPlayer {
+		t.Fatalf("Bob's code linked %q (%v)", who, err)
+	}
+	if who, _ := w.deps.onChat(ctx, ecoService, "bob_pc", "Bob", code); who != "" {
+		t.Fatal("a used code linked again")
+	}
+	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("whoami")))
+	if !strings.Contains(rtext(r), bobEOS) {
+		t.Fatalf("whoami: %s", rtext(r))
+	}
+}
+
+func (w *ecoWorld) addItem(t testing.TB, k bots.BotKind, name string, price int64, kind string, extra ...*discordgo.ApplicationCommandInteractionDataOption) {
+	t.Helper()
+	opts := append([]*discordgo.ApplicationCommandInteractionDataOption{discordtest.StringOpt("name", name),
+		discordtest.IntOpt("price", price), discordtest.StringOpt("kind", kind)}, extra...)
+	r := w.run(t, k, cmd(ecoGuildAdmin, string(k), discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", opts...))))
+	if !strings.Contains(rtext(r), "Item added") {
+		t.Fatalf("shop add %s: %s", name, rtext(r))
+	}
+}
+
+// buy runs /ap buy and confirms; it returns the confirmation answer.
+func (w *ecoWorld) buy(t testing.TB, k bots.BotKind, user, item string) discordtest.Response {
+	t.Helper()
+	sub := "buy"
+	if k == bots.GP {
+		sub = "order"
+	}
+	r := w.run(t, k, cmd(user, string(k), discordtest.SubCommand(sub, discordtest.StringOpt("item", item))))
+	bs := buttons(r)
+	if len(bs) != 2 {
+		t.Fatalf("no confirmation: %s", rtext(r))
+	}
+	return w.run(t, k, click(user, bs[0]))
+}
+
+const helmet = "/Game/PrimalEarth/CoreBlueprints/Items/Armor/Metal/PrimalItemArmor_MetalHelmet.PrimalItemArmor_MetalHelmet"
+
+func TestEconomyAPEndToEnd(t *testing.T) {
+	w := newEcoWorld(t)
+	w.start(t)
+	ctx := context.Background()
+	w.linkBob(t)
+	// The award run sees Bob's 2h 30m session: two full periods of 10 AP,
+	// the half period earns 5; re-runs and overlapping runs award once.
+	if err := w.db.SessionLeave(ctx, ecoService, bobEOS, w.clock().Add(150*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	src := &awardsSource{db: w.db, guilds: w.guilds}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			if _, err := awards.Run(ctx, src, w.clock().Add(4*time.Hour)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 25 {
+		t.Fatalf("awarded %d AP, want 25", b)
+	}
+	// Staff: shop items; a template that would chain a command is refused.
+	r := w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommandGroup("shop", discordtest.SubCommand("add",
+		discordtest.StringOpt("name", "Evil"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "command"),
+		discordtest.StringOpt("command", "ScriptCommand x {name} | DoExit")))))
+	if !strings.Contains(rtext(r), "would chain a second command") {
+		t.Fatalf("bad template accepted: %s", rtext(r))
+	}
+	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommandGroup("shop", discordtest.SubCommand("add",
+		discordtest.StringOpt("name", "X"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk")))))
+	if !strings.Contains(rtext(r), "needs a staff role") {
+		t.Fatalf("player added an item: %s", rtext(r))
+	}
+	w.addItem(t, bots.AP, "Helmet", 10, "item", discordtest.StringOpt("blueprint", helmet))
+	w.addItem(t, bots.AP, "Notify", 5, "command", discordtest.StringOpt("command", `ScriptCommand gsanotify success 5 {eos} "hi {name}"`))
+	// Buy while offline: queued, not a failure.
+	r = w.buy(t, bots.AP, ecoGuildPlayer, "Helmet")
+	if !strings.Contains(rtext(r), "Order #") || w.balance(t, storage.AP, ecoGuildPlayer) != 15 {
+		t.Fatalf("buy: %s", rtext(r))
+	}
+	job := w.deliveryJob()
+	if err := job.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Bob has no player id yet: GiveItemToPlayer needs one (from a save, or staff).
+	if err := w.db.SetLinkPlayerID(ctx, w.guild.ID, bobEOS, 77); err != nil {
+		t.Fatal(err)
+	}
+	st, err := job.Tick(ctx)
+	if err != nil || st.Waiting != 1 {
+		t.Fatalf("offline tick: %+v %v", st, err)
+	}
+	// Online now; the first GiveItemToPlayer fails, the retry succeeds.
+	w.rc.SetPlayers(rcontest.Player{Name: "bob_pc", EOSID: bobEOS})
+	var gives atomic.Int32
+	w.rc.Handle("GiveItemToPlayer", func(args string) string {
+		if gives.Add(1) == 1 {
+			return "Error: player not ready"
+		}
+		return "Gave 1 item to 77"
+	})
+	w.advance(2 * time.Minute)
+	if st, _ := job.Tick(ctx); st.Failed != 1 {
+		t.Fatalf("first attempt: %+v", st)
+	}
+	w.advance(2 * time.Minute)
+	if st, _ := job.Tick(ctx); st.Delivered != 1 {
+		t.Fatalf("retry: %+v", st)
+	}
+	if cmds := strings.Join(w.rc.Commands(), "\n"); !strings.Contains(cmds, `GiveItemToPlayer 77 "Blueprint'`+helmet+`'" 1 0 0`) {
+		t.Fatalf("commands: %s", cmds)
+	}
+	// A silent reply: sent, unconfirmed; staff refund it from /ap orders pending.
+	w.buy(t, bots.AP, ecoGuildPlayer, "Notify")
+	if st, _ := job.Tick(ctx); st.Unconfirmed != 1 {
+		t.Fatalf("silent: %+v", st)
+	}
+	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 10 {
+		t.Fatalf("balance %d", b)
+	}
+	r = w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
+	var refund string
+	for _, id := range buttons(r) {
+		if strings.HasPrefix(id, "apadm:refund:") {
+			refund = id
+		}
+	}
+	if refund == "" {
+		t.Fatalf("pending orders: %s", rtext(r))
+	}
+	if r := w.run(t, bots.AP, click(ecoGuildPlayer, refund)); !strings.Contains(rtext(r), "staff role") {
+		t.Fatalf("player clicked refund: %s", rtext(r))
+	}
+	w.run(t, bots.AP, click(ecoGuildAdmin, refund))
+	if r := w.run(t, bots.AP, click(ecoGuildAdmin, refund)); !strings.Contains(rtext(r), "already handled") {
+		t.Fatalf("second refund: %s", rtext(r))
+	}
+	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 15 {
+		t.Fatalf("after refund %d", b)
+	}
+	// Failing past the budget refunds automatically and raises an incident.
+	w.rc.Handle("GiveItemToPlayer", func(string) string { return "Error: failed" })
+	w.buy(t, bots.AP, ecoGuildPlayer, "Helmet")
+	for range 6 {
+		w.advance(30 * time.Minute)
+		if _, err := job.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 15 {
+		t.Fatalf("after automatic refund %d", b)
+	}
+	if k := strings.Join(w.inc.kinds(), ","); !strings.Contains(k, "delivery_failed") || !strings.Contains(k, "delivery_unconfirmed") {
+		t.Fatalf("incidents %s", k)
+	}
+	// Staff give/take are audited; take cannot go below zero.
+	w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommand("give", discordtest.UserOpt("player", ecoGuildOther),
+		discordtest.IntOpt("amount", 7), discordtest.StringOpt("reason", "event prize"))))
+	r = w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommand("take", discordtest.UserOpt("player", ecoGuildOther),
+		discordtest.IntOpt("amount", 8), discordtest.StringOpt("reason", "oops"))))
+	if !strings.Contains(rtext(r), "not enough points") || w.balance(t, storage.AP, ecoGuildOther) != 7 || len(w.audit.got) < 2 {
+		t.Fatalf("take: %s (audits %d)", rtext(r), len(w.audit.got))
+	}
+	// History and leaderboard render.
+	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("history")))
+	if !strings.Contains(rtext(r), "award") || !strings.Contains(rtext(r), "refund") {
+		t.Fatalf("history: %s", rtext(r))
+	}
+	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("leaderboard")))
+	if !strings.Contains(rtext(r), ecoGuildPlayer) {
+		t.Fatalf("leaderboard: %s", rtext(r))
+	}
+	if bad, _ := w.db.LedgerAudit(ctx); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+}
+
+// 100 concurrent confirm clicks from one player with a balance for 3.
+func TestEconomyConcurrentBuyClicks(t *testing.T) {
+	w := newEcoWorld(t)
+	w.start(t)
+	ctx := context.Background()
+	w.addItem(t, bots.AP, "Helmet", 10, "item", discordtest.StringOpt("blueprint", helmet))
+	if _, _, err := w.db.LedgerPost(ctx, storage.LedgerEntry{GuildID: w.guild.ID, Account: ecoGuildPlayer, Kind: storage.AP,
+		Amount: 30, Reason: "give", Key: "seed"}); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("buy", discordtest.StringOpt("item", "Helmet"))))
+	confirm := buttons(r)[0]
+	var wg sync.WaitGroup
+	var ok, short atomic.Int32
+	for range 100 {
+		wg.Go(func() {
+			r := w.run(t, bots.AP, click(ecoGuildPlayer, confirm))
+			switch s := rtext(r); {
+			case strings.Contains(s, "Order #"):
+				ok.Add(1)
+			case strings.Contains(s, "not enough points"):
+				short.Add(1)
+			default:
+				t.Errorf("click: %s", s)
+			}
+		})
+	}
+	wg.Wait()
+	_, n, _ := w.db.Orders(ctx, storage.OrderFilter{GuildID: w.guild.ID}, 1000, 0)
+	if ok.Load() != 3 || short.Load() != 97 || n != 3 || w.balance(t, storage.AP, ecoGuildPlayer) != 0 {
+		t.Fatalf("ok %d short %d orders %d balance %d", ok.Load(), short.Load(), n, w.balance(t, storage.AP, ecoGuildPlayer))
+	}
+	if bad, _ := w.db.LedgerAudit(ctx); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+}
+
+// A crash between debit and delivery: after a restart (a new database
+// handle and a new job) the order is delivered; a crash while sending
+// leaves it unconfirmed for staff, never sent twice and never lost.
+func TestEconomyDeliveryRestart(t *testing.T) {
+	w := newEcoWorld(t)
+	ctx := context.Background()
+	path := w.db.Path()
+	it := storage.ShopItem{GuildID: w.guild.ID, Currency: storage.AP, Name: "Helmet", Price: 10, Kind: storage.ItemGive, Blueprint: helmet, Quantity: 1}
+	if err := w.db.ShopAdd(ctx, &it); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.db.PutLink(ctx, storage.Link{GuildID: w.guild.ID, DiscordID: ecoGuildPlayer, EOSID: bobEOS, Name: "Bob", PlayerID: 77}); err != nil {
+		t.Fatal(err)
+	}
+	w.db.LedgerPost(ctx, storage.LedgerEntry{GuildID: w.guild.ID, Account: ecoGuildPlayer, Kind: storage.AP, Amount: 20, Reason: "give", Key: "seed"})
+	o1, _, err := w.db.Purchase(ctx, storage.PurchaseRequest{GuildID: w.guild.ID, Currency: storage.AP, Account: ecoGuildPlayer, ItemID: it.ID, Key: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, _, err := w.db.Purchase(ctx, storage.PurchaseRequest{GuildID: w.guild.ID, Currency: storage.AP, Account: ecoGuildPlayer, ItemID: it.ID, Key: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// o2 was being sent when the process died.
+	if _, err := w.db.OrderTransition(ctx, o2.ID, []string{storage.OrderPending}, storage.OrderSending, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	w.db.Close()
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w.db, w.deps = db, newEconomyDeps(db, &guildStore{db: db}, w.pool)
+	w.guilds = &guildStore{db: db}
+	w.rc.SetPlayers(rcontest.Player{Name: "bob_pc", EOSID: bobEOS})
+	w.rc.Handle("GiveItemToPlayer", func(string) string { return "Gave item" })
+	job := w.deliveryJob()
+	if err := job.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := job.Tick(ctx); err != nil || st.Delivered != 1 {
+		t.Fatalf("after restart: %+v %v", st, err)
+	}
+	a, _ := db.GetOrder(ctx, o1.ID)
+	b, _ := db.GetOrder(ctx, o2.ID)
+	if a.State != storage.OrderDelivered || b.State != storage.OrderUnconfirmed {
+		t.Fatalf("states %s %s", a.State, b.State)
+	}
+	if n := strings.Count(strings.Join(w.rc.Commands(), "\n"), "GiveItemToPlayer"); n != 1 {
+		t.Fatalf("%d gives", n)
+	}
+	if st, _ := job.Tick(ctx); st != (delivery.Stats{}) {
+		t.Fatalf("second tick did something: %+v", st)
+	}
+}
+
+// BenchmarkAwardRun10k: one award run over 10 000 linked accounts with a
+// session each, on one SQLite file.
+func BenchmarkAwardRun10k(b *testing.B) {
+	w := newEcoWorld(b)
+	ctx := context.Background()
+	const n = 10000
+	t0 := w.clock()
+	for i := range n {
+		eos := fmt.Sprintf("0002%028x", i)
+		if err := w.db.PutLink(ctx, storage.Link{GuildID: w.guild.ID, DiscordID: fmt.Sprint(100000 + i), EOSID: eos}); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.db.SessionJoin(ctx, ecoService, eos, "p", t0, storage.SessionSourceLog); err != nil {
+			b.Fatal(err)
+		}
+		if err := w.db.SessionLeave(ctx, ecoService, eos, t0.Add(time.Hour)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	src := &awardsSource{db: w.db, guilds: w.guilds}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		// A fresh period each run so every run awards 10 000 accounts.
+		res, err := awards.Run(ctx, src, t0.Add(time.Hour+time.Duration(i)*time.Nanosecond))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 && res.Awards != n {
+			b.Fatalf("awarded %d", res.Awards)
+		}
+		b.StopTimer()
+		w.db.SetCursor(ctx, "awards:"+w.guild.ID, "")
+		w.db.SQL().ExecContext(ctx, `DELETE FROM ledger`)
+		b.StartTimer()
+	}
+}
