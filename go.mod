@@ -11,6 +11,7 @@ require (
 	github.com/robfig/cron/v3 v3.0.1
 	go.etcd.io/bbolt v1.4.3
 	golang.org/x/image v0.33.0
+	golang.org/x/time v0.12.0
 	golang.org/x/sync v0.18.0
 	modernc.org/libc v1.66.10
 	modernc.org/sqlite v1.40.1

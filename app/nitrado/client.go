@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
 )
 
 // Defaults for Options.
@@ -195,17 +196,17 @@ func New(opts Options) (*Client, error) {
 		tr.ResponseHeaderTimeout = 60 * time.Second
 		baseRT = tr
 	}
-	var lim *limiter
+	var lim *rate.Limiter
 	if opts.RateLimit >= 0 {
-		rate := opts.RateLimit
-		if rate == 0 {
-			rate = DefaultRateLimit
+		perSec := opts.RateLimit
+		if perSec == 0 {
+			perSec = DefaultRateLimit
 		}
 		burst := opts.RateBurst
 		if burst <= 0 {
 			burst = DefaultRateBurst
 		}
-		lim = newLimiter(rate, burst, time.Now)
+		lim = newLimiter(perSec, burst)
 	}
 	hc.Transport = &limitedTransport{base: baseRT, lim: lim}
 

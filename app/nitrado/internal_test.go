@@ -123,43 +123,14 @@ func TestCheckRetry(t *testing.T) {
 	}
 }
 
-func TestLimiterMath(t *testing.T) {
-	now := time.Unix(1000, 0)
-	l := newLimiter(10, 2, func() time.Time { return now })
-	var got []time.Duration
-	for range 4 {
-		got = append(got, l.reserve())
-	}
-	want := []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond}
-	for i := range want {
-		if (got[i] - want[i]).Abs() > time.Microsecond {
-			t.Fatalf("reserve %d = %v, want %v", i, got[i], want[i])
-		}
-	}
-	now = now.Add(10 * time.Second) // refill caps at burst
-	if d := l.reserve(); d != 0 {
-		t.Fatalf("after refill: %v", d)
-	}
-	if d := l.reserve(); d != 0 {
-		t.Fatalf("second burst token: %v", d)
-	}
-	if d := l.reserve(); d <= 0 {
-		t.Fatalf("third token should wait, got %v", d)
-	}
-	l.cancel()
-	if d := l.reserve(); (d - 100*time.Millisecond).Abs() > time.Microsecond {
-		t.Fatalf("after cancel: %v", d)
-	}
-}
-
 func TestLimiterWaitSynctest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		l := newLimiter(10, 1, time.Now)
+		l := newLimiter(10, 1)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for range 5 {
 			wg.Go(func() {
-				if err := l.wait(context.Background()); err != nil {
+				if err := l.Wait(context.Background()); err != nil {
 					t.Error(err)
 				}
 			})
@@ -169,12 +140,12 @@ func TestLimiterWaitSynctest(t *testing.T) {
 			t.Fatalf("5 tokens at 10/s burst 1 took %v, want 400ms", el)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- l.wait(ctx) }()
-		synctest.Wait()
 		cancel()
-		if err := <-done; !errors.Is(err, context.Canceled) {
-			t.Fatalf("wait after cancel: %v", err)
+		if err := l.Wait(ctx); err == nil {
+			t.Fatal("Wait with a cancelled ctx succeeded")
+		}
+		if got := newLimiter(5, 0).Burst(); got != 1 {
+			t.Fatalf("burst 0 = %d, want 1", got)
 		}
 	})
 }
