@@ -30,6 +30,8 @@ func defaultScenario() []scene {
 		{name: "link servers", run: sceneLinkServers},
 		{name: "rcon through the appliance", run: sceneRCON},
 		{name: "save parse", run: sceneParse},
+		{name: "ticket from the panel", run: sceneTicketFromPanel},
+		{name: "automatic ticket: server down", run: sceneTicketServerDown},
 		{name: "server bot: moderation", run: sceneServerModeration},
 		{name: "server bot: countdown restart", run: sceneServerCountdown},
 		{name: "server bot: /info decay", run: sceneInfoDecay},

@@ -46,8 +46,8 @@ func (a *appliance) wireTickets(ctx context.Context) error {
 		Guilds:  a.guilds,
 		Store:   ticketstore.New(a.db),
 		Session: func() *discordgo.Session { return a.sup.Session(bots.Ticket) },
-		// Audit: the server-bot helper's bots.Auditor goes here once wired.
-		Log: a.log.With("component", "tickets"),
+		Audit:   a.audit(),
+		Log:     a.log.With("component", "tickets"),
 	})
 	if err := a.sup.Handle(bots.Ticket, bot.Router()); err != nil {
 		return fmt.Errorf("bots: %w", err)

@@ -375,15 +375,15 @@ func (b *Bot) Sweep(ctx context.Context) (SweepResult, error) {
 		warnAfter, closeAfter := gs.Duration(SettingWarnAfter), gs.Duration(SettingCloseAfter)
 		switch {
 		case closeAfter > 0 && idle >= closeAfter:
-			if _, err := b.closeTicket(ctx, s, t, "", "Bliss", fmt.Sprintf("no message for %s", roundDur(idle))); err != nil {
+			if _, err := b.closeTicket(ctx, s, t, "", "Bliss", fmt.Sprintf("no message for %s", humanDur(roundDur(idle)))); err != nil {
 				errs = append(errs, err)
 				continue
 			}
 			res.Closed++
 		case warnAfter > 0 && idle >= warnAfter && t.WarnedAt.IsZero():
-			msg := fmt.Sprintf("No message for %s.", roundDur(idle))
+			msg := fmt.Sprintf("No message for %s.", humanDur(roundDur(idle)))
 			if closeAfter > 0 {
-				msg += fmt.Sprintf(" This ticket closes by itself in %s unless someone writes.", roundDur(closeAfter-idle))
+				msg += fmt.Sprintf(" This ticket closes by itself in %s unless someone writes.", humanDur(roundDur(closeAfter-idle)))
 			}
 			ping := ""
 			if t.OpenerID != "" {

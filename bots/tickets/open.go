@@ -114,7 +114,7 @@ func (b *Bot) open(ctx context.Context, c *bots.Ctx, t Type, answers []string) (
 	case errors.Is(err, ErrLimit):
 		return nil, bots.Errorf("you already have the maximum number of open tickets here; close one first")
 	case errors.Is(err, ErrCooldown):
-		return nil, bots.Errorf("you opened a ticket a moment ago; please wait %s before opening another", cooldown)
+		return nil, bots.Errorf("you opened a ticket a moment ago; please wait %s before opening another", humanDur(cooldown))
 	case err != nil:
 		return nil, fmt.Errorf("reserve ticket: %w", err)
 	}

@@ -70,10 +70,10 @@ func safeText(s string) string {
 	return html.EscapeString(mentionRE.ReplaceAllString(s, "$1$2"))
 }
 
-// safeURL returns u if it is an http(s) URL, else "".
+// safeURL returns u if it is an https URL (Discord CDN links are), else "".
 func safeURL(u string) string {
 	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+	if err != nil || p.Scheme != "https" || p.Host == "" {
 		return ""
 	}
 	return p.String()

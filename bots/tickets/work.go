@@ -223,7 +223,7 @@ func (b *Bot) closeTicket(ctx context.Context, s *discordgo.Session, t Ticket, b
 	if w := gs.Duration(SettingReopenWindow); w > 0 {
 		comps = append(comps, discordgo.Button{Label: "Reopen", Style: discordgo.SecondaryButton,
 			CustomID: bots.MustCustomID(prefixReopen, strconv.FormatInt(t.ID, 10)), Emoji: &discordgo.ComponentEmoji{Name: "🔓"}})
-		desc += fmt.Sprintf("\nIt can be reopened for %s.", w)
+		desc += fmt.Sprintf("\nIt can be reopened for %s.", humanDur(w))
 	}
 	if s != nil {
 		if err := b.post(ctx, s, t.ThreadID, embed.New().Title(fmt.Sprintf("Ticket #%d closed", t.Number)).Description(desc).Embed(), comps...); err != nil {
@@ -244,9 +244,9 @@ func (b *Bot) closeTicket(ctx context.Context, s *discordgo.Session, t Ticket, b
 		html := RenderTranscript(t, msgs, TranscriptOptions{Staff: true, GeneratedAt: now, ClosedByName: closerName})
 		if err := b.sendTranscript(ctx, s, logCh, t, html, true); err != nil {
 			b.log.Warn("post transcript", "ticket", t.ID, "err", err)
-			notes = append(notes, "the transcript could not be posted to <#"+logCh+">")
+			notes = append(notes, "the transcript could not be posted to the ticket log")
 		} else {
-			notes = append(notes, "transcript posted to <#"+logCh+">")
+			notes = append(notes, "transcript posted to the ticket log")
 		}
 	} else if logCh == "" {
 		notes = append(notes, "no ticket log channel is set (`/setup` → Log channels), so no transcript was posted")
@@ -363,7 +363,7 @@ func (b *Bot) reopen(ctx context.Context, c *bots.Ctx, t Ticket) (*bots.Response
 		return nil, fmt.Errorf("reopen: %w", err)
 	}
 	if !ok {
-		return nil, bots.Errorf("ticket #%d was closed more than %s ago and cannot be reopened; open a new one", t.Number, w)
+		return nil, bots.Errorf("ticket #%d was closed more than %s ago and cannot be reopened; open a new one", t.Number, humanDur(w))
 	}
 	if _, err := c.Session.ChannelEditComplex(t.ThreadID, &discordgo.ChannelEdit{Archived: ptr(false), Locked: ptr(false)}, discordgo.WithContext(ctx)); err != nil {
 		b.log.Warn("unarchive ticket thread", "ticket", t.ID, "err", err)
@@ -476,4 +476,16 @@ func (b *Bot) cmdTranscript(ctx context.Context, c *bots.Ctx) (*bots.Response, e
 	return &bots.Response{Embeds: []*discordgo.MessageEmbed{embed.New().Title(fmt.Sprintf("Transcript of ticket #%d", t.Number)).
 		Description(fmt.Sprintf("%d message(s), state %s.", len(msgs), t.State)).Embed()},
 		Files: []*discordgo.File{{Name: transcriptName(t), ContentType: "text/html; charset=utf-8", Reader: bytes.NewReader(html)}}}, nil
+}
+
+// humanDur prints d without zero minor units: "24h", "1h30m", "90s".
+func humanDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

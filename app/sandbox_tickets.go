@@ -1,0 +1,220 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/tickets"
+)
+
+// sceneTicketFromPanel: staff set up a ticket type and post the panel; a
+// player opens a ticket from it through the form; staff claim and close
+// it; the transcript lands in #ticket-log and in the player's DMs.
+func sceneTicketFromPanel(ctx context.Context, sb *sandbox) error {
+	r, err := sb.command(ctx, bots.Ticket, "admin", "ticket", discordtest.SubCommandGroup("type", discordtest.SubCommand("add",
+		discordtest.StringOpt("label", "Support"), discordtest.StringOpt("emoji", "🛟"),
+		discordtest.StringOpt("questions", "What happened? | Which server?"))))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/ticket type add", "Ticket type added"); err != nil {
+		return err
+	}
+	if r, err = sb.command(ctx, bots.Ticket, "admin", "ticket", discordtest.SubCommand("panel", discordtest.ChannelOpt("channel", sbChanGeneral))); err != nil {
+		return err
+	}
+	if err := expect(r, "/ticket panel", "Panel posted"); err != nil {
+		return err
+	}
+	panel, open := sb.lastButtonIn(sbChanGeneral, "Support")
+	if open == "" {
+		return fmt.Errorf("no Support button on the panel in #general")
+	}
+	sb.flushChannelMessages()
+	r, err = sb.interact(ctx, bots.Ticket, "player", "clicks “Support” on the panel", discordtest.Interaction{
+		Type: discordgo.InteractionMessageComponent, CustomID: open, MessageID: panel}, true)
+	if err != nil {
+		return err
+	}
+	if r.Type != discordgo.InteractionResponseModal {
+		return fmt.Errorf("the panel button answered %d, want a form: %s", r.Type, responseText(r))
+	}
+	sb.say("[ticket] form “%s” with %d question(s)", r.Data.Title, len(r.Data.Components))
+	r, err = sb.interact(ctx, bots.Ticket, "player", "fills in the form", discordtest.Interaction{Type: discordgo.InteractionModalSubmit,
+		CustomID: r.Data.CustomID, ModalValues: map[string]string{"q0": "My **rex** vanished after the crash @everyone", "q1": "Ragnarok"}}, false)
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "ticket form", "Ticket #1 is open"); err != nil {
+		return err
+	}
+	thread := ticketThread(sb, 1)
+	if thread == "" {
+		return fmt.Errorf("ticket #1 has no thread")
+	}
+	members, _ := sb.discord.ThreadMembers(thread)
+	sb.say("[discord] private thread %s, members: %s", thread, strings.Join(sb.userNames(members), ", "))
+	if _, err := sb.discord.SendMessage(thread, sb.users["player"], "It was a level 240 rex, named Chomper."); err != nil {
+		return err
+	}
+	sb.say("> @player in the ticket: It was a level 240 rex, named Chomper.")
+	_, claim := sb.lastButtonIn(thread, "Claim")
+	if r, err = sb.interact(ctx, bots.Ticket, "staff", "clicks “Claim”", discordtest.Interaction{Type: discordgo.InteractionMessageComponent,
+		ChannelID: thread, CustomID: claim}, false); err != nil {
+		return err
+	}
+	if err := expect(r, "claim", "is yours"); err != nil {
+		return err
+	}
+	if r, err = sb.interact(ctx, bots.Ticket, "staff", "/ticket note text:restored from the 03:00 backup", discordtest.Interaction{
+		ChannelID: thread, CommandName: "ticket", Options: []*discordgo.ApplicationCommandInteractionDataOption{
+			discordtest.SubCommand("note", discordtest.StringOpt("text", "restored from the 03:00 backup"))}}, false); err != nil {
+		return err
+	}
+	_, closeID := sb.lastButtonIn(thread, "Close")
+	if r, err = sb.interact(ctx, bots.Ticket, "staff", "clicks “Close”", discordtest.Interaction{Type: discordgo.InteractionMessageComponent,
+		ChannelID: thread, CustomID: closeID}, true); err != nil {
+		return err
+	}
+	if r.Type != discordgo.InteractionResponseModal {
+		return fmt.Errorf("close answered %d, want the reason form", r.Type)
+	}
+	if r, err = sb.interact(ctx, bots.Ticket, "staff", "confirms with reason “rex restored”", discordtest.Interaction{Type: discordgo.InteractionModalSubmit,
+		ChannelID: thread, CustomID: r.Data.CustomID, ModalValues: map[string]string{"reason": "rex restored"}}, false); err != nil {
+		return err
+	}
+	if err := expect(r, "close", "Ticket #1 is closed", "transcript posted"); err != nil {
+		return err
+	}
+	return sb.showTranscript(sbChanTickLog, "ticket-0001-transcript.html", "restored from the 03:00 backup")
+}
+
+// sceneTicketServerDown: a server stops; the incident watch opens an
+// automatic ticket once it has been down longer than the guild's
+// threshold, and closes it when the server is back.
+func sceneTicketServerDown(ctx context.Context, sb *sandbox) error {
+	s := sb.servers[0]
+	gs, err := sb.app.guilds.GuildSettings(ctx, sb.guild.ID)
+	if err != nil {
+		return err
+	}
+	gs.Values[tickets.SettingServerDownAfter.Key] = "1ms"
+	if err := sb.app.guilds.SaveGuildSettings(ctx, gs); err != nil {
+		return err
+	}
+	sb.say("> /config set incident_server_down_after 1ms (so the sandbox need not wait 10 minutes)")
+	sb.say("> Nitrado: %s stops", s.name)
+	sb.nitrado.SetStatus(s.id, "stopped")
+	sb.app.sd.Invalidate(s.id)
+	wctx, cancel := sb.stepCtx(ctx)
+	defer cancel()
+	before := len(sb.threads())
+	for i := 0; i < 2; i++ { // the first look notes the outage, the next one is past the threshold
+		if err := sb.app.sched.Trigger(wctx, incidentWatchJob); err != nil {
+			return fmt.Errorf("incident watch: %w", err)
+		}
+	}
+	threads := sb.threads()
+	if len(threads) != before+1 {
+		return fmt.Errorf("server down opened %d tickets, want 1", len(threads)-before)
+	}
+	auto := threads[len(threads)-1]
+	sb.say("[ticket] automatic ticket %s opened", auto.Name)
+	sb.flushChannelMessages()
+	sb.say("> Nitrado: %s starts again", s.name)
+	sb.nitrado.SetStatus(s.id, "started")
+	sb.app.sd.Invalidate(s.id)
+	if err := sb.app.sched.Trigger(wctx, incidentWatchJob); err != nil {
+		return fmt.Errorf("incident watch: %w", err)
+	}
+	ch, ok := sb.discord.Channel(auto.ID)
+	if !ok || ch.ThreadMetadata == nil || !ch.ThreadMetadata.Archived {
+		return fmt.Errorf("the automatic ticket did not close when %s came back", s.name)
+	}
+	sb.say("[ticket] %s closed itself: the server is up", auto.Name)
+	return nil
+}
+
+func (sb *sandbox) threads() []*discordgo.Channel {
+	var out []*discordgo.Channel
+	for _, c := range sb.discord.Channels(sb.guild.ID) {
+		if c.IsThread() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func ticketThread(sb *sandbox, number int) string {
+	prefix := fmt.Sprintf("ticket-%04d", number)
+	for _, c := range sb.threads() {
+		if strings.HasPrefix(c.Name, prefix) {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+func (sb *sandbox) userNames(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		name := id
+		for n, u := range sb.users {
+			if u.ID == id {
+				name = "@" + n
+			}
+		}
+		if k, ok := sb.botKinds[id]; ok {
+			name = "[" + string(k) + " bot]"
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// lastButtonIn finds the newest message in channel with a button labelled
+// label and returns the message id and the button's custom id.
+func (sb *sandbox) lastButtonIn(channel, label string) (string, string) {
+	msgs := sb.discord.Messages(channel)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, c := range msgs[i].Components {
+			row, ok := c.(*discordgo.ActionsRow)
+			if !ok {
+				continue
+			}
+			for _, x := range row.Components {
+				if b, ok := x.(*discordgo.Button); ok && b.Label == label {
+					return msgs[i].ID, b.CustomID
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+// showTranscript prints the transcript file posted in channel and checks
+// it holds want.
+func (sb *sandbox) showTranscript(channel, name, want string) error {
+	for _, m := range sb.discord.Messages(channel) {
+		for _, a := range m.Attachments {
+			if a.Filename != name {
+				continue
+			}
+			f, ok := sb.discord.Attachment(a.URL)
+			if !ok {
+				return fmt.Errorf("transcript %s cannot be downloaded", a.URL)
+			}
+			sb.say("[ticket] %s posted in #ticket-log: %d bytes of self-contained HTML", name, len(f.Data))
+			if !strings.Contains(string(f.Data), want) {
+				return fmt.Errorf("transcript lacks %q", want)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no %s in the ticket log", name)
+}
