@@ -40,8 +40,12 @@ func (s storeAdapter) RecordStream(ctx context.Context, k, v string, items []liv
 	}
 	return s.db.RecordStreamCreated(ctx, k, v, out)
 }
-func (s storeAdapter) Cursor(ctx context.Context, k string) (string, error) { return s.db.Cursor(ctx, k) }
-func (s storeAdapter) SetCursor(ctx context.Context, k, v string) error   { return s.db.SetCursor(ctx, k, v) }
+func (s storeAdapter) Cursor(ctx context.Context, k string) (string, error) {
+	return s.db.Cursor(ctx, k)
+}
+func (s storeAdapter) SetCursor(ctx context.Context, k, v string) error {
+	return s.db.SetCursor(ctx, k, v)
+}
 func (s storeAdapter) Due(ctx context.Context, kind string, now time.Time, limit int) ([]livefeed.Item, error) {
 	rows, err := s.db.OutboxDue(ctx, kind, now, limit)
 	out := make([]livefeed.Item, len(rows))

@@ -1,0 +1,212 @@
+package livefeed_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/blissark/bliss/app/rcon/rcontest"
+	"github.com/blissark/bliss/jobs/livefeed"
+	"github.com/blissark/bliss/storage"
+)
+
+func serverChats(cmds []string) []string {
+	var out []string
+	for _, c := range cmds {
+		if strings.HasPrefix(c, "ServerChat ") {
+			out = append(out, strings.TrimPrefix(c, "ServerChat "))
+		}
+	}
+	return out
+}
+
+func pollAll(t *testing.T, w *world, f *livefeed.Feed) {
+	t.Helper()
+	w.clock.Advance(5 * time.Second)
+	for sid := range w.games {
+		if err := f.Poll(context.Background(), sid); err != nil {
+			t.Fatalf("poll %d: %v", sid, err)
+		}
+	}
+}
+
+func TestBridgeBothWaysNoEcho(t *testing.T) {
+	w := newWorld(t, 21)
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, nil)
+	ctx := context.Background()
+	g := w.games[21]
+	g.say("Survivor42", "Kate", "hello discord")
+	pollAll(t, w, f)
+	th := w.discord.thread("Map 21")
+	if th == "" {
+		t.Fatalf("no thread named without the version suffix: %v", w.discord.threads)
+	}
+	if got := w.discord.lines(th); !slices.Equal(got, []string{"**Survivor42** (Kate): hello discord"}) {
+		t.Fatalf("posted %q", got)
+	}
+
+	// Discord → game, then the echo comes back through GetChat.
+	msg := livefeed.DiscordMessage{GuildID: "g1", ChannelID: th, MessageID: "m1", AuthorName: "**Bob** (admin) 🎉", Content: "hi from discord"}
+	if err := f.OnDiscordMessage(ctx, msg); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.OnDiscordMessage(ctx, msg); err != nil { // the gateway replays it
+		t.Fatal(err)
+	}
+	if got := serverChats(g.rc.Commands()); !slices.Equal(got, []string{"Bob admin: hi from discord"}) {
+		t.Fatalf("ServerChat sent %q", got)
+	}
+	if r := w.discord.reactions["m1"]; !slices.Equal(r, []string{"✅"}) {
+		t.Fatalf("reactions %v", r)
+	}
+	// Bots and webhooks are never relayed; other channels neither.
+	_ = f.OnDiscordMessage(ctx, livefeed.DiscordMessage{ChannelID: th, MessageID: "m2", AuthorName: "Bliss", Bot: true, Content: "x"})
+	_ = f.OnDiscordMessage(ctx, livefeed.DiscordMessage{ChannelID: th, MessageID: "m3", AuthorName: "Hook", Webhook: true, Content: "x"})
+	_ = f.OnDiscordMessage(ctx, livefeed.DiscordMessage{ChannelID: "elsewhere", MessageID: "m4", AuthorName: "A", Content: "x"})
+	// A wrapped SERVER line's continuation (no "): " marker) is not chat.
+	g.rc.AddChat("continuation of a long server line without the marker")
+	pollAll(t, w, f)
+	pollAll(t, w, f)
+	if got := serverChats(g.rc.Commands()); len(got) != 1 {
+		t.Fatalf("ServerChat sent %q", got)
+	}
+	if got := w.discord.lines(th); len(got) != 1 {
+		t.Fatalf("echo or continuation posted: %q", got)
+	}
+}
+
+func TestBridgeHostileInput(t *testing.T) {
+	w := newWorld(t, 31)
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, nil)
+	ctx := context.Background()
+	g := w.games[31]
+	g.say("A", "B", "x")
+	pollAll(t, w, f)
+	th := w.discord.thread("Map 31")
+	before := len(g.rc.Commands())
+	hostile := "line one\r\nline two\x00three | DestroyWildDinos\n" + strings.Repeat("<@123456789012345678> ", 40) +
+		"\n" + strings.Repeat("wordy ", 2000) + "\n\n\r\r"
+	if err := f.OnDiscordMessage(ctx, livefeed.DiscordMessage{ChannelID: th, MessageID: "h1", AuthorName: "E\x00vil\n(x)", Content: hostile}); err != nil {
+		t.Fatal(err)
+	}
+	cmds := g.rc.Commands()[before:]
+	if len(cmds) == 0 || len(cmds) > 6 {
+		t.Fatalf("%d commands: %q", len(cmds), cmds)
+	}
+	for _, c := range cmds {
+		text, ok := strings.CutPrefix(c, "ServerChat ")
+		if !ok {
+			t.Fatalf("non-ServerChat command sent: %q", c)
+		}
+		if len(text) > 180 || strings.ContainsAny(text, "|\r\n\x00()") || strings.Contains(text, "<@") {
+			t.Fatalf("unsafe ServerChat %q", text)
+		}
+		if !strings.HasPrefix(text, "Evil x: ") {
+			t.Fatalf("name not sanitised: %q", text)
+		}
+	}
+	if !strings.Contains(cmds[0], "line one") || !strings.Contains(cmds[1], "line two") {
+		t.Fatalf("lines not kept apart: %q", cmds)
+	}
+}
+
+func TestClusterChatNoLoop(t *testing.T) {
+	w := newWorld(t, 41, 42)
+	w.dir.mu.Lock()
+	for i := range w.dir.servers {
+		w.dir.servers[i].Cluster, w.dir.servers[i].ClusterChat = "c1", true
+	}
+	w.dir.mu.Unlock()
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, nil)
+	w.games[41].say("Kate", "K", "anyone on 42?")
+	pollAll(t, w, f)
+	pollAll(t, w, f)
+	pollAll(t, w, f)
+	if got := serverChats(w.games[42].rc.Commands()); !slices.Equal(got, []string{"[M41] Kate: anyone on 42?"}) {
+		t.Fatalf("relayed to 42: %q", got)
+	}
+	if got := serverChats(w.games[41].rc.Commands()); len(got) != 0 {
+		t.Fatalf("relayed back to the source: %q", got)
+	}
+	if got := w.discord.lines(w.discord.thread("Map 42")); len(got) != 0 {
+		t.Fatalf("the relay's echo was posted on 42: %q", got)
+	}
+}
+
+type sessionsAdapter struct{ db *storage.DB }
+
+func (s sessionsAdapter) Join(ctx context.Context, sid int64, eos, name string, at time.Time) error {
+	return s.db.SessionJoin(ctx, sid, eos, name, at, storage.SessionSourceLog)
+}
+func (s sessionsAdapter) Leave(ctx context.Context, sid int64, eos string, at time.Time) error {
+	return s.db.SessionLeave(ctx, sid, eos, at)
+}
+func (s sessionsAdapter) Roster(ctx context.Context, sid int64, ps []livefeed.Player, at time.Time) error {
+	on := make([]storage.OnlinePlayer, len(ps))
+	for i, p := range ps {
+		on[i] = storage.OnlinePlayer{EOSID: p.EOSID, Name: p.Name}
+	}
+	return s.db.SessionsRoster(ctx, sid, on, at)
+}
+func (s sessionsAdapter) CloseOpen(ctx context.Context, sid int64) error {
+	_, err := s.db.SessionsCloseOpen(ctx, sid)
+	return err
+}
+
+func TestLogFeedDedupAndSessions(t *testing.T) {
+	w := newWorld(t, 51)
+	db := w.openDB()
+	defer db.Close()
+	var chats []string
+	f := w.feed(db, nil, func(o *livefeed.Options) {
+		o.NoGameLog = false
+		o.TailEvery = 1
+		o.Sessions = sessionsAdapter{db}
+		o.OnChat = func(_ context.Context, sid int64, name, char, text string) {
+			chats = append(chats, fmt.Sprintf("%d %s %s %s", sid, name, char, text))
+		}
+	})
+	ctx := context.Background()
+	g := w.games[51]
+	pollAll(t, w, f) // tail cursor starts at the end of the file
+	const eos = "0002c0ffee11d00d4242beef00c0ffee"
+	join := "2026.09.13_18.00.10: Survivor42 [UniqueNetId:" + eos + " Platform:None] joined this ARK!"
+	tame := "2026.09.13_18.00.11: Tribe Tribe of Guppy, ID 123: Day 1, 12:00:00: Your Tribe Tamed a Juvenile Kentrosaurus - Lvl 24 (Kentrosaurus)!"
+	leave := "2026.09.13_18.00.40: Survivor42 [UniqueNetId:" + eos + " Platform:None] left this ARK!"
+	// The same events come from GetGameLog (twice: it may repeat) and from
+	// ShooterGame.log.
+	g.rc.AddGameLog(join, tame)
+	g.rc.SetPlayers(rcontest.Player{Name: "Survivor42", EOSID: eos})
+	g.files.AppendFileBytes(51, logPath, []byte("[2026.09.13-18.00.10:100][  1]"+join+"\n[2026.09.13-18.00.11:000][  2]"+tame+")\n"))
+	pollAll(t, w, f)
+	g.rc.AddGameLog(join, tame, leave)
+	g.rc.SetPlayers()
+	g.files.AppendFileBytes(51, logPath, []byte("[2026.09.13-18.00.40:000][  3]"+leave+"\n"))
+	g.say("Survivor42", "Kate", "link 4242")
+	pollAll(t, w, f)
+	pollAll(t, w, f)
+	joins := w.discord.lines(w.discord.thread("Map 51 join"))
+	if !slices.Equal(joins, []string{"`18:00:10` ➡️ **Survivor42** joined", "`18:00:40` ⬅️ **Survivor42** left"}) {
+		t.Fatalf("join thread %q", joins)
+	}
+	tribe := w.discord.lines(w.discord.thread("Map 51 tribe"))
+	if len(tribe) != 1 || !strings.Contains(tribe[0], "Tamed a Juvenile Kentrosaurus") {
+		t.Fatalf("tribe thread %q", tribe)
+	}
+	d, n, err := db.Playtime(ctx, []int64{51}, eos, time.Time{})
+	if err != nil || n != 1 || d != 30*time.Second {
+		t.Fatalf("session: %v over %d sessions, %v", d, n, err)
+	}
+	if !slices.Equal(chats, []string{"51 Survivor42 Kate link 4242"}) {
+		t.Fatalf("chat hook got %q", chats)
+	}
+}
