@@ -196,7 +196,7 @@ func TestImportRules(t *testing.T) {
 		{"bot imports another bot", one("bots/ap", "shop.go", "bots/gp"), "another bot"},
 		{"bot imports a job", one("bots/server", "x.go", "jobs/bases"), "siblings"},
 		{"job imports bots", one("jobs/delivery", "x.go", "bots"), "siblings"},
-		{"bot imports app wiring", one("bots/master", "x.go", "app/serverdetails"), "only main imports app"},
+		{"bot imports app wiring", one("bots/master", "x.go", "app/guildstore"), "only main imports app"},
 		{"bot imports app/config", one("bots/master", "x.go", "app/config"), "only main imports app"},
 		{"production code imports a fake", one("bots/tickets", "x.go", "bots/discordtest"), "fakes are for tests"},
 		{"app non-sandbox file imports a fake", one("app", "wire.go", "app/rcon/rcontest"), "fakes are for tests"},

@@ -17,11 +17,11 @@ import (
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/app/rcon"
-	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/jobs/countdown"
 	"github.com/blissark/bliss/jobs/pipeline"
+	"github.com/blissark/bliss/jobs/serverdetails"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
 )

@@ -8,8 +8,8 @@ import (
 
 	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/app/rcon"
-	"github.com/blissark/bliss/app/serverdetails"
 	"github.com/blissark/bliss/jobs"
+	"github.com/blissark/bliss/jobs/serverdetails"
 	"github.com/blissark/bliss/storage"
 )
 
@@ -31,7 +31,8 @@ const syncSpec = "@every 1m"
 func (a *appliance) wireServers(ctx context.Context) error {
 	sd, err := serverdetails.New(serverdetails.Options{
 		Source:       learnSecrets{a.nitrado, a.redact},
-		Stale:        a.state,
+		Stale:        staleStore{a.state},
+		NewMem:       newDetailsMem,
 		TTL:          a.cfg.CacheTTL,
 		PingInterval: a.cfg.PingInterval,
 		// The Nitrado client already retries each call; the cache adds a

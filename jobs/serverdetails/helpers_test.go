@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/storage/cache"
 	"github.com/blissark/bliss/storage/state"
 )
 
@@ -160,24 +162,50 @@ func assertNoSecret(t *testing.T, what, text string, secrets ...string) {
 	}
 }
 
-func openStore(t *testing.T, path string) *state.Store {
+// testStale is the bbolt state store seen through StaleStore, the way app
+// wires it.
+type testStale struct{ *state.Store }
+
+func (s testStale) Stale(kind, key string) (StaleEntry, bool, error) {
+	e, ok, err := s.Store.Stale(kind, key)
+	return StaleEntry(e), ok, err
+}
+
+func (s testStale) StaleAll(kind string) ([]StaleEntry, error) {
+	es, err := s.Store.StaleAll(kind)
+	out := make([]StaleEntry, len(es))
+	for i, e := range es {
+		out[i] = StaleEntry(e)
+	}
+	return out, err
+}
+
+func openStore(t *testing.T, path string) testStale {
 	t.Helper()
 	st, err := state.Open(path, state.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st
+	return testStale{st}
 }
 
-func tempStore(t *testing.T) *state.Store {
+func tempStore(t *testing.T) testStale {
 	t.Helper()
 	st := openStore(t, filepath.Join(t.TempDir(), "state.db"))
 	t.Cleanup(func() { _ = st.Close() })
 	return st
 }
 
+// ristretto is the production MemCache (storage/cache), as app wires it.
+func ristretto(ttl time.Duration, onExpire func(int64, Details)) (MemCache, error) {
+	return cache.New(cache.Options[int64, Details]{TTL: ttl, OnExpire: onExpire})
+}
+
 func mustNew(t *testing.T, opts Options) *Cache {
 	t.Helper()
+	if opts.NewMem == nil {
+		opts.NewMem = ristretto
+	}
 	c, err := New(opts)
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func TestDroppedSetFallsThrough(t *testing.T) {
 		src := newFakeSource()
 		src.add(gameserver(1, "Island", testPassword))
 		c := mustNew(t, Options{Source: src, Stale: tempStore(t), TTL: time.Minute})
-		c.newMem = func(time.Duration, func(int64, Details)) (memCache, error) { return dropCache{}, nil }
+		c.newMem = func(time.Duration, func(int64, Details)) (MemCache, error) { return dropCache{}, nil }
 		if err := c.Track(1); err != nil {
 			t.Fatal(err)
 		}

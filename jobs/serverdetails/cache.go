@@ -14,8 +14,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/blissark/bliss/app/nitrado"
-	"github.com/blissark/bliss/storage/cache"
-	"github.com/blissark/bliss/storage/state"
 )
 
 // Source is the part of the Nitrado API the cache uses. *nitrado.Client
@@ -25,20 +23,24 @@ type Source interface {
 	Ping(ctx context.Context) error
 }
 
-// StaleStore keeps the last good copy of each server's details without TTL.
-// *state.Store satisfies it.
+// StaleEntry is one persisted last good copy.
+type StaleEntry struct {
+	Key     string
+	Value   []byte
+	SavedAt time.Time
+}
+
+// StaleStore keeps the last good copy of each server's details without TTL
+// (app wires the bbolt state store).
 type StaleStore interface {
 	PutStale(kind, key string, value []byte, savedAt time.Time) error
-	Stale(kind, key string) (state.StaleEntry, bool, error)
-	StaleAll(kind string) ([]state.StaleEntry, error)
+	Stale(kind, key string) (StaleEntry, bool, error)
+	StaleAll(kind string) ([]StaleEntry, error)
 	DeleteStale(kind, key string) error
 }
 
-// The production types satisfy the interfaces directly.
-var (
-	_ Source     = (*nitrado.Client)(nil)
-	_ StaleStore = (*state.Store)(nil)
-)
+// The Nitrado client satisfies Source directly.
+var _ Source = (*nitrado.Client)(nil)
 
 // StaleKind is the stale-store kind the cache writes under; keys are
 // decimal service ids.
@@ -65,8 +67,13 @@ const (
 type Options struct {
 	// Source is the Nitrado API, normally the shared *nitrado.Client.
 	Source Source
-	// Stale is the bbolt stale store, normally *state.Store.
+	// Stale is the stale store (bbolt in production).
 	Stale StaleStore
+	// NewMem builds the in-memory TTL cache (app wires storage/cache over
+	// ristretto); onExpire must be called when an entry expires. nil selects
+	// a plain map without expiry callbacks (the refresh ticker still keeps
+	// entries fresh).
+	NewMem func(ttl time.Duration, onExpire func(int64, Details)) (MemCache, error)
 	// TTL of a fetched entry in the in-memory cache; DefaultTTL when 0.
 	TTL time.Duration
 	// RefreshInterval is the period of the cache's own refresh ticker, which
@@ -99,8 +106,9 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// memCache is the in-memory TTL cache (storage/cache over ristretto).
-type memCache interface {
+// MemCache is the in-memory TTL cache (storage/cache over ristretto in
+// production).
+type MemCache interface {
 	Get(k int64) (Details, bool)
 	Set(k int64, v Details) bool
 	Del(k int64)
@@ -108,13 +116,39 @@ type memCache interface {
 	Close()
 }
 
-func newRistretto(ttl time.Duration, onExpire func(int64, Details)) (memCache, error) {
-	c, err := cache.New(cache.Options[int64, Details]{TTL: ttl, OnExpire: onExpire})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+// mapCache is the MemCache used without Options.NewMem: no TTL, no
+// expiry callbacks.
+type mapCache struct {
+	mu sync.Mutex
+	m  map[int64]Details
 }
+
+func newMapCache(time.Duration, func(int64, Details)) (MemCache, error) {
+	return &mapCache{m: map[int64]Details{}}, nil
+}
+
+func (c *mapCache) Get(k int64) (Details, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.m[k]
+	return d, ok
+}
+
+func (c *mapCache) Set(k int64, v Details) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[k] = v
+	return true
+}
+
+func (c *mapCache) Del(k int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
+}
+
+func (c *mapCache) ExpiriesDropped() uint64 { return 0 }
+func (c *mapCache) Close()                  {}
 
 // Cache keeps Nitrado server details warm. Create it with New, register
 // listeners and Track the configured servers, then Run it. All methods are
@@ -132,14 +166,14 @@ type Cache struct {
 	waitMax      time.Duration
 	pingEvery    time.Duration
 	fetchTimeout time.Duration
-	newMem       func(time.Duration, func(int64, Details)) (memCache, error)
+	newMem       func(time.Duration, func(int64, Details)) (MemCache, error)
 
 	wake chan struct{} // capacity 1: "pending has work"
 	sf   singleflight.Group
 
 	mu            sync.Mutex
 	running       bool
-	mem           memCache // nil unless Run is running
+	mem           MemCache // nil unless Run is running
 	tracked       map[int64]bool
 	last          map[int64]Details   // last good copy (Stale false)
 	pending       map[int64]bool      // refresh requests; true = regardless of age
@@ -182,13 +216,16 @@ func New(opts Options) (*Cache, error) {
 		waitMax:      orDefault(opts.RetryWaitMax, DefaultRetryWaitMax),
 		pingEvery:    orDefault(opts.PingInterval, DefaultPingInterval),
 		fetchTimeout: orDefault(opts.FetchTimeout, DefaultFetchTimeout),
-		newMem:       newRistretto,
+		newMem:       opts.NewMem,
 		wake:         make(chan struct{}, 1),
 		tracked:      map[int64]bool{},
 		last:         map[int64]Details{},
 		pending:      map[int64]bool{},
 		tried:        map[int64]time.Time{},
 		healthy:      true,
+	}
+	if c.newMem == nil {
+		c.newMem = newMapCache
 	}
 	c.refreshEvery = orDefault(opts.RefreshInterval, c.ttl)
 	// An entry is due for a background refresh at 90% of its TTL, so the

@@ -4,11 +4,13 @@
 //
 // Layers, fastest first:
 //
-//   - an in-memory TTL cache (storage/cache over ristretto, TTL default
-//     5 min). Ristretto may drop any Set, so a miss just falls through;
-//   - the last good copy per server, in memory and persisted in the bbolt
-//     stale store (storage/state, kind StaleKind) without TTL, so a restart
-//     during an outage still serves last-known data;
+//   - an in-memory TTL cache (Options.NewMem; app wires storage/cache over
+//     ristretto, TTL default 5 min). Ristretto may drop any Set, so a miss
+//     just falls through;
+//   - the last good copy per server, in memory and persisted in the stale
+//     store (Options.Stale; app wires bbolt's storage/state, kind
+//     StaleKind) without TTL, so a restart during an outage still serves
+//     last-known data;
 //   - Nitrado itself (GET /services/{id}/gameservers).
 //
 // Refresh: when an entry expires the TTL cache's callback queues a refresh
@@ -32,9 +34,12 @@
 // that decides "Nitrado is down". One cache attempt is one client call,
 // bounded by FetchTimeout.
 //
-// Wiring in app:
+// It is a background refresh loop with a degraded mode, so it lives under
+// jobs and, like every job, reaches storage only through the interfaces it
+// declares (StaleStore, MemCache). Wiring in app (app/serverdetails.go
+// adapts the bbolt store and the ristretto cache):
 //
-//	sd, err := serverdetails.New(serverdetails.Options{Source: nitradoClient, Stale: stateStore, Logger: log})
+//	sd, err := serverdetails.New(serverdetails.Options{Source: nitradoClient, Stale: staleStore{st}, NewMem: newDetailsMem, Logger: log})
 //	sd.OnHealthChange(func(ok bool, _ string) { scheduler.OnHealthChange(ok) })
 //	stored, err := sd.Preload()                                       // last-known copies from bbolt
 //	for _, id := range configuredServiceIDs { err = sd.Track(id) }    // keep warm
