@@ -94,7 +94,10 @@ func (a *appliance) wire(ctx context.Context) error {
 	if err := a.wireServers(ctx); err != nil {
 		return err
 	}
-	return a.wireServer(ctx)
+	if err := a.wireServer(ctx); err != nil {
+		return err
+	}
+	return a.wireFeed(ctx)
 }
 
 // discordAt returns transports that send the bots' REST calls to base (a

@@ -165,6 +165,10 @@ type Options struct {
 	Discord   Discord
 	Directory Directory
 	OnChat    ChatHook
+	// OnLine is called once per newly recorded feed line (chat and log
+	// events) with its route ("chat", "join", "admin", "tribe", "deaths")
+	// and text; app wires it to the Ticket bot's staff triggers.
+	OnLine func(ctx context.Context, guildID string, serviceID int64, kind, line string)
 	Nonce     func(id int64) string // storage.OutboxNonce; default the same formula
 	Logger    *slog.Logger
 	Now       func() time.Time

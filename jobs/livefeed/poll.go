@@ -166,6 +166,7 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 		return fmt.Errorf("livefeed: record chat of %d: %w", srv.ServiceID, err)
 	}
 	st.gap = false
+	f.notify(ctx, append(recovered, items...), created)
 	f.linesRead.Add(int64(len(evs)))
 	st.lastChat = sent
 	for i := range recovered {
@@ -289,6 +290,7 @@ func (f *Feed) recordEvents(ctx context.Context, st *serverState, evs []rcon.Log
 	if err != nil {
 		return fmt.Errorf("livefeed: record %s events of %d: %w", src, srv.ServiceID, err)
 	}
+	f.notify(ctx, items, created)
 	if f.o.Sessions != nil {
 		var news []rcon.LogEvent
 		for i, ev := range fresh {
@@ -497,4 +499,24 @@ func (f *Feed) reconcile(ctx context.Context, st *serverState, from, to time.Tim
 		f.log.Info("livefeed: recovering chat lines from the game log", slog.Int64("service_id", srv.ServiceID), slog.Int("lines", len(items)))
 	}
 	return items, nil
+}
+
+// notify calls OnLine for the new feed rows of items.
+func (f *Feed) notify(ctx context.Context, items []Item, created []bool) {
+	if f.o.OnLine == nil {
+		return
+	}
+	for i, it := range items {
+		if it.Kind != KindFeed || i >= len(created) || !created[i] {
+			continue
+		}
+		var l line
+		if json.Unmarshal(it.Payload, &l) == nil {
+			text := l.Text
+			if l.Name != "" && l.Class == rcon.ClassChat.String() {
+				text = l.Name + " (" + l.Char + "): " + l.Text
+			}
+			f.o.OnLine(ctx, it.GuildID, it.ServiceID, it.Target, text)
+		}
+	}
 }
