@@ -79,6 +79,40 @@ var foldTable = func() map[rune]string {
 	return m
 }()
 
+// containsFold reports whether FoldText(s) contains needle (already
+// folded), without allocating when both are ASCII.
+func containsFold(s, needle string) bool {
+	if !isASCII(s) || !isASCII(needle) {
+		return strings.Contains(FoldText(s), needle)
+	}
+	n := len(needle)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != needle[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return n == 0
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 func scopeArgs(op string, servers []int64) (string, []any, error) {
 	if len(servers) == 0 {
 		return "", nil, fmt.Errorf("storage: %s: %w: no servers", op, ErrInvalid)
@@ -91,6 +125,27 @@ func scopeArgs(op string, servers []int64) (string, []any, error) {
 		args[i] = s
 	}
 	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(servers)), ",") + ")", args, nil
+}
+
+// topN builds "SELECT * FROM (per-server top-n subqueries of cols) ORDER BY
+// outer LIMIT ? OFFSET ?". Each server's subquery is ordered by inner,
+// which must match an index (ties broken by the index's own trailing
+// columns) so SQLite walks the index instead of sorting the snapshot; n is
+// offset+limit. where holds the filters after "server_id = ?" and
+// whereArgs their arguments.
+func topN(cols, table, where, inner, outer string, servers []int64, whereArgs []any, limit, offset int) (string, []any) {
+	var b strings.Builder
+	var args []any
+	b.WriteString("SELECT * FROM (")
+	for i, sid := range servers {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT * FROM (SELECT " + cols + " FROM " + table + " WHERE server_id = ?" + where + " ORDER BY " + inner + " LIMIT ?)")
+		args = append(append(append(args, sid), whereArgs...), limit+offset)
+	}
+	b.WriteString(") ORDER BY " + outer + " LIMIT ? OFFSET ?")
+	return b.String(), append(args, limit, offset)
 }
 
 func idList(n int) string { return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")" }
@@ -197,7 +252,7 @@ func (db *DB) matchNames(ctx context.Context, op, q string, args []any, nNames i
 		}
 		ok := false
 		for _, n := range names {
-			if strings.Contains(FoldText(unsafeString(n)), needle) {
+			if containsFold(unsafeString(n), needle) {
 				ok = true
 				break
 			}
@@ -235,13 +290,18 @@ func (db *DB) InfoPlayers(ctx context.Context, servers []int64, search string, l
 		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM players WHERE server_id IN `+in, args...).Scan(&total); err != nil {
 			return nil, 0, wrap(op, err)
 		}
-		rows, err := db.db.QueryContext(ctx, `SELECT `+infoPlayerCols+` FROM players WHERE server_id IN `+in+`
-		ORDER BY character_name, server_id, player_data_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+		q, qargs := topN("rowid AS rid, "+infoPlayerCols, "players", "", "character_name, rid", "character_name, server_id, rid",
+			servers, nil, limit, offset)
+		rows, err := db.db.QueryContext(ctx, q, qargs...)
 		if err != nil {
 			return nil, 0, wrap(op, err)
 		}
-		ps, err := scanPlayers(rows, op)
-		return ps, total, err
+		ps, err := scanPlayersRowid(rows, op)
+		out := make([]PlayerRow, len(ps))
+		for i, p := range ps {
+			out[i] = p.PlayerRow
+		}
+		return out, total, err
 	}
 	hits, err := db.matchNames(ctx, op, `SELECT rowid, character_name, platform_name FROM players WHERE server_id IN `+in, args, 2, needle)
 	if err != nil {
@@ -253,36 +313,57 @@ func (db *DB) InfoPlayers(ctx context.Context, servers []int64, search string, l
 		return nil, len(hits), nil
 	}
 	ids := make([]any, len(page))
-	pos := make(map[int64]int, len(page))
 	for i, h := range page {
-		ids[i], pos[h.rowid] = h.rowid, i
+		ids[i] = h.rowid
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT rowid, `+infoPlayerCols+` FROM players WHERE rowid IN `+idList(len(ids)), ids...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
-	out := make([]PlayerRow, len(page))
-	defer rows.Close()
-	for rows.Next() {
-		var p PlayerRow
-		var rowid, id int64
-		var login sql.NullString
-		var x, y, z, lat, lon sql.NullFloat64
-		if err := rows.Scan(&rowid, &p.ServerID, &id, &p.EOSID, &p.PlatformName, &p.CharacterName, &p.Level, &p.TribeID,
-			&p.TribeName, &login, &p.LoginGameTime, &x, &y, &z, &lat, &lon); err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		p.PlayerDataID = uint64(id)
-		if p.LastLogin, err = parseSnapTime(login); err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		p.Location = nullLoc(x, y, z, lat, lon)
-		out[pos[rowid]] = p
+	got, err := scanPlayersRowid(rows, op)
+	if err != nil {
+		return nil, 0, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, wrap(op, err)
+	out := make([]PlayerRow, 0, len(got))
+	for _, h := range page {
+		for _, p := range got {
+			if p.rowid == h.rowid {
+				out = append(out, p.PlayerRow)
+			}
+		}
 	}
 	return out, len(hits), nil
+}
+
+type playerRowid struct {
+	PlayerRow
+	rowid int64
+}
+
+func scanPlayersRowid(rows *sql.Rows, op string) ([]playerRowid, error) {
+	defer rows.Close()
+	var out []playerRowid
+	for rows.Next() {
+		var p playerRowid
+		var id int64
+		var login sql.NullString
+		var x, y, z, lat, lon sql.NullFloat64
+		if err := rows.Scan(&p.rowid, &p.ServerID, &id, &p.EOSID, &p.PlatformName, &p.CharacterName, &p.Level, &p.TribeID,
+			&p.TribeName, &login, &p.LoginGameTime, &x, &y, &z, &lat, &lon); err != nil {
+			return nil, wrap(op, err)
+		}
+		p.PlayerDataID = uint64(id)
+		var err error
+		if p.LastLogin, err = parseSnapTime(login); err != nil {
+			return nil, wrap(op, err)
+		}
+		p.Location = nullLoc(x, y, z, lat, lon)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
 }
 
 // FindPlayers returns up to limit players of servers whose character or
@@ -487,34 +568,36 @@ func (db *DB) InfoDinos(ctx context.Context, servers []int64, f InfoDinoFilter) 
 		return nil, 0, nil
 	}
 	limit, offset := pageArgs(f.Limit, f.Offset)
-	where := ` WHERE server_id IN ` + in
+	var filter string
+	var fargs []any
 	if len(f.Tribes) > 0 {
 		ts := f.Tribes[:min(len(f.Tribes), 400)]
-		where += ` AND (server_id, tribe_id) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
+		filter += ` AND (server_id, tribe_id) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
 		for _, t := range ts {
-			args = append(args, t.ServerID, t.TribeID)
+			fargs = append(fargs, t.ServerID, t.TribeID)
 		}
 	}
 	if c := FoldText(strings.TrimSpace(f.Class)); c != "" {
 		// Classes are ASCII blueprint names, so NOCASE LIKE is enough once
 		// the search text is folded.
-		where += ` AND class LIKE ? ESCAPE '\'`
-		args = append(args, likePattern(c))
+		filter += ` AND class LIKE ? ESCAPE '\'`
+		fargs = append(fargs, likePattern(c))
 	}
 	if f.MinLevel > 0 {
-		where += ` AND level >= ?`
-		args = append(args, f.MinLevel)
+		filter += ` AND level >= ?`
+		fargs = append(fargs, f.MinLevel)
 	}
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM dinos`+where, args...).Scan(&total); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM dinos WHERE server_id IN `+in+filter, append(args, fargs...)...).Scan(&total); err != nil {
 		return nil, 0, wrap(op, err)
 	}
 	if offset >= total {
 		return nil, total, nil
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name,
-	owner_name, cryopodded, tamed_at_game, x, y, z, lat, lon FROM dinos`+where+`
-	ORDER BY level DESC, class, name, server_id, tribe_id, seq LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	q, qargs := topN(`server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
+	tamed_at_game, x, y, z, lat, lon, seq`, "dinos", filter, "level DESC, class DESC, tribe_id DESC, seq DESC",
+		"level DESC, class DESC, server_id, tribe_id DESC, seq DESC", servers, fargs, limit, offset)
+	rows, err := db.db.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
@@ -523,11 +606,11 @@ func (db *DB) InfoDinos(ctx context.Context, servers []int64, f InfoDinoFilter) 
 	for rows.Next() {
 		var d DinoRow
 		var guid []byte
-		var id int64
+		var id, seq int64
 		var sex int
 		var x, y, z, lat, lon sql.NullFloat64
 		if err := rows.Scan(&d.ServerID, &guid, &id, &d.Class, &d.Name, &d.Level, &sex, &d.TribeID, &d.TribeName,
-			&d.OwnerName, &d.Cryopodded, &d.TamedAtGame, &x, &y, &z, &lat, &lon); err != nil {
+			&d.OwnerName, &d.Cryopodded, &d.TamedAtGame, &x, &y, &z, &lat, &lon, &seq); err != nil {
 			return nil, 0, wrap(op, err)
 		}
 		copy(d.ID[:], guid)
@@ -564,32 +647,35 @@ func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) 
 		return nil, 0, nil
 	}
 	limit, offset := pageArgs(f.Limit, f.Offset)
-	where := ` WHERE server_id IN ` + in
+	var filter string
+	var fargs []any
 	if len(f.Tribes) > 0 {
 		ts := f.Tribes[:min(len(f.Tribes), 400)]
-		where += ` AND (server_id, owner) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
+		filter += ` AND (server_id, owner) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
 		for _, t := range ts {
-			args = append(args, t.ServerID, t.TribeID)
+			fargs = append(fargs, t.ServerID, t.TribeID)
 		}
 	}
-	if !f.DecaysBefore.IsZero() {
-		where += ` AND decays_at IS NOT NULL AND decays_at < ?`
-		args = append(args, snapTime(f.DecaysBefore))
+	inner, outer := "structures DESC, rid DESC", "structures DESC, server_id, rid DESC" // walks bases_structures
+	switch {
+	case !f.DecaysBefore.IsZero():
+		filter += ` AND decays_at IS NOT NULL AND decays_at < ?`
+		fargs = append(fargs, snapTime(f.DecaysBefore))
+		inner, outer = "decays_at, rid", "decays_at, server_id, rid" // walks bases_decays_at
+	case f.OrderByDecay:
+		inner, outer = "decays_at IS NULL, decays_at, rid", "decays_at IS NULL, decays_at, server_id, rid"
 	}
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM bases`+where, args...).Scan(&total); err != nil {
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM bases WHERE server_id IN `+in+filter, append(args, fargs...)...).Scan(&total); err != nil {
 		return nil, 0, wrap(op, err)
 	}
 	if offset >= total {
 		return nil, total, nil
 	}
-	order := ` ORDER BY structures DESC, server_id, seq`
-	if f.OrderByDecay {
-		order = ` ORDER BY decays_at IS NULL, decays_at, server_id, seq`
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT server_id, seq, owner, owner_name, structures, by_material, storage_count,
+	q, qargs := topN(`server_id, seq, owner, owner_name, structures, by_material, storage_count,
 	foundations, tamed_dinos, x, y, z, lat, lon, min_x, min_y, min_z, max_x, max_y, max_z, decay_tier, decay_ns,
-	last_refresh, refresh_known, decays_at FROM bases`+where+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	last_refresh, refresh_known, decays_at, rowid AS rid`, "bases", filter, inner, outer, servers, fargs, limit, offset)
+	rows, err := db.db.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
 	}
@@ -601,9 +687,10 @@ func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) 
 		var lat, lon sql.NullFloat64
 		var decay int64
 		var refresh, decays sql.NullString
+		var rid int64
 		if err := rows.Scan(&b.ServerID, &b.Seq, &b.Owner, &b.OwnerName, &b.Structures, &byMat, &b.StorageCount, &b.Foundations,
 			&b.TamedDinos, &b.Center.X, &b.Center.Y, &b.Center.Z, &lat, &lon, &b.Min.X, &b.Min.Y, &b.Min.Z,
-			&b.Max.X, &b.Max.Y, &b.Max.Z, &b.DecayTier, &decay, &refresh, &b.RefreshKnown, &decays); err != nil {
+			&b.Max.X, &b.Max.Y, &b.Max.Z, &b.DecayTier, &decay, &refresh, &b.RefreshKnown, &decays, &rid); err != nil {
 			return nil, 0, wrap(op, err)
 		}
 		if lat.Valid && lon.Valid {

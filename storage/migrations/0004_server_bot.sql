@@ -54,3 +54,9 @@ CREATE TABLE decay_posts (
 	at        INTEGER NOT NULL,
 	PRIMARY KEY (guild_id, server_id, run_id)
 ) STRICT, WITHOUT ROWID;
+
+-- /info pages walk these in order (top-N per server, then merged), so a page
+-- never sorts a whole snapshot: tamed dinos by level (class included so the
+-- species filter and its count never touch the table), bases by size.
+CREATE INDEX dinos_level ON dinos (server_id, level, class);
+CREATE INDEX bases_structures ON bases (server_id, structures);
