@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/blissark/bliss/app/nitrado"
-	"github.com/blissark/bliss/jobs/bases"
 	"github.com/blissark/bliss/jobs/pipeline"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/savefile"
@@ -34,7 +33,6 @@ func (a *appliance) newPipeline() (*pipeline.Pipeline, error) {
 		TempDir:     tmp,
 		Workers:     a.cfg.ParseWorkers,
 		Logger:      a.log.With("component", "pipeline"),
-		BaseOptions: a.baseOptions,
 	})
 }
 
@@ -47,25 +45,34 @@ func (a *appliance) parseJob(id int64) func(ctx context.Context) error {
 		if err != nil {
 			return pipeline.Server{}, err
 		}
-		return pipeline.Server{ID: id, Name: d.Name, GamePath: d.GamePath, Map: d.Map}, nil
+		return pipeline.Server{ID: id, Name: d.Name, GamePath: d.GamePath, Map: d.Map,
+			DecayMultiplier: decayMultiplier(a.decayOverride(ctx, id), d.DecayMultiplier)}, nil
 	})
 }
 
-// baseOptions applies the server's decay multiplier (the first guild that
-// links the server decides).
-func (a *appliance) baseOptions(serviceID int64) bases.Options {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+// decayMultiplier is the multiplier a parse uses: the staff override when
+// set, else the server's own PvEStructureDecayPeriodMultiplier from its
+// Nitrado settings (0 = the default, 1).
+func decayMultiplier(override, fromNitrado float64) float64 {
+	if override > 0 {
+		return override
+	}
+	return fromNitrado
+}
+
+// decayOverride is the multiplier staff stored for the server (the first
+// guild that links it decides); 0 when none differs from the default 1.
+func (a *appliance) decayOverride(ctx context.Context, serviceID int64) float64 {
 	servers, err := a.db.AllServers(ctx)
 	if err != nil {
-		return bases.Options{}
+		return 0
 	}
 	for _, s := range servers {
-		if s.ServiceID == serviceID {
-			return bases.Options{Multiplier: s.DecayMultiplier}
+		if s.ServiceID == serviceID && s.DecayMultiplier > 0 && s.DecayMultiplier != 1 {
+			return s.DecayMultiplier
 		}
 	}
-	return bases.Options{}
+	return 0
 }
 
 // nitradoFiles is the pipeline's file server: the Nitrado client's listing

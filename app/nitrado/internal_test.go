@@ -282,3 +282,25 @@ func TestSanitize(t *testing.T) {
 		t.Fatalf("cut: %q", got)
 	}
 }
+
+func TestDecayMultiplier(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  Settings
+		want float64
+	}{
+		{"absent", Settings{"config": {"map": "TheIsland_WP"}}, 0},
+		{"gameini", Settings{"gameini": {"PvEStructureDecayPeriodMultiplier": " 2.5 "}}, 2.5},
+		{"any category, any case", Settings{"config": {"pvestructuredecayperiodmultiplier": "4"}}, 4},
+		{"not a number", Settings{"config": {"PvEStructureDecayPeriodMultiplier": "fast"}}, 0},
+		{"not positive", Settings{"config": {"PvEStructureDecayPeriodMultiplier": "-1"}}, 0},
+	} {
+		g := &Gameserver{Settings: tc.set}
+		if got := g.DecayMultiplier(); got != tc.want {
+			t.Errorf("%s: DecayMultiplier = %v, want %v", tc.name, got, tc.want)
+		}
+		if got := g.Details().DecayMultiplier; got != tc.want {
+			t.Errorf("%s: Details().DecayMultiplier = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -404,6 +405,9 @@ type ServerDetails struct {
 	PlayerCurrent int    `json:"player_current"`
 	PlayerMax     int    `json:"player_max"`
 	Location      string `json:"location"`
+	// DecayMultiplier is the server's PvEStructureDecayPeriodMultiplier
+	// (0 when the settings do not set it; see Gameserver.DecayMultiplier).
+	DecayMultiplier float64 `json:"decay_multiplier,omitempty"`
 }
 
 // RCONAddr is ip:rcon_port, or "" when either is unknown.
@@ -432,7 +436,27 @@ func (g *Gameserver) Details() ServerDetails {
 		PlayerCurrent: g.Query.PlayerCurrent,
 		PlayerMax:     g.Query.PlayerMax,
 		Location:      g.Location,
+
+		DecayMultiplier: g.DecayMultiplier(),
 	}
+}
+
+// DecayMultiplier is the PvE structure decay multiplier the server runs
+// with: the setting PvEStructureDecayPeriodMultiplier wherever Nitrado's
+// settings tree holds it (the category differs between setups; the key is
+// matched case-insensitively), or 0 when it is absent or not a positive
+// number.
+func (g *Gameserver) DecayMultiplier() float64 {
+	for _, cat := range g.Settings {
+		for k, v := range cat {
+			if strings.EqualFold(k, "PvEStructureDecayPeriodMultiplier") {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(string(v)), 64); err == nil && f > 0 && !math.IsInf(f, 0) {
+					return f
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // FileEntry is one entry of the file server listing.

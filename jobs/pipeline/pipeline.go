@@ -144,6 +144,10 @@ type Server struct {
 	Name     string
 	GamePath string // gameserver.game_specific.path
 	Map      string // e.g. "TheIsland_WP"; "" = the only folder under SavedArks
+	// DecayMultiplier is the server's PvEStructureDecayPeriodMultiplier
+	// (staff override, else the server's Nitrado settings); ≤ 0: 1. It
+	// applies unless Options.BaseOptions sets a multiplier.
+	DecayMultiplier float64
 }
 
 // Durations per stage.
@@ -456,7 +460,11 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 
 	// 4. Analyze.
 	t = time.Now()
-	bs := bases.Analyze(save, p.baseOpts(srv.ID))
+	bopts := p.baseOpts(srv.ID)
+	if bopts.Multiplier <= 0 {
+		bopts.Multiplier = srv.DecayMultiplier
+	}
+	bs := bases.Analyze(save, bopts)
 	byTribe := make(map[int64]int)
 	byMat := make(map[string]int)
 	for i := range save.Structures {

@@ -516,3 +516,33 @@ func TestPipeline_Job(t *testing.T) {
 	_ = fmt.Sprint()
 	_ = arksave.ErrNotFound
 }
+
+// TestPipeline_DecayMultiplier: the server's decay multiplier (staff
+// override or Nitrado settings, resolved by the caller) scales every base's
+// decay timer.
+func TestPipeline_DecayMultiplier(t *testing.T) {
+	t.Parallel()
+	data := writeSave(t, testCounts, arksavetest.Options{Seed: 7})
+	decay := func(mult float64) []time.Duration {
+		f := newFixture(t)
+		f.files.put(f.dir+"/TheIsland_WP.ark", data, t0)
+		f.srv.DecayMultiplier = mult
+		if _, err := f.p.Run(t.Context(), f.srv); err != nil {
+			t.Fatal(err)
+		}
+		var out []time.Duration
+		for _, b := range f.snaps.last.Bases {
+			out = append(out, b.DecayDuration)
+		}
+		return out
+	}
+	one, two := decay(0), decay(2)
+	if len(one) == 0 || len(one) != len(two) {
+		t.Fatalf("bases: %d and %d", len(one), len(two))
+	}
+	for i := range one {
+		if two[i] != 2*one[i] {
+			t.Fatalf("base %d: decay %v with multiplier 2, %v by default", i, two[i], one[i])
+		}
+	}
+}

@@ -13,42 +13,21 @@ import (
 	"github.com/blissark/bliss/app/nitrado"
 )
 
-// Details is what Bliss knows about one Nitrado gameserver: what the RCON
-// pool needs to connect (RCONAddr, RCONPassword), what the file jobs need
-// (GamePath) and what the bots show (name, map, status, player counts).
+// Details is what Bliss knows about one Nitrado gameserver: the client's
+// nitrado.ServerDetails (what the RCON pool needs to connect, what the
+// file jobs need, what the bots show, the decay multiplier) plus how fresh
+// the copy is. There is one server-details type: the producer's.
 //
 // RCONPassword is a nitrado.Secret: fmt (every verb) and log/slog print it
 // as "[REDACTED]", so a Details value may be logged or formatted safely.
 type Details struct {
-	ServiceID     int64
-	Name          string
-	Map           string // normalised, e.g. "TheIsland_WP", "Astraeos_WP"
-	Status        string // gameserver status: started, stopped, restarting, ...
-	Game          string // "arksa" for ASA
-	IP            string
-	Port          int
-	QueryPort     int
-	RCONPort      int
-	RCONPassword  nitrado.Secret
-	GamePath      string // game_specific.path without trailing slash
-	Slots         int
-	PlayerCurrent int
-	PlayerMax     int
-	Location      string
+	nitrado.ServerDetails
 
 	// SavedAt is when Nitrado answered with these details.
 	SavedAt time.Time
 	// Stale is true when Nitrado could not be reached and this is the last
 	// known copy (from memory or the bbolt stale store), saved at SavedAt.
 	Stale bool
-}
-
-// RCONAddr is ip:rcon_port, or "" when either is unknown.
-func (d Details) RCONAddr() string {
-	if d.IP == "" || d.RCONPort <= 0 {
-		return ""
-	}
-	return net.JoinHostPort(d.IP, strconv.Itoa(d.RCONPort))
 }
 
 // Addr is the game address ip:port, or "" when either is unknown.
@@ -91,62 +70,27 @@ func (d Details) LogValue() slog.Value {
 // FromGameserver flattens a Nitrado gameserver answer. id is used when the
 // answer carries no service id.
 func FromGameserver(id int64, gs *nitrado.Gameserver, savedAt time.Time) Details {
-	sd := gs.Details()
-	if sd.ServiceID == 0 {
-		sd.ServiceID = id
+	d := Details{ServerDetails: gs.Details(), SavedAt: savedAt.UTC()}
+	if d.ServiceID == 0 {
+		d.ServiceID = id
 	}
-	return Details{
-		ServiceID:     sd.ServiceID,
-		Name:          sd.Name,
-		Map:           sd.Map,
-		Status:        sd.Status,
-		Game:          sd.Game,
-		IP:            sd.IP,
-		Port:          sd.Port,
-		QueryPort:     sd.QueryPort,
-		RCONPort:      sd.RCONPort,
-		RCONPassword:  sd.RCONPassword,
-		GamePath:      sd.GamePath,
-		Slots:         sd.Slots,
-		PlayerCurrent: sd.PlayerCurrent,
-		PlayerMax:     sd.PlayerMax,
-		Location:      sd.Location,
-		SavedAt:       savedAt.UTC(),
-	}
+	return d
 }
 
-// record is the persisted form of Details in the bbolt stale store. It is
-// versioned and independent of Details' Go layout. The password is stored
-// in clear (the state file is mode 0600 and holds nothing but Bliss state);
-// a record is never logged.
+// record is the persisted form of Details in the stale store: a version
+// and nitrado.ServerDetails's own JSON (the field names of version 1). The
+// password is stored in clear (nitrado.Secret marshals its value; the state
+// file is mode 0600 and holds nothing but Bliss state); a record is never
+// logged.
 type record struct {
-	V             int    `json:"v"`
-	ServiceID     int64  `json:"service_id"`
-	Name          string `json:"name"`
-	Map           string `json:"map"`
-	Status        string `json:"status"`
-	Game          string `json:"game"`
-	IP            string `json:"ip"`
-	Port          int    `json:"port"`
-	QueryPort     int    `json:"query_port"`
-	RCONPort      int    `json:"rcon_port"`
-	RCONPassword  string `json:"rcon_password"`
-	GamePath      string `json:"game_path"`
-	Slots         int    `json:"slots"`
-	PlayerCurrent int    `json:"player_current"`
-	PlayerMax     int    `json:"player_max"`
-	Location      string `json:"location"`
+	V int `json:"v"`
+	nitrado.ServerDetails
 }
 
 const recordVersion = 1
 
 func encodeRecord(d Details) ([]byte, error) {
-	b, err := json.Marshal(record{
-		V: recordVersion, ServiceID: d.ServiceID, Name: d.Name, Map: d.Map, Status: d.Status,
-		Game: d.Game, IP: d.IP, Port: d.Port, QueryPort: d.QueryPort, RCONPort: d.RCONPort,
-		RCONPassword: d.RCONPassword.Reveal(), GamePath: d.GamePath, Slots: d.Slots,
-		PlayerCurrent: d.PlayerCurrent, PlayerMax: d.PlayerMax, Location: d.Location,
-	})
+	b, err := json.Marshal(record{V: recordVersion, ServerDetails: d.ServerDetails})
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
@@ -167,11 +111,5 @@ func decodeRecord(b []byte, savedAt time.Time) (Details, error) {
 	if r.V != recordVersion {
 		return Details{}, fmt.Errorf("decode: unknown record version %d", r.V)
 	}
-	return Details{
-		ServiceID: r.ServiceID, Name: r.Name, Map: r.Map, Status: r.Status, Game: r.Game,
-		IP: r.IP, Port: r.Port, QueryPort: r.QueryPort, RCONPort: r.RCONPort,
-		RCONPassword: nitrado.Secret(r.RCONPassword), GamePath: r.GamePath, Slots: r.Slots,
-		PlayerCurrent: r.PlayerCurrent, PlayerMax: r.PlayerMax, Location: r.Location,
-		SavedAt: savedAt.UTC(),
-	}, nil
+	return Details{ServerDetails: r.ServerDetails, SavedAt: savedAt.UTC()}, nil
 }
