@@ -47,6 +47,7 @@ func (a *appliance) wireTickets(ctx context.Context) error {
 		Store:   ticketstore.New(a.db),
 		Session: func() *discordgo.Session { return a.sup.Session(bots.Ticket) },
 		Audit:   a.audit(),
+		Forward: a.forwardAction,
 		Log:     a.log.With("component", "tickets"),
 	})
 	if err := a.sup.Handle(bots.Ticket, bot.Router()); err != nil {
@@ -68,6 +69,29 @@ func (a *appliance) wireTickets(ctx context.Context) error {
 	}
 	a.mon.metrics = append(a.mon.metrics, a.ticketMetrics)
 	return nil
+}
+
+// forwardAction runs an automatic ticket's action button (an
+// IncidentAction custom id) on the bot whose router serves its prefix.
+func (a *appliance) forwardAction(ctx context.Context, c *bots.Ctx, customID string) (*bots.Response, error) {
+	prefix, rest, _ := strings.Cut(customID, ":")
+	for _, k := range bots.Kinds() {
+		r := a.sup.Router(k)
+		if r == nil || k == bots.Ticket {
+			continue
+		}
+		run, access, ok := r.ComponentHandler(prefix)
+		if !ok {
+			continue
+		}
+		if access == bots.Staff && !c.Staff {
+			return nil, &bots.UserError{Msg: "This needs a staff role.", Err: bots.ErrForbidden}
+		}
+		fc := *c
+		fc.CustomID, fc.Args, fc.Bot = customID, rest, k
+		return run(ctx, &fc)
+	}
+	return nil, bots.Errorf("no bot handles this action any more")
 }
 
 // RaiseIncident is the plain-argument form of Incidents.Raise for jobs,

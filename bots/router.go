@@ -194,6 +194,17 @@ func (r *Router) Pager(kind string, access Access, fn PagerFunc) *Router {
 // Integrations), so players do not see commands they cannot run.
 const StaffPermissions = int64(discordgo.PermissionManageGuild)
 
+// ComponentHandler returns the handler and access of the component route
+// registered under prefix (the Ticket bot hands on the buttons of automatic
+// tickets to the bot that raised them).
+func (r *Router) ComponentHandler(prefix string) (HandlerFunc, Access, bool) {
+	c := r.components[prefix]
+	if c == nil {
+		return nil, 0, false
+	}
+	return c.Run, c.Access, true
+}
+
 // Specs returns the command specs for bulk registration, in insertion order.
 // A Staff command without DefaultMemberPermissions gets StaffPermissions
 // (on a copy; the router's spec is not modified).

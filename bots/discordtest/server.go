@@ -173,6 +173,7 @@ type Server struct {
 	connWG      sync.WaitGroup
 	files       map[string]File // uploaded attachments by attachment ID
 	dmClosed    map[string]bool // users whose DMs refuse bots
+	left        map[string]bool // users removed from a guild with RemoveMember
 }
 
 type botState struct {
@@ -571,6 +572,45 @@ func (s *Server) AddMember(guildID string, m *discordgo.Member) (*discordgo.Memb
 		return nil, fmt.Errorf("discordtest: unknown guild %s", guildID)
 	}
 	return cloneJSON(s.addMemberLocked(gs, m, true)), nil
+}
+
+// RemoveMember makes a user leave a guild, as when they leave or are
+// kicked elsewhere: GUILD_MEMBER_REMOVE to the guild's bots, and the user
+// leaves every thread of the guild (THREAD_MEMBERS_UPDATE). A user who
+// then shares no guild with a bot cannot be DMed by it (50007).
+func (s *Server) RemoveMember(guildID, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	gs, ok := s.guilds[guildID]
+	if !ok {
+		return fmt.Errorf("discordtest: unknown guild %s", guildID)
+	}
+	m, ok := gs.members[userID]
+	if !ok {
+		return fmt.Errorf("discordtest: unknown member %s", userID)
+	}
+	delete(gs.members, userID)
+	gs.memberOrder = slices.DeleteFunc(gs.memberOrder, func(id string) bool { return id == userID })
+	for _, b := range s.botsInGuildLocked(gs) {
+		s.emitLocked(b, "GUILD_MEMBER_REMOVE", discordgo.IntentsGuildMembers, map[string]any{"guild_id": gs.id, "user": m.User})
+	}
+	for _, id := range gs.channelOrder {
+		cs, ok := s.channels[id]
+		if !ok || !cs.ch.IsThread() || !cs.threadMembers[userID] {
+			continue
+		}
+		delete(cs.threadMembers, userID)
+		cs.ch.MemberCount = len(cs.threadMembers)
+		ev := map[string]any{"id": cs.ch.ID, "guild_id": gs.id, "removed_member_ids": []string{userID}, "member_count": cs.ch.MemberCount}
+		for _, b := range s.botsInGuildLocked(gs) {
+			s.emitLocked(b, "THREAD_MEMBERS_UPDATE", discordgo.IntentsGuildMembers, ev)
+		}
+	}
+	if s.left == nil {
+		s.left = map[string]bool{}
+	}
+	s.left[userID] = true
+	return nil
 }
 
 // SetMemberRoles replaces a member's roles and sends GUILD_MEMBER_UPDATE.

@@ -115,11 +115,32 @@ func (s *Server) dmBlockedLocked(cs *channelState) *reply {
 	if cs.ch.GuildID != "" || cs.ch.Type != discordgo.ChannelTypeDM {
 		return nil
 	}
+	var bot *botState
 	for _, u := range cs.ch.Recipients {
-		if u != nil && s.dmClosed[u.ID] {
+		if u != nil && s.botsByUser[u.ID] != nil {
+			bot = s.botsByUser[u.ID]
+		}
+	}
+	for _, u := range cs.ch.Recipients {
+		if u == nil || s.botsByUser[u.ID] != nil {
+			continue
+		}
+		if s.dmClosed[u.ID] || (s.left[u.ID] && bot != nil && !s.sharesGuildLocked(bot, u.ID)) {
 			r := errCannotDM
 			return &r
 		}
 	}
 	return nil
+}
+
+// sharesGuildLocked reports whether userID is in a guild with bot b.
+func (s *Server) sharesGuildLocked(b *botState, userID string) bool {
+	for _, gs := range s.guilds {
+		_, u := gs.members[userID]
+		_, me := gs.members[b.bot.UserID]
+		if u && me {
+			return true
+		}
+	}
+	return false
 }

@@ -56,6 +56,10 @@ type world struct {
 	tb    *tickets.Bot
 	sup   *bots.Supervisor
 	clock *clock
+
+	mu        sync.Mutex
+	forwarded []string // custom ids handed on by Forward
+	stop      func()   // stops the running supervisor
 }
 
 func newWorld(t testing.TB, settings map[string]string) *world {
@@ -103,7 +107,13 @@ func (w *world) start() {
 	t := w.t
 	var sup *bots.Supervisor
 	w.tb = tickets.NewBot(tickets.Deps{Guilds: w.store, Store: ticketstore.New(w.db), Now: w.clock.Now,
-		Session: func() *discordgo.Session { return sup.Session(bots.Ticket) }})
+		Session: func() *discordgo.Session { return sup.Session(bots.Ticket) },
+		Forward: func(ctx context.Context, c *bots.Ctx, id string) (*bots.Response, error) {
+			w.mu.Lock()
+			w.forwarded = append(w.forwarded, id)
+			w.mu.Unlock()
+			return bots.Text("restarting"), nil
+		}})
 	sup, err := bots.NewSupervisor(bots.Options{
 		Bots:          []bots.BotConfig{{Kind: bots.Ticket, Token: w.bot.Token, AppID: w.bot.AppID}},
 		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer, GuildIDs: []string{w.guild.ID},
@@ -129,6 +139,7 @@ func (w *world) start() {
 		})
 	}
 	t.Cleanup(stop)
+	w.stop = stop
 	w.waitFor("ticket bot connected and registered", func() bool {
 		return sup.Session(bots.Ticket) != nil && len(w.fake.Commands(w.bot, w.guild.ID)) > 0
 	})

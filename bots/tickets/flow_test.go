@@ -318,8 +318,19 @@ func TestE2EIncidents(t *testing.T) {
 	}
 	th := threads[0].ID
 	msgs := w.fake.Messages(th)
-	if len(msgs) != 6 || !strings.Contains(msgs[0].Embeds[0].Title, "automatic: server down") || buttons(msgs[0])["Restart"] != "srv:restart:1001" {
+	if len(msgs) != 6 || !strings.Contains(msgs[0].Embeds[0].Title, "automatic: server down") {
 		t.Fatalf("automatic ticket messages: %d, first %+v", len(msgs), msgs[0].Embeds)
+	}
+	// The action button is handed on to the bot that raised the incident.
+	restart := buttons(msgs[0])["Restart"]
+	if r := w.click(playerID, th, restart); !strings.Contains(text(r), "staff role") {
+		t.Fatalf("member ran an incident action: %s", text(r))
+	}
+	if r := w.click(staff1ID, th, restart); r.Data.Content != "restarting" {
+		t.Fatalf("action: %s", text(r))
+	}
+	if len(w.forwarded) != 1 || w.forwarded[0] != "srv:restart:1001" {
+		t.Fatalf("forwarded %v", w.forwarded)
 	}
 	members, _ := w.fake.ThreadMembers(th)
 	if !contains(members, staff1ID) || !contains(members, staff2ID) {
@@ -400,6 +411,60 @@ func TestE2EOfflineIncidentAndInactivity(t *testing.T) {
 	ch, _ := w.fake.Channel(thread)
 	if !ch.ThreadMetadata.Archived {
 		t.Fatal("inactive ticket not closed")
+	}
+	w.noErrors()
+}
+
+// TestE2EMemberLeftTicketCloses: a ticket whose opener left the server is
+// still closed by staff, its transcript still posted; the DM cannot reach
+// them and the close says so.
+func TestE2EMemberLeftTicketCloses(t *testing.T) {
+	w := newWorld(t, map[string]string{"ticket_channel": ticketCh})
+	open := w.addType("Quick", "")
+	thread := threadOf(t, w.click(playerID, supportCh, open))
+	if err := w.fake.RemoveMember(w.guild.ID, playerID); err != nil {
+		t.Fatal(err)
+	}
+	r := w.command(staff1ID, thread, discordtest.SubCommand("close", discordtest.StringOpt("reason", "left the server")))
+	if r.Type != discordgo.InteractionResponseModal {
+		t.Fatalf("/ticket close: %s", text(r))
+	}
+	r = w.submit(staff1ID, thread, r.Data.CustomID, map[string]string{"reason": "left the server"})
+	if s := text(r); !strings.Contains(s, "Ticket #1 is closed") || !strings.Contains(s, "could not be reached by DM") {
+		t.Fatalf("close: %s", s)
+	}
+	if h := w.attachment(logCh, "ticket-0001-transcript.html"); !strings.Contains(h, "left the server") {
+		t.Fatalf("transcript: %.500s", h)
+	}
+	for _, c := range w.fake.Errors(w.bot) {
+		if !strings.Contains(string(c.Response), "50007") {
+			t.Errorf("fake rejected %s %s -> %d %s", c.Method, c.Path, c.Status, c.Response)
+		}
+	}
+}
+
+// TestE2EPanelSurvivesEditAndRestart: editing a type re-renders the posted
+// panel; after a restart (new bot, new sessions) its button still opens
+// the form of the edited type.
+func TestE2EPanelSurvivesEditAndRestart(t *testing.T) {
+	w := newWorld(t, nil)
+	open := w.addType("Bug report", "What broke?")
+	w.command(adminID, supportCh, discordtest.SubCommand("panel"))
+	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("edit",
+		discordtest.StringOpt("type", "Bug report"), discordtest.StringOpt("label", "Bugs"), discordtest.StringOpt("questions", "What broke? | When?"))))
+	if !strings.Contains(text(r), "1 panel(s) updated") {
+		t.Fatalf("edit: %s", text(r))
+	}
+	panel := w.fake.Messages(supportCh)[0]
+	if buttons(panel)["Bugs"] != open {
+		t.Fatalf("panel not re-rendered: %v", buttons(panel))
+	}
+	w.stop()
+	w.start()
+	r = w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
+		CustomID: open, MessageID: panel.ID})
+	if r.Type != discordgo.InteractionResponseModal || len(r.Data.Components) != 2 {
+		t.Fatalf("after restart: %v %s", r.Type, text(r))
 	}
 	w.noErrors()
 }

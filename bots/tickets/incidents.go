@@ -411,3 +411,38 @@ func roundDur(d time.Duration) time.Duration {
 	}
 	return d.Round(time.Minute)
 }
+
+// onAction hands an automatic ticket's action button to the bot that
+// raised the incident.
+func (b *Bot) onAction(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	inID, idx, _ := strings.Cut(c.Args, ":")
+	id, ok1 := parseID(inID)
+	i, err := strconv.Atoi(idx)
+	if !ok1 || err != nil || i < 0 {
+		return nil, bots.Errorf("this button is no longer valid")
+	}
+	t, err := b.ticketHere(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	in, err := b.d.Store.IncidentByTicket(ctx, t.ID)
+	if errors.Is(err, ErrNotFound) || (err == nil && (in.ID != id || i >= len(in.ActionIDs))) {
+		return nil, bots.Errorf("this button is no longer valid")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if b.d.Forward == nil {
+		return nil, bots.Errorf("this action is not available")
+	}
+	resp, err := b.d.Forward(ctx, c, in.ActionIDs[i])
+	if err != nil {
+		return nil, err
+	}
+	if resp != nil {
+		resp.Update = false // never replace the ticket's opening message
+	}
+	b.audit(ctx, bots.AuditEntry{GuildID: c.GuildID, ActorID: c.User.ID, Actor: displayName(c.User, c.Member), Action: "ticket action",
+		Target: fmt.Sprintf("#%d %s", t.Number, in.ActionLabels[i]), Detail: in.ActionIDs[i], OK: true})
+	return resp, nil
+}

@@ -168,7 +168,7 @@ func (b *Bot) startThread(ctx context.Context, s *discordgo.Session, tk Ticket, 
 			b.log.Warn("add opener to ticket", "ticket", tk.ID, "err", err)
 		}
 	}
-	for _, m := range firstMessages(tk, staffRoles, in) {
+	for _, m := range firstMessages(tk, staffRoles, in, b.d.Forward != nil) {
 		if _, err := s.ChannelMessageSendComplex(th.ID, m, discordgo.WithContext(ctx)); err != nil {
 			b.log.Warn("ticket first message", "ticket", tk.ID, "err", err)
 			break
@@ -180,7 +180,7 @@ func (b *Bot) startThread(ctx context.Context, s *discordgo.Session, tk Ticket, 
 // firstMessages renders the ticket's opening post: who and what, the
 // answers (escaped, split over as many embeds and messages as Discord's
 // limits need), and the buttons on the first message.
-func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord) []*discordgo.MessageSend {
+func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions bool) []*discordgo.MessageSend {
 	var ping []string
 	allowed := &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 	if tk.OpenerID != "" {
@@ -224,7 +224,8 @@ func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord) []*discor
 			if i >= 3 || i >= len(in.ActionIDs) {
 				break
 			}
-			buttons = append(buttons, discordgo.Button{Label: embed.Truncate(l, 80), Style: discordgo.SecondaryButton, CustomID: in.ActionIDs[i]})
+			buttons = append(buttons, discordgo.Button{Label: embed.Truncate(l, 80), Style: discordgo.SecondaryButton,
+				CustomID: bots.MustCustomID(prefixAction, strconv.FormatInt(in.ID, 10), strconv.Itoa(i)), Disabled: !actions})
 		}
 	}
 	var out []*discordgo.MessageSend

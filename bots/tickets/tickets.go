@@ -177,10 +177,12 @@ type Deps struct {
 	Session SessionSource
 	Audit   bots.Auditor
 	Log     *slog.Logger
-	// Actions routes the buttons of automatic tickets (IncidentAction
-	// custom ids) by prefix: Discord delivers a button's click to the bot
-	// that posted it, the Ticket bot, which hands it on. Staff only.
-	Actions map[string]bots.HandlerFunc
+	// Forward runs an automatic ticket's action button (an IncidentAction
+	// custom id such as "apadm:refund:42") on the bot that raised it:
+	// Discord delivers a click to the bot that posted the message, the
+	// Ticket bot, which hands it on. Staff only. Nil: actions are shown
+	// disabled.
+	Forward func(ctx context.Context, c *bots.Ctx, customID string) (*bots.Response, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -266,9 +268,7 @@ func (b *Bot) buildRouter() *bots.Router {
 	r.Component(&bots.Component{Prefix: prefixClose, Access: bots.Everyone, Ephemeral: true, Run: b.onCloseButton})
 	r.Modal(&bots.Component{Prefix: prefixCloseForm, Access: bots.Everyone, Ephemeral: true, Run: b.onCloseForm})
 	r.Component(&bots.Component{Prefix: prefixReopen, Access: bots.Everyone, Ephemeral: true, Run: b.onReopen})
-	for prefix, h := range b.d.Actions {
-		r.Component(&bots.Component{Prefix: prefix, Access: bots.Staff, Ephemeral: true, Run: h})
-	}
+	r.Component(&bots.Component{Prefix: prefixAction, Access: bots.Staff, Ephemeral: true, Run: b.onAction})
 	r.Messages(bots.MessageHandlers{Create: b.onMessageCreate, Update: b.onMessageUpdate, Delete: b.onMessageDelete})
 	return r
 }
@@ -281,6 +281,7 @@ const (
 	prefixClose     = "tkclose"  // tkclose:<ticket id>
 	prefixCloseForm = "tkclosef" // tkclosef:<ticket id>
 	prefixReopen    = "tkreopen" // tkreopen:<ticket id>
+	prefixAction    = "tkact"    // tkact:<incident id>:<action index>
 )
 
 func (b *Bot) settings(ctx context.Context, guildID string) bots.GuildSettings {

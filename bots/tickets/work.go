@@ -255,7 +255,7 @@ func (b *Bot) closeTicket(ctx context.Context, s *discordgo.Session, t Ticket, b
 		html := RenderTranscript(t, msgs, TranscriptOptions{GeneratedAt: now, ClosedByName: closerName})
 		if err := b.dmTranscript(ctx, s, t, html, reason); err != nil {
 			b.log.Info("transcript DM not delivered", "ticket", t.ID, "err", err)
-			notes = append(notes, "the member's DMs are closed; no copy sent")
+			notes = append(notes, "the member could not be reached by DM (DMs closed or left the server); no copy sent")
 		} else {
 			notes = append(notes, "a copy was sent to the member by DM")
 		}
