@@ -15,11 +15,14 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/blissark/bliss/app/nitrado"
+	"github.com/blissark/bliss/app/nitrado/nitradotest"
 	"github.com/blissark/bliss/app/rcon"
 	"github.com/blissark/bliss/app/rcon/rcontest"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/ap"
 	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/gp"
 	"github.com/blissark/bliss/jobs/awards"
 	"github.com/blissark/bliss/jobs/delivery"
 	"github.com/blissark/bliss/storage"
@@ -577,5 +580,194 @@ func BenchmarkAwardRun10k(b *testing.B) {
 		w.db.SetCursor(ctx, "awards:"+w.guild.ID, "")
 		w.db.SQL().ExecContext(ctx, `DELETE FROM ledger`)
 		b.StartTimer()
+	}
+}
+
+func (w *ecoWorld) configureLogs(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	gs, err := w.guilds.GuildSettings(ctx, w.guild.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs.LogChannels["orders"] = "910000000000000002"
+	gs.LogChannels["donations"] = "910000000000000003"
+	if err := w.guilds.SaveGuildSettings(ctx, gs); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestEconomyGPEndToEnd(t *testing.T) {
+	w := newEcoWorld(t)
+	w.routers[bots.GP] = gp.New(w.deps.gpDeps())
+	w.start(t)
+	w.configureLogs(t)
+	ctx := context.Background()
+	nf := nitradotest.New(t)
+	nf.AddService(nitradotest.Service{ID: ecoService, Name: "Island"})
+	const other = int64(5151)
+	nf.AddService(nitradotest.Service{ID: other, Name: "PC server"})
+	if err := w.guilds.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: other, Name: "PC"}); err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nitrado.New(nitrado.Options{Token: nf.Token(), BaseURL: nf.URL(), RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf.Fail(nitradotest.Fault{Path: fmt.Sprintf("/services/%d/gameservers/boost/history", other), Status: 400,
+		Message: "This endpoint is only supported for UWP services"})
+	at := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	// History before Bliss: two of donor1's boosts, one malformed.
+	nf.AddBoost(ecoService,
+		nitradotest.Boost{ID: 1, Username: "Donor1", ExtendedFor: 7 * day, Amount: "$1.00", BoostedAt: at},
+		nitradotest.Boost{ID: 2, Username: "donor1", ExtendedFor: 84600 * time.Second, Amount: "$2.50", BoostedAt: at.Add(day)},
+		nitradotest.Boost{ID: 3, Username: "weird", ExtendedFor: -day, Amount: "€1,00", BoostedAt: at.Add(2 * day)})
+	posts := func() []string {
+		var out []string
+		for _, m := range w.fake.Messages("910000000000000003") {
+			b, _ := json.Marshal(m.Embeds)
+			out = append(out, string(b))
+		}
+		return out
+	}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	job := w.deps.newDonationsJob(nc, postVia(w.fake, w.bots[bots.GP]), func() time.Time { return now })
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := posts(); len(p) != 1 || !strings.Contains(p[0], "3 earlier boosts") || !strings.Contains(p[0], "3.50") {
+		t.Fatalf("first run posts: %v", p)
+	}
+	if st := job.Statuses()[other]; st.State != "not supported by this service" {
+		t.Fatalf("unsupported service: %+v", st)
+	}
+	if k := strings.Join(w.inc.kinds(), ","); !strings.Contains(k, "boost_flagged") {
+		t.Fatalf("malformed boost not flagged: %s", k)
+	}
+	// donor1 links with a code put in the next boost's message; the earlier
+	// boosts are credited once: 100 + 250 + 500 GP at 100 GP per 1.00.
+	r := w.run(t, bots.GP, cmd(ecoGuildPlayer, "gp", discordtest.SubCommand("link", discordtest.StringOpt("nitrado_username", "donor1"))))
+	code := codeRE.FindString(rtext(r))
+	if code == "" {
+		t.Fatalf("gp link: %s", rtext(r))
+	}
+	nf.AddBoost(ecoService, nitradotest.Boost{ID: 4, Username: "donor1", ExtendedFor: day, Amount: "$5.00",
+		Message: "for the tribe " + code, BoostedAt: now.Add(-time.Hour)})
+	now = now.Add(10 * time.Minute)
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := w.balance(t, storage.GP, ecoGuildPlayer); b != 850 {
+		t.Fatalf("GP after link %d, want 850", b)
+	}
+	if p := posts(); len(p) != 2 || !strings.Contains(p[1], "donor1 boosted") || !strings.Contains(p[1], "total 5.00") {
+		t.Fatalf("boost post: %v", p)
+	}
+	// A restarted job (new instance, same database) and a staff re-link
+	// credit nothing again.
+	job2 := w.deps.newDonationsJob(nc, postVia(w.fake, w.bots[bots.GP]), func() time.Time { return now })
+	if err := job2.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.run(t, bots.GP, cmd(ecoGuildAdmin, "gp", discordtest.SubCommandGroup("staff", discordtest.SubCommand("link",
+		discordtest.StringOpt("nitrado_username", "DONOR1"), discordtest.UserOpt("player", ecoGuildPlayer)))))
+	if b := w.balance(t, storage.GP, ecoGuildPlayer); b != 850 || len(posts()) != 2 {
+		t.Fatalf("after restart and re-link: %d GP, %d posts", b, len(posts()))
+	}
+	// A 429 in the middle of a 3-page walk resumes at that page.
+	for i := range 45 {
+		nf.AddBoost(ecoService, nitradotest.Boost{ID: int64(100 + i), Username: "crowd", ExtendedFor: day, Amount: "$1.00", BoostedAt: now})
+	}
+	nf.Fail(nitradotest.Fault{Path: fmt.Sprintf("/services/%d/gameservers/boost/history", ecoService), Status: 429, Count: 1,
+		Header: map[string][]string{"Retry-After": {"1"}}})
+	now = now.Add(10 * time.Minute)
+	job2.Run(ctx) // the first page fails
+	now = now.Add(10 * time.Minute)
+	if err := job2.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := w.db.BoostTotals(ctx, ecoService); n != 49 {
+		t.Fatalf("%d boosts recorded, want 49", n)
+	}
+	// /gp donations: the donor sees their own.
+	r = w.run(t, bots.GP, cmd(ecoGuildPlayer, "gp", discordtest.SubCommand("donations", discordtest.StringOpt("month", "2026-11"))))
+	if !strings.Contains(rtext(r), "donor1") || strings.Contains(rtext(r), "weird") {
+		t.Fatalf("donations: %s", rtext(r))
+	}
+	// The order desk: a base move for 300 GP, fulfilled by one of two staff
+	// clicking at once; a refused order is refunded.
+	w.addItem(t, bots.GP, "Base move", 300, "desk", discordtest.StringOpt("description", "staff move your base"))
+	r = w.buy(t, bots.GP, ecoGuildPlayer, "Base move")
+	if !strings.Contains(rtext(r), "Order #") || w.balance(t, storage.GP, ecoGuildPlayer) != 550 {
+		t.Fatalf("order: %s", rtext(r))
+	}
+	desk := w.fake.Messages("910000000000000002")
+	if len(desk) != 1 {
+		t.Fatalf("desk posts: %d", len(desk))
+	}
+	deskIDs := func(m *discordgo.Message) map[string]string {
+		out := map[string]string{}
+		for _, row := range m.Components {
+			if ar, ok := row.(*discordgo.ActionsRow); ok {
+				for _, c := range ar.Components {
+					if b, ok := c.(*discordgo.Button); ok {
+						out[b.Label] = b.CustomID
+					}
+				}
+			}
+		}
+		return out
+	}
+	ids := deskIDs(desk[0])
+	onDesk := func(user, id string) discordtest.Response {
+		in := click(user, id)
+		in.ChannelID, in.MessageID = "910000000000000002", desk[0].ID
+		return w.run(t, bots.GP, in)
+	}
+	if r := onDesk(ecoGuildPlayer, ids["Fulfil"]); !strings.Contains(rtext(r), "staff role") {
+		t.Fatalf("donor fulfilled: %s", rtext(r))
+	}
+	onDesk(ecoGuildAdmin, ids["Accept"])
+	second := "710000000000000009"
+	_, _ = w.fake.AddMember(w.guild.ID, &discordgo.Member{User: &discordgo.User{ID: second, Username: "admin2"}, Roles: []string{ecoAdminRole}})
+	var wg sync.WaitGroup
+	results := make([]string, 2)
+	for i, who := range []string{ecoGuildAdmin, second} {
+		wg.Go(func() { results[i] = rtext(onDesk(who, ids["Fulfil"])) })
+	}
+	wg.Wait()
+	won := 0
+	for _, s := range results {
+		if strings.Contains(s, "fulfilled") && !strings.Contains(s, "Already handled") {
+			won++
+		}
+	}
+	if won != 1 || !strings.Contains(results[0]+results[1], "Already handled") {
+		t.Fatalf("concurrent fulfil: %v", results)
+	}
+	w.buy(t, bots.GP, ecoGuildPlayer, "Base move")
+	desk = w.fake.Messages("910000000000000002")
+	last := desk[len(desk)-1]
+	in := click(ecoGuildAdmin, deskIDs(last)["Refuse"])
+	in.ChannelID, in.MessageID = "910000000000000002", last.ID
+	if r := w.run(t, bots.GP, in); !strings.Contains(rtext(r), "refused") {
+		t.Fatalf("refuse: %s", rtext(r))
+	}
+	if b := w.balance(t, storage.GP, ecoGuildPlayer); b != 550 {
+		t.Fatalf("after refuse %d", b)
+	}
+	if bad, _ := w.db.LedgerAudit(ctx); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+}
+
+// postVia posts as a bot through the fake's REST API.
+func postVia(fake *discordtest.Server, b discordtest.Bot) func(ctx context.Context, ch string, e *discordgo.MessageEmbed) error {
+	s, _ := discordgo.New("Bot " + b.Token)
+	s.Client = fake.HTTPClient()
+	return func(ctx context.Context, ch string, e *discordgo.MessageEmbed) error {
+		_, err := s.ChannelMessageSendEmbed(ch, e, discordgo.WithContext(ctx))
+		return err
 	}
 }

@@ -60,6 +60,9 @@ func (a *appliance) wireEconomy(ctx context.Context) error {
 	if err := a.sup.Handle(bots.AP, ap.New(d.apDeps())); err != nil {
 		return fmt.Errorf("bots: ap: %w", err)
 	}
+	if err := a.wireGP(ctx); err != nil {
+		return err
+	}
 	src := &awardsSource{db: a.db, guilds: a.guilds}
 	if err := a.sched.Add(awardsJob, awardsSpec, func(ctx context.Context) error {
 		_, err := awards.Run(ctx, src, time.Now())

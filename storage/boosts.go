@@ -150,3 +150,12 @@ func (db *DB) BoostCount(ctx context.Context, serviceID int64) (int, error) {
 	}
 	return n, nil
 }
+
+// BoostTotals counts a service's recorded boosts and sums their cents.
+func (db *DB) BoostTotals(ctx context.Context, serviceID int64) (n int, cents int64, err error) {
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(cents), 0) FROM boosts WHERE service_id = ?`,
+		serviceID).Scan(&n, &cents); err != nil {
+		return 0, 0, wrap(fmt.Sprintf("boost totals %d", serviceID), err)
+	}
+	return n, cents, nil
+}

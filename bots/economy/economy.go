@@ -132,6 +132,7 @@ type Store interface {
 type Config struct {
 	Currency string // "ap" or "gp": custom_id and pager prefixes
 	Label    string // "AP"
+	BuyName  string // subcommand that buys: "buy" (default) or "order"
 	Store    Store
 	Guilds   bots.GuildStore
 	Staff    bots.StaffSource
@@ -146,7 +147,12 @@ type Config struct {
 type Economy struct{ cfg Config }
 
 // New returns an economy for cfg.
-func New(cfg Config) *Economy { return &Economy{cfg: cfg} }
+func New(cfg Config) *Economy {
+	if cfg.BuyName == "" {
+		cfg.BuyName = "buy"
+	}
+	return &Economy{cfg: cfg}
+}
 
 const perPage = 10
 
@@ -206,7 +212,7 @@ func (e *Economy) Options() []*discordgo.ApplicationCommandOption {
 			Description: "All time or this week", Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "all time", Value: "all"}, {Name: "this week", Value: "week"}}}),
 		sub("give", "Staff: give "+L, user("Who", true), amount, reason),
 		sub("take", "Staff: take "+L, user("Who", true), amount, reason),
-		sub("buy", "Buy a shop item with "+L, item, server),
+		sub(e.cfg.BuyName, "Buy a shop item with "+L, item, server),
 		sub("orders", "Your orders (staff: pending deliveries to resolve)", &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean,
 			Name: "pending", Description: "Staff: orders that need a decision"}),
 		{Type: discordgo.ApplicationCommandOptionSubCommandGroup, Name: "shop", Description: "The " + L + " shop", Options: []*discordgo.ApplicationCommandOption{
@@ -223,7 +229,7 @@ func (e *Economy) Options() []*discordgo.ApplicationCommandOption {
 func (e *Economy) Handlers() map[string]bots.HandlerFunc {
 	return map[string]bots.HandlerFunc{
 		"balance": e.balance, "history": e.history, "leaderboard": e.leaderboard, "give": e.give, "take": e.take,
-		"buy": e.buy, "orders": e.orders, "shop browse": e.browse, "shop add": e.shopAdd, "shop edit": e.shopEdit,
+		e.cfg.BuyName: e.buy, "orders": e.orders, "shop browse": e.browse, "shop add": e.shopAdd, "shop edit": e.shopEdit,
 		"shop remove": e.shopRemove,
 	}
 }
@@ -276,7 +282,8 @@ func (e *Economy) RequireStaff(ctx context.Context, c *bots.Ctx) error {
 	return nil
 }
 
-func (e *Economy) isStaff(ctx context.Context, c *bots.Ctx) bool {
+// IsStaff reports whether the caller is staff.
+func (e *Economy) IsStaff(ctx context.Context, c *bots.Ctx) bool {
 	return e.RequireStaff(ctx, c) == nil
 }
 
@@ -352,7 +359,7 @@ func (e *Economy) history(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 }
 
 func (e *Economy) historyPage(ctx context.Context, c *bots.Ctx, who string, page int) ([]*discordgo.MessageEmbed, int, error) {
-	if who != c.User.ID && !e.isStaff(ctx, c) {
+	if who != c.User.ID && !e.IsStaff(ctx, c) {
 		return nil, 0, bots.Errorf("only staff can look at someone else's points")
 	}
 	es, total, err := e.cfg.Store.History(ctx, c.GuildID, who, perPage, page*perPage)
@@ -744,7 +751,7 @@ func StateText(s string) string {
 }
 
 func (e *Economy) ordersPage(ctx context.Context, c *bots.Ctx, who string, page int) ([]*discordgo.MessageEmbed, int, error) {
-	if who != c.User.ID && !e.isStaff(ctx, c) {
+	if who != c.User.ID && !e.IsStaff(ctx, c) {
 		return nil, 0, bots.Errorf("these are someone else's orders")
 	}
 	os, total, err := e.cfg.Store.Orders(ctx, c.GuildID, who, nil, perPage, page*perPage)

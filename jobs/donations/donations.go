@@ -1,0 +1,417 @@
+// Package donations ingests Nitrado boost history (donations that extend a
+// server's rental). Each run walks the history pages of every server,
+// records each boost once (unique on service + boost id), and advances a
+// durable cursor in the same transaction as the page it read, so a 429 or
+// 503 mid-walk resumes at that page on the next run. The first run on a
+// server imports the existing history silently and posts one summary
+// instead of a flood. A boost with a missing or absurd field is recorded
+// with what is known and flagged to staff, never dropped and never credited
+// twice. A service whose API refuses boost history is reported as "not
+// supported by this service" and asked again only daily, not in a loop.
+package donations
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blissark/bliss/app/nitrado"
+)
+
+// Boost is one boost as recorded.
+type Boost struct {
+	ServiceID   int64
+	BoostID     int64
+	GuildID     string
+	Username    string
+	ExtendedFor time.Duration
+	AmountRaw   string
+	Cents       int64
+	Currency    string
+	Message     string
+	BoostedAt   time.Time
+	Flags       []string
+	GP          int64
+	Imported    bool
+	Credited    bool // set by the store when a linked donor was credited
+}
+
+// Server is one game server whose boosts are read.
+type Server struct {
+	GuildID   string
+	ServiceID int64
+	Name      string
+}
+
+// Rates are a guild's GP per boost: per currency unit (1.00 of the amount)
+// and per day extended.
+type Rates struct {
+	PerUnit, PerDay float64
+	Poll            time.Duration // how often the server's history is read (0: every run)
+}
+
+// Store records boosts; app wires it to storage.
+type Store interface {
+	Servers(ctx context.Context) ([]Server, error)
+	Rates(ctx context.Context, guildID string) Rates
+	Cursor(ctx context.Context, key string) (string, error)
+	// Record inserts boosts (each once), credits linked donors and sets the
+	// cursor, in one transaction; it returns the new boosts.
+	Record(ctx context.Context, cursorKey, cursorValue string, bs []Boost) ([]Boost, error)
+	// RedeemCode links the Nitrado username to the owner of a link code
+	// found in a boost message and credits the donor's boosts.
+	RedeemCode(ctx context.Context, guildID, code, username string) (discordID string, credited int64, err error)
+	MonthTotal(ctx context.Context, guildID string, month time.Time) (cents int64, n int, err error)
+	// Totals counts a service's recorded boosts and sums their amounts.
+	Totals(ctx context.Context, serviceID int64) (n int, cents int64, err error)
+}
+
+// Nitrado reads boost history pages (*nitrado.Client).
+type Nitrado interface {
+	BoostHistory(ctx context.Context, serviceID int64, page int) (*nitrado.BoostPage, error)
+}
+
+// Announcer posts donation news to a guild's donations log.
+type Announcer interface {
+	// Boost announces one new boost with the month's running total.
+	Boost(ctx context.Context, srv Server, b Boost, monthCents int64, monthCount int, donor string) error
+	// Imported summarises a first-run import.
+	Imported(ctx context.Context, srv Server, n int, cents int64) error
+}
+
+// Incidents flags boosts to staff.
+type Incidents interface {
+	Raise(ctx context.Context, kind, guildID, subject string, serviceID int64, details, dedupeKey string) error
+}
+
+// Options tune the job.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time
+	// FindCode extracts a link code from a boost message ("" none).
+	FindCode func(string) string
+	// UnsupportedRetry is how long an unsupported service is left alone
+	// (default 24h).
+	UnsupportedRetry time.Duration
+}
+
+// Job ingests boosts.
+type Job struct {
+	store Store
+	api   Nitrado
+	ann   Announcer
+	inc   Incidents
+	o     Options
+
+	mu     sync.Mutex
+	status map[int64]Status
+}
+
+// Status is one server's ingestion state for /status.
+type Status struct {
+	State   string // "ok", "not supported by this service", "retrying: …", "error: …"
+	Checked time.Time
+	Boosts  int // recorded by the last run
+}
+
+// New returns a donations job; ann and inc may be nil.
+func New(store Store, api Nitrado, ann Announcer, inc Incidents, o Options) *Job {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.UnsupportedRetry <= 0 {
+		o.UnsupportedRetry = 24 * time.Hour
+	}
+	return &Job{store: store, api: api, ann: ann, inc: inc, o: o, status: map[int64]Status{}}
+}
+
+// Statuses returns every server's last state.
+func (j *Job) Statuses() map[int64]Status {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[int64]Status, len(j.status))
+	for k, v := range j.status {
+		out[k] = v
+	}
+	return out
+}
+
+func (j *Job) setStatus(id int64, st Status) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.status[id] = st
+}
+
+// cursor is the durable walk state of one server.
+type cursor struct {
+	Imported bool `json:"imported"` // the first-run import finished
+	Page     int  `json:"page"`     // page to resume at (0: start over)
+}
+
+// Run ingests every server once. Only errors of the store end the run; an
+// API failure is recorded in the server's status and retried next run.
+func (j *Job) Run(ctx context.Context) error {
+	srvs, err := j.store.Servers(ctx)
+	if err != nil {
+		return fmt.Errorf("donations: servers: %w", err)
+	}
+	var errs []error
+	for _, s := range srvs {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err := j.server(ctx, s); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// unsupported reports API answers that mean "this service has no boost
+// history".
+func unsupported(err error) bool {
+	var ae *nitrado.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.Status {
+	case 400, 403, 404, 405, 422:
+		return true
+	}
+	return strings.Contains(strings.ToLower(ae.Error()), "only supported")
+}
+
+func (j *Job) server(ctx context.Context, s Server) error {
+	now := j.o.Now()
+	j.mu.Lock()
+	prev := j.status[s.ServiceID]
+	j.mu.Unlock()
+	if prev.State == stateUnsupported && now.Sub(prev.Checked) < j.o.UnsupportedRetry {
+		return nil
+	}
+	rates := j.store.Rates(ctx, s.GuildID)
+	if !prev.Checked.IsZero() && strings.HasPrefix(prev.State, "ok") && now.Sub(prev.Checked) < rates.Poll {
+		return nil
+	}
+	key := "boosts:" + strconv.FormatInt(s.ServiceID, 10)
+	raw, err := j.store.Cursor(ctx, key)
+	if err != nil {
+		return fmt.Errorf("donations: %d: cursor: %w", s.ServiceID, err)
+	}
+	var cur cursor
+	if raw != "" {
+		_ = json.Unmarshal([]byte(raw), &cur) // a bad cursor restarts the walk (dedupe makes it safe)
+	}
+	page := max(cur.Page, 1)
+	resumed := cur.Page > 1
+	recorded := 0
+	for ; page <= nitrado.MaxBoostPages; page++ {
+		p, err := j.api.BoostHistory(ctx, s.ServiceID, page)
+		if err != nil {
+			if unsupported(err) {
+				j.setStatus(s.ServiceID, Status{State: stateUnsupported, Checked: now})
+				return nil
+			}
+			// 429/503/network: the cursor already points at this page.
+			j.setStatus(s.ServiceID, Status{State: "retrying: " + err.Error(), Checked: now, Boosts: recorded})
+			return nil
+		}
+		bs := make([]Boost, 0, len(p.Boosts))
+		for _, nb := range p.Boosts {
+			b := Normalize(s, nb, rates)
+			b.Imported = !cur.Imported
+			bs = append(bs, b)
+		}
+		last := len(p.Boosts) == 0 || page >= p.PageCount
+		next := cur
+		if last {
+			next.Page = 0
+		} else {
+			next.Page = page + 1
+		}
+		if !cur.Imported {
+			next.Imported = last
+		}
+		created, err := j.store.Record(ctx, key, encode(next), bs)
+		if err != nil {
+			return fmt.Errorf("donations: %d: record: %w", s.ServiceID, err)
+		}
+		recorded += len(created)
+		if err := j.afterRecord(ctx, s, created, !cur.Imported); err != nil {
+			return err
+		}
+		if last {
+			if !cur.Imported && j.ann != nil {
+				n, cents, err := j.store.Totals(ctx, s.ServiceID)
+				if err != nil {
+					return fmt.Errorf("donations: %d: totals: %w", s.ServiceID, err)
+				}
+				if err := j.ann.Imported(ctx, s, n, cents); err != nil {
+					j.o.Logger.Warn("import summary not posted", "server", s.ServiceID, "err", err)
+				}
+			}
+			break
+		}
+		// Newest-first history: a page with nothing new means the rest is
+		// known. Oldest-first (or unknown) order: read every page.
+		if cur.Imported && !resumed && len(created) == 0 && newestFirst(p) {
+			next.Page = 0
+			if _, err := j.store.Record(ctx, key, encode(next), nil); err != nil {
+				return fmt.Errorf("donations: %d: cursor: %w", s.ServiceID, err)
+			}
+			break
+		}
+		cur.Page = next.Page
+	}
+	j.setStatus(s.ServiceID, Status{State: "ok", Checked: now, Boosts: recorded})
+	return nil
+}
+
+const stateUnsupported = "not supported by this service"
+
+func encode(c cursor) string {
+	b, _ := json.Marshal(c)
+	return string(b)
+}
+
+func (j *Job) afterRecord(ctx context.Context, s Server, created []Boost, importing bool) error {
+	month := time.Date(j.o.Now().Year(), j.o.Now().Month(), 1, 0, 0, 0, 0, time.UTC)
+	for _, b := range created {
+		donor := ""
+		if j.o.FindCode != nil && b.Username != "" {
+			if code := j.o.FindCode(b.Message); code != "" {
+				who, _, err := j.store.RedeemCode(ctx, s.GuildID, code, b.Username)
+				if err == nil {
+					donor = who
+				}
+			}
+		}
+		if len(b.Flags) > 0 && j.inc != nil {
+			_ = j.inc.Raise(ctx, "boost_flagged", s.GuildID, fmt.Sprintf("boost %d by %q", b.BoostID, b.Username), s.ServiceID,
+				fmt.Sprintf("recorded with what is known; check %s (amount %q, extended_for %s); credit by hand if due",
+					strings.Join(b.Flags, ", "), b.AmountRaw, b.ExtendedFor), fmt.Sprintf("boost:%d:%d", s.ServiceID, b.BoostID))
+		}
+		if importing || j.ann == nil {
+			continue
+		}
+		if !b.BoostedAt.IsZero() {
+			month = time.Date(b.BoostedAt.Year(), b.BoostedAt.Month(), 1, 0, 0, 0, 0, time.UTC)
+		}
+		cents, n, err := j.store.MonthTotal(ctx, s.GuildID, month)
+		if err != nil {
+			return fmt.Errorf("donations: month total: %w", err)
+		}
+		if err := j.ann.Boost(ctx, s, b, cents, n, donor); err != nil {
+			j.o.Logger.Warn("boost not announced", "server", s.ServiceID, "boost", b.BoostID, "err", err)
+		}
+	}
+	return nil
+}
+
+// newestFirst reports whether a page lists boosts newest first.
+func newestFirst(p *nitrado.BoostPage) bool {
+	if len(p.Boosts) < 2 {
+		return false
+	}
+	first, last := p.Boosts[0].BoostedAt.Time, p.Boosts[len(p.Boosts)-1].BoostedAt.Time
+	return !first.IsZero() && !last.IsZero() && first.After(last)
+}
+
+// maxExtend is the most a boost can plausibly extend a rental.
+const maxExtend = 366 * 24 * time.Hour
+
+// Normalize turns an API boost into a recorded one, flagging what is
+// missing or absurd and computing its GP: floor(amount × PerUnit + days ×
+// PerDay), where days = extended_for / 86400 (fractional); a flagged part
+// counts 0.
+func Normalize(s Server, nb nitrado.Boost, r Rates) Boost {
+	b := Boost{ServiceID: s.ServiceID, BoostID: nb.ID, GuildID: s.GuildID, Username: strings.TrimSpace(nb.Username),
+		ExtendedFor: nb.ExtendedFor, AmountRaw: nb.Amount, Message: nb.Message, BoostedAt: nb.BoostedAt.Time}
+	if b.Username == "" {
+		b.Flags = append(b.Flags, "username")
+	}
+	if b.BoostedAt.IsZero() {
+		b.Flags = append(b.Flags, "boosted_at")
+	}
+	if b.BoostID <= 0 {
+		// No id: dedupe on (username, boosted_at), as older bots did.
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%s|%d", strings.ToLower(b.Username), b.BoostedAt.Unix())
+		b.BoostID = -int64(h.Sum64() >> 1)
+		b.Flags = append(b.Flags, "id")
+	}
+	days := 0.0
+	if b.ExtendedFor <= 0 || b.ExtendedFor > maxExtend {
+		b.Flags = append(b.Flags, "extended_for")
+	} else {
+		days = b.ExtendedFor.Hours() / 24
+	}
+	cents, cur, ok := ParseAmount(nb.Amount)
+	if ok {
+		b.Cents, b.Currency = cents, cur
+	} else {
+		b.Flags = append(b.Flags, "amount")
+	}
+	gp := float64(b.Cents)/100*r.PerUnit + days*r.PerDay
+	if gp > 0 && gp < 1e9 {
+		b.GP = int64(math.Floor(gp))
+	}
+	return b
+}
+
+// ParseAmount parses a display amount such as "$1.00", "1.00 USD" or
+// "€5.50" into hundredths and an ISO currency. A comma decimal ("€1,00"),
+// an empty string or anything else unclear is not guessed: ok=false.
+func ParseAmount(s string) (cents int64, currency string, ok bool) {
+	s = strings.TrimSpace(s)
+	symbols := []struct{ sym, iso string }{{"US$", "USD"}, {"$", "USD"}, {"€", "EUR"}, {"£", "GBP"}}
+	for _, x := range symbols {
+		if strings.HasPrefix(s, x.sym) {
+			s, currency = strings.TrimSpace(strings.TrimPrefix(s, x.sym)), x.iso
+			break
+		}
+		if strings.HasSuffix(s, x.sym) {
+			s, currency = strings.TrimSpace(strings.TrimSuffix(s, x.sym)), x.iso
+			break
+		}
+	}
+	if currency == "" {
+		if f := strings.Fields(s); len(f) == 2 && len(f[1]) == 3 {
+			s, currency = f[0], strings.ToUpper(f[1])
+		}
+	}
+	if currency == "" || s == "" || strings.Contains(s, ",") {
+		return 0, "", false
+	}
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || (hasFrac && (len(frac) == 0 || len(frac) > 2)) {
+		return 0, "", false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w < 0 || w > 1e7 {
+		return 0, "", false
+	}
+	c := w * 100
+	if hasFrac {
+		for len(frac) < 2 {
+			frac += "0"
+		}
+		f, err := strconv.ParseInt(frac, 10, 64)
+		if err != nil || f < 0 {
+			return 0, "", false
+		}
+		c += f
+	}
+	return c, currency, true
+}
