@@ -95,7 +95,7 @@ func checkGuildDecay(ctx context.Context, d DecayDeps, guildID string) error {
 func decayEmbed(sc scope, t SnapshotTime, bs []Base, total int, within time.Duration) *discordgo.MessageEmbed {
 	var lines []string
 	for _, x := range bs {
-		lines = append(lines, baseLine(x, sc, true))
+		lines = append(lines, baseLine(x, sc, true, true))
 	}
 	if total > len(bs) {
 		lines = append(lines, fmt.Sprintf("… and %d more (/info decay)", total-len(bs)))

@@ -258,6 +258,7 @@ func (b *bot) infoTribe(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	}
 	t := ts[0]
 	ref := TribeRef{ServerID: t.ServerID, TribeID: t.ID}
+	staff := b.isStaff(ctx, c)
 	note, footer := b.snapshotNote(ctx, sc)
 	var members []string
 	for _, m := range t.Members {
@@ -280,10 +281,10 @@ func (b *bot) infoTribe(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	}
 	var bl []string
 	for _, x := range bs {
-		bl = append(bl, baseLine(x, sc, false))
+		bl = append(bl, baseLine(x, sc, false, staff))
 	}
 	e.Field(fmt.Sprintf("Bases (%d) · %d structures", total, t.Structures), embed.Truncate(orDash(strings.Join(bl, "\n")), 1000), false)
-	return bots.Reply(e.Footer(footer).Embed()), nil
+	return &bots.Response{Embeds: []*discordgo.MessageEmbed{e.Footer(footer).Embed()}, Ephemeral: staff}, nil
 }
 
 // speciesName shortens a blueprint class ("Rex_Character_BP_C" → "Rex").
@@ -299,7 +300,9 @@ func speciesName(class string) string {
 	return bots.SanitizeName(strings.ReplaceAll(s, "_", " "), 40)
 }
 
-func baseLine(x Base, sc scope, withTribe bool) string {
+// baseLine renders a base; decay times only for staff (in PvP they tell
+// raiders when a base is open).
+func baseLine(x Base, sc scope, withTribe, withDecay bool) string {
 	var b strings.Builder
 	if withTribe {
 		b.WriteString("**" + tribeOf(x.OwnerName) + "** · ")
@@ -309,7 +312,7 @@ func baseLine(x Base, sc scope, withTribe bool) string {
 		b.WriteString(" · " + bots.SanitizeName(x.Tier, 20))
 	}
 	b.WriteString(" · " + loc(x.Lat, x.Lon, x.HasLoc) + " · " + sc.name(x.ServerID))
-	if !x.DecaysAt.IsZero() {
+	if withDecay && !x.DecaysAt.IsZero() {
 		b.WriteString(" · decays " + rel(x.DecaysAt))
 	}
 	return b.String()
@@ -392,8 +395,17 @@ func (b *bot) pageDinos(ctx context.Context, c *bots.Ctx, query string, page int
 
 // ---- bases, decay, structures ----
 
+// staffOnly makes a page ephemeral for staff, who see decay times.
+func (b *bot) staffOnly(ctx context.Context, c *bots.Ctx, resp *bots.Response, err error) (*bots.Response, error) {
+	if resp != nil && b.isStaff(ctx, c) {
+		resp.Ephemeral = true
+	}
+	return resp, err
+}
+
 func (b *bot) infoBases(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	return c.Page(ctx, pgBases, packQuery(clean(c.String(optServer), 40), clean(c.String(optTribe), 30)), 0)
+	resp, err := c.Page(ctx, pgBases, packQuery(clean(c.String(optServer), 40), clean(c.String(optTribe), 30)), 0)
+	return b.staffOnly(ctx, c, resp, err)
 }
 
 func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, q BaseQuery, tribe string, page int, empty string) ([]*discordgo.MessageEmbed, int, error) {
@@ -415,9 +427,10 @@ func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, 
 			return nil, 0, fmt.Errorf("info bases: %w", err)
 		}
 	}
+	staff := b.isStaff(ctx, c)
 	var lines []string
 	for _, x := range bs {
-		lines = append(lines, baseLine(x, sc, true))
+		lines = append(lines, baseLine(x, sc, true, staff))
 	}
 	title += " — " + where
 	if tribe != "" {
@@ -460,7 +473,8 @@ func (b *bot) pageDecay(ctx context.Context, c *bots.Ctx, query string, page int
 }
 
 func (b *bot) infoStructures(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	return c.Page(ctx, pgStructures, clean(c.String(optTribe), 40), 0)
+	resp, err := c.Page(ctx, pgStructures, clean(c.String(optTribe), 40), 0)
+	return b.staffOnly(ctx, c, resp, err)
 }
 
 func (b *bot) pageStructures(ctx context.Context, c *bots.Ctx, query string, page int) ([]*discordgo.MessageEmbed, int, error) {
@@ -497,8 +511,9 @@ func (b *bot) pageStructures(ctx context.Context, c *bots.Ctx, query string, pag
 	sort.Strings(ml)
 	page = min(page, pages(total)-1)
 	var lines []string
+	staff := b.isStaff(ctx, c)
 	for _, x := range pageSlice(all, page) {
-		lines = append(lines, baseLine(x, sc, false))
+		lines = append(lines, baseLine(x, sc, false, staff))
 	}
 	es := b.listPage(ctx, sc, "Structures of "+tribeOf(t.Name)+" — "+sc.name(t.ServerID), lines, total, page, "No bases.")
 	es[0].Fields = append(es[0].Fields,

@@ -399,6 +399,13 @@ func TestE2EInfoPaginationAfterRestart(t *testing.T) {
 	if r := w.cmd(playerA, "info", sc("tribe", str("tribe", "player tribe 0"))); !strings.Contains(text(r), "Rex ×5") {
 		t.Fatalf("tribe: %s", text(r))
 	}
+	// Decay times are for staff only (in PvP they tell raiders when).
+	if r := w.cmd(playerA, "info", sc("bases")); strings.Contains(text(r), "decays") || !strings.Contains(text(r), "structures") {
+		t.Fatalf("player sees decay: %s", text(r))
+	}
+	if r := w.cmd(staffA, "info", sc("bases")); !strings.Contains(text(r), "decays") || !r.Ephemeral() {
+		t.Fatalf("staff bases: %s", text(r))
+	}
 	// The once-per-snapshot decay post.
 	d := server.DecayDeps{Store: w.store, Info: serverstore.Info{DB: w.db}, Marks: w.db, Post: w.post}
 	for range 2 {

@@ -141,6 +141,8 @@ func cause(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, rcon.ErrNoAnswer):
+		return "no RCON answer (wrong password, or the server is down)"
 	case errors.Is(err, rcon.ErrAuth):
 		return "RCON password rejected"
 	case errors.Is(err, rcon.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
