@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -137,6 +139,36 @@ func sceneTicketServerDown(ctx context.Context, sb *sandbox) error {
 		return fmt.Errorf("the automatic ticket did not close when %s came back", s.name)
 	}
 	sb.say("[ticket] %s closed itself: the server is up", auto.Name)
+	return sb.showIncidentMetrics(wctx)
+}
+
+// showIncidentMetrics prints the incident and ticket lines of /metrics.
+func (sb *sandbox) showIncidentMetrics(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+sb.httpAddr+"/metrics", nil)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{}}
+	defer client.CloseIdleConnections()
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("/metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("/metrics: %w", err)
+	}
+	found := false
+	for _, l := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(l, "bliss_incident") || strings.HasPrefix(l, "bliss_tickets") {
+			sb.say("[metrics] %s", l)
+			found = found || strings.HasPrefix(l, "bliss_incidents_total 1")
+		}
+	}
+	if !found {
+		return fmt.Errorf("/metrics does not count the incident")
+	}
 	return nil
 }
 

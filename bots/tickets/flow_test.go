@@ -459,8 +459,17 @@ func TestE2EPanelSurvivesEditAndRestart(t *testing.T) {
 	if buttons(panel)["Bugs"] != open {
 		t.Fatalf("panel not re-rendered: %v", buttons(panel))
 	}
+	quick := w.addType("Quick", "")
+	thread := threadOf(t, w.click(playerID, supportCh, quick))
 	w.stop()
+	if _, err := w.fake.SendMessage(thread, user(playerID), "written while the bot was offline"); err != nil {
+		t.Fatal(err)
+	}
 	w.start()
+	r = w.command(staff1ID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
+	if len(r.Data.Files) != 1 || !strings.Contains(string(r.Data.Files[0].Data), "written while the bot was offline") {
+		t.Fatalf("transcript lacks the message sent while offline: %s", text(r))
+	}
 	r = w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
 		CustomID: open, MessageID: panel.ID})
 	if r.Type != discordgo.InteractionResponseModal || len(r.Data.Components) != 2 {

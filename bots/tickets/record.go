@@ -3,6 +3,7 @@ package tickets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -131,4 +132,51 @@ func (b *Bot) onMessageDelete(ctx context.Context, s *discordgo.Session, ev *dis
 	if err := b.d.Store.DeleteMessage(ctx, t.ID, ev.ID); err != nil {
 		b.log.Warn("record ticket delete", "ticket", t.ID, "err", err)
 	}
+}
+
+// maxBackfillPages bounds a backfill (100 messages a page).
+const maxBackfillPages = 50
+
+// backfill reads the thread's history over REST and stores every message,
+// so messages sent while the bot was offline still reach the transcript.
+// Stored copies are upserted (idempotent); notes and deletions are kept.
+func (b *Bot) backfill(ctx context.Context, s *discordgo.Session, t Ticket) error {
+	if s == nil || t.ThreadID == "" {
+		return nil
+	}
+	after := "0"
+	for page := 0; page < maxBackfillPages; page++ {
+		msgs, err := s.ChannelMessages(t.ThreadID, 100, "", after, "", discordgo.WithContext(ctx))
+		if err != nil {
+			return fmt.Errorf("backfill ticket %d: %w", t.ID, err)
+		}
+		if len(msgs) == 0 {
+			return nil
+		}
+		// Discord returns newest first.
+		for i := len(msgs) - 1; i >= 0; i-- {
+			m := msgs[i]
+			if m == nil {
+				continue
+			}
+			if err := b.d.Store.PutMessage(ctx, toMessage(t, m)); err != nil {
+				return fmt.Errorf("backfill ticket %d: %w", t.ID, err)
+			}
+			if idLess(after, m.ID) {
+				after = m.ID
+			}
+		}
+		if len(msgs) < 100 {
+			return nil
+		}
+	}
+	return nil
+}
+
+// idLess compares snowflakes numerically.
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
 }

@@ -231,6 +231,9 @@ func (b *Bot) closeTicket(ctx context.Context, s *discordgo.Session, t Ticket, b
 		}
 	}
 	var notes []string
+	if err := b.backfill(ctx, s, t); err != nil {
+		b.log.Warn("transcript backfill", "ticket", t.ID, "err", err)
+	}
 	msgs, err := b.d.Store.Messages(ctx, t.ID)
 	if err != nil {
 		return "", fmt.Errorf("transcript: %w", err)
@@ -467,6 +470,9 @@ func (b *Bot) cmdTranscript(ctx context.Context, c *bots.Ctx) (*bots.Response, e
 	t, err := b.ticketByNumber(ctx, c)
 	if err != nil {
 		return nil, err
+	}
+	if err := b.backfill(ctx, c.Session, t); err != nil {
+		b.log.Warn("transcript backfill", "ticket", t.ID, "err", err)
 	}
 	msgs, err := b.d.Store.Messages(ctx, t.ID)
 	if err != nil {
