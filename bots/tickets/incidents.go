@@ -18,7 +18,8 @@ import (
 
 // incidentState guards incident ticket creation and caches triggers.
 type incidentState struct {
-	mu       sync.Mutex // one incident ticket created at a time
+	mu       sync.Mutex          // one incident ticket created at a time; guards posted
+	posted   map[int64]time.Time // incident -> last repeat message
 	trigMu   sync.Mutex
 	triggers map[string]cachedTriggers // by guild
 }
@@ -33,7 +34,10 @@ type compiledTrigger struct {
 	re *regexp.Regexp
 }
 
-const triggerCacheTTL = 30 * time.Second
+const (
+	triggerCacheTTL = 30 * time.Second
+	repeatEvery     = time.Minute // at most one repeat message per incident
+)
 
 func incidentTitle(kind string) string {
 	switch kind {
@@ -89,6 +93,16 @@ func (b *Bot) Raise(ctx context.Context, in bots.Incident) error {
 	if s == nil {
 		return nil
 	}
+	// A flood of repeats (a burst of matching log lines) posts at most one
+	// message a minute; the count keeps every repeat.
+	now := b.d.Now()
+	if last, ok := b.inc.posted[rec.ID]; ok && now.Sub(last) < repeatEvery {
+		return nil
+	}
+	if b.inc.posted == nil {
+		b.inc.posted = map[int64]time.Time{}
+	}
+	b.inc.posted[rec.ID] = now
 	e := embed.New().Color(embed.ColorWarning).Title(fmt.Sprintf("Again (%d repeats)", rec.Repeats)).
 		Description(escapeMarkdown(rec.Details)).Timestamp(b.d.Now()).Embed()
 	if err := b.post(ctx, s, t.ThreadID, e); err != nil {
@@ -118,7 +132,7 @@ func (b *Bot) openIncidentTicket(ctx context.Context, rec IncidentRecord) (bool,
 	gs := b.settings(ctx, rec.GuildID)
 	parent := b.ticketParent(ctx, gs)
 	if parent == "" {
-		b.log.Warn("incident has no ticket channel yet", "guild", rec.GuildID, "incident", rec.DedupeKey)
+		b.log.Info("incident waits for a ticket channel", "guild", rec.GuildID, "incident", rec.DedupeKey)
 		return false, nil
 	}
 	tk, err := b.d.Store.Reserve(ctx, Ticket{GuildID: rec.GuildID, TypeLabel: incidentTitle(rec.Kind), Subject: rec.Subject, ParentID: parent,
