@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
 )
@@ -97,5 +99,35 @@ func TestIncidentWatch(t *testing.T) {
 	step(29*time.Minute, srv(true, t0.Add(3*time.Hour), ""), false)
 	if n := count(incidentKindDown); n != 4 {
 		t.Fatalf("second outage raised %d in total, want 4", n)
+	}
+}
+
+// TestForwardAction: an automatic ticket's action button reaches the
+// router that serves its prefix, as staff only.
+func TestForwardAction(t *testing.T) {
+	sup, err := bots.NewSupervisor(bots.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	r := bots.NewRouter()
+	r.Component(&bots.Component{Prefix: "apadm", Access: bots.Staff, Run: func(_ context.Context, c *bots.Ctx) (*bots.Response, error) {
+		got = append(got, string(c.Bot)+" "+c.CustomID+" "+c.Args)
+		return bots.Text("refunded"), nil
+	}})
+	if err := sup.Handle(bots.AP, r); err != nil {
+		t.Fatal(err)
+	}
+	a := &appliance{sup: sup}
+	ctx := context.Background()
+	resp, err := a.forwardAction(ctx, &bots.Ctx{Staff: true, User: &discordgo.User{ID: "1"}}, "apadm:refund:42")
+	if err != nil || resp.Content != "refunded" || len(got) != 1 || got[0] != "ap apadm:refund:42 refund:42" {
+		t.Fatalf("forward: %v %v %v", resp, err, got)
+	}
+	if _, err := a.forwardAction(ctx, &bots.Ctx{User: &discordgo.User{ID: "2"}}, "apadm:refund:42"); err == nil {
+		t.Fatal("a non-staff click was forwarded")
+	}
+	if _, err := a.forwardAction(ctx, &bots.Ctx{Staff: true}, "nobody:x"); err == nil {
+		t.Fatal("an unknown prefix was accepted")
 	}
 }
