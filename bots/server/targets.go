@@ -237,7 +237,7 @@ func sanitizeOutput(s string, max int) string {
 	var b strings.Builder
 	n := 0
 	for _, line := range strings.Split(strings.ReplaceAll(s, "\r", ""), "\n") {
-		l := bots.SanitizeChat(line, 400)
+		l := neutralise(bots.SanitizeChat(line, 400))
 		if l == "" || rcon.IsSilent(l) {
 			continue
 		}
@@ -252,4 +252,10 @@ func sanitizeOutput(s string, max int) string {
 		n += len([]rune(l)) + 1
 	}
 	return b.String()
+}
+
+// neutralise breaks any mention-like token left after SanitizeChat (a
+// nested "<@<@1>1>" collapses to "<@1>" once the inner token is removed).
+func neutralise(s string) string {
+	return strings.NewReplacer("<@", "<\u200b@", "<#", "<\u200b#").Replace(s)
 }
