@@ -341,6 +341,18 @@ func (db *DB) TicketDiscard(ctx context.Context, id int64) error {
 	return wrap0("discard ticket", err)
 }
 
+// TicketDiscardStale deletes reservations older than before whose thread
+// was never recorded (the process stopped between reserving and opening),
+// so they stop counting against their opener's limit.
+func (db *DB) TicketDiscardStale(ctx context.Context, before time.Time) (int, error) {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM tickets WHERE state = 'opening' AND created_at < ?`, nanos(before))
+	if err != nil {
+		return 0, wrap("discard stale tickets", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 func (db *DB) ticketExec(ctx context.Context, op, q string, args ...any) error {
 	res, err := db.db.ExecContext(ctx, q, args...)
 	if err != nil {

@@ -147,3 +147,26 @@ func TestIncidentDedupe(t *testing.T) {
 		t.Fatal("not reopened")
 	}
 }
+
+func TestTicketDiscardStale(t *testing.T) {
+	db := MustOpen(t)
+	ctx := t.Context()
+	now := time.Unix(1_800_000_000, 0)
+	db.Now = func() time.Time { return now }
+	stale, _ := db.TicketReserve(ctx, storage.Ticket{GuildID: "g", OpenerID: "u"}, 1, 0, 0)
+	opened, _ := db.TicketReserve(ctx, storage.Ticket{GuildID: "g", OpenerID: "v"}, 1, 0, 0)
+	if err := db.TicketOpened(ctx, opened.ID, "th", "p"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(20 * time.Minute)
+	if n, err := db.TicketDiscardStale(ctx, now.Add(-15*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("discarded %d, %v", n, err)
+	}
+	if _, err := db.TicketByID(ctx, stale.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("stale reservation kept: %v", err)
+	}
+	// The opener may open again.
+	if _, err := db.TicketReserve(ctx, storage.Ticket{GuildID: "g", OpenerID: "u"}, 1, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+}

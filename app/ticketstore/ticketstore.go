@@ -88,6 +88,14 @@ func (s Store) Opened(ctx context.Context, id int64, threadID, parentID string) 
 func (s Store) Discard(ctx context.Context, id int64) error {
 	return ticketErr(s.db.TicketDiscard(ctx, id))
 }
+func (s Store) DiscardStale(ctx context.Context, before time.Time) (int, error) {
+	n, err := s.db.TicketDiscardStale(ctx, before)
+	return n, ticketErr(err)
+}
+func (s Store) Unclaim(ctx context.Context, id int64) (bool, error) {
+	ok, err := s.db.TicketUnclaim(ctx, id)
+	return ok, ticketErr(err)
+}
 func (s Store) ByID(ctx context.Context, id int64) (tickets.Ticket, error) {
 	t, err := s.db.TicketByID(ctx, id)
 	return tickets.Ticket(t), ticketErr(err)

@@ -67,6 +67,7 @@ func ticketSpec() *discordgo.ApplicationCommand {
 			sub("rename", "Rename this ticket's thread", str("name", "New name", true, 90)),
 			sub("note", "Add a staff-only note (never shown to the member)", str("text", "Note", true, 1500)),
 			sub("claim", "Claim this ticket"),
+			sub("unclaim", "Release this ticket's claim"),
 			sub("close", "Close this ticket", str("reason", "Reason", false, 500)),
 			sub("reopen", "Reopen a closed ticket", integer("number", "Ticket number", true, 1, 1e9)),
 			sub("transcript", "Get a ticket's transcript", integer("number", "Ticket number", true, 1, 1e9)),

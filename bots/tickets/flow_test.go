@@ -126,6 +126,12 @@ func TestE2ETicketLifecycle(t *testing.T) {
 	if wins.Load() != 1 || losses.Load() != 1 {
 		t.Fatalf("claims: %d won, %d lost", wins.Load(), losses.Load())
 	}
+	if r := w.command(staff2ID, thread, discordtest.SubCommand("unclaim")); !strings.Contains(text(r), "is unclaimed") {
+		t.Fatalf("unclaim: %s", text(r))
+	}
+	if r := w.click(staff2ID, thread, btn["Claim"]); !strings.Contains(text(r), "is yours") {
+		t.Fatalf("claim after unclaim: %s", text(r))
+	}
 	// A member cannot claim.
 	if r := w.click(playerID, thread, btn["Claim"]); !strings.Contains(text(r), "Only the staff") {
 		t.Fatalf("member claim: %s", text(r))
@@ -134,6 +140,17 @@ func TestE2ETicketLifecycle(t *testing.T) {
 	r = w.command(staff1ID, thread, discordtest.SubCommand("note", discordtest.StringOpt("text", "TOP-SECRET staff note")))
 	if !strings.Contains(text(r), "Note saved") {
 		t.Fatalf("note: %s", text(r))
+	}
+	r = w.command(staff1ID, thread, discordtest.SubCommand("add", discordtest.UserOpt("member", player2ID)))
+	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(text(r), "was added to") || !contains(members, player2ID) {
+		t.Fatalf("add member: %s %v", text(r), members)
+	}
+	r = w.command(staff1ID, thread, discordtest.SubCommand("remove", discordtest.UserOpt("member", player2ID)))
+	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(text(r), "was removed from") || contains(members, player2ID) {
+		t.Fatalf("remove member: %s %v", text(r), members)
+	}
+	if r := w.command(staff1ID, thread, discordtest.SubCommand("remove", discordtest.UserOpt("member", playerID))); !strings.Contains(text(r), "stays in it") {
+		t.Fatalf("removed the opener: %s", text(r))
 	}
 	r = w.command(staff1ID, thread, discordtest.SubCommand("rename", discordtest.StringOpt("name", "Lost dino")))
 	if !strings.Contains(text(r), "0001-lost-dino") {

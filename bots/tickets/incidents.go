@@ -37,6 +37,9 @@ type compiledTrigger struct {
 const (
 	triggerCacheTTL = 30 * time.Second
 	repeatEvery     = time.Minute // at most one repeat message per incident
+	// staleReservation: a reserved number whose thread was never recorded
+	// after this long (the process stopped mid-open) is discarded.
+	staleReservation = 15 * time.Minute
 )
 
 func incidentTitle(kind string) string {
@@ -369,6 +372,11 @@ func (b *Bot) Sweep(ctx context.Context) (SweepResult, error) {
 	b.inc.mu.Unlock()
 	if err != nil {
 		return res, fmt.Errorf("sweep: %w", err)
+	}
+	if n, err := b.d.Store.DiscardStale(ctx, b.d.Now().Add(-staleReservation)); err != nil {
+		errs = append(errs, err)
+	} else if n > 0 {
+		b.log.Info("discarded stale ticket reservations", "count", n)
 	}
 	open, err := b.d.Store.OpenTickets(ctx)
 	if err != nil {

@@ -142,10 +142,12 @@ type Store interface {
 	Reserve(ctx context.Context, t Ticket, userLimit, typeLimit int, cooldown time.Duration) (Ticket, error)
 	Opened(ctx context.Context, id int64, threadID, parentID string) error
 	Discard(ctx context.Context, id int64) error
+	DiscardStale(ctx context.Context, before time.Time) (int, error)
 	ByID(ctx context.Context, id int64) (Ticket, error)
 	ByThread(ctx context.Context, threadID string) (Ticket, error)
 	ByNumber(ctx context.Context, guildID string, number int64) (Ticket, error)
 	Claim(ctx context.Context, id int64, staffID string) (bool, error)
+	Unclaim(ctx context.Context, id int64) (bool, error)
 	Close(ctx context.Context, id int64, by, reason string) (bool, error)
 	Reopen(ctx context.Context, id int64, within time.Duration) (bool, error)
 	Touch(ctx context.Context, id int64, at time.Time) error
@@ -255,6 +257,7 @@ func (b *Bot) buildRouter() *bots.Router {
 		"rename":         b.cmdRename,
 		"note":           b.cmdNote,
 		"claim":          b.cmdClaim,
+		"unclaim":        b.cmdUnclaim,
 		"close":          b.cmdClose,
 		"reopen":         b.cmdReopen,
 		"transcript":     b.cmdTranscript,

@@ -140,6 +140,26 @@ func (b *Bot) claim(ctx context.Context, c *bots.Ctx, t Ticket) (*bots.Response,
 	return bots.Reply(embed.Success("Claimed", fmt.Sprintf("Ticket #%d is yours.", t.Number))), nil
 }
 
+func (b *Bot) cmdUnclaim(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
+	t, err := b.ticketHere(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := b.d.Store.Unclaim(ctx, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("unclaim: %w", err)
+	}
+	if !ok {
+		return nil, bots.Errorf("ticket #%d is not claimed", t.Number)
+	}
+	if err := b.post(ctx, c.Session, t.ThreadID, embed.New().Description(fmt.Sprintf("<@%s> released this ticket; any staff member may claim it.", c.User.ID)).Embed()); err != nil {
+		b.log.Warn("post unclaim", "ticket", t.ID, "err", err)
+	}
+	b.audit(ctx, bots.AuditEntry{GuildID: c.GuildID, ActorID: c.User.ID, Actor: displayName(c.User, c.Member), Action: "ticket unclaim",
+		Target: fmt.Sprintf("#%d", t.Number), OK: true})
+	return bots.Reply(embed.Success("Released", fmt.Sprintf("Ticket #%d is unclaimed.", t.Number))), nil
+}
+
 // ---- close ----
 
 func closeModal(t Ticket, reason string) (*bots.Response, error) {
