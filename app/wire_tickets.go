@@ -241,7 +241,7 @@ func (a *appliance) observe(ctx context.Context) (watchObs, error) {
 			continue
 		}
 		// Parse jobs are named "parse/<service id>".
-		if id, err := strconv.ParseInt(strings.TrimPrefix(j.Name[strings.LastIndexByte(j.Name, '/')+1:], ""), 10, 64); err == nil {
+		if id, err := strconv.ParseInt(j.Name[strings.LastIndexByte(j.Name, '/')+1:], 10, 64); err == nil {
 			states[id] = j
 		}
 	}

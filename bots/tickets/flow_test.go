@@ -2,6 +2,7 @@ package tickets_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -495,4 +496,24 @@ func TestE2EPanelSurvivesEditAndRestart(t *testing.T) {
 		t.Fatalf("after restart: %v %s", r.Type, text(r))
 	}
 	w.noErrors()
+}
+
+// BenchmarkTriggerNoMatch is the live feed's cost per line for a guild
+// with 20 staff triggers, none matching (the common case).
+func BenchmarkTriggerNoMatch(b *testing.B) {
+	w := newWorld(b, nil)
+	ctx := context.Background()
+	store := ticketstore.New(w.db)
+	for i := 0; i < 20; i++ {
+		if _, err := store.AddTrigger(ctx, tickets.Trigger{GuildID: w.guild.ID, Kind: "chat", Pattern: fmt.Sprintf(`admin\s+help\s+%d|griefer %d`, i, i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	line := "RexRider (Tribe of Rex): anyone up for a drake run tonight? bring pearls and a lot of patience"
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, err := w.tb.Trigger(ctx, w.guild.ID, 1001, "chat", line); err != nil || n != 0 {
+			b.Fatal(n, err)
+		}
+	}
 }

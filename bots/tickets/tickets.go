@@ -199,7 +199,7 @@ type Bot struct {
 
 // Settings of the Ticket bot (declared on its router; /config lists them).
 var (
-	SettingChannel      = bots.Setting{Key: "ticket_channel", Kind: bots.SettingChannel, Help: "Text channel for ticket threads (default: the panel's channel)"}
+	SettingChannel      = bots.Setting{Key: "ticket_channel", Kind: bots.SettingChannel, Help: "Text channel for ticket threads; members must be able to view it (default: the panel's channel)"}
 	SettingUserLimit    = bots.Setting{Key: "ticket_user_limit", Kind: bots.SettingNumber, Default: "3", Min: 1, Max: 50, Help: "Open tickets per member"}
 	SettingCooldown     = bots.Setting{Key: "ticket_cooldown", Kind: bots.SettingDuration, Default: "1m", Help: "Minimum time between two tickets of one member"}
 	SettingReopenWindow = bots.Setting{Key: "ticket_reopen_window", Kind: bots.SettingDuration, Default: "24h", Help: "How long a closed ticket can be reopened (0: never)"}
