@@ -174,6 +174,7 @@ type serverObs struct {
 	name      string
 	guilds    []string
 	down      bool
+	unknown   bool // no details (Nitrado unreachable): keep the last state
 	why       string
 	parse     jobs.JobState
 	hasParse  bool
@@ -255,6 +256,7 @@ func (a *appliance) observe(ctx context.Context) (watchObs, error) {
 		case err != nil:
 			// Without details (Nitrado down) the server's state is unknown:
 			// the Nitrado incident covers it.
+			o.unknown = true
 		case d.Status != "" && d.Status != "started":
 			o.down, o.why = true, "Nitrado reports the server "+d.Status
 		default:
@@ -320,6 +322,9 @@ func (w *incidentWatch) apply(ctx context.Context, obs watchObs, th thresholds, 
 			name = fmt.Sprintf("server %d", s.serviceID)
 		}
 		downKey := fmt.Sprintf("%s:%d", incidentKindDown, s.serviceID)
+		if s.unknown {
+			continue
+		}
 		if s.down {
 			if _, ok := w.downSince[s.serviceID]; !ok {
 				w.downSince[s.serviceID] = obs.now

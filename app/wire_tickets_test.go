@@ -83,6 +83,13 @@ func TestIncidentWatch(t *testing.T) {
 	if n := count(incidentKindNitrdo); n != 0 {
 		t.Fatalf("nitrado raised before its threshold")
 	}
+	// Nitrado unreachable: the server's state is unknown, nothing changes.
+	unknown := srv(false, t0.Add(2*time.Hour), "boom")
+	unknown.unknown = true
+	step(15*time.Minute, unknown, true)
+	if len(log.clears) != 0 {
+		t.Fatalf("an unknown state cleared: %v", log.clears)
+	}
 	step(16*time.Minute, srv(false, t0.Add(2*time.Hour), "boom"), true)
 	if n := count(incidentKindNitrdo); n != 2 {
 		t.Fatalf("nitrado raised %d", n)
