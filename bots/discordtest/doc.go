@@ -118,7 +118,21 @@
 // caps), guilds/{g}/threads/active, members list/get/PATCH (nick, roles,
 // timeout)/DELETE (kick), member role add/remove (GUILD_MEMBER_UPDATE),
 // roles list/create/edit/delete (GUILD_ROLE_*). Sending to an archived
-// thread unarchives it (locked: 50083). Mutations emit the gateway events
+// thread unarchives it (locked: 50083); adding a member to an archived
+// thread answers 50083.
+//
+// Private threads are visible only to their members and to holders of
+// MANAGE_THREADS (or Administrator): other bots get 50001 and no events
+// from them, and SendMessage refuses a user who is not a member. A message
+// in a private thread that mentions users or roles (as allowed_mentions
+// lets it ping) adds those members, when they can view the parent, with
+// THREAD_MEMBERS_UPDATE, as Discord does. Uploads (multipart payload_json
+// + files[n]; at most MaxFiles files of MaxFileSize bytes, else 50035 /
+// 413 40005) become attachments whose cdn.discordapp.com URLs the fake
+// serves (through its transports) and Attachment returns. Messages carry
+// their components in REST replies, dispatches and snapshots. DMs: a user
+// with SetDMsClosed, or one RemoveMember left sharing no guild with the
+// bot, cannot be messaged (403 50007). Mutations emit the gateway events
 // discordgo's State needs. Unknown routes answer 404 {"code":0}. Bots must be in the guild of a
 // channel they touch (403 50001). Every request is recorded as a Call per
 // bot (Calls, Errors, AllCalls, WaitCall), identified by its
@@ -153,7 +167,8 @@
 //
 // AddBot, AddGuild, AddMember (GUILD_MEMBER_ADD), AddBotToGuild
 // (GUILD_CREATE), SetMemberRoles (GUILD_MEMBER_UPDATE), SendMessage (a
-// user posts; MESSAGE_CREATE to the guild's bots), DMChannel, Channel,
+// user posts; MESSAGE_CREATE to the guild's bots), SendFiles (with
+// uploads), RemoveMember, SetDMsClosed, ThreadMembers, Attachment, DMChannel, Channel,
 // Channels, Messages, WaitMessage, GuildState, Commands, Permissions.
 // NewManualClock gives a Clock that only moves on Advance; SnowflakeTime
 // decodes an ID's timestamp. State accessors return copies.
