@@ -168,7 +168,11 @@ func (b *Bot) startThread(ctx context.Context, s *discordgo.Session, tk Ticket, 
 			b.log.Warn("add opener to ticket", "ticket", tk.ID, "err", err)
 		}
 	}
-	for _, m := range firstMessages(tk, staffRoles, in, b.d.Forward != nil) {
+	welcome := ""
+	if in == nil {
+		welcome = b.settings(ctx, tk.GuildID).Value(SettingWelcome)
+	}
+	for _, m := range firstMessages(tk, staffRoles, in, b.d.Forward != nil, welcome) {
 		if _, err := s.ChannelMessageSendComplex(th.ID, m, discordgo.WithContext(ctx)); err != nil {
 			b.log.Warn("ticket first message", "ticket", tk.ID, "err", err)
 			break
@@ -180,7 +184,7 @@ func (b *Bot) startThread(ctx context.Context, s *discordgo.Session, tk Ticket, 
 // firstMessages renders the ticket's opening post: who and what, the
 // answers (escaped, split over as many embeds and messages as Discord's
 // limits need), and the buttons on the first message.
-func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions bool) []*discordgo.MessageSend {
+func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions bool, welcome string) []*discordgo.MessageSend {
 	var ping []string
 	allowed := &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 	if tk.OpenerID != "" {
@@ -196,6 +200,9 @@ func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions b
 	if tk.OpenerID != "" {
 		fmt.Fprintf(&desc, "Opened by <@%s>.\n", tk.OpenerID)
 	}
+	if welcome != "" {
+		desc.WriteString(welcome + "\n")
+	}
 	if in != nil {
 		title = fmt.Sprintf("Ticket #%d — automatic: %s", tk.Number, incidentTitle(in.Kind))
 		fmt.Fprintf(&desc, "**%s**\n%s\n", escapeMarkdown(in.Subject), escapeMarkdown(in.Details))
@@ -206,9 +213,6 @@ func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions b
 			a = tk.Answers[i]
 		}
 		fmt.Fprintf(&desc, "\n**%s**\n%s\n", escapeMarkdown(q), quoteBlock(escapeMarkdown(a)))
-	}
-	if desc.Len() == 0 {
-		desc.WriteString("A staff member will be with you shortly.")
 	}
 	eb := embed.New().Title(title).Description(desc.String()).Timestamp(tk.CreatedAt)
 	if in != nil {

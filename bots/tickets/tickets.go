@@ -205,6 +205,7 @@ var (
 	SettingReopenWindow = bots.Setting{Key: "ticket_reopen_window", Kind: bots.SettingDuration, Default: "24h", Help: "How long a closed ticket can be reopened (0: never)"}
 	SettingWarnAfter    = bots.Setting{Key: "ticket_inactive_warn", Kind: bots.SettingDuration, Default: "48h", Help: "Warn in a ticket after this long without a message (0: never)"}
 	SettingCloseAfter   = bots.Setting{Key: "ticket_inactive_close", Kind: bots.SettingDuration, Default: "72h", Help: "Close a ticket after this long without a message (0: never)"}
+	SettingWelcome      = bots.Setting{Key: "ticket_welcome", Kind: bots.SettingText, Default: "Thank you for contacting support. Please describe your issue; a staff member will be with you shortly.", Help: "First line of every ticket (staff-written markdown)"}
 	SettingIncidentAuto = bots.Setting{Key: "ticket_incident_autoclose", Kind: bots.SettingBool, Default: "true", Help: "Close automatic tickets when their condition clears"}
 	// Thresholds of the app-level incident sources (app reads them).
 	SettingServerDownAfter = bots.Setting{Key: "incident_server_down_after", Kind: bots.SettingDuration, Default: "10m", Help: "Open a ticket when a server is down or unreachable by RCON this long (0: never)"}
@@ -214,7 +215,7 @@ var (
 
 // AllSettings lists the settings the Ticket bot declares.
 func AllSettings() []bots.Setting {
-	return []bots.Setting{SettingChannel, SettingUserLimit, SettingCooldown, SettingReopenWindow, SettingWarnAfter,
+	return []bots.Setting{SettingChannel, SettingUserLimit, SettingCooldown, SettingReopenWindow, SettingWarnAfter, SettingWelcome,
 		SettingCloseAfter, SettingIncidentAuto, SettingServerDownAfter, SettingParseFailures, SettingNitradoAfter}
 }
 
