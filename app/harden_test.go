@@ -18,6 +18,7 @@ import (
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/app/nitrado"
 	"github.com/blissark/bliss/app/nitrado/nitradotest"
+	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/storage"
 )
 
@@ -366,4 +367,16 @@ func TestUnitReadsSecretsOnce(t *testing.T) {
 	if strings.Contains(string(inst), `chown bliss:bliss "$ENV_FILE"`) {
 		t.Error("install.sh gives the service ownership of its secrets")
 	}
+}
+
+// /status in Discord shows the same error texts as /healthz: scrubbed too.
+func TestStatusRedacted(t *testing.T) {
+	p, _, r := newPlanted(t)
+	st := master.AppStatus{
+		Caches:  []master.Health{{Name: "nitrado server details", LastError: p.upstream()}},
+		Jobs:    []master.Health{{Name: "backup", LastError: p.upstream()}},
+		Servers: []master.ServerParse{{ServiceID: 1, LastError: p.upstream()}},
+	}
+	redactStatus(&st, r)
+	assertClean(t, "/status", fmt.Sprintf("%+v", st), p)
 }

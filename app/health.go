@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/blissark/bliss/bots/master"
 )
 
 // Component states shown in /healthz and /metrics.
@@ -202,4 +204,18 @@ func pausedDetail(p pauser) string {
 		return "paused"
 	}
 	return "paused: " + reason
+}
+
+// redactStatus scrubs the error texts /status shows in Discord, as the
+// monitor does for /healthz.
+func redactStatus(st *master.AppStatus, r *redactor) {
+	for i := range st.Caches {
+		st.Caches[i].LastError = r.Redact(st.Caches[i].LastError)
+	}
+	for i := range st.Jobs {
+		st.Jobs[i].LastError = r.Redact(st.Jobs[i].LastError)
+	}
+	for i := range st.Servers {
+		st.Servers[i].LastError = r.Redact(st.Servers[i].LastError)
+	}
 }
