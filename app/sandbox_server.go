@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/app/rcon"
+	"github.com/blissark/bliss/app/rcon/rcontest"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/discordtest"
 )
@@ -55,11 +56,16 @@ func sceneServerModeration(ctx context.Context, sb *sandbox) error {
 	if err != nil {
 		return err
 	}
+	// A griefer joins (added to the fake's roster, so the other scenes'
+	// players stay online).
 	ps, _ := rcon.ParsePlayers(out)
-	if len(ps) == 0 {
-		return fmt.Errorf("nobody online on %s", s.name)
+	roster := make([]rcontest.Player, 0, len(ps)+1)
+	for _, p := range ps {
+		roster = append(roster, rcontest.Player{Name: p.Name, EOSID: p.EOSID})
 	}
-	target := ps[0]
+	target := rcon.Player{Name: "xX_Griefer_Xx", EOSID: "0002feedfacecafe0000000000000bad"}
+	s.rcon.SetPlayers(append(roster, rcontest.Player{Name: target.Name, EOSID: target.EOSID})...)
+	sb.say("[rcon %s] %s joins", s.name, target.Name)
 	r, err := sb.command(ctx, bots.Server, "player", "players")
 	if err != nil {
 		return err
