@@ -35,6 +35,12 @@ func defaultScenario() []scene {
 		{name: "server bot: moderation", run: sceneServerModeration},
 		{name: "server bot: countdown restart", run: sceneServerCountdown},
 		{name: "server bot: /info decay", run: sceneInfoDecay},
+		{name: "ap: link by a code said in chat", run: sceneAPLinkByChat},
+		{name: "ap: earn from a play session", run: sceneAPEarn},
+		{name: "ap: buy, delivery fails once then succeeds", run: sceneAPBuyDelivery},
+		{name: "ap: automatic refund", run: sceneAPRefund},
+		{name: "gp: boost credited after a link", run: sceneGPBoost},
+		{name: "gp: order desk", run: sceneGPDesk},
 		{name: "status", run: sceneStatus},
 		{name: "healthz", run: sceneHealthz},
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/blissark/bliss/bots/economy"
 	"github.com/blissark/bliss/jobs/awards"
 	"github.com/blissark/bliss/jobs/delivery"
+	"github.com/blissark/bliss/jobs/donations"
 	"github.com/blissark/bliss/storage"
 )
 
@@ -27,16 +28,17 @@ const (
 // economyDeps are the storage adapters of the AP and GP bots and their
 // jobs, built once.
 type economyDeps struct {
-	db      *storage.DB
-	guilds  bots.GuildStore
-	rcon    delivery.RCON
-	raise   func(ctx context.Context, in bots.Incident) error // nil: none
-	audit   bots.Auditor
-	staff   bots.StaffSource
-	apStore *ecoStore
-	gpStore *ecoStore
-	links   *apLinks
-	verify  *ap.Verifier
+	db        *storage.DB
+	guilds    bots.GuildStore
+	rcon      delivery.RCON
+	raise     func(ctx context.Context, in bots.Incident) error // nil: none
+	audit     bots.Auditor
+	staff     bots.StaffSource
+	apStore   *ecoStore
+	gpStore   *ecoStore
+	links     *apLinks
+	verify    *ap.Verifier
+	donations *donations.Job // set by wireGP
 }
 
 func newEconomyDeps(db *storage.DB, guilds bots.GuildStore, r delivery.RCON) *economyDeps {

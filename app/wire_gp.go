@@ -41,6 +41,7 @@ func (a *appliance) wireGP(ctx context.Context) error {
 		return fmt.Errorf("bots: gp: %w", err)
 	}
 	job := d.newDonationsJob(a.nitrado, a.postAs(bots.GP), time.Now)
+	d.donations = job
 	a.mon.sources = append(a.mon.sources, func(context.Context) []ComponentStatus { return donationStatus(job) })
 	return a.sched.AddJob(donationsJob, donationsSpec, jobs.JobOptions{PauseWhenDegraded: true}, job.Run)
 }
@@ -75,6 +76,13 @@ func (a *appliance) postAs(k bots.BotKind) func(ctx context.Context, channelID s
 		_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
 			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 		return err
+	}
+}
+
+// donationsRecheck makes the next donations run read every server now.
+func (d *economyDeps) donationsRecheck() {
+	if d.donations != nil {
+		d.donations.Recheck()
 	}
 }
 

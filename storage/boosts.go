@@ -58,14 +58,15 @@ func (db *DB) RecordBoosts(ctx context.Context, cursorKey, cursorValue string, b
 		created = created[:0]
 		now := db.now()
 		for _, b := range boosts {
-			b.Username = strings.ToLower(strings.TrimSpace(b.Username))
+			b.Username = strings.TrimSpace(b.Username)
+			user := strings.ToLower(b.Username) // stored and matched lower-case; b keeps the donor's spelling
 			var at int64
 			if !b.BoostedAt.IsZero() {
 				at = b.BoostedAt.UnixNano()
 			}
 			res, err := tx.ExecContext(ctx, `INSERT INTO boosts (service_id, boost_id, guild_id, username, extended_s, amount_raw,
 			cents, currency, message, boosted_at, flags, gp, imported, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (service_id, boost_id) DO NOTHING`, b.ServiceID, b.BoostID, b.GuildID, capText(b.Username, 100),
+			ON CONFLICT (service_id, boost_id) DO NOTHING`, b.ServiceID, b.BoostID, b.GuildID, capText(user, 100),
 				int64(b.ExtendedFor/time.Second), capText(b.AmountRaw, 50), b.Cents, b.Currency, capText(b.Message, 500), at,
 				strings.Join(b.Flags, ","), b.GP, b2i(b.Imported), now.UnixNano())
 			if err != nil {
@@ -75,12 +76,12 @@ func (db *DB) RecordBoosts(ctx context.Context, cursorKey, cursorValue string, b
 				continue
 			}
 			b.ID, _ = res.LastInsertId()
-			if b.GP > 0 && b.Username != "" {
+			if b.GP > 0 && user != "" {
 				var discordID string
 				err := tx.QueryRowContext(ctx, `SELECT discord_id FROM donor_links WHERE guild_id = ? AND username = ?`,
-					b.GuildID, b.Username).Scan(&discordID)
+					b.GuildID, user).Scan(&discordID)
 				if err == nil {
-					if _, err := creditDonorTx(ctx, tx, b.GuildID, b.Username, discordID, now); err != nil {
+					if _, err := creditDonorTx(ctx, tx, b.GuildID, user, discordID, now); err != nil {
 						return err
 					}
 					b.Credited = true

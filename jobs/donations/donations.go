@@ -136,6 +136,17 @@ func New(store Store, api Nitrado, ann Announcer, inc Incidents, o Options) *Job
 	return &Job{store: store, api: api, ann: ann, inc: inc, o: o, status: map[int64]Status{}}
 }
 
+// Recheck makes the next Run read every server regardless of its poll
+// interval (after a settings change; the sandbox).
+func (j *Job) Recheck() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for k, v := range j.status {
+		v.Checked = time.Time{}
+		j.status[k] = v
+	}
+}
+
 // Statuses returns every server's last state.
 func (j *Job) Statuses() map[int64]Status {
 	j.mu.Lock()
