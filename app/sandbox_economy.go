@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/blissark/bliss/app/nitrado/nitradotest"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/storage"
 )
 
@@ -82,8 +84,11 @@ func sceneAPLinkByChat(ctx context.Context, sb *sandbox) error {
 	s.rcon.AddChat("RexRider (Rexy): my code " + code)
 	wctx, cancel := context.WithTimeout(ctx, 3*sb.opts.stepTimeout)
 	defer cancel()
-	if err := sb.feedPoll(wctx, s.id); err != nil {
-		return err
+	// The live feed reads GetChat and hands player lines to OnGlobalChat;
+	// without a feed job the sandbox hands them over itself.
+	if err := sb.app.sched.Trigger(wctx, fmt.Sprintf("feed/%d", s.id)); errors.Is(err, jobs.ErrUnknownJob) {
+		sb.app.OnGlobalChat(wctx, s.id, "Wyvernqueen", "Wyv", code)
+		sb.app.OnGlobalChat(wctx, s.id, "RexRider", "Rexy", "my code "+code)
 	}
 	if err := waitUntil(wctx, "the chat link", func() bool {
 		_, err := sb.app.db.LinkByDiscord(ctx, sb.guild.ID, sbUserPlayer)
