@@ -27,19 +27,16 @@ type DecayDeps struct {
 	Marks  DecayMarks
 	Post   bots.PostFunc
 	Now    func() time.Time
-	Within time.Duration // default 24 h
+	Within time.Duration // overrides the guild's decay_warning_hours when set
 }
 
 // CheckDecay posts, once per snapshot of each server of each guild, the
-// bases decaying within 24 h to the guild's admin log channel. Guilds
+// bases decaying within decay_warning_hours (24 h) to the guild's admin log channel. Guilds
 // without an admin log channel are skipped (and not marked, so setting the
 // channel later still posts the current snapshot).
 func CheckDecay(ctx context.Context, d DecayDeps, guildIDs []string) error {
 	if d.Now == nil {
 		d.Now = time.Now
-	}
-	if d.Within <= 0 {
-		d.Within = 24 * time.Hour
 	}
 	var errs []error
 	for _, g := range guildIDs {
@@ -58,6 +55,10 @@ func checkGuildDecay(ctx context.Context, d DecayDeps, guildID string) error {
 	ch := gs.LogChannels["admin"]
 	if ch == "" {
 		return nil
+	}
+	within := d.Within
+	if within <= 0 {
+		within = time.Duration(gs.Number(settingDecayHours) * float64(time.Hour))
 	}
 	ss, err := d.Store.Servers(ctx, guildID)
 	if err != nil || len(ss) == 0 {
@@ -80,9 +81,9 @@ func checkGuildDecay(ctx context.Context, d DecayDeps, guildID string) error {
 			continue
 		}
 		bs, total, err := d.Info.Bases(ctx, []int64{t.ServerID}, BaseQuery{OrderByDecay: true,
-			DecaysBefore: d.Now().Add(d.Within), Limit: 15})
+			DecaysBefore: d.Now().Add(within), Limit: 15})
 		if err == nil && total > 0 {
-			err = d.Post(ctx, ch, decayEmbed(sc, t, bs, total, d.Within))
+			err = d.Post(ctx, ch, decayEmbed(sc, t, bs, total, within))
 		}
 		if err != nil {
 			_ = d.Marks.UnmarkDecayPosted(ctx, guildID, t.ServerID, t.RunID)

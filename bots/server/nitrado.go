@@ -178,7 +178,8 @@ func (b *bot) serverStats(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 	return bots.Reply(e.Footer("Nitrado samples every 5 minutes").Embed()), nil
 }
 
-// defaultCountdown is the countdown length when none is given.
+// defaultCountdown is the countdown length when none is given and the
+// guild setting cannot be read.
 const defaultCountdown = 5
 
 func (b *bot) countdown(action string) bots.HandlerFunc {
@@ -191,6 +192,9 @@ func (b *bot) countdown(action string) bots.HandlerFunc {
 			return nil, err
 		}
 		minutes := defaultCountdown
+		if gs, err := b.Store.GuildSettings(ctx, c.GuildID); err == nil {
+			minutes = int(gs.Number(settingCountdown))
+		}
 		if c.Has(optMinutes) {
 			minutes = int(min(max(c.Int(optMinutes), 0), 60))
 		}

@@ -142,6 +142,7 @@ func New(d Deps) *bots.Router {
 	r.Component(&bots.Component{Prefix: prefixBan, Access: bots.Staff, Ephemeral: true, UpdateMessage: true, Run: b.banButton})
 	r.Component(&bots.Component{Prefix: prefixSelect, Access: bots.Staff, Ephemeral: true, Run: b.playerSelect})
 	r.Component(&bots.Component{Prefix: prefixCancel, Access: bots.Staff, Ephemeral: true, UpdateMessage: true, Run: b.cancelButton})
+	r.Settings(settingCountdown, settingDecayHours)
 	r.Pager(pgPlayers, bots.Everyone, b.pagePlayers)
 	r.Pager(pgTribes, bots.Everyone, b.pageTribes)
 	r.Pager(pgDinos, bots.Everyone, b.pageDinos)
@@ -150,6 +151,14 @@ func New(d Deps) *bots.Router {
 	r.Pager(pgStructures, bots.Everyone, b.pageStructures)
 	return r
 }
+
+// Per-guild settings of the Server bot (shown by /setup and /config).
+var (
+	settingCountdown = bots.Setting{Key: "restart_countdown_minutes", Kind: bots.SettingNumber, Default: "5", Min: 0, Max: 60,
+		Help: "Default countdown of /server restart and /server stop, in minutes"}
+	settingDecayHours = bots.Setting{Key: "decay_warning_hours", Kind: bots.SettingNumber, Default: "24", Min: 1, Max: 720,
+		Help: "The admin log lists bases decaying within this many hours, once per save"}
+)
 
 var errNoNitrado = &bots.UserError{Msg: "Nitrado control is not available on this appliance."}
 
