@@ -31,6 +31,8 @@ const (
 	supportCh = "900000000000000001"
 	logCh     = "900000000000000002"
 	ticketCh  = "900000000000000003"
+	botRole   = "800000000000000009"
+	lockedCh  = "900000000000000004" // the bot may not create private threads here
 )
 
 // clock is a settable test clock shared by the bot and SQLite.
@@ -62,18 +64,29 @@ type world struct {
 	stop      func()   // stops the running supervisor
 }
 
-func newWorld(t testing.TB, settings map[string]string) *world {
+func newWorld(t testing.TB, settings map[string]string) *world { return newWorldStrict(t, settings, false) }
+
+// newWorldStrict with strict set enforces permissions and intents: the
+// bot holds exactly the permissions its invite link asks for, @everyone
+// may not create threads, and events follow the session's intents.
+func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *world {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline,
+		EnforcePermissions: strict, EnforceIntents: strict, EnforceRenameLimit: strict})
 	t.Cleanup(fake.Close)
 	w := &world{t: t, fake: fake, store: bots.NewMemStore(), clock: &clock{now: time.Now().UTC()}}
 	w.bot = fake.AddBot("token-ticket")
 	text := discordgo.ChannelTypeGuildText
-	w.guild = fake.AddGuild(discordtest.Guild{Name: "Ark Cluster",
-		Roles: []*discordgo.Role{{ID: adminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator},
-			{ID: staffRole, Name: "Staff"}},
+	everyone := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory |
+		discordgo.PermissionSendMessagesInThreads | discordgo.PermissionUseSlashCommands | discordgo.PermissionAttachFiles)
+	w.guild = fake.AddGuild(discordtest.Guild{ID: "600000000000000001", Name: "Ark Cluster",
+		Roles: []*discordgo.Role{{ID: "600000000000000001", Name: "@everyone", Permissions: everyone},
+			{ID: adminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator, Position: 3},
+			{ID: staffRole, Name: "Staff", Position: 1}, {ID: botRole, Name: "Bliss Tickets", Permissions: bots.Ticket.Info().Permissions, Position: 2}},
 		Channels: []*discordgo.Channel{{ID: supportCh, Name: "support", Type: text}, {ID: logCh, Name: "ticket-log", Type: text},
-			{ID: ticketCh, Name: "tickets", Type: text}},
+			{ID: ticketCh, Name: "tickets", Type: text},
+			{ID: lockedCh, Name: "locked", Type: text, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+				{ID: botRole, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionCreatePrivateThreads}}}},
 		Members: []*discordgo.Member{
 			{User: &discordgo.User{ID: adminID, Username: "admin"}, Roles: []string{adminRole}},
 			{User: &discordgo.User{ID: staff1ID, Username: "staff1"}, Roles: []string{staffRole}},
@@ -81,7 +94,7 @@ func newWorld(t testing.TB, settings map[string]string) *world {
 			{User: &discordgo.User{ID: playerID, Username: "player", GlobalName: "Pat **Player**"}},
 			{User: &discordgo.User{ID: player2ID, Username: "player2"}},
 		}})
-	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
+	if err := fake.AddBotToGuild(w.bot, w.guild.ID, botRole); err != nil {
 		t.Fatal(err)
 	}
 	gs := bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{staffRole}, LogChannels: map[string]string{"tickets": logCh},

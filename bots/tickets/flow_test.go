@@ -25,7 +25,15 @@ const spam = "@everyone <@&800000000000000002> **bold** [x](https://evil.example
 // close with a reason → transcripts (log channel with the note, DM
 // without) → reopen → /ticket transcript.
 func TestE2ETicketLifecycle(t *testing.T) {
-	w := newWorld(t, nil)
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "lenient", true: "strict"}[strict], func(t *testing.T) { testLifecycle(t, strict) })
+	}
+}
+
+// testLifecycle: strict runs with enforced permissions (exactly the
+// invite's) and intents.
+func testLifecycle(t *testing.T, strict bool) {
+	w := newWorldStrict(t, nil, strict)
 	ctx := context.Background()
 	open := w.addType("Support", "What happened? | Which server?")
 
@@ -515,5 +523,24 @@ func BenchmarkTriggerNoMatch(b *testing.B) {
 		if n, err := w.tb.Trigger(ctx, w.guild.ID, 1001, "chat", line); err != nil || n != 0 {
 			b.Fatal(n, err)
 		}
+	}
+}
+
+// TestE2EMissingPermissionExplained: with Discord's permission checks, a
+// ticket channel where the bot may not create private threads gets an
+// answer naming the permissions, and the reserved number is released.
+func TestE2EMissingPermissionExplained(t *testing.T) {
+	w := newWorldStrict(t, map[string]string{"ticket_channel": lockedCh, "ticket_cooldown": "0s"}, true)
+	open := w.addType("Quick", "")
+	r := w.click(playerID, supportCh, open)
+	if s := text(r); !strings.Contains(s, "lacks permissions") || !strings.Contains(s, "Create Private Threads") {
+		t.Fatalf("answer: %s", s)
+	}
+	if _, err := ticketstore.New(w.db).ByNumber(context.Background(), w.guild.ID, 1); err == nil {
+		t.Fatal("the failed ticket kept its number")
+	}
+	errs := w.fake.Errors(w.bot)
+	if len(errs) != 1 || !strings.Contains(string(errs[0].Response), "50013") {
+		t.Fatalf("fake errors: %+v", errs)
 	}
 }
