@@ -380,3 +380,24 @@ func TestStatusRedacted(t *testing.T) {
 	redactStatus(&st, r)
 	assertClean(t, "/status", fmt.Sprintf("%+v", st), p)
 }
+
+func TestNoDoubledPrefixes(t *testing.T) {
+	for in, want := range map[string]string{
+		"nitrado: nitrado: services: http 500":               "nitrado: services: http 500",
+		"bots: bots: master router: bad":                      "bots: master router: bad",
+		"config: x\nstorage: storage: open /a: denied":        "config: x\nstorage: open /a: denied",
+		"rcon: say: say: hello":                               "rcon: say: hello",
+		`server details: server details: "nitrado: nitrado"`: `server details: "nitrado: nitrado"`,
+		"a: b: a: b":                                          "a: b: a: b",
+		"value: value":                                        "value: value", // the last part is the message itself
+	} {
+		if got := dedupePrefixes(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	var out, errb bytes.Buffer
+	err := Main(context.Background(), []string{"serve", "-config", filepath.Join(t.TempDir(), "missing.env")}, &out, &errb)
+	if err == nil || strings.Contains(errb.String(), "config: config:") {
+		t.Errorf("serve: %v %q", err, errb.String())
+	}
+}

@@ -97,13 +97,47 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return cmd.run(ctx, args[1:], stdout, stderr)
 }
 
-// oneLine keeps joined errors readable on one line each, prefixed once.
+// oneLine keeps joined errors readable on one line each, prefixed once:
+// a prefix repeated by two layers ("nitrado: nitrado: services", "bots:
+// bots: master router") is said once.
 func oneLine(err error) string {
-	s := err.Error()
+	s := dedupePrefixes(err.Error())
 	if strings.Contains(s, "\n") {
 		return strings.ReplaceAll(s, "\n", "\n  ")
 	}
 	return s
+}
+
+// dedupePrefixes drops a "word: " segment that repeats the one before it,
+// on every line.
+func dedupePrefixes(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		parts := strings.Split(line, ": ")
+		out := parts[:0:0]
+		for j, p := range parts {
+			if j > 0 && j < len(parts)-1 && p == parts[j-1] && isPrefixWord(p) {
+				continue
+			}
+			out = append(out, p)
+		}
+		lines[i] = strings.Join(out, ": ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// isPrefixWord: an error prefix is short and lowercase ("nitrado",
+// "storage", "server details"); quoted or capitalised text is a message.
+func isPrefixWord(p string) bool {
+	if p == "" || len(p) > 24 {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 // newFlags makes a FlagSet whose errors become UsageErrors.
