@@ -384,12 +384,12 @@ func TestStatusRedacted(t *testing.T) {
 func TestNoDoubledPrefixes(t *testing.T) {
 	for in, want := range map[string]string{
 		"nitrado: nitrado: services: http 500":               "nitrado: services: http 500",
-		"bots: bots: master router: bad":                      "bots: master router: bad",
-		"config: x\nstorage: storage: open /a: denied":        "config: x\nstorage: open /a: denied",
-		"rcon: say: say: hello":                               "rcon: say: hello",
+		"bots: bots: master router: bad":                     "bots: master router: bad",
+		"config: x\nstorage: storage: open /a: denied":       "config: x\nstorage: open /a: denied",
+		"rcon: say: say: hello":                              "rcon: say: hello",
 		`server details: server details: "nitrado: nitrado"`: `server details: "nitrado: nitrado"`,
-		"a: b: a: b":                                          "a: b: a: b",
-		"value: value":                                        "value: value", // the last part is the message itself
+		"a: b: a: b":   "a: b: a: b",
+		"value: value": "value: value", // the last part is the message itself
 	} {
 		if got := dedupePrefixes(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
