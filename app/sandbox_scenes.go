@@ -30,6 +30,8 @@ func defaultScenario() []scene {
 		{name: "link servers", run: sceneLinkServers},
 		{name: "rcon through the appliance", run: sceneRCON},
 		{name: "save parse", run: sceneParse},
+		{name: "live feed: chat bridge both ways", run: sceneFeedBridge},
+		{name: "live feed: admin log thread", run: sceneFeedLog},
 		{name: "ticket from the panel", run: sceneTicketFromPanel},
 		{name: "automatic ticket: server down", run: sceneTicketServerDown},
 		{name: "server bot: moderation", run: sceneServerModeration},

@@ -251,8 +251,12 @@ func (s feedStore) RecordStream(ctx context.Context, key, value string, items []
 	}
 	return s.db.RecordStreamCreated(ctx, key, value, rows)
 }
-func (s feedStore) Cursor(ctx context.Context, key string) (string, error) { return s.db.Cursor(ctx, key) }
-func (s feedStore) SetCursor(ctx context.Context, key, v string) error   { return s.db.SetCursor(ctx, key, v) }
+func (s feedStore) Cursor(ctx context.Context, key string) (string, error) {
+	return s.db.Cursor(ctx, key)
+}
+func (s feedStore) SetCursor(ctx context.Context, key, v string) error {
+	return s.db.SetCursor(ctx, key, v)
+}
 func (s feedStore) Due(ctx context.Context, kind string, now time.Time, limit int) ([]livefeed.Item, error) {
 	rows, err := s.db.OutboxDue(ctx, kind, now, limit)
 	return feedFromOutbox(rows), err
@@ -290,6 +294,9 @@ func (s feedSessions) Roster(ctx context.Context, sid int64, ps []livefeed.Playe
 		on[i] = storage.OnlinePlayer{EOSID: p.EOSID, Name: p.Name}
 	}
 	return s.db.SessionsRoster(ctx, sid, on, at)
+}
+func (s feedSessions) Gone(ctx context.Context, sid int64, eos []string) error {
+	return s.db.SessionsGone(ctx, sid, eos)
 }
 func (s feedSessions) CloseOpen(ctx context.Context, sid int64) error {
 	_, err := s.db.SessionsCloseOpen(ctx, sid)

@@ -81,9 +81,13 @@ func (db *DB) SessionJoin(ctx context.Context, serviceID int64, eos, name string
 
 func sessionSeenTx(ctx context.Context, tx *sql.Tx, serviceID int64, eos, name string, at time.Time, source string) error {
 	name = capText(name, maxSessionName)
+	// A session a roster poll opened started at the poll that first listed
+	// the player; an earlier join (the join line, the roster lagging behind
+	// it) moves its start back.
 	res, err := tx.ExecContext(ctx, `UPDATE sessions SET seen_at = max(seen_at, ?),
+	joined_at = CASE WHEN source = 'listplayers' AND ? < joined_at THEN ? ELSE joined_at END,
 	name = CASE WHEN ? = '' THEN name ELSE ? END
-	WHERE service_id = ? AND eos_id = ? AND left_at IS NULL`, at.UnixNano(), name, name, serviceID, eos)
+	WHERE service_id = ? AND eos_id = ? AND left_at IS NULL`, at.UnixNano(), at.UnixNano(), at.UnixNano(), name, name, serviceID, eos)
 	if err != nil {
 		return err
 	}
@@ -109,47 +113,35 @@ func (db *DB) SessionLeave(ctx context.Context, serviceID int64, eos string, at 
 }
 
 // SessionsRoster applies a ListPlayers poll taken at at: players online
-// get a session (opened at at unless one is open) and seen_at = at; open
-// sessions of players missing from the roster are closed at their seen_at
-// (the last poll that saw them), in one transaction.
+// get a session (opened at at unless one is open) and seen_at = at, in one
+// transaction. Players who left are closed with SessionsGone (the feed
+// diffs consecutive rosters, so a player a roster never listed, e.g. one
+// still loading after the join line, is not closed by it).
 func (db *DB) SessionsRoster(ctx context.Context, serviceID int64, online []OnlinePlayer, at time.Time) error {
 	if serviceID <= 0 {
 		return fmt.Errorf("%w: session service id %d", ErrInvalid, serviceID)
 	}
 	return wrap2("sessions roster", db.sessionsTx(ctx, func(tx *sql.Tx) error {
-		present := make(map[string]bool, len(online))
 		for _, p := range online {
 			eos := strings.ToLower(p.EOSID)
 			if checkSessionPlayer(serviceID, eos) != nil {
 				continue
 			}
-			present[eos] = true
 			if err := sessionSeenTx(ctx, tx, serviceID, eos, p.Name, at, SessionSourceListPlayers); err != nil {
 				return err
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, eos_id FROM sessions WHERE service_id = ? AND left_at IS NULL`, serviceID)
-		if err != nil {
-			return err
-		}
-		var gone []int64
-		for rows.Next() {
-			var id int64
-			var eos string
-			if err := rows.Scan(&id, &eos); err != nil {
-				rows.Close()
-				return err
-			}
-			if !present[eos] {
-				gone = append(gone, id)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, id := range gone {
-			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET left_at = seen_at WHERE id = ?`, id); err != nil {
+		return nil
+	}))
+}
+
+// SessionsGone closes the open sessions of players who dropped out of the
+// roster at their seen_at, the last poll that listed them.
+func (db *DB) SessionsGone(ctx context.Context, serviceID int64, eosIDs []string) error {
+	return wrap2("sessions gone", db.sessionsTx(ctx, func(tx *sql.Tx) error {
+		for _, eos := range eosIDs {
+			if _, err := tx.ExecContext(ctx, `UPDATE sessions SET left_at = seen_at
+			WHERE service_id = ? AND eos_id = ? AND left_at IS NULL`, serviceID, strings.ToLower(eos)); err != nil {
 				return err
 			}
 		}

@@ -56,6 +56,9 @@ func TestSessionsJoinLeaveRoster(t *testing.T) {
 	if err := db.SessionsRoster(ctx, 7, []storage.OnlinePlayer{{EOSID: eosA}}, min(20)); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SessionsGone(ctx, 7, []string{eosB}); err != nil {
+		t.Fatal(err)
+	}
 	ss, err := db.PlaySessions(ctx, []int64{7}, eosB, time.Time{})
 	if err != nil || len(ss) != 1 || !ss[0].Left.Equal(min(10)) {
 		t.Fatalf("B sessions %+v %v", ss, err)
@@ -100,6 +103,25 @@ func TestSessionsJoinLeaveRoster(t *testing.T) {
 	d, n, err = db2.Playtime(ctx, []int64{7}, eosA, time.Time{})
 	if err != nil || n != 2 || d != 40*time.Minute {
 		t.Fatalf("playtime after restart %v over %d, %v", d, n, err)
+	}
+}
+
+func TestSessionsRosterThenEarlierJoin(t *testing.T) {
+	db, _ := openSessionsDB(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 9, 13, 18, 0, 0, 0, time.UTC)
+	// The roster lists the player first; the join line says they came earlier.
+	if err := db.SessionsRoster(ctx, 3, []storage.OnlinePlayer{{EOSID: eosA, Name: "A"}}, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SessionJoin(ctx, 3, eosA, "A", t0, storage.SessionSourceLog); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SessionLeave(ctx, 3, eosA, t0.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if d, n, _ := db.Playtime(ctx, []int64{3}, eosA, time.Time{}); d != 10*time.Minute || n != 1 {
+		t.Fatalf("playtime %v over %d", d, n)
 	}
 }
 

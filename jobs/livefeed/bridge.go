@@ -69,6 +69,9 @@ func relayLines(author, content string) []string {
 			return strings.Trim(strings.TrimPrefix(sub[1], "a"), "") // ":name:"
 		}
 	})
+	for _, md := range []string{"**", "__", "~~", "||", "`"} {
+		content = strings.ReplaceAll(content, md, "")
+	}
 	prefix := name + ": "
 	var out []string
 	for _, raw := range strings.FieldsFunc(content, func(r rune) bool { return r == '\n' || r == '\r' || r == 0 }) {

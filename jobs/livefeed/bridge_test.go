@@ -157,6 +157,9 @@ func (s sessionsAdapter) Roster(ctx context.Context, sid int64, ps []livefeed.Pl
 	}
 	return s.db.SessionsRoster(ctx, sid, on, at)
 }
+func (s sessionsAdapter) Gone(ctx context.Context, sid int64, eos []string) error {
+	return s.db.SessionsGone(ctx, sid, eos)
+}
 func (s sessionsAdapter) CloseOpen(ctx context.Context, sid int64) error {
 	_, err := s.db.SessionsCloseOpen(ctx, sid)
 	return err

@@ -212,7 +212,7 @@ func (f *Feed) target(ctx context.Context, d dest) (string, error) {
 		}
 		name := fmt.Sprintf("server %d", d.sid)
 		if srv, _, err := f.server(ctx, d.sid); err == nil && srv.Name != "" {
-			name = threadName(srv.Name)
+			name = ThreadName(srv.Name)
 		}
 		var parent string
 		if d.route == RouteChat {
@@ -270,9 +270,10 @@ func (f *Feed) LoadThreads(ctx context.Context) error {
 	return nil
 }
 
-// threadName strips version suffixes ("Bliss Island - (v52.1)", "… v52.1",
+// ThreadName is the thread name of a server: its name without version
+// suffixes. It strips version suffixes ("Bliss Island - (v52.1)", "… v52.1",
 // "… [v52.1]") from a server name.
-func threadName(name string) string {
+func ThreadName(name string) string {
 	s := strings.TrimSpace(name)
 	for {
 		t := stripVersion(s)

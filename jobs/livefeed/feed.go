@@ -99,6 +99,9 @@ type Sessions interface {
 	Join(ctx context.Context, serviceID int64, eos, name string, at time.Time) error
 	Leave(ctx context.Context, serviceID int64, eos string, at time.Time) error
 	Roster(ctx context.Context, serviceID int64, online []Player, at time.Time) error
+	// Gone closes the sessions of players who dropped out of the roster
+	// at the last time a roster listed them.
+	Gone(ctx context.Context, serviceID int64, eosIDs []string) error
 	CloseOpen(ctx context.Context, serviceID int64) error
 }
 
@@ -169,9 +172,9 @@ type Options struct {
 	// events) with its route ("chat", "join", "admin", "tribe", "deaths")
 	// and text; app wires it to the Ticket bot's staff triggers.
 	OnLine func(ctx context.Context, guildID string, serviceID int64, kind, line string)
-	Nonce     func(id int64) string // storage.OutboxNonce; default the same formula
-	Logger    *slog.Logger
-	Now       func() time.Time
+	Nonce  func(id int64) string // storage.OutboxNonce; default the same formula
+	Logger *slog.Logger
+	Now    func() time.Time
 
 	ChannelName string        // chat-bridge channel name; default "chat-bridge"
 	ClockSkew   time.Duration // game clock vs ours tolerated in matching; default 2s
@@ -220,6 +223,8 @@ type serverState struct {
 	logOffset int64
 	recent    map[string]time.Time // relayed Discord lines (echo guard), text → until
 	echoes    map[string]time.Time // "SERVER:" texts seen, text → when
+	noLog     bool                 // ShooterGame.log could not be read
+	roster    map[string]bool      // EOS ids of the previous ListPlayers (nil: none yet)
 }
 
 // ErrPaused: the feed is paused while Nitrado is degraded.

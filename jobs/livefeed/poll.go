@@ -211,7 +211,7 @@ func (f *Feed) clusterItems(srv Server, all []Server, seq int64, i int, ev rcon.
 	}
 	tag := srv.Map
 	if tag == "" {
-		tag = threadName(srv.Name)
+		tag = ThreadName(srv.Name)
 	}
 	var out []Item
 	for _, dst := range all {
@@ -341,10 +341,29 @@ func (f *Feed) roster(ctx context.Context, st *serverState) error {
 		return fmt.Errorf("livefeed: ListPlayers on %d: %w", st.srv.ServiceID, perr)
 	}
 	online := make([]Player, 0, len(ps))
+	now := map[string]bool{}
 	for _, p := range ps {
 		online = append(online, Player{EOSID: p.EOSID, Name: p.Name})
+		now[p.EOSID] = true
 	}
-	return f.o.Sessions.Roster(ctx, st.srv.ServiceID, online, f.o.Now())
+	if err := f.o.Sessions.Roster(ctx, st.srv.ServiceID, online, f.o.Now()); err != nil {
+		return fmt.Errorf("livefeed: roster of %d: %w", st.srv.ServiceID, err)
+	}
+	// The diff with the previous roster: who is gone is closed at the last
+	// roster that listed them.
+	var gone []string
+	for id := range st.roster {
+		if !now[id] {
+			gone = append(gone, id)
+		}
+	}
+	if len(gone) > 0 {
+		if err := f.o.Sessions.Gone(ctx, st.srv.ServiceID, gone); err != nil {
+			return fmt.Errorf("livefeed: roster of %d: %w", st.srv.ServiceID, err)
+		}
+	}
+	st.roster = now
+	return nil
 }
 
 // readFile reads [off, end) of a remote file in Seek chunks.
@@ -373,8 +392,14 @@ func (f *Feed) tail(ctx context.Context, st *serverState) error {
 	}
 	size, err := f.o.Files.FileSize(ctx, srv.ServiceID, srv.LogPath)
 	if err != nil {
-		return fmt.Errorf("livefeed: log size of %d: %w", srv.ServiceID, err)
+		if !st.noLog {
+			f.log.Warn("livefeed: ShooterGame.log not readable; the log feed uses GetGameLog only and lost GetChat replies cannot be recovered",
+				slog.Int64("service_id", srv.ServiceID), slog.Any("err", err))
+		}
+		st.noLog = true
+		return nil
 	}
+	st.noLog = false
 	var off int64
 	if cur == "" {
 		off = size // first run: start at the end, no backlog spam
