@@ -316,7 +316,7 @@ func (c crashFiles) Seek(ctx context.Context, sid int64, p string, off, l int64,
 
 // world is the fakes of one test: game servers, Nitrado, Discord, a DB file.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *clock
 	files   *nitradotest.Server
 	nc      *nitrado.Client
@@ -327,7 +327,7 @@ type world struct {
 	dbPath  string
 }
 
-func newWorld(t *testing.T, sids ...int64) *world {
+func newWorld(t testing.TB, sids ...int64) *world {
 	t.Helper()
 	w := &world{t: t, clock: newClock(), games: map[int64]*game{}, discord: newFakeDiscord(),
 		dbPath: filepath.Join(t.TempDir(), "bliss.db")}
