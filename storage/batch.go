@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // groupCommit runs small write transactions of many concurrent callers
@@ -18,7 +19,13 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*gcReq
 	running bool
+	txs     atomic.Int64 // transactions run
+	reqs    atomic.Int64 // requests run in them
 }
+
+// GroupCommitStats returns how many grouped transactions ran and how many
+// requests they carried (reqs/txs is the mean group size).
+func (db *DB) GroupCommitStats() (txs, reqs int64) { return db.gc.txs.Load(), db.gc.reqs.Load() }
 
 // txn is the transaction a grouped request runs in. (Caching prepared
 // statements here was measured: modernc re-prepares on every execution, so
@@ -112,13 +119,29 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 			}
 		}
 	}
+	g.txs.Add(1)
+	g.reqs.Add(int64(len(batch)))
 	tctx := context.WithoutCancel(ctx)
 	tx, err := db.BeginTx(tctx, nil)
 	if err != nil {
 		finish(err)
 		return
 	}
+	if len(batch) == 1 { // alone: no savepoint needed, a failure rolls back the transaction
+		b := batch[0]
+		if b.err = b.ctx.Err(); b.err == nil {
+			b.err = b.fn(txn{tx: tx})
+		}
+		if b.err != nil {
+			_ = tx.Rollback()
+			finish(nil)
+			return
+		}
+	}
 	for _, b := range batch {
+		if len(batch) == 1 {
+			break
+		}
 		if err := b.ctx.Err(); err != nil {
 			b.err = err
 			continue

@@ -212,4 +212,7 @@ func BenchmarkPurchase(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "purchases/s")
+	if txs, reqs := db.GroupCommitStats(); txs > 0 {
+		b.ReportMetric(float64(reqs)/float64(txs), "purchases/tx")
+	}
 }
