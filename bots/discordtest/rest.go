@@ -981,6 +981,7 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 	}
 	f := &formErrors{}
 	validateMessage(f, nil, &body, len(rc.files), true)
+	checkNonce(f, &body)
 	if body.flags()&discordgo.MessageFlagsEphemeral != 0 {
 		f.add([]string{"flags"}, "MESSAGE_FLAGS_INVALID", "Ephemeral messages can only be sent as interaction responses.")
 	}
@@ -1019,6 +1020,9 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 			s.emitLocked(b, "THREAD_UPDATE", discordgo.IntentsGuilds, cs.ch)
 		}
 	}
+	if prev := s.nonceMessageLocked(cs, rc, &body); prev != nil {
+		return ok(wireMsg(prev)) // enforce_nonce: the earlier message, no second one
+	}
 	m := s.newBotMessageLocked(rc.bot, cs.ch.ID, cs.ch.GuildID, rc.now)
 	s.applyMessageLocked(m, &body, rc.files)
 	if body.MessageReference != nil && body.MessageReference.MessageID != "" {
@@ -1030,6 +1034,7 @@ func (s *Server) createMessageLocked(rc *reqCtx, cs *channelState) reply {
 		}
 	}
 	s.storeMessageLocked(cs, m)
+	s.rememberNonceLocked(cs, rc, &body, m)
 	s.threadMentionAddsLocked(cs, m, body.AllowedMentions, rc.now)
 	return ok(wireMsg(m))
 }

@@ -216,6 +216,8 @@ type channelState struct {
 	threadMembers map[string]bool
 	// renames holds the times of recent name/topic changes.
 	renames []time.Time
+	// nonces maps "<author>/<nonce>" to the message it created (nonce.go).
+	nonces map[string]nonceSeen
 }
 
 // New starts a fake Discord on a loopback port.

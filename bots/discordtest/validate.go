@@ -144,6 +144,8 @@ type messageBody struct {
 	MessageReference *discordgo.MessageReference `json:"message_reference"`
 	Attachments      json.RawMessage             `json:"attachments"`
 	AllowedMentions  json.RawMessage             `json:"allowed_mentions"`
+	Nonce            json.RawMessage             `json:"nonce"`         // nonce.go
+	EnforceNonce     bool                        `json:"enforce_nonce"` // nonce.go
 
 	// autocomplete
 	Choices *[]*discordgo.ApplicationCommandOptionChoice `json:"choices"`

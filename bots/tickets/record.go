@@ -11,15 +11,18 @@ import (
 )
 
 // ticketOfChannel returns the open-or-closed ticket whose thread is
-// channelID, or false. discordgo's State tells threads from channels, so
-// ordinary channel messages cost no query.
+// channelID, or false. discordgo's State tells the bot's private threads
+// from other channels, so ordinary messages cost no query.
 func (b *Bot) ticketOfChannel(ctx context.Context, s *discordgo.Session, channelID string) (Ticket, bool) {
 	if s != nil && s.State != nil {
 		if ch, err := s.State.Channel(channelID); err == nil {
 			s.State.RLock()
-			thread := ch.IsThread()
+			// Ticket threads are private threads this bot created; the
+			// chat bridge's public threads never cost a query.
+			mine := ch.Type == discordgo.ChannelTypeGuildPrivateThread &&
+				(ch.OwnerID == "" || s.State.User == nil || ch.OwnerID == s.State.User.ID)
 			s.State.RUnlock()
-			if !thread {
+			if !mine {
 				return Ticket{}, false
 			}
 		}
