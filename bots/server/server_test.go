@@ -327,9 +327,17 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	// A cluster restart goes server by server, in the guild's order
 	// (cluster, name).
+	// Nitrado answers 429 for one of them: the others are still restarted
+	// and the result names the failure.
 	w.nit.ResetCalls()
+	w.nit.Fail(nitradotest.Fault{Method: "POST", Path: "/services/101/gameservers/restart", Status: 429, Count: 1})
 	w.cmd(staffA, "server", sc("restart", str("server", "cluster:pvp"), discordtest.IntOpt("minutes", 0)))
-	waitFor(t, "cluster restart", func() bool { return restarts() == 3 && hasMessage(w, chanA, "Restart #3 finished") })
+	waitFor(t, "cluster restart", func() bool { return restarts() == 3 && hasMessage(w, chanA, "Restart #3 had failures") },
+		func() { dumpMessages(t, w, chanA) })
+	if s, _ := w.nit.Service(102); s.Status != "started" || !messageHas(w, chanA, "Island: restart failed") {
+		dumpMessages(t, w, chanA)
+		t.Fatal("429 not reported, or the next server not restarted")
+	}
 	var order []string
 	for _, c := range w.nit.Calls() {
 		if c.Method == "POST" {
@@ -353,6 +361,17 @@ func hasMessage(w *world, ch, sub string) bool {
 	for _, m := range w.fake.Messages(ch) {
 		for _, e := range m.Embeds {
 			if strings.Contains(e.Title, sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func messageHas(w *world, ch, sub string) bool {
+	for _, m := range w.fake.Messages(ch) {
+		for _, e := range m.Embeds {
+			if strings.Contains(e.Description, sub) {
 				return true
 			}
 		}
