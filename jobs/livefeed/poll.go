@@ -87,13 +87,45 @@ func (f *Feed) Poll(ctx context.Context, serviceID int64) error {
 	return errors.Join(errs...)
 }
 
-func parseChatCursor(v string) (seq int64, sent time.Time) {
-	a, b, _ := strings.Cut(v, "|")
-	seq, _ = strconv.ParseInt(a, 10, 64)
-	if ns, err := strconv.ParseInt(b, 10, 64); err == nil && ns > 0 {
-		sent = time.Unix(0, ns)
+// chatPos is the durable GetChat cursor: the poll sequence, when the last
+// committed poll was sent, and a pending reconciliation [rcFrom, rcUntil]
+// (zero when none): lines of a lost reply are only recoverable once a
+// poll's window (its send time minus a second and the clock skew) has
+// passed rcUntil, which may take a few polls.
+type chatPos struct {
+	seq             int64
+	sent            time.Time
+	rcFrom, rcUntil time.Time
+}
+
+func parseChatCursor(v string) chatPos {
+	parts := strings.Split(v, "|")
+	var p chatPos
+	p.seq, _ = strconv.ParseInt(parts[0], 10, 64)
+	at := func(i int) time.Time {
+		if i < len(parts) {
+			if ns, err := strconv.ParseInt(parts[i], 10, 64); err == nil && ns > 0 {
+				return time.Unix(0, ns)
+			}
+		}
+		return time.Time{}
 	}
-	return seq, sent
+	p.sent, p.rcFrom, p.rcUntil = at(1), at(2), at(3)
+	return p
+}
+
+func (p chatPos) String() string {
+	ns := func(t time.Time) string {
+		if t.IsZero() {
+			return "0"
+		}
+		return strconv.FormatInt(t.UnixNano(), 10)
+	}
+	s := strconv.FormatInt(p.seq, 10) + "|" + ns(p.sent)
+	if !p.rcFrom.IsZero() {
+		s += "|" + ns(p.rcFrom) + "|" + ns(p.rcUntil)
+	}
+	return s
 }
 
 func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) error {
@@ -102,7 +134,8 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 	if err != nil {
 		return fmt.Errorf("livefeed: chat cursor: %w", err)
 	}
-	seq, lastSent := parseChatCursor(cur)
+	pos := parseChatCursor(cur)
+	seq, lastSent := pos.seq, pos.sent
 	sent := f.o.Now()
 	if cur == "" {
 		// First poll ever: record a baseline first, so a reply lost now is
@@ -149,17 +182,28 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 		}
 	}
 	// Reconcile at start and after a gap, in the same transaction and
-	// before this reply's lines, so recovered lines keep their order.
+	// before this reply's lines, so recovered lines keep their order; the
+	// window stays pending (in the cursor) until a poll has covered it.
 	var recovered []Item
+	next := chatPos{seq: seq, sent: sent, rcFrom: pos.rcFrom, rcUntil: pos.rcUntil}
 	if (!st.started || st.gap) && !lastSent.IsZero() {
-		rec, err := f.reconcile(ctx, st, lastSent, sent, chats)
+		if next.rcFrom.IsZero() {
+			next.rcFrom = lastSent
+		}
+		next.rcUntil = sent
+	}
+	if !next.rcFrom.IsZero() {
+		rec, err := f.reconcile(ctx, st, next.rcFrom, sent, chats)
 		if err != nil {
 			f.log.Warn("livefeed: reconcile failed", slog.Int64("service_id", srv.ServiceID), slog.Any("err", err))
 			f.maybeLost.Add(1)
+			next.rcFrom, next.rcUntil = time.Time{}, time.Time{} // nothing to read it from
+		} else if !sent.Add(-time.Second - f.o.ClockSkew).Before(next.rcUntil) {
+			next.rcFrom, next.rcUntil = time.Time{}, time.Time{} // covered
 		}
 		recovered = rec
 	}
-	created, err := f.o.Store.RecordStream(ctx, chatCursor(srv.ServiceID), strconv.FormatInt(seq, 10)+"|"+strconv.FormatInt(sent.UnixNano(), 10), append(recovered, items...))
+	created, err := f.o.Store.RecordStream(ctx, chatCursor(srv.ServiceID), next.String(), append(recovered, items...))
 	if err != nil {
 		st.gap = true // the lines of this reply are only in the game log now
 		f.gaps.Add(1)
