@@ -594,9 +594,16 @@ func (db *DB) InfoDinos(ctx context.Context, servers []int64, f InfoDinoFilter) 
 	if offset >= total {
 		return nil, total, nil
 	}
-	q, qargs := topN(`server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
-	tamed_at_game, x, y, z, lat, lon, seq`, "dinos", filter, "level DESC, class DESC, tribe_id DESC, seq DESC",
-		"level DESC, class DESC, server_id, tribe_id DESC, seq DESC", servers, fargs, limit, offset)
+	const dinoCols = `server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
+	tamed_at_game, x, y, z, lat, lon, seq`
+	const dinoOrder = "level DESC, class DESC, server_id, tribe_id DESC, seq DESC"
+	q, qargs := topN(dinoCols, "dinos", filter, "level DESC, class DESC, tribe_id DESC, seq DESC", dinoOrder, servers, fargs, limit, offset)
+	if len(f.Tribes) > 0 {
+		// A tribe filter selects few rows: look them up by primary key
+		// (server_id, tribe_id) and sort just those.
+		q = `SELECT ` + dinoCols + ` FROM dinos WHERE server_id IN ` + in + filter + ` ORDER BY ` + dinoOrder + ` LIMIT ? OFFSET ?`
+		qargs = append(append(append([]any{}, args...), fargs...), limit, offset)
+	}
 	rows, err := db.db.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
@@ -672,9 +679,15 @@ func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) 
 	if offset >= total {
 		return nil, total, nil
 	}
-	q, qargs := topN(`server_id, seq, owner, owner_name, structures, by_material, storage_count,
+	const baseCols = `server_id, seq, owner, owner_name, structures, by_material, storage_count,
 	foundations, tamed_dinos, x, y, z, lat, lon, min_x, min_y, min_z, max_x, max_y, max_z, decay_tier, decay_ns,
-	last_refresh, refresh_known, decays_at, rowid AS rid`, "bases", filter, inner, outer, servers, fargs, limit, offset)
+	last_refresh, refresh_known, decays_at, rowid AS rid`
+	q, qargs := topN(baseCols, "bases", filter, inner, outer, servers, fargs, limit, offset)
+	if len(f.Tribes) > 0 {
+		// A tribe's bases are few: filter first, sort just those.
+		q = `SELECT ` + baseCols + ` FROM bases WHERE server_id IN ` + in + filter + ` ORDER BY ` + outer + ` LIMIT ? OFFSET ?`
+		qargs = append(append(append([]any{}, args...), fargs...), limit, offset)
+	}
 	rows, err := db.db.QueryContext(ctx, q, qargs...)
 	if err != nil {
 		return nil, 0, wrap(op, err)
