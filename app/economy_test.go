@@ -23,6 +23,7 @@ import (
 	"github.com/blissark/bliss/bots/ap"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/gp"
+	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/jobs/awards"
 	"github.com/blissark/bliss/jobs/delivery"
 	"github.com/blissark/bliss/storage"
@@ -641,6 +642,17 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	}
 	if st := job.Statuses()[other]; st.State != "not supported by this service" {
 		t.Fatalf("unsupported service: %+v", st)
+	}
+	w.deps.donations = job
+	var ast master.AppStatus
+	(&appliance{economy: w.deps}).economyStatus(&ast)
+	if b, _ := json.Marshal(ast.Jobs); !strings.Contains(string(b), `"State":"not supported by this service"`) || !strings.Contains(string(b), `"OK":true`) {
+		t.Fatalf("/status: %s", b)
+	}
+	calls := nf.CountCalls("GET", fmt.Sprintf("/services/%d/gameservers/boost/history", other))
+	now = now.Add(time.Hour)
+	if err := job.Run(ctx); err != nil || nf.CountCalls("GET", fmt.Sprintf("/services/%d/gameservers/boost/history", other)) != calls {
+		t.Fatalf("unsupported service asked again within a day (%v)", err)
 	}
 	if k := strings.Join(w.inc.kinds(), ","); !strings.Contains(k, "boost_flagged") {
 		t.Fatalf("malformed boost not flagged: %s", k)

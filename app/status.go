@@ -32,6 +32,7 @@ func (a *appliance) AppStatus(ctx context.Context) (master.AppStatus, error) {
 		st.Jobs = append(st.Jobs, master.Health{Name: j.Name, OK: j.LastErr == "", State: state, LastRun: j.LastRun, LastError: j.LastErr})
 	}
 	a.incidentStatus(ctx, &st)
+	a.economyStatus(&st)
 	redactStatus(&st, a.redact)
 	return st, nil
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/bots/gp"
+	"github.com/blissark/bliss/bots/master"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/jobs/donations"
 	"github.com/blissark/bliss/storage"
@@ -232,4 +234,27 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// economyStatus adds each server's boost ingestion to /status: a service
+// whose API has no boost history reads "not supported by this service"
+// (OK, not an error).
+func (a *appliance) economyStatus(st *master.AppStatus) {
+	if a.economy == nil || a.economy.donations == nil {
+		return
+	}
+	sts := a.economy.donations.Statuses()
+	ids := make([]int64, 0, len(sts))
+	for id := range sts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s := sts[id]
+		h := master.Health{Name: fmt.Sprintf("boost history %d", id), OK: !strings.HasPrefix(s.State, "retrying"), State: s.State, LastRun: s.Checked}
+		if !h.OK {
+			h.State, h.LastError = "retrying", strings.TrimPrefix(s.State, "retrying: ")
+		}
+		st.Jobs = append(st.Jobs, h)
+	}
 }
