@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/ap"
 	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/bots/gp"
 	"github.com/blissark/bliss/bots/master"
@@ -33,7 +34,7 @@ func (d *economyDeps) gpDeps() gp.Deps {
 func (d *economyDeps) newDonationsJob(api donations.Nitrado, post func(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error,
 	now func() time.Time) *donations.Job {
 	return donations.New(&donationsStore{db: d.db, guilds: d.guilds}, api, &announcer{guilds: d.guilds, post: post},
-		donationIncidents{d}, donations.Options{FindCode: storage.FindCode, Now: now})
+		donationIncidents{d}, donations.Options{FindCode: ap.FindCode, Now: now})
 }
 
 // wireGP wires the GP bot and the boost ingestion job.

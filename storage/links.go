@@ -64,29 +64,6 @@ func (db *DB) NewLinkCode(ctx context.Context, guildID, discordID, purpose, subj
 	return code, err
 }
 
-// FindCode returns the first link code (BL-XXXXXX) in text, upper-cased, or
-// "".
-func FindCode(text string) string {
-	up := strings.ToUpper(text)
-	for i := 0; i+9 <= len(up); i++ {
-		if up[i:i+3] != "BL-" {
-			continue
-		}
-		ok := true
-		for _, c := range []byte(up[i+3 : i+9]) {
-			ok = ok && strings.IndexByte(codeAlphabet, c) >= 0
-		}
-		if ok && (i+9 == len(up) || !isAlnum(up[i+9])) && (i == 0 || !isAlnum(up[i-1])) {
-			return up[i : i+9]
-		}
-	}
-	return ""
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z'
-}
-
 // peekCodeTx returns the owner and subject of a valid code of purpose in
 // guild without consuming it.
 func peekCodeTx(ctx context.Context, tx txn, guildID, code, purpose string, now time.Time) (discordID, subject string, err error) {

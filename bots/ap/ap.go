@@ -274,7 +274,7 @@ func NewVerifier(d Deps) *Verifier { return &Verifier{links: d.Links, ids: d.Pla
 // code: an unknown, expired or used code, or a code said by a player other
 // than the one it was issued for, links nothing.
 func (v *Verifier) OnChat(ctx context.Context, guildID string, serviceID int64, eosID, platform, character, text string) (string, error) {
-	code := findCode(text)
+	code := FindCode(text)
 	if code == "" {
 		return "", nil
 	}
@@ -298,8 +298,10 @@ func (v *Verifier) OnChat(ctx context.Context, guildID string, serviceID int64, 
 
 const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-// findCode returns the first "BL-XXXXXX" code in text, upper-cased.
-func findCode(text string) string {
+// FindCode returns the first link code ("BL-" and six letters or digits
+// without look-alikes) in text, upper-cased, or "". The GP donations job
+// uses it on boost messages too (app passes it).
+func FindCode(text string) string {
 	up := strings.ToUpper(text)
 	for i := strings.Index(up, "BL-"); i >= 0 && i+9 <= len(up); {
 		ok := i == 0 || !isAlnum(up[i-1])
