@@ -130,7 +130,7 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 	if len(batch) == 1 { // alone: no savepoint needed, a failure rolls back the transaction
 		b := batch[0]
 		if b.err = b.ctx.Err(); b.err == nil {
-			b.err = b.fn(txn{tx: tx})
+			b.err = safeRun(b.fn, txn{tx: tx})
 		}
 		if b.err != nil {
 			_ = tx.Rollback()
@@ -151,7 +151,7 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 			finish(err)
 			return
 		}
-		b.err = b.fn(txn{tx: tx})
+		b.err = safeRun(b.fn, txn{tx: tx})
 		if b.err != nil {
 			if _, err := tx.ExecContext(tctx, `ROLLBACK TO gc`); err != nil {
 				_ = tx.Rollback()
@@ -170,4 +170,15 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 		return
 	}
 	finish(nil)
+}
+
+// safeRun runs fn, turning a panic into an error: a panicking request must
+// not leave the lead unreleased (every later write would wait forever).
+func safeRun(fn func(tx txn) error, tx txn) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("storage: grouped write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
 }

@@ -184,3 +184,15 @@ func BenchmarkLedgerDebit(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "debits/s")
 }
+
+// A request that panics inside a grouped transaction fails alone and does
+// not wedge later writes.
+func TestGroupCommitPanicIsolated(t *testing.T) {
+	t.Parallel()
+	db := MustOpen(t)
+	ctx := t.Context()
+	if err := db.TestPanicInGroup(ctx); err == nil {
+		t.Fatal("panic not reported")
+	}
+	credit(t, db, "g", "u1", storage.AP, 1, "after")
+}

@@ -1,0 +1,8 @@
+package storage
+
+import "context"
+
+// TestPanicInGroup runs a grouped write that panics (tests only).
+func (db *DB) TestPanicInGroup(ctx context.Context) error {
+	return db.inTx(ctx, "panic", func(txn) error { panic("boom") })
+}
