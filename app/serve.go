@@ -22,6 +22,7 @@ import (
 	"github.com/blissark/bliss/jobs/countdown"
 	"github.com/blissark/bliss/jobs/pipeline"
 	"github.com/blissark/bliss/jobs/serverdetails"
+	"github.com/blissark/bliss/jobs/serversync"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
 )
@@ -107,8 +108,8 @@ type appliance struct {
 
 	economy *economyDeps // AP/GP adapters (wire_economy.go)
 
-	mu      sync.Mutex
-	parsing map[int64]bool // servers with a parse job
+	mu         sync.Mutex
+	serverSync *serversync.Syncer // linked servers ↔ details cache and parse jobs
 }
 
 type closer struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/blissark/bliss/app/rcon"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/jobs/serverdetails"
+	"github.com/blissark/bliss/jobs/serversync"
 	"github.com/blissark/bliss/storage"
 )
 
@@ -74,77 +75,41 @@ func (a *appliance) wireServers(ctx context.Context) error {
 	if err != nil {
 		a.log.Warn("preload server details", "err", err)
 	}
+	a.serverSync, err = serversync.New(serversync.Options{
+		Store: linkStore{a.db}, Tracker: sd, Scheduler: a.sched, ParseSpec: a.cfg.ParseSchedule,
+		ParseJob: func(id int64) jobs.Job { return a.parseJob(id) }, Logger: a.log.With("component", "serversync"),
+	})
+	if err != nil {
+		return err
+	}
 	if err := a.syncServers(ctx); err != nil {
 		return err
 	}
-	for _, id := range stored {
-		if !a.parsing[id] {
-			if err := sd.Forget(id); err != nil {
-				a.log.Warn("forget server", "server", id, "err", err)
-			}
-		}
-	}
+	a.serverSync.ForgetUnwanted(stored)
 	return a.sched.Add("servers/sync", syncSpec, a.syncServers)
 }
 
-// syncServers tracks every enabled linked server in the details cache and
-// gives it a parse job; servers no longer linked are forgotten.
-func (a *appliance) syncServers(ctx context.Context) error {
-	servers, err := a.db.AllServers(ctx)
+// syncServers reconciles linked servers with the details cache and the
+// parse jobs (jobs/serversync).
+func (a *appliance) syncServers(ctx context.Context) error { return a.serverSync.Sync(ctx) }
+
+// linkStore is SQLite as serversync's Store.
+type linkStore struct{ db *storage.DB }
+
+func (l linkStore) LinkedServers(ctx context.Context) ([]serversync.Linked, error) {
+	servers, err := l.db.AllServers(ctx)
 	if err != nil {
-		return fmt.Errorf("sync servers: %w", err)
+		return nil, err
 	}
-	want := map[int64]storage.Server{}
-	linked := map[int64]bool{}
-	for _, s := range servers {
-		linked[s.ServiceID] = true
-		if s.Enabled {
-			want[s.ServiceID] = s
-		}
+	out := make([]serversync.Linked, len(servers))
+	for i, s := range servers {
+		out[i] = serversync.Linked{ServiceID: s.ServiceID, Enabled: s.Enabled}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.parsing == nil {
-		a.parsing = map[int64]bool{}
-	}
-	for id := range want {
-		if a.parsing[id] {
-			continue
-		}
-		if err := a.sd.Track(id); err != nil {
-			a.log.Warn("track server", "server", id, "err", err)
-		}
-		if err := a.sched.AddParse(id, parseSpec(a.cfg.ParseSchedule), a.parseJob(id)); err != nil {
-			return fmt.Errorf("sync servers: %w", err)
-		}
-		a.parsing[id] = true
-	}
-	for id := range a.parsing {
-		if _, ok := want[id]; ok {
-			continue
-		}
-		a.sched.Remove(jobs.ParseJobName(id))
-		if err := a.sd.Forget(id); err != nil {
-			a.log.Warn("forget server", "server", id, "err", err)
-		}
-		if !linked[id] {
-			// No guild links the server any more: its save data goes too.
-			if err := a.db.DeleteSnapshots(ctx, id); err != nil {
-				a.log.Warn("delete snapshots", "server", id, "err", err)
-			}
-		}
-		delete(a.parsing, id)
-	}
-	return nil
+	return out, nil
 }
 
-// parseSpec maps the configured schedule to the scheduler's: "@hourly" (the
-// default) becomes "" so the scheduler staggers servers across the hour.
-func parseSpec(s string) string {
-	if s == "@hourly" {
-		return ""
-	}
-	return s
+func (l linkStore) DeleteSnapshots(ctx context.Context, id int64) error {
+	return l.db.DeleteSnapshots(ctx, id)
 }
 
 func (a *appliance) nitradoStatus(context.Context) []ComponentStatus {
