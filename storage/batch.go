@@ -45,8 +45,9 @@ func (t txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 }
 
 type gcReq struct {
-	ctx  context.Context
-	fn   func(tx txn) error
+	ctx   context.Context
+	fn    func(tx txn) error
+	clean bool // writes nothing before a refusal: runs without a savepoint
 	done chan error // result, or errLead when this caller must lead
 	err  error
 }
@@ -60,8 +61,8 @@ func (leadSignal) Error() string { return "lead" }
 
 var errLead error = leadSignal{}
 
-func (g *groupCommit) do(ctx context.Context, db *sql.DB, fn func(tx txn) error) error {
-	r := &gcReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+func (g *groupCommit) do(ctx context.Context, db *sql.DB, fn func(tx txn) error, clean bool) error {
+	r := &gcReq{ctx: ctx, fn: fn, clean: clean, done: make(chan error, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, r)
 	lead := !g.running
@@ -146,6 +147,19 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 			b.err = err
 			continue
 		}
+		if b.clean {
+			if b.err = safeRun(b.fn, txn{tx: tx}); b.err != nil && !refusal(b.err) {
+				// It may have written part of its work: start over, one
+				// transaction per request.
+				_ = tx.Rollback()
+				for _, x := range batch {
+					g.runAlone(tctx, db, x)
+				}
+				finish(nil)
+				return
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(tctx, `SAVEPOINT gc`); err != nil {
 			_ = tx.Rollback()
 			finish(err)
@@ -170,6 +184,23 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 		return
 	}
 	finish(nil)
+}
+
+// runAlone runs one request in its own transaction.
+func (g *groupCommit) runAlone(ctx context.Context, db *sql.DB, b *gcReq) {
+	if b.err = b.ctx.Err(); b.err != nil {
+		return
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		b.err = err
+		return
+	}
+	if b.err = safeRun(b.fn, txn{tx: tx}); b.err != nil {
+		_ = tx.Rollback()
+		return
+	}
+	b.err = tx.Commit()
 }
 
 // safeRun runs fn, turning a panic into an error: a panicking request must

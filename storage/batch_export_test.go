@@ -6,3 +6,8 @@ import "context"
 func (db *DB) TestPanicInGroup(ctx context.Context) error {
 	return db.inTx(ctx, "panic", func(txn) error { panic("boom") })
 }
+
+// TestPanicInCleanGroup runs a savepoint-free grouped write that panics.
+func (db *DB) TestPanicInCleanGroup(ctx context.Context) error {
+	return db.inTxClean(ctx, "panic", func(txn) error { panic("boom") })
+}

@@ -145,14 +145,32 @@ func existingEntry(ctx context.Context, tx execer, e LedgerEntry) (LedgerEntry, 
 // callers' inside savepoints, see groupCommit): its writes commit when it
 // returns nil and are rolled back when it returns an error.
 func (db *DB) inTx(ctx context.Context, op string, fn func(tx txn) error) error {
-	if err := db.gc.do(ctx, db.db, fn); err != nil {
-		if errors.Is(err, ErrInsufficient) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) ||
-			errors.Is(err, ErrConflict) || errors.Is(err, ErrState) || errors.Is(err, ErrLimit) || errors.Is(err, ErrCooldown) {
-			return fmt.Errorf("storage: %s: %w", op, err)
-		}
-		return wrap(op, err)
+	return wrapTx(op, db.gc.do(ctx, db.db, fn, false))
+}
+
+// inTxClean is inTx for a fn that writes nothing before returning a
+// refusal (an error wrapping one of the package's sentinels): it runs in
+// the group without a savepoint. Any other error aborts the group, whose
+// requests then run again one transaction each.
+func (db *DB) inTxClean(ctx context.Context, op string, fn func(tx txn) error) error {
+	return wrapTx(op, db.gc.do(ctx, db.db, fn, true))
+}
+
+// refusal reports errors that are answers, not failures.
+func refusal(err error) bool {
+	return errors.Is(err, ErrInsufficient) || errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) ||
+		errors.Is(err, ErrConflict) || errors.Is(err, ErrState) || errors.Is(err, ErrLimit) || errors.Is(err, ErrCooldown) ||
+		errors.Is(err, ErrExpired)
+}
+
+func wrapTx(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case refusal(err):
+		return fmt.Errorf("storage: %s: %w", op, err)
 	}
-	return nil
+	return wrap(op, err)
 }
 
 func (db *DB) now() time.Time {

@@ -298,7 +298,7 @@ func (db *DB) Purchase(ctx context.Context, p PurchaseRequest) (o Order, created
 	if p.Key == "" || p.Account == "" || len(p.Key) > 200 {
 		return Order{}, false, fmt.Errorf("storage: purchase: %w: needs a key and an account", ErrInvalid)
 	}
-	err = db.inTx(ctx, "purchase", func(tx txn) error {
+	err = db.inTxClean(ctx, "purchase", func(tx txn) error {
 		o, created, err = purchaseTx(ctx, tx, p, db.now())
 		return err
 	})
@@ -346,20 +346,40 @@ func purchaseTx(ctx context.Context, tx txn, p PurchaseRequest, now time.Time) (
 		state = OrderOpen
 	}
 	ts := now.UnixNano()
-	res, err := tx.ExecContext(ctx, `INSERT INTO orders (guild_id, currency, account, item_id, item_name, price, service_id,
+	// Debit first, so that every refusal below writes nothing (the group
+	// commit then needs no savepoint for a purchase: see inTxClean).
+	res, err := tx.ExecContext(ctx, `UPDATE balances SET balance = balance - ?1, updated_at = ?2
+	WHERE guild_id = ?3 AND kind = ?4 AND account = ?5 AND balance >= ?1`, it.Price, ts, p.GuildID, string(p.Currency), p.Account)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// A retry of a click that bought already is not refused.
+		if o, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE key = ?`, key)); err == nil {
+			return o, false, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return Order{}, false, err
+		}
+		return Order{}, false, ErrInsufficient
+	}
+	res, err = tx.ExecContext(ctx, `INSERT INTO orders (guild_id, currency, account, item_id, item_name, price, service_id,
 	state, key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
 		p.GuildID, string(p.Currency), p.Account, it.ID, it.Name, it.Price, p.ServiceID, state, key, ts, ts)
 	if err != nil {
 		return Order{}, false, err
 	}
-	if n, _ := res.RowsAffected(); n == 0 { // the same click again
+	if n, _ := res.RowsAffected(); n == 0 { // the same click again: undo the debit above
+		if _, err := tx.ExecContext(ctx, `UPDATE balances SET balance = balance + ? WHERE guild_id = ? AND kind = ? AND account = ?`,
+			it.Price, p.GuildID, string(p.Currency), p.Account); err != nil {
+			return Order{}, false, err
+		}
 		o, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders WHERE key = ?`, key))
 		return o, false, err
 	}
 	id, _ := res.LastInsertId()
-	ref := "order " + strconv.FormatInt(id, 10)
-	if _, _, err := postTx(ctx, tx, LedgerEntry{GuildID: p.GuildID, Account: p.Account, Kind: p.Currency, Amount: -it.Price,
-		Reason: "purchase", Reference: ref + ": " + it.Name, Key: "purchase:" + strconv.FormatInt(id, 10)}, now); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO ledger (guild_id, account, kind, amount, reason, reference, key, actor, created_at)
+	VALUES (?, ?, ?, ?, 'purchase', ?, ?, '', ?)`, p.GuildID, p.Account, string(p.Currency), -it.Price,
+		capText("order "+strconv.FormatInt(id, 10)+": "+it.Name, 200), "purchase:"+strconv.FormatInt(id, 10), ts); err != nil {
 		return Order{}, false, err
 	}
 	o := Order{ID: id, GuildID: p.GuildID, Currency: p.Currency, Account: p.Account, ItemID: it.ID, ItemName: it.Name,

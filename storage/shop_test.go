@@ -216,3 +216,38 @@ func BenchmarkPurchase(b *testing.B) {
 		b.ReportMetric(float64(reqs)/float64(txs), "purchases/tx")
 	}
 }
+
+// A failing savepoint-free request in a group makes the group start over,
+// one transaction per request: the other purchases still commit, once.
+func TestPurchaseGroupStartsOver(t *testing.T) {
+	t.Parallel()
+	db := MustOpen(t)
+	ctx := t.Context()
+	it := addItem(t, db, storage.ShopItem{Name: "Helmet", Price: 1})
+	credit(t, db, "g", "u1", storage.AP, 100, "seed")
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for i := range 40 {
+		wg.Go(func() {
+			if i%4 == 0 {
+				if db.TestPanicInCleanGroup(ctx) == nil {
+					t.Error("panic not reported")
+				}
+				return
+			}
+			if _, _, err := db.Purchase(ctx, storage.PurchaseRequest{GuildID: "g", Currency: storage.AP, Account: "u1", ItemID: it.ID, Key: fmt.Sprint(i)}); err != nil {
+				t.Error(err)
+				return
+			}
+			ok.Add(1)
+		})
+	}
+	wg.Wait()
+	if _, n, _ := db.Orders(ctx, storage.OrderFilter{GuildID: "g"}, 100, 0); n != int(ok.Load()) || n != 30 {
+		t.Fatalf("%d orders, %d purchases ok", n, ok.Load())
+	}
+	if b, _ := db.Balance(ctx, "g", storage.AP, "u1"); b != 70 {
+		t.Fatalf("balance %d", b)
+	}
+	assertConsistent(t, db)
+}
