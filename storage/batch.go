@@ -47,9 +47,9 @@ func (t txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows
 type gcReq struct {
 	ctx   context.Context
 	fn    func(tx txn) error
-	clean bool // writes nothing before a refusal: runs without a savepoint
-	done chan error // result, or errLead when this caller must lead
-	err  error
+	clean bool       // writes nothing before a refusal: runs without a savepoint
+	done  chan error // result, or errLead when this caller must lead
+	err   error
 }
 
 // maxGroup bounds one transaction's requests so a lead returns soon.
