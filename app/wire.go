@@ -43,6 +43,7 @@ func (a *appliance) wire(ctx context.Context) error {
 	sched := jobs.NewScheduler(jobs.Options{
 		Logger:              a.log.With("component", "jobs"),
 		MaxConcurrentParses: cfg.ParseConcurrency,
+		DefaultDeadline:     cfg.JobDeadline,
 		Store:               jobStateStore{a.state},
 	})
 	a.sched = sched

@@ -57,6 +57,7 @@ type Config struct {
 	NitradoRate  float64
 	PingInterval time.Duration
 	CacheTTL     time.Duration
+	JobDeadline  time.Duration // one run of a scheduled job (jobs.Options.DefaultDeadline)
 
 	Bots           map[Bot]BotConfig
 	DiscordURL     string
@@ -341,6 +342,8 @@ func options() []option {
 			set: func(c *Config, v string) error { return setDuration(&c.PingInterval, v, time.Second) }},
 		{key: "BLISS_CACHE_TTL", def: "5m", help: "How long server details from Nitrado are cached before a refresh.",
 			set: func(c *Config, v string) error { return setDuration(&c.CacheTTL, v, time.Second) }},
+		{key: "BLISS_JOB_DEADLINE", def: "45m", help: "Longest run of a scheduled job (a save parse of a 1 GiB save included); a run past it fails and the next starts on time.",
+			set: func(c *Config, v string) error { return setDuration(&c.JobDeadline, v, time.Minute) }},
 	}
 	for _, b := range Bots() {
 		b := b
