@@ -147,7 +147,7 @@ func TestSecretsRedactedEverywhere(t *testing.T) {
 			t.Fatalf("secret leaked: %s", buf.String())
 		}
 	}
-	if !strings.Contains(buf.String(), "<redacted>") {
+	if !strings.Contains(buf.String(), "[REDACTED]") {
 		t.Fatal("no redaction marker")
 	}
 }

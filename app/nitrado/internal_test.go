@@ -214,10 +214,13 @@ func TestSecretFormatting(t *testing.T) {
 	if s.Reveal() != "hunter2" || s.IsZero() || !Secret("").IsZero() {
 		t.Fatal("reveal/iszero")
 	}
-	// encoding/json keeps the value (for cache persistence).
+	// encoding/json redacts too; persisting a secret takes Reveal.
 	j, _ := json.Marshal(ServerDetails{RCONPassword: s})
-	if !strings.Contains(string(j), "hunter2") {
+	if strings.Contains(string(j), "hunter2") || !strings.Contains(string(j), `"rcon_password":"[REDACTED]"`) {
 		t.Fatalf("json: %s", j)
+	}
+	if !s.IsSet() || Secret("").IsSet() || Secret("").String() != "" || fmt.Sprint(Secret("")) != "" {
+		t.Fatal("unset secret")
 	}
 }
 

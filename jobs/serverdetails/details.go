@@ -79,18 +79,19 @@ func FromGameserver(id int64, gs *nitrado.Gameserver, savedAt time.Time) Details
 
 // record is the persisted form of Details in the stale store: a version
 // and nitrado.ServerDetails's own JSON (the field names of version 1). The
-// password is stored in clear (nitrado.Secret marshals its value; the state
-// file is mode 0600 and holds nothing but Bliss state); a record is never
-// logged.
+// password is stored in clear in its own field (nitrado.Secret marshals as
+// "[REDACTED]"; the state file is mode 0600 and holds nothing but Bliss
+// state); a record is never logged.
 type record struct {
 	V int `json:"v"`
 	nitrado.ServerDetails
+	RCONPassword string `json:"rcon_password"` // shadows ServerDetails.RCONPassword
 }
 
 const recordVersion = 1
 
 func encodeRecord(d Details) ([]byte, error) {
-	b, err := json.Marshal(record{V: recordVersion, ServerDetails: d.ServerDetails})
+	b, err := json.Marshal(record{V: recordVersion, ServerDetails: d.ServerDetails, RCONPassword: d.RCONPassword.Reveal()})
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
@@ -111,5 +112,6 @@ func decodeRecord(b []byte, savedAt time.Time) (Details, error) {
 	if r.V != recordVersion {
 		return Details{}, fmt.Errorf("decode: unknown record version %d", r.V)
 	}
+	r.ServerDetails.RCONPassword = nitrado.Secret(r.RCONPassword)
 	return Details{ServerDetails: r.ServerDetails, SavedAt: savedAt.UTC()}, nil
 }
