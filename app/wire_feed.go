@@ -239,7 +239,7 @@ func feedFromOutbox(rows []storage.OutboxItem) []livefeed.Item {
 	out := make([]livefeed.Item, len(rows))
 	for i, it := range rows {
 		out[i] = livefeed.Item{ID: it.ID, Kind: it.Kind, Key: it.Key, GuildID: it.GuildID, ServiceID: it.ServiceID,
-			Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, CreatedAt: it.CreatedAt}
+			Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, CreatedAt: it.CreatedAt}
 	}
 	return out
 }

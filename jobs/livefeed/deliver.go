@@ -1,11 +1,13 @@
 package livefeed
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,7 +51,9 @@ type dest struct {
 func (f *Feed) Deliver(ctx context.Context) error {
 	f.delMu.Lock()
 	defer f.delMu.Unlock()
-	due, err := f.o.Store.Due(ctx, KindFeed, f.o.Now(), dueLimit)
+	// Every pending row, also those backing off: a destination waits for
+	// its oldest row instead of posting later lines first.
+	due, err := f.o.Store.Due(ctx, KindFeed, f.o.Now().AddDate(100, 0, 0), dueLimit)
 	if err != nil {
 		return fmt.Errorf("livefeed: due rows: %w", err)
 	}
@@ -77,6 +81,21 @@ func (f *Feed) Deliver(ctx context.Context) error {
 }
 
 func (f *Feed) deliverDest(ctx context.Context, d dest, rows []Item) error {
+	if d.route == RouteChat {
+		f.mu.Lock()
+		st := f.servers[d.sid]
+		hold := st == nil || !st.started || st.holdChat // before its first poll the pending state is unknown
+		f.mu.Unlock()
+		if hold {
+			return nil // a reconciliation is pending: lost lines may still go before these
+		}
+		// Recovered lines go where they were said: by game time for them,
+		// by read time for GetChat lines (ids break ties).
+		slices.SortStableFunc(rows, func(a, b Item) int { return cmp.Compare(lineKey(a), lineKey(b)) })
+	}
+	if len(rows) > 0 && rows[0].NextAt.After(f.o.Now()) {
+		return nil // the oldest line is backing off after a failure
+	}
 	for len(rows) > 0 {
 		batch, err := f.batch(ctx, rows)
 		if err != nil {
@@ -131,6 +150,20 @@ func (f *Feed) batch(ctx context.Context, rows []Item) ([]Item, error) {
 		return nil, fmt.Errorf("livefeed: record batch: %w", err)
 	}
 	return rows[:n], nil
+}
+
+// lineKey orders chat rows: a GetChat line by its poll's send time (later
+// than it was said, earlier than anything of the next poll), a recovered
+// line by max(its game stamp, the last poll committed before the loss).
+func lineKey(it Item) int64 {
+	var l line
+	if json.Unmarshal(it.Payload, &l) != nil {
+		return 0
+	}
+	if l.Order != 0 {
+		return l.Order
+	}
+	return l.At
 }
 
 func renderRow(it Item) string {

@@ -72,6 +72,7 @@ type Item struct {
 	Target    string // the route ("chat", "join", ...) or, for relay rows, the Discord message
 	Payload   []byte
 	Attempts  int
+	NextAt    time.Time // a failed row waits until then
 	CreatedAt time.Time
 }
 
@@ -224,6 +225,7 @@ type serverState struct {
 	recent    map[string]time.Time // relayed Discord lines (echo guard), text → until
 	echoes    map[string]time.Time // "SERVER:" texts seen, text → when
 	noLog     bool                 // ShooterGame.log could not be read
+	holdChat  bool                 // reconciliation pending: chat delivery waits
 	roster    map[string]bool      // EOS ids of the previous ListPlayers (nil: none yet)
 }
 

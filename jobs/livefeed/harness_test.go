@@ -30,7 +30,7 @@ func toOutbox(it livefeed.Item) storage.OutboxItem {
 
 func fromOutbox(it storage.OutboxItem) livefeed.Item {
 	return livefeed.Item{ID: it.ID, Kind: it.Kind, Key: it.Key, GuildID: it.GuildID, ServiceID: it.ServiceID,
-		Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, CreatedAt: it.CreatedAt}
+		Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, CreatedAt: it.CreatedAt}
 }
 
 func (s storeAdapter) RecordStream(ctx context.Context, k, v string, items []livefeed.Item) ([]bool, error) {

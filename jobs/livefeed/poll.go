@@ -19,6 +19,7 @@ import (
 // line is the payload of a feed row: one line, already rendered.
 type line struct {
 	At    int64  `json:"at"`           // when we read it (Unix ns)
+	Order int64  `json:"k,omitempty"`  // delivery order key (Unix ns): the poll's send time, or a recovered line's place
 	Time  int64  `json:"tm,omitempty"` // game time (Unix ns), 0 if unknown
 	Stamp string `json:"st,omitempty"` // game-log stamp as written
 	Class string `json:"c"`
@@ -40,6 +41,7 @@ const (
 	maxTailRead    = 1 << 20   // bytes of ShooterGame.log read per tail
 	reconcileBytes = 512 << 10 // bytes of ShooterGame.log read to reconcile
 	recentWindow   = 2 * time.Minute
+	maxPending     = 2 * time.Minute // a reconciliation retried this long before giving up
 )
 
 func chatCursor(sid int64) string { return "feed/chat/" + strconv.FormatInt(sid, 10) }
@@ -172,13 +174,13 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 				continue
 			}
 			chats = append(chats, ev)
-			items = append(items, f.lineItem(srv, fmt.Sprintf("gc:%d:%d:%d", srv.ServiceID, seq, i), ev, "chat", now))
+			items = append(items, f.lineItem(srv, fmt.Sprintf("gc:%d:%d:%d", srv.ServiceID, seq, i), ev, "chat", now, sent))
 			items = append(items, f.clusterItems(srv, all, seq, i, ev)...)
 		case ev.Class == rcon.ClassOther:
 			continue // continuation lines of a wrapped SERVER line, noise
 		case srv.LogPath == "" && f.o.NoGameLog && ev.Class.Route() != "":
 			// No game log for this server: GetChat is the only source.
-			items = append(items, f.lineItem(srv, fmt.Sprintf("gc:%d:%d:%d", srv.ServiceID, seq, i), ev, "chat", now))
+			items = append(items, f.lineItem(srv, fmt.Sprintf("gc:%d:%d:%d", srv.ServiceID, seq, i), ev, "chat", now, sent))
 		}
 	}
 	// Reconcile at start and after a gap, in the same transaction and
@@ -194,11 +196,17 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 	}
 	if !next.rcFrom.IsZero() {
 		rec, err := f.reconcile(ctx, st, next.rcFrom, sent, chats)
-		if err != nil {
-			f.log.Warn("livefeed: reconcile failed", slog.Int64("service_id", srv.ServiceID), slog.Any("err", err))
+		switch {
+		case err != nil && (srv.LogPath == "" || f.o.Files == nil || sent.Sub(next.rcUntil) > maxPending):
+			// No game log, or it stayed unreadable: give up on the window.
+			f.log.Warn("livefeed: reconcile given up; lines of a lost GetChat reply may be missing",
+				slog.Int64("service_id", srv.ServiceID), slog.Any("err", err))
 			f.maybeLost.Add(1)
-			next.rcFrom, next.rcUntil = time.Time{}, time.Time{} // nothing to read it from
-		} else if !sent.Add(-time.Second - f.o.ClockSkew).Before(next.rcUntil) {
+			next.rcFrom, next.rcUntil = time.Time{}, time.Time{}
+		case err != nil:
+			// Retried on the next poll; chat delivery waits meanwhile.
+			f.log.Warn("livefeed: reconcile failed", slog.Int64("service_id", srv.ServiceID), slog.Any("err", err))
+		case !sent.Add(-time.Second - f.o.ClockSkew).Before(next.rcUntil):
 			next.rcFrom, next.rcUntil = time.Time{}, time.Time{} // covered
 		}
 		recovered = rec
@@ -210,6 +218,9 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 		return fmt.Errorf("livefeed: record chat of %d: %w", srv.ServiceID, err)
 	}
 	st.gap = false
+	f.mu.Lock()
+	st.holdChat = !next.rcFrom.IsZero()
+	f.mu.Unlock()
 	f.notify(ctx, append(recovered, items...), created)
 	f.linesRead.Add(int64(len(evs)))
 	st.lastChat = sent
@@ -237,10 +248,10 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 }
 
 // lineItem builds the feed row of one line.
-func (f *Feed) lineItem(srv Server, key string, ev rcon.LogEvent, src string, now time.Time) Item {
+func (f *Feed) lineItem(srv Server, key string, ev rcon.LogEvent, src string, now, order time.Time) Item {
 	route := ev.Class.Route()
-	l := line{At: now.UnixNano(), Stamp: ev.Stamp, Class: ev.Class.String(), Name: ev.Name, Char: ev.Character,
-		Text: ev.Text, Src: src, Out: render(ev)}
+	l := line{At: now.UnixNano(), Order: order.UnixNano(), Stamp: ev.Stamp, Class: ev.Class.String(), Name: ev.Name,
+		Char: ev.Character, Text: ev.Text, Src: src, Out: render(ev)}
 	if !ev.Time.IsZero() {
 		l.Time = ev.Time.UnixNano()
 	}
@@ -324,7 +335,7 @@ func (f *Feed) recordEvents(ctx context.Context, st *serverState, evs []rcon.Log
 			continue
 		}
 		seen[key] = true
-		items = append(items, f.lineItem(srv, key, ev, src, now))
+		items = append(items, f.lineItem(srv, key, ev, src, now, now))
 		fresh = append(fresh, ev)
 	}
 	if len(items) == 0 && cursorKey == "" {
@@ -508,26 +519,38 @@ func (f *Feed) reconcile(ctx context.Context, st *serverState, from, to time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("livefeed: recent rows: %w", err)
 	}
-	recorded := map[string][]time.Time{}
+	type rec struct {
+		t     time.Time // matched against the game stamp
+		order int64     // its delivery order key
+	}
+	recorded := map[string][]rec{}
 	for _, r := range rows {
 		var l line
 		if json.Unmarshal(r.Payload, &l) != nil || l.Class != rcon.ClassChat.String() {
 			continue
 		}
 		k := l.Name + "\x00" + l.Char + "\x00" + l.Text
+		order := l.Order
+		if order == 0 {
+			order = l.At
+		}
 		if l.Src == "reconcile" && l.Time != 0 {
-			recorded[k] = append(recorded[k], time.Unix(0, l.Time)) // matched by game time
+			recorded[k] = append(recorded[k], rec{time.Unix(0, l.Time), order}) // matched by game time
 			continue
 		}
-		recorded[k] = append(recorded[k], time.Unix(0, l.At))
+		recorded[k] = append(recorded[k], rec{time.Unix(0, l.At), order})
 	}
 	for _, ev := range current {
 		k := ev.Name + "\x00" + ev.Character + "\x00" + ev.Text
-		recorded[k] = append(recorded[k], to)
+		recorded[k] = append(recorded[k], rec{to, to.UnixNano()})
 	}
 	for k := range recorded {
-		slices.SortFunc(recorded[k], func(a, b time.Time) int { return a.Compare(b) })
+		slices.SortFunc(recorded[k], func(a, b rec) int { return a.t.Compare(b.t) })
 	}
+	// The file is in the order lines were said: a recovered line goes after
+	// the line before it in the file (prev), after the last poll committed
+	// before the loss (from), and never later than when it was said.
+	prev := from.UnixNano()
 	var items []Item
 	occ := map[string]int{}
 	now := f.o.Now()
@@ -550,8 +573,9 @@ func (f *Feed) reconcile(ctx context.Context, st *serverState, from, to time.Tim
 			}
 		}
 		ts := recorded[k]
-		j := slices.IndexFunc(ts, func(t time.Time) bool { return !t.Before(ev.Time.Add(-f.o.ClockSkew)) })
+		j := slices.IndexFunc(ts, func(r rec) bool { return !r.t.Before(ev.Time.Add(-f.o.ClockSkew)) })
 		if j >= 0 {
+			prev = max(prev, ts[j].order)
 			recorded[k] = slices.Delete(ts, j, j+1)
 			continue
 		}
@@ -561,7 +585,8 @@ func (f *Feed) reconcile(ctx context.Context, st *serverState, from, to time.Tim
 		h := fnv.New64a()
 		h.Write([]byte(k))
 		key := fmt.Sprintf("rc:%d:%s:%x:%d", srv.ServiceID, stamp, h.Sum64(), n)
-		it := f.lineItem(srv, key, ev, "reconcile", now)
+		prev = max(prev, ev.Time.UnixNano())
+		it := f.lineItem(srv, key, ev, "reconcile", now, time.Unix(0, prev))
 		items = append(items, it)
 	}
 	if len(items) > 0 {
