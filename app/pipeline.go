@@ -27,12 +27,12 @@ func (a *appliance) newPipeline() (*pipeline.Pipeline, error) {
 		a.log.Warn("clean temp downloads", "dir", tmp, "err", err)
 	}
 	return pipeline.New(pipeline.Options{
-		Files:       nitradoFiles{a.nitrado},
-		Snapshots:   snapshotStore{db: a.db},
-		Open:        openSave,
-		TempDir:     tmp,
-		Workers:     a.cfg.ParseWorkers,
-		Logger:      a.log.With("component", "pipeline"),
+		Files:     nitradoFiles{a.nitrado},
+		Snapshots: snapshotStore{db: a.db},
+		Open:      openSave,
+		TempDir:   tmp,
+		Workers:   a.cfg.ParseWorkers,
+		Logger:    a.log.With("component", "pipeline"),
 	})
 }
 

@@ -64,7 +64,9 @@ type world struct {
 	stop      func()   // stops the running supervisor
 }
 
-func newWorld(t testing.TB, settings map[string]string) *world { return newWorldStrict(t, settings, false) }
+func newWorld(t testing.TB, settings map[string]string) *world {
+	return newWorldStrict(t, settings, false)
+}
 
 // newWorldStrict with strict set enforces permissions and intents: the
 // bot holds exactly the permissions its invite link asks for, @everyone

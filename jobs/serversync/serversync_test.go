@@ -33,8 +33,18 @@ func (f *fakes) DeleteSnapshots(_ context.Context, id int64) error {
 	return nil
 }
 
-func (f *fakes) Track(id int64) error  { f.mu.Lock(); defer f.mu.Unlock(); f.tracked[id] = true; return nil }
-func (f *fakes) Forget(id int64) error { f.mu.Lock(); defer f.mu.Unlock(); delete(f.tracked, id); return nil }
+func (f *fakes) Track(id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tracked[id] = true
+	return nil
+}
+func (f *fakes) Forget(id int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.tracked, id)
+	return nil
+}
 
 func (f *fakes) AddParse(id int64, spec string, _ jobs.Job) error {
 	f.mu.Lock()
