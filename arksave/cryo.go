@@ -76,11 +76,12 @@ var cryoLayouts = []func(r *reader){
 // own name table.
 // tamed reports TamingTeamID or TamedTimeStamp, as for placed dinos (pods
 // also carry wild creatures, e.g. Lost Colony's gargoyle pods).
-func decodeCryoDino(blob []byte) (d Dino, tamed bool, err error) {
-	c, err := Inflate(blob)
+func decodeCryoDino(blob []byte, b *budget) (d Dino, tamed bool, err error) {
+	c, err := inflate(blob, b)
 	if err != nil {
 		return Dino{}, false, err
 	}
+	defer b.release(len(c.Data))
 	if c.Version != cryoV13 && c.Version != cryoV14 {
 		return Dino{}, false, fmt.Errorf("arksave: cryopod: %w %#x", ErrArchiveVersion, c.Version)
 	}

@@ -117,7 +117,7 @@ func buildCryoLayout(mirage, v13 bool) []byte {
 func TestCryopodBlob(t *testing.T) {
 	for _, mirage := range []bool{false, true} {
 		for _, v13 := range []bool{false, true} {
-			d, tamed, err := decodeCryoDino(buildCryoLayout(mirage, v13))
+			d, tamed, err := decodeCryoDino(buildCryoLayout(mirage, v13), nil)
 			if err != nil || !tamed {
 				t.Fatalf("mirage=%v v13=%v: %v", mirage, v13, err)
 			}
@@ -127,7 +127,7 @@ func TestCryopodBlob(t *testing.T) {
 		}
 	}
 	blob := buildCryo(t)
-	d, _, err := decodeCryoDino(blob)
+	d, _, err := decodeCryoDino(blob, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,15 +140,15 @@ func TestCryopodBlob(t *testing.T) {
 		Name: "CustomDataBytes", Value: Value{Kind: KindStruct, Props: []Property{{
 			Name: "ByteArrays", Value: Value{Kind: KindArray, Elems: []Value{{Kind: KindStruct, Props: []Property{{
 				Name: "Bytes", Value: Value{Kind: KindBytes, Raw: blob}}}}}}}}}}}}}}
-	ds, wild, failed := cryoDinos(v)
+	ds, wild, failed := cryoDinos(v, nil)
 	if len(ds) != 1 || failed != 0 || wild != 0 {
 		t.Fatalf("cryoDinos: %d dinos, %d wild, %d failed", len(ds), wild, failed)
 	}
 	for i := range blob {
-		decodeCryoDino(blob[:i])
+		decodeCryoDino(blob[:i], nil)
 	}
 	old := append([]byte{5, 4, 0, 0}, blob[4:]...)
-	if _, _, err := decodeCryoDino(old); err == nil || !contains(err.Error(), "unsupported archive version") {
+	if _, _, err := decodeCryoDino(old, nil); err == nil || !contains(err.Error(), "unsupported archive version") {
 		t.Fatalf("version 0x405: %v", err)
 	}
 }

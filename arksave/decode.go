@@ -79,6 +79,8 @@ type decoder struct {
 	loc   locator
 	opts  Options
 	types []typeNode // worker-local scratch (one decoder copy per worker)
+	// inflight bounds the inflated cryopod bytes held by all workers
+	inflight *budget
 }
 
 // Decode streams the game rows of src and returns the compact domain view.
@@ -111,7 +113,7 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 			save.SavedAt = mt.ModTime()
 		}
 	}
-	d := &decoder{h: h, tbl: newNameTable(h.Names), loc: newLocator(h.Map()), opts: opts}
+	d := &decoder{h: h, tbl: newNameTable(h.Names), loc: newLocator(h.Map()), opts: opts, inflight: newBudget(maxInflight)}
 
 	// The archives are read while the game rows stream. ActorTransforms is
 	// read only after the result rows are built (and the per-worker rows

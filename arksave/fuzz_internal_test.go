@@ -75,7 +75,7 @@ func FuzzCryopodBlob(f *testing.F) {
 	f.Add(buildCryoLayout(false, true))
 	f.Add([]byte{7, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, _, err := decodeCryoDino(data)
+		d, _, err := decodeCryoDino(data, nil)
 		if err == nil && !d.Cryopodded {
 			t.Fatal("decoded dino not marked cryopodded")
 		}

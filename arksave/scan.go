@@ -264,7 +264,7 @@ func (d *decoder) rowProps(r *reader, a *acc, j *job, info *classInfo, rs *rowSt
 		case catCryopod:
 			if t.name == "CustomItemDatas" {
 				if v := r.topValue(t, true); r.err == nil {
-					a.cryopod(j, info, v)
+					a.cryopod(j, info, v, d.inflight)
 				}
 			}
 		}
@@ -273,8 +273,8 @@ func (d *decoder) rowProps(r *reader, a *acc, j *job, info *classInfo, rs *rowSt
 
 // cryopod keeps the dinos of a cryopod item; a pod whose dino cannot be
 // decoded counts as a failure (Stats.Failed and Stats.CryopodFailed).
-func (a *acc) cryopod(j *job, info *classInfo, v Value) {
-	ds, wild, failed := cryoDinos(v)
+func (a *acc) cryopod(j *job, info *classInfo, v Value, b *budget) {
+	ds, wild, failed := cryoDinos(v, b)
 	a.cryoFailed += failed
 	a.cryoWild += wild
 	for range failed {

@@ -30,6 +30,9 @@ type Options struct {
 	// CellCount is the number of extra World-Partition data files listed in
 	// the header after the map (default 2).
 	CellCount int
+	// Cryopods are compressed blobs (see CompressedBlob, BombBlob), each
+	// written as the dino blob of one cryopod item row.
+	Cryopods [][]byte
 }
 
 const createSchema = `CREATE TABLE game (key BLOB primary key not null, value blob not null);
@@ -258,6 +261,11 @@ func writeWorld(w *world, s arksave.Save, opts Options) error {
 	}
 	for i := 0; i < opts.BrokenRows; i++ {
 		if err := w.broken(); err != nil {
+			return err
+		}
+	}
+	for _, b := range opts.Cryopods {
+		if err := w.cryopod(b); err != nil {
 			return err
 		}
 	}
