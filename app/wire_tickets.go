@@ -89,7 +89,15 @@ func (a *appliance) forwardAction(ctx context.Context, c *bots.Ctx, customID str
 		}
 		fc := *c
 		fc.CustomID, fc.Args, fc.Bot = customID, rest, k
-		return run(ctx, &fc)
+		resp, err := run(ctx, &fc)
+		if err == nil && a.db != nil {
+			// A Refund / Mark delivered on an order's ticket settles it now,
+			// not at the next incident watch.
+			if _, serr := settleOrderIncidents(ctx, a.db, a.incidents, c.GuildID); serr != nil {
+				a.log.Warn("settle order incidents", "err", serr)
+			}
+		}
+		return resp, err
 	}
 	return nil, bots.Errorf("no bot handles this action any more")
 }
@@ -203,11 +211,84 @@ func (a *appliance) thresholds(ctx context.Context, guildID string) (time.Durati
 
 // watchIncidents is the incidents/watch job.
 func (a *appliance) watchIncidents(ctx context.Context) error {
+	_, serr := settleOrderIncidents(ctx, a.db, a.incidents, "")
 	obs, err := a.observe(ctx)
 	if err != nil {
-		return err
+		return errors.Join(serr, err)
 	}
-	return a.watch.apply(ctx, obs, a.thresholds, a.incidents)
+	return errors.Join(serr, a.watch.apply(ctx, obs, a.thresholds, a.incidents))
+}
+
+// orderIncidentStore is what settleOrderIncidents reads; *storage.DB fits.
+type orderIncidentStore interface {
+	IncidentsOpen(ctx context.Context, guildID string) ([]storage.Incident, error)
+	GetOrder(ctx context.Context, id int64) (storage.Order, error)
+}
+
+// orderIncidentPrefix starts the dedupe key of the incidents jobs/delivery
+// raises about one shop order ("order:<order id>"; delivery_unconfirmed,
+// delivery_failed).
+const orderIncidentPrefix = "order:"
+
+// settleOrderIncidents clears the open order incidents (guildID "" = every
+// guild) whose order reached a final state after the incident opened:
+// delivered (a resend worked, or staff marked it delivered) or refunded
+// (by staff or by the delivery job's retry budget). jobs/delivery only
+// raises; whoever settles the order (the job, /orders pending, the
+// ticket's own Refund / Resend / Mark delivered buttons) changes its state
+// in storage, so this one look covers every path. An order that was
+// already final when its incident opened (delivery_failed is raised right
+// after the automatic refund) is not "cleared later": that ticket stays for
+// staff to read and close. It returns how many incidents it cleared.
+func settleOrderIncidents(ctx context.Context, db orderIncidentStore, inc bots.Incidents, guildID string) (int, error) {
+	if inc == nil {
+		return 0, nil
+	}
+	open, err := db.IncidentsOpen(ctx, guildID)
+	if err != nil {
+		return 0, fmt.Errorf("order incidents: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, in := range open {
+		idText, ok := strings.CutPrefix(in.DedupeKey, orderIncidentPrefix)
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(idText, 10, 64)
+		if err != nil || id <= 0 {
+			continue
+		}
+		o, err := db.GetOrder(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("order incidents: %w", err))
+			continue
+		}
+		if o.GuildID != in.GuildID || !o.UpdatedAt.After(in.OpenedAt) {
+			continue
+		}
+		var note string
+		switch o.State {
+		case storage.OrderDelivered, storage.OrderFulfilled:
+			note = fmt.Sprintf("Order #%d (%s) was delivered", o.ID, o.ItemName)
+		case storage.OrderRefunded, storage.OrderRefused:
+			note = fmt.Sprintf("Order #%d (%s) was refunded", o.ID, o.ItemName)
+		default:
+			continue
+		}
+		if o.Note != "" {
+			note += ": " + o.Note
+		}
+		if err := inc.Clear(ctx, in.GuildID, in.DedupeKey, note+"."); err != nil {
+			errs = append(errs, fmt.Errorf("order incidents: %w", err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }
 
 func (a *appliance) observe(ctx context.Context) (watchObs, error) {

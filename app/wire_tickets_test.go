@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
+	"github.com/blissark/bliss/storage"
 )
 
 type incidentLog struct {
@@ -137,4 +141,121 @@ func TestForwardAction(t *testing.T) {
 	if _, err := a.forwardAction(ctx, &bots.Ctx{Staff: true}, "nobody:x"); err == nil {
 		t.Fatal("an unknown prefix was accepted")
 	}
+}
+
+// storeIncidents clears in SQLite, as the Ticket bot's Clear does, and
+// records the notes.
+type storeIncidents struct {
+	db    *storage.DB
+	notes []string
+}
+
+func (s *storeIncidents) Raise(context.Context, bots.Incident) error { return nil }
+
+func (s *storeIncidents) Clear(ctx context.Context, guildID, key, note string) error {
+	s.notes = append(s.notes, key+" "+note)
+	_, _, err := s.db.IncidentClear(ctx, guildID, key, note)
+	return err
+}
+
+// TestSettleOrderIncidents: an order incident clears when its order is
+// later delivered or refunded (by staff or the job), never while the order
+// still waits, and not when the order was already final when the incident
+// opened (delivery_failed follows the automatic refund).
+func TestSettleOrderIncidents(t *testing.T) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "bliss.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	db.Now = func() time.Time { return now }
+	tick := func() { now = now.Add(time.Minute) }
+	it := storage.ShopItem{GuildID: "g", Currency: storage.AP, Name: "Helmet", Price: 10, Kind: storage.ItemGive,
+		Blueprint: "/Game/PrimalEarth/CoreBlueprints/Items/Armor/Metal/PrimalItemArmor_MetalHelmet.PrimalItemArmor_MetalHelmet", Quantity: 1}
+	if err := db.ShopAdd(ctx, &it); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.LedgerPost(ctx, storage.LedgerEntry{GuildID: "g", Account: "u1", Kind: storage.AP, Amount: 100, Reason: "give", Key: "seed"}); err != nil {
+		t.Fatal(err)
+	}
+	buy := func(key string) storage.Order {
+		t.Helper()
+		o, _, err := db.Purchase(ctx, storage.PurchaseRequest{GuildID: "g", Currency: storage.AP, Account: "u1", ItemID: it.ID, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	raise := func(o storage.Order, kind string) {
+		t.Helper()
+		if _, _, err := db.IncidentRaise(ctx, storage.Incident{GuildID: "g", DedupeKey: fmt.Sprintf("order:%d", o.ID), Kind: kind,
+			Subject: "order", LastAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inc := &storeIncidents{db: db}
+	settle := func(want int) {
+		t.Helper()
+		n, err := settleOrderIncidents(ctx, db, inc, "")
+		if err != nil || n != want {
+			t.Fatalf("settle: %d cleared (%v), want %d; notes %v", n, err, want, inc.notes)
+		}
+	}
+	unconfirmed := func(o storage.Order) {
+		t.Helper()
+		if _, err := db.OrderTransition(ctx, o.ID, []string{storage.OrderPending}, storage.OrderUnconfirmed, "silent reply", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Unconfirmed, then refunded by staff.
+	a := buy("a")
+	unconfirmed(a)
+	tick()
+	raise(a, "delivery_unconfirmed")
+	settle(0)
+	tick()
+	if _, err := db.RefundOrder(ctx, a.ID, []string{storage.OrderUnconfirmed}, storage.OrderRefunded, "refunded by staff", "staff"); err != nil {
+		t.Fatal(err)
+	}
+	settle(1)
+	if !strings.Contains(inc.notes[0], "refunded") || !strings.Contains(inc.notes[0], "refunded by staff") {
+		t.Fatalf("note: %v", inc.notes)
+	}
+	settle(0) // cleared once
+
+	// Unconfirmed, resent (pending again: not yet), then delivered.
+	b := buy("b")
+	unconfirmed(b)
+	tick()
+	raise(b, "delivery_unconfirmed")
+	tick()
+	if _, err := db.OrderTransition(ctx, b.ID, []string{storage.OrderUnconfirmed}, storage.OrderPending, "resend by staff", "staff"); err != nil {
+		t.Fatal(err)
+	}
+	settle(0)
+	tick()
+	if _, err := db.OrderTransition(ctx, b.ID, []string{storage.OrderPending}, storage.OrderDelivered, "delivered on server 1001", ""); err != nil {
+		t.Fatal(err)
+	}
+	settle(1)
+	if !strings.Contains(inc.notes[1], "delivered") {
+		t.Fatalf("note: %v", inc.notes)
+	}
+
+	// Refunded automatically, then delivery_failed raised: already final.
+	c := buy("c")
+	if _, err := db.RefundOrder(ctx, c.ID, []string{storage.OrderPending}, storage.OrderRefunded, "refunded automatically", ""); err != nil {
+		t.Fatal(err)
+	}
+	tick()
+	raise(c, "delivery_failed")
+	settle(0)
+	// Another guild's incident naming the order is not touched.
+	if _, _, err := db.IncidentRaise(ctx, storage.Incident{GuildID: "other", DedupeKey: fmt.Sprintf("order:%d", b.ID), Kind: "delivery_failed", LastAt: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	settle(0)
 }
