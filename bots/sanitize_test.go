@@ -1,8 +1,10 @@
 package bots
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestSanitizeName(t *testing.T) {
@@ -42,6 +44,13 @@ func TestSanitizeChat(t *testing.T) {
 		{"look <:dodo:123> @everyone", "look :dodo: @\u200beveryone"},
 		{"Z̸a̵", "Za"},
 		{"<@123> hi", "hi"},
+		{"<@<@1>1> x", "x"},
+		{"<@&<@&<#5>5>5>", ""},
+		{"<@\u200b1> <@!\u00002>", ""},
+		{"<<:a:1>@1>", "<:a:@1>"},
+		{"@Everyone @HERE", "@\u200bEveryone @\u200bHERE"},
+		{"@every\u200bone", "@\u200beveryone"},
+		{strings.Repeat("<@", 40) + strings.Repeat("1>", 40), strings.Repeat("@", 24) + strings.Repeat("1", 24)},
 	}
 	for _, tt := range tests {
 		if got := SanitizeChat(tt.in, 0); got != tt.want {
@@ -59,6 +68,33 @@ func FuzzSanitizeName(f *testing.F) {
 		out := SanitizeName(s, 20)
 		if len([]rune(out)) > 20 || strings.ContainsAny(out, "*_`<>@\n") {
 			t.Fatalf("bad output %q", out)
+		}
+	})
+}
+
+// liveMention is what Discord would ping: a user or role mention, @everyone
+// or @here.
+var liveMention = regexp.MustCompile(`(?i)<@[!&]?\d+>|@everyone|@here`)
+
+func FuzzSanitizeChat(f *testing.F) {
+	for _, s := range []string{"<@<@1>1>", "<@\u200b1>", "@every\u00adone", "<@&<#1>2>", "<<:a:1>@!1>", "@@here"} {
+		f.Add(s, 0)
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		max = max % 600
+		out := SanitizeChat(s, max)
+		if m := liveMention.FindString(out); m != "" {
+			t.Fatalf("SanitizeChat(%q) = %q holds a live mention %q", s, out, m)
+		}
+		limit := max
+		if limit <= 0 {
+			limit = 500
+		}
+		if n := utf8.RuneCountInString(out); n > limit {
+			t.Fatalf("%d runes, cap %d", n, limit)
+		}
+		if strings.ContainsAny(out, "\n\r\x00") {
+			t.Fatalf("control characters in %q", out)
 		}
 	})
 }
