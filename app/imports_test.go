@@ -39,6 +39,17 @@ func under(pkg, top string) bool { return pkg == top || strings.HasPrefix(pkg, t
 // isFake reports a fake for tests (nitradotest, rcontest, discordtest, …).
 func isFake(pkg string) bool { return strings.HasSuffix(path.Base(pkg), "test") }
 
+// fakeOf returns the client whose fake pkg is (app/rcon/rcontest → app/rcon),
+// or "" if pkg is not a client's fake.
+func fakeOf(pkg string) string {
+	for _, c := range clients {
+		if under(pkg, c) && isFake(pkg) {
+			return c
+		}
+	}
+	return ""
+}
+
 // clientOf returns the client leaf pkg belongs to ("" if none); fakes
 // belong to none.
 func clientOf(pkg string) string {
@@ -77,6 +88,8 @@ func violations(t tree) []string {
 				switch {
 				case clientOf(pkg) != "" && !under(dep, clientOf(pkg)):
 					bad(pkg, file, dep, "the protocol clients are leaves: they import no other project package")
+				case fakeOf(pkg) != "" && !under(dep, fakeOf(pkg)):
+					bad(pkg, file, dep, "a client's fake is a leaf too: it may import only its client")
 				case isFake(dep) && !isFake(pkg) && !sandboxFile(pkg, file):
 					bad(pkg, file, dep, "fakes are for tests (and the sandbox files in app) only")
 				case under(dep, "app") && clientOf(dep) == "" && !isFake(dep) && !under(pkg, "app") && pkg != ".":
@@ -209,6 +222,10 @@ func TestImportRules(t *testing.T) {
 		{"bot imports a shared bots library", one("bots/ap", "x.go", "bots/economy", "bots/embed", "bots"), ""},
 		{"sandbox imports the fakes", one("app", "sandbox_world.go", "app/nitrado/nitradotest", "bots/discordtest"), ""},
 		{"fake imports its client", one("app/nitrado/nitradotest", "server.go", "app/nitrado"), ""},
+		{"client fake imports a project package", one("app/rcon/rcontest", "server.go", "bots"), "fake is a leaf too"},
+		{"client fake imports the other client", one("app/rcon/rcontest", "server.go", "app/nitrado"), "fake is a leaf too"},
+		{"storage imports a fake", one("storage", "x.go", "app/rcon/rcontest"), "fakes are for tests"},
+		{"job imports a fake", one("jobs/livefeed", "x.go", "app/rcon/rcontest"), "fakes are for tests"},
 		{"main imports app", one(".", "main.go", "app"), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -240,9 +257,23 @@ func TestNoTestingInBinary(t *testing.T) {
 	if !slices.Contains(deps, module+"/app") {
 		t.Fatalf("go list -deps . does not list app: %q", out)
 	}
+	// The fakes the sandbox's files import are the only ones allowed in.
+	sandboxFakes := map[string]bool{}
+	for file, imps := range readTree(t, "..")["app"] {
+		if sandboxFile("app", file) {
+			for _, dep := range imps.project {
+				if isFake(dep) {
+					sandboxFakes[dep] = true
+				}
+			}
+		}
+	}
 	for _, d := range deps {
 		if d == "testing" || strings.HasPrefix(d, "testing/") {
 			t.Errorf("the binary links %s (find who imports it: go list -f '{{.ImportPath}} {{.Imports}}' -deps . | grep %s)", d, d)
+		}
+		if rel, ok := strings.CutPrefix(d, module+"/"); ok && isFake(rel) && !sandboxFakes[rel] {
+			t.Errorf("the binary links the fake %s, which no sandbox file imports", rel)
 		}
 	}
 }
