@@ -220,7 +220,10 @@ func (s *Server) canSeeThreadLocked(cs *channelState, userID string) bool {
 	if !cs.isPrivateThread() || cs.threadMembers[userID] {
 		return true
 	}
-	return s.channelPermissionsLocked(cs, userID, nil)&discordgo.PermissionManageThreads != 0
+	// Administrator implies every permission; discordgo's PermissionAll
+	// (which the fake's permission computation returns for it) predates
+	// MANAGE_THREADS, so test the bit itself too.
+	return s.channelPermissionsLocked(cs, userID, nil)&(discordgo.PermissionManageThreads|discordgo.PermissionAdministrator) != 0
 }
 
 // allowedMentions is the allowed_mentions object of a message payload.

@@ -86,7 +86,9 @@ func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *worl
 			{ID: adminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator, Position: 3},
 			{ID: staffRole, Name: "Staff", Position: 1}, {ID: botRole, Name: "Bliss Tickets", Permissions: bots.Ticket.Info().Permissions, Position: 2}},
 		Channels: []*discordgo.Channel{{ID: supportCh, Name: "support", Type: text}, {ID: logCh, Name: "ticket-log", Type: text},
-			{ID: ticketCh, Name: "tickets", Type: text},
+			// Guilds that make claims read-only grant Manage Messages in the ticket channel.
+			{ID: ticketCh, Name: "tickets", Type: text, PermissionOverwrites: []*discordgo.PermissionOverwrite{
+				{ID: botRole, Type: discordgo.PermissionOverwriteTypeRole, Allow: discordgo.PermissionManageMessages}}},
 			{ID: lockedCh, Name: "locked", Type: text, PermissionOverwrites: []*discordgo.PermissionOverwrite{
 				{ID: botRole, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionCreatePrivateThreads}}}},
 		Members: []*discordgo.Member{

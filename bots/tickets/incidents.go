@@ -22,6 +22,7 @@ type incidentState struct {
 	posted   map[int64]time.Time // incident -> last repeat message
 	trigMu   sync.Mutex
 	triggers map[string]cachedTriggers // by guild
+	ro       readOnlyState
 }
 
 type cachedTriggers struct {

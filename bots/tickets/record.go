@@ -99,6 +99,9 @@ func (b *Bot) onMessageCreate(ctx context.Context, s *discordgo.Session, ev *dis
 	if err := b.d.Store.PutMessage(ctx, m); err != nil {
 		b.log.Warn("record ticket message", "ticket", t.ID, "err", err)
 	}
+	if b.refuseMessage(ctx, s, t, ev) {
+		return // other staff in a read-only claimed ticket: removed, not activity
+	}
 	if !m.AuthorBot && t.State == StateOpen {
 		at := m.CreatedAt
 		if at.IsZero() || at.After(b.d.Now()) {

@@ -216,7 +216,7 @@ var (
 // AllSettings lists the settings the Ticket bot declares.
 func AllSettings() []bots.Setting {
 	return []bots.Setting{SettingChannel, SettingUserLimit, SettingCooldown, SettingReopenWindow, SettingWarnAfter, SettingWelcome,
-		SettingCloseAfter, SettingIncidentAuto, SettingServerDownAfter, SettingParseFailures, SettingNitradoAfter}
+		SettingCloseAfter, SettingClaimReadOnly, SettingIncidentAuto, SettingServerDownAfter, SettingParseFailures, SettingNitradoAfter}
 }
 
 // NewBot builds the Ticket bot.

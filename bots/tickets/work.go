@@ -51,23 +51,7 @@ func (b *Bot) isStaffFor(ctx context.Context, c *bots.Ctx, t Ticket) (bool, erro
 	if c.Staff {
 		return true, nil
 	}
-	ok, err := bots.IsStaff(ctx, bots.StaffFromStore(b.d.Guilds), c.GuildID, c.Member)
-	if err != nil || ok || c.Member == nil || t.TypeID == 0 {
-		return ok, err
-	}
-	typ, err := b.d.Store.Type(ctx, c.GuildID, t.TypeID)
-	if errors.Is(err, ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, r := range typ.StaffRoles {
-		if contains(c.Member.Roles, r) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return b.staffMember(ctx, c.GuildID, c.Member, t)
 }
 
 func (b *Bot) requireStaff(ctx context.Context, c *bots.Ctx, t Ticket) error {
@@ -132,7 +116,11 @@ func (b *Bot) claim(ctx context.Context, c *bots.Ctx, t Ticket) (*bots.Response,
 	if err := c.Session.ThreadMemberAdd(t.ThreadID, c.User.ID, discordgo.WithContext(ctx)); err != nil {
 		b.log.Warn("add claimer to thread", "ticket", t.ID, "err", err)
 	}
-	if err := b.post(ctx, c.Session, t.ThreadID, embed.Success("Claimed", fmt.Sprintf("<@%s> is handling this ticket.", c.User.ID))); err != nil {
+	msg := fmt.Sprintf("<@%s> is handling this ticket.", c.User.ID)
+	if b.settings(ctx, t.GuildID).Bool(SettingClaimReadOnly) {
+		msg += " Other staff read along; their messages here are removed until it is unclaimed."
+	}
+	if err := b.post(ctx, c.Session, t.ThreadID, embed.Success("Claimed", msg)); err != nil {
 		b.log.Warn("post claim", "ticket", t.ID, "err", err)
 	}
 	b.audit(ctx, bots.AuditEntry{GuildID: c.GuildID, ActorID: c.User.ID, Actor: displayName(c.User, c.Member), Action: "ticket claim",
