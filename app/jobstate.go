@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 
 	"github.com/blissark/bliss/jobs"
@@ -9,18 +11,22 @@ import (
 )
 
 // jobStateStore persists scheduler states in bbolt (jobs.StateStore), so
-// a restart keeps each job's last run and error (/status does not say
-// "never parsed" after every restart).
+// a restart keeps each job's last run, error and counters (/status does not
+// say "never parsed" after every restart). The record is the scheduler's
+// own jobs.JobState, stored as its JSON: no look-alike struct in between.
 type jobStateStore struct{ st *state.Store }
 
 func (s jobStateStore) PutJobState(_ context.Context, js jobs.JobState) error {
-	return s.st.PutJobState(js.Name, state.JobState{
-		Name: js.Name, LastRun: js.LastRun, LastDuration: js.LastDuration, LastErr: js.LastErr,
-	})
+	b, err := json.Marshal(js)
+	if err != nil {
+		return fmt.Errorf("job state %q: %w", js.Name, err)
+	}
+	return s.st.PutJobState(js.Name, b)
 }
 
 // restoreJobStates seeds the scheduler with the states saved by the
 // previous process; jobs added later under the same names start from them.
+// A record that does not decode is logged and skipped.
 func restoreJobStates(s *jobs.Scheduler, st *state.Store, log *slog.Logger) {
 	saved, err := st.JobStates()
 	if err != nil {
@@ -28,8 +34,14 @@ func restoreJobStates(s *jobs.Scheduler, st *state.Store, log *slog.Logger) {
 		return
 	}
 	out := make([]jobs.JobState, 0, len(saved))
-	for _, js := range saved {
-		out = append(out, jobs.JobState{Name: js.Name, LastRun: js.LastRun, LastDuration: js.LastDuration, LastErr: js.LastErr})
+	for _, e := range saved {
+		var js jobs.JobState
+		if err := json.Unmarshal(e.Value, &js); err != nil {
+			log.Warn("restore job state", "job", e.Name, "err", err)
+			continue
+		}
+		js.Name = e.Name
+		out = append(out, js)
 	}
 	s.Restore(out)
 }

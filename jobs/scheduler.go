@@ -90,23 +90,28 @@ const DefaultPauseReason = "nitrado degraded"
 
 // JobState is the observable state of one job, for /status, /healthz and the
 // optional StateStore. Times are wall-clock; zero means never.
+//
+// It is also the persisted record: the StateStore keeps its JSON (the tags
+// below are the bbolt file format) and Restore seeds the last run, error,
+// skip and counters from it. The live fields (Running, Queued, Paused,
+// NextRun) are not persisted.
 type JobState struct {
-	Name         string
-	Kind         Kind
-	ServiceID    int64  // JobOptions.ServiceID (0: none)
-	Spec         string // cron spec actually scheduled (after the parse stagger)
-	LastRun      time.Time
-	LastDuration time.Duration
-	LastErr      string // "" when the last run succeeded
-	LastSkip     string // why the most recent invocation was skipped, e.g. "paused: nitrado degraded"
-	LastSkipAt   time.Time
-	Runs         int64 // completed runs (ok or failed)
-	Failures     int64 // runs that returned an error or panicked
-	Skips        int64
-	Running      bool // a run is in progress (includes Queued)
-	Queued       bool // waiting for a shared slot (JobOptions.SharesSlot)
-	Paused       bool // PauseWhenDegraded job while the scheduler is paused
-	NextRun      time.Time
+	Name         string        `json:"name"`
+	Kind         Kind          `json:"kind,omitempty"`
+	ServiceID    int64         `json:"service_id,omitempty"` // JobOptions.ServiceID (0: none)
+	Spec         string        `json:"spec,omitempty"`       // cron spec actually scheduled (after the parse stagger)
+	LastRun      time.Time     `json:"last_run"`
+	LastDuration time.Duration `json:"last_duration"`
+	LastErr      string        `json:"last_err,omitempty"`  // "" when the last run succeeded
+	LastSkip     string        `json:"last_skip,omitempty"` // why the most recent invocation was skipped, e.g. "paused: nitrado degraded"
+	LastSkipAt   time.Time     `json:"last_skip_at,omitzero"`
+	Runs         int64         `json:"runs,omitempty"`     // completed runs (ok or failed)
+	Failures     int64         `json:"failures,omitempty"` // runs that returned an error or panicked
+	Skips        int64         `json:"skips,omitempty"`
+	Running      bool          `json:"-"` // a run is in progress (includes Queued)
+	Queued       bool          `json:"-"` // waiting for a shared slot (JobOptions.SharesSlot)
+	Paused       bool          `json:"-"` // PauseWhenDegraded job while the scheduler is paused
+	NextRun      time.Time     `json:"-"`
 }
 
 // StateStore persists job states (bbolt in production). It is optional.

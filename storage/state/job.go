@@ -1,36 +1,34 @@
 package state
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// JobState is what /status shows about a scheduled job. The scheduler
-// computes it and PutJobState replaces the stored copy.
-type JobState struct {
-	Name                string        `json:"name"`
-	LastRun             time.Time     `json:"last_run"`
-	LastDuration        time.Duration `json:"last_duration"`
-	LastErr             string        `json:"last_err,omitempty"` // "" when the last run succeeded
-	LastSuccess         time.Time     `json:"last_success,omitzero"`
-	ConsecutiveFailures int           `json:"consecutive_failures,omitempty"`
+// Job states are the scheduler's own values (jobs.JobState), stored as the
+// JSON their owner encodes: the store keeps no look-alike struct of its own,
+// so a field the scheduler adds is persisted without an edit here.
+
+// JobEntry is one stored job state: the job's name and its JSON value.
+type JobEntry struct {
+	Name  string
+	Value []byte
 }
 
-// PutJobState stores the state of job name (js.Name is set to name).
-func (s *Store) PutJobState(name string, js JobState) error {
+// PutJobState replaces the stored state of job name with value, a JSON
+// document (the scheduler's state, encoded by the caller).
+func (s *Store) PutJobState(name string, value []byte) error {
 	if err := checkName("job name", name); err != nil {
 		return fmt.Errorf("state: put job state: %w", err)
 	}
-	js.Name = name
-	buf, err := json.Marshal(js)
-	if err != nil {
-		return fmt.Errorf("state: put job state %q: %w", name, err)
+	if !json.Valid(value) {
+		return fmt.Errorf("state: put job state %q: %w: value is not JSON", name, ErrInvalid)
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketJobs).Put([]byte(name), buf)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketJobs).Put([]byte(name), value)
 	})
 	if err != nil {
 		return fmt.Errorf("state: put job state %q: %w", name, err)
@@ -38,50 +36,34 @@ func (s *Store) PutJobState(name string, js JobState) error {
 	return nil
 }
 
-// JobState returns the state of job name and whether it ever ran.
-func (s *Store) JobState(name string) (JobState, bool, error) {
+// JobState returns the stored state of job name and whether it ever ran.
+// The bytes are a copy (they do not alias bbolt's memory).
+func (s *Store) JobState(name string) ([]byte, bool, error) {
 	if err := checkName("job name", name); err != nil {
-		return JobState{}, false, fmt.Errorf("state: job state: %w", err)
+		return nil, false, fmt.Errorf("state: job state: %w", err)
 	}
-	var js JobState
-	var ok bool
+	var v []byte
 	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketJobs).Get([]byte(name))
-		if raw == nil {
-			return nil
-		}
-		ok = true
-		return decodeJob(name, raw, &js)
+		v = bytes.Clone(tx.Bucket(bucketJobs).Get([]byte(name)))
+		return nil
 	})
 	if err != nil {
-		return JobState{}, false, fmt.Errorf("state: job state %q: %w", name, err)
+		return nil, false, fmt.Errorf("state: job state %q: %w", name, err)
 	}
-	return js, ok, nil
+	return v, v != nil, nil
 }
 
-// JobStates returns all job states ordered by name.
-func (s *Store) JobStates() ([]JobState, error) {
-	var jss []JobState
+// JobStates returns every stored job state, ordered by name.
+func (s *Store) JobStates() ([]JobEntry, error) {
+	var out []JobEntry
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
-			var js JobState
-			if err := decodeJob(string(k), v, &js); err != nil {
-				return err
-			}
-			jss = append(jss, js)
+			out = append(out, JobEntry{Name: string(k), Value: bytes.Clone(v)})
 			return nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("state: job states: %w", err)
 	}
-	return jss, nil
-}
-
-func decodeJob(name string, raw []byte, js *JobState) error {
-	if err := json.Unmarshal(raw, js); err != nil {
-		return fmt.Errorf("decode %s: %w", name, err)
-	}
-	js.Name = name
-	return nil
+	return out, nil
 }
