@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -356,35 +357,47 @@ func TestE2EPaginatorSurvivesRestart(t *testing.T) {
 }
 
 // TestE2EStaleCommandsAndStaffPermissions: a command left registered by an
-// earlier version disappears when the bot starts (bulk overwrite), and the
-// staff commands carry default_member_permissions (Manage Server) so
-// players do not see them.
+// earlier version disappears when each bot starts (every bot bulk-overwrites
+// its list), and the staff commands carry default_member_permissions (Manage
+// Server) so players do not see them.
 func TestE2EStaleCommandsAndStaffPermissions(t *testing.T) {
 	w := newWorld(t)
-	s, err := discordgo.New("Bot " + w.bots[bots.Master].Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Client = w.fake.HTTPClient()
-	if _, err := s.ApplicationCommandCreate(w.bots[bots.Master].AppID, w.guild.ID,
-		&discordgo.ApplicationCommand{Name: "oldcmd", Description: "Removed in this version"}); err != nil {
-		t.Fatal(err)
-	}
-	if len(w.fake.Commands(w.bots[bots.Master], w.guild.ID)) != 1 {
-		t.Fatal("stale command not seeded")
+	for _, k := range bots.Kinds() {
+		if k == bots.GP { // not in the guild
+			continue
+		}
+		s, err := discordgo.New("Bot " + w.bots[k].Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Client = w.fake.HTTPClient()
+		if _, err := s.ApplicationCommandCreate(w.bots[k].AppID, w.guild.ID,
+			&discordgo.ApplicationCommand{Name: "oldcmd", Description: "Removed in this version"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(w.fake.Commands(w.bots[k], w.guild.ID)) != 1 {
+			t.Fatalf("%s: stale command not seeded", k)
+		}
 	}
 	w.start(t, bots.Options{})
-	// start returns once any command is listed: wait for the overwrite.
-	var cmds []*discordgo.ApplicationCommand
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		cmds = w.fake.Commands(w.bots[bots.Master], w.guild.ID)
-		if len(cmds) != 1 || cmds[0].Name != "oldcmd" {
-			break
+	// start returns once any command is listed: wait for each overwrite.
+	stale := func(cmds []*discordgo.ApplicationCommand) bool {
+		return slices.ContainsFunc(cmds, func(c *discordgo.ApplicationCommand) bool { return c.Name == "oldcmd" })
+	}
+	for _, k := range bots.Kinds() {
+		if k == bots.GP {
+			continue
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("stale command survived the start")
+		for deadline := time.Now().Add(10 * time.Second); stale(w.fake.Commands(w.bots[k], w.guild.ID)); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: stale command survived the start: %d commands", k, len(w.fake.Commands(w.bots[k], w.guild.ID)))
+			}
+		}
+		if n := len(w.fake.Commands(w.bots[k], w.guild.ID)); k != bots.Master && n != len(testRouter(k).Specs()) {
+			t.Errorf("%s: %d commands registered, want %d", k, n, len(testRouter(k).Specs()))
 		}
 	}
+	cmds := w.fake.Commands(w.bots[bots.Master], w.guild.ID)
 	for _, c := range cmds {
 		if c.Name == "oldcmd" {
 			t.Fatal("stale command survived the start")
