@@ -90,6 +90,9 @@ func (a *appliance) wire(ctx context.Context) error {
 	if err := a.wireEconomy(ctx); err != nil {
 		return err
 	}
+	if err := a.wireAssistant(ctx); err != nil {
+		return err
+	}
 	a.svcs = append(a.svcs, service{"bots", sup.Run})
 	a.mon.sources = append(a.mon.sources, a.botStatus, a.jobStatus)
 	if err := a.wireServers(ctx); err != nil {
