@@ -26,7 +26,7 @@ const (
 	// machine (CI: 2 cores under -race, other packages' tests beside
 	// them). Discord's real 3 s is enforced by the fake's own deadline
 	// tests; a suite that needs an idle CPU to meet it is flaky.
-	LoadedAckDeadline    = 15 * time.Second
+	LoadedAckDeadline    = 30 * time.Second
 	DefaultTokenLifetime = 15 * time.Minute
 	DefaultRetryAfter    = 50 * time.Millisecond
 

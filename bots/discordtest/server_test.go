@@ -101,7 +101,7 @@ func (e *env) open(bot discordtest.Bot, setup func(*discordgo.Session)) *discord
 }
 
 func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx
 }
