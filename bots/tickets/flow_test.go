@@ -191,6 +191,16 @@ func testLifecycle(t *testing.T, strict bool) {
 			t.Errorf("%s transcript: %.2000s", name, h)
 		}
 	}
+	// Embeds as text (the bot's first message, markdown escapes undone),
+	// attachments as links to the CDN.
+	for _, want := range []string{"Ticket #1 — Support", "Opened by @Pat", `href="https://cdn.discordapp.com/attachments/`, "**bold**"} {
+		if !strings.Contains(staffHTML, want) {
+			t.Errorf("staff transcript lacks %q", want)
+		}
+	}
+	if strings.Contains(staffHTML, `\*\*bold`) {
+		t.Error("the transcript shows Discord's markdown escapes")
+	}
 	if !strings.Contains(staffHTML, "TOP-SECRET") || strings.Contains(userHTML, "TOP-SECRET") {
 		t.Error("the note must be in the staff transcript only")
 	}

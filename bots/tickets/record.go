@@ -44,6 +44,9 @@ func embedsText(es []*discordgo.MessageEmbed) string {
 			continue
 		}
 		var lines []string
+		if e.Author != nil && e.Author.Name != "" {
+			lines = append(lines, e.Author.Name)
+		}
 		for _, s := range []string{e.Title, e.Description} {
 			if s != "" {
 				lines = append(lines, s)
@@ -57,11 +60,49 @@ func embedsText(es []*discordgo.MessageEmbed) string {
 		if e.Footer != nil && e.Footer.Text != "" {
 			lines = append(lines, e.Footer.Text)
 		}
+		for _, u := range []string{imageURL(e.Image), thumbURL(e.Thumbnail)} {
+			if u != "" {
+				lines = append(lines, "[image] "+u)
+			}
+		}
 		if len(lines) > 0 {
-			parts = append(parts, strings.Join(lines, "\n"))
+			// Bots escape user text for Discord (escapeMarkdown); the
+			// transcript shows it as written.
+			parts = append(parts, unescapeMarkdown(strings.Join(lines, "\n")))
 		}
 	}
 	return strings.Join(parts, "\n---\n")
+}
+
+func imageURL(i *discordgo.MessageEmbedImage) string {
+	if i == nil {
+		return ""
+	}
+	return i.URL
+}
+
+func thumbURL(i *discordgo.MessageEmbedThumbnail) string {
+	if i == nil {
+		return ""
+	}
+	return i.URL
+}
+
+// unescapeMarkdown undoes escapeMarkdown's backslashes.
+func unescapeMarkdown(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] == '\\' && i+1 < len(rs) && strings.ContainsRune(markdownSpecials, rs[i+1]) {
+			i++
+		}
+		b.WriteRune(rs[i])
+	}
+	return b.String()
 }
 
 func toMessage(t Ticket, m *discordgo.Message) Message {

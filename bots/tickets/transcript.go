@@ -11,6 +11,9 @@ import (
 	"unicode"
 )
 
+// markdownSpecials are the characters escapeMarkdown escapes.
+const markdownSpecials = "\\*_~`|>#<[]()@"
+
 // escapeMarkdown makes user text render literally in Discord: markdown
 // and mention syntax are backslash-escaped (so "@everyone", "<@&id>",
 // "**bold**" and "[link](x)" show as typed), control characters dropped.
@@ -19,7 +22,7 @@ func escapeMarkdown(s string) string {
 	b.Grow(len(s) + len(s)/8)
 	for _, r := range s {
 		switch {
-		case strings.ContainsRune("\\*_~`|>#<[]()@", r):
+		case strings.ContainsRune(markdownSpecials, r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '\n' || r == '\t':
@@ -57,7 +60,11 @@ var mentionRE = regexp.MustCompile(`<(@[!&]?|#)(\d{1,25})>`)
 
 // safeText escapes s for HTML and shows Discord mention tokens as plain
 // text (they never become links or markup).
-func safeText(s string) string {
+func safeText(s string) string { return safeTextNames(s, nil) }
+
+// safeTextNames is safeText showing user mentions of known people by name
+// ("@Sam Staff" for "<@id>"), others as "@id".
+func safeTextNames(s string, names map[string]string) string {
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {
 			return r
@@ -67,7 +74,30 @@ func safeText(s string) string {
 		}
 		return r
 	}, s)
-	return html.EscapeString(mentionRE.ReplaceAllString(s, "$1$2"))
+	s = mentionRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := mentionRE.FindStringSubmatch(m)
+		if (sub[1] == "@" || sub[1] == "@!") && names[sub[2]] != "" {
+			return "@" + names[sub[2]]
+		}
+		return strings.TrimSuffix(sub[1], "!") + sub[2]
+	})
+	return html.EscapeString(s)
+}
+
+// transcriptNames maps the user ids a transcript knows to display names.
+// (the opener by the name they opened with; others by the name of their
+// last message the transcript shows).
+func transcriptNames(t Ticket, msgs []Message, staff bool) map[string]string {
+	names := map[string]string{}
+	for _, m := range msgs {
+		if m.AuthorID != "" && m.AuthorName != "" && !m.AuthorBot && (staff || !(m.Note || m.Deleted)) {
+			names[m.AuthorID] = m.AuthorName
+		}
+	}
+	if t.OpenerID != "" && t.OpenerName != "" {
+		names[t.OpenerID] = t.OpenerName
+	}
+	return names
 }
 
 // safeURL returns u if it is an https URL (Discord CDN links are), else "".
@@ -93,6 +123,8 @@ func stamp(t time.Time) string {
 func RenderTranscript(t Ticket, msgs []Message, o TranscriptOptions) []byte {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	names := transcriptNames(t, msgs, o.Staff)
+	safeText := func(s string) string { return safeTextNames(s, names) }
 	title := fmt.Sprintf("Ticket #%d — %s", t.Number, t.TypeLabel)
 	if t.TypeLabel == "" {
 		title = fmt.Sprintf("Ticket #%d", t.Number)
@@ -112,7 +144,11 @@ func RenderTranscript(t Ticket, msgs []Message, o TranscriptOptions) []byte {
 	}
 	row("Opened", stamp(t.CreatedAt))
 	if t.ClaimedBy != "" {
-		row("Claimed by", t.ClaimedBy)
+		who := t.ClaimedBy
+		if n := names[t.ClaimedBy]; n != "" {
+			who = n + " (" + t.ClaimedBy + ")"
+		}
+		row("Claimed by", who)
 	}
 	if t.State == StateClosed {
 		who := o.ClosedByName

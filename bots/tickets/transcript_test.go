@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -27,7 +29,7 @@ func goldenTicket() (Ticket, []Message) {
 			Content: "<img src=x onerror=alert(1)> @here ||spoiler|| `code`", CreatedAt: t0.Add(time.Minute),
 			AttachmentNames: []string{"base <1>.png", "evil.html"},
 			AttachmentURLs:  []string{"https://cdn.discordapp.com/attachments/1/base%20%3C1%3E.png", "javascript:alert(1)"}},
-		{TicketID: 7, MessageID: "3", AuthorID: "700000000000000002", AuthorName: "Sam Staff", Content: "on it",
+		{TicketID: 7, MessageID: "3", AuthorID: "700000000000000002", AuthorName: "Sam Staff", Content: "on it, <@700000000000000004>; ask <@!700000000000000009> or <@&800> in <#900>",
 			CreatedAt: t0.Add(2 * time.Minute), EditedAt: t0.Add(3 * time.Minute)},
 		{TicketID: 7, MessageID: "note-1", AuthorID: "700000000000000002", AuthorName: "Sam Staff", Content: "player lied before",
 			Note: true, CreatedAt: t0.Add(4 * time.Minute)},
@@ -35,6 +37,23 @@ func goldenTicket() (Ticket, []Message) {
 			Deleted: true, CreatedAt: t0.Add(5 * time.Minute)},
 	}
 	return t, msgs
+}
+
+// TestEmbedsText: embeds become plain text for the transcript (author,
+// title, description, fields, footer, image links), with the markdown
+// escapes bots add to user text undone.
+func TestEmbedsText(t *testing.T) {
+	got := embedsText([]*discordgo.MessageEmbed{
+		{Author: &discordgo.MessageEmbedAuthor{Name: "Bliss"}, Title: "Ticket #1 — Support", Description: escapeMarkdown("**my rex** @everyone"),
+			Fields: []*discordgo.MessageEmbedField{{Name: "Server", Value: "Ragnarok"}}, Footer: &discordgo.MessageEmbedFooter{Text: "page 1"},
+			Image: &discordgo.MessageEmbedImage{URL: "https://cdn.discordapp.com/x.png"}},
+		nil,
+		{Description: `C:\path \ and a\b`},
+	})
+	want := "Bliss\nTicket #1 — Support\n**my rex** @everyone\nServer: Ragnarok\npage 1\n[image] https://cdn.discordapp.com/x.png\n---\nC:\\path \\ and a\\b"
+	if got != want {
+		t.Fatalf("embedsText =\n%q\nwant\n%q", got, want)
+	}
 }
 
 func TestTranscriptGolden(t *testing.T) {
@@ -94,7 +113,8 @@ func checkInert(t *testing.T, h string) {
 		}
 	}
 	lower := strings.ToLower(h)
-	if strings.Count(lower, "<style") != 1 || strings.Contains(lower, "<link") || strings.Contains(lower, "<script") || strings.Contains(lower, "src=\"") {
+	if strings.Count(lower, "<style") != 1 || strings.Contains(lower, "<link") || strings.Contains(lower, "<script") || strings.Contains(lower, "src=\"") ||
+		strings.Contains(lower, "url(") || strings.Contains(lower, "@import") {
 		t.Error("transcript is not self-contained")
 	}
 }
