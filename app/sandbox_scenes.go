@@ -43,6 +43,8 @@ func defaultScenario() []scene {
 		{name: "ap: automatic refund", run: sceneAPRefund},
 		{name: "gp: boost credited after a link", run: sceneGPBoost},
 		{name: "gp: order desk", run: sceneGPDesk},
+		{name: "assistant: /timestamp", run: sceneAssistantTimestamp},
+		{name: "assistant: /teleport from the save", run: sceneAssistantTeleport},
 		{name: "status", run: sceneStatus},
 		{name: "healthz", run: sceneHealthz},
 	}
