@@ -1,6 +1,9 @@
 package arksave
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // FuzzPropertyList fuzzes the tagged property-list reader in all modes
 // (v14 names, v13 legacy tags, archive FStrings).
@@ -75,9 +78,18 @@ func FuzzCryopodBlob(f *testing.F) {
 	f.Add(buildCryoLayout(false, true))
 	f.Add([]byte{7, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		var a, b runtime.MemStats
+		runtime.ReadMemStats(&a)
 		d, _, err := decodeCryoDino(data, nil)
+		runtime.ReadMemStats(&b)
 		if err == nil && !d.Cryopodded {
 			t.Fatal("decoded dino not marked cryopodded")
+		}
+		// Total allocations bound every single one (issue 16: none above
+		// 64 MiB): the inflated blob (≤ MaxInflatedSize) and what is built
+		// from it (≤ maxBuilt values).
+		if got := b.TotalAlloc - a.TotalAlloc; got > 64<<20+256*uint64(len(data)) {
+			t.Fatalf("allocated %d MiB for %d bytes", got>>20, len(data))
 		}
 	})
 }

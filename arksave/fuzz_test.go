@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/blissark/bliss/arksave"
+	"github.com/blissark/bliss/arksave/arksavetest"
 	"github.com/blissark/bliss/storage/savefile"
 )
 
@@ -124,22 +125,51 @@ func FuzzObjectRecord(f *testing.F) {
 	})
 }
 
-func FuzzArchive(f *testing.F) {
-	if dir := sampleDirOpt(); dir != "" {
-		ms, _ := filepath.Glob(filepath.Join(dir, "*", "*.ark*"))
-		for _, m := range ms {
-			if filepath.Ext(m) == ".ark" {
-				continue
-			}
-			b, err := os.ReadFile(m)
-			if err == nil && len(b) < 12<<10 {
-				f.Add(b)
-			}
+// applyPatch returns a copy of base edited by p, a list of operations
+// [uint16 offset][uint8 n][n bytes]: the bytes overwrite base from offset
+// (mod its length); n = 0xFF cuts base at offset instead.
+func applyPatch(base, p []byte) []byte {
+	out := bytes.Clone(base)
+	for len(p) >= 3 && len(out) > 0 {
+		off := int(binary.LittleEndian.Uint16(p)) % len(out)
+		n := int(p[2])
+		p = p[3:]
+		if n == 0xFF {
+			out = out[:off]
+			continue
 		}
+		n = min(n, len(p))
+		copy(out[off:], p[:n])
+		p = p[n:]
 	}
-	f.Add([]byte{7, 0, 0, 0, 10, 2, 0, 0, 245, 3, 0, 0, 0, 0, 0, 0})
-	f.Add([]byte{6, 0, 0, 0})
-	f.Fuzz(func(t *testing.T, data []byte) {
+	return out
+}
+
+// FuzzArchive fuzzes the archive, profile, tribe and store decoders. mode 0
+// feeds data as is; other modes apply data as a patch (applyPatch) to one of
+// three valid synthetic archives (a profile, a tribe, a store holding both).
+// Inputs stay a few bytes long either way: the fuzzer minimises every new
+// input it finds with an O(n²) pass, and with the samples' 5-9 KB profiles
+// as seeds it spent whole runs minimising (issue 16: 121 executions in
+// 45 s). Synthetic bases also keep real player names out of any crasher it
+// writes to testdata.
+func FuzzArchive(f *testing.F) {
+	pl := arksave.Player{PlayerDataID: 7, EOSID: "0002aaaabbbbccccddddeeeeffff0000", PlatformName: "P", CharacterName: "C", Level: 3, TribeID: 1000000001}
+	tr := arksave.Tribe{ID: 1000000001, Name: "T", OwnerID: 7, MemberIDs: []uint64{7}, Members: []string{"C"}}
+	prof := arksavetest.ProfileArchive("M", pl, 1)
+	tribe := arksavetest.TribeArchive("M", tr, 1)
+	bases := [][]byte{prof, tribe, arksavetest.StoreBlob([][]byte{tribe}, [][]byte{prof}, []int64{tr.ID})}
+	for i := range bases {
+		f.Add(byte(i+1), []byte{})
+		f.Add(byte(i+1), []byte{100, 0, 2, 0xff, 0xff})
+		f.Add(byte(i+1), []byte{200, 0, 0xff})
+	}
+	f.Add(byte(0), []byte{7, 0, 0, 0, 10, 2, 0, 0, 245, 3, 0, 0, 0, 0, 0, 0})
+	f.Add(byte(0), []byte{6, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, mode byte, data []byte) {
+		if k := int(mode) % (len(bases) + 1); k > 0 {
+			data = applyPatch(bases[k-1], data)
+		}
 		allocCap(t, len(data), func() {
 			arksave.ReadArchive(data)
 			arksave.DecodeProfile(data)
@@ -172,7 +202,9 @@ func FuzzInflate(f *testing.F) {
 		if err == nil && len(c.Data) > arksave.MaxInflatedSize {
 			t.Fatalf("inflated %d bytes", len(c.Data))
 		}
-		if got := b.TotalAlloc - a.TotalAlloc; got > 8*arksave.MaxInflatedSize {
+		// Total allocations bound every single one: issue 16's goal is no
+		// allocation above 64 MiB (the result is at most MaxInflatedSize).
+		if got := b.TotalAlloc - a.TotalAlloc; got > 64<<20+uint64(len(data)) {
 			t.Fatalf("allocated %d bytes", got)
 		}
 	})

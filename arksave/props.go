@@ -3,6 +3,7 @@ package arksave
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // typeNode is one node of a property type tree in preorder: a name and the
@@ -175,7 +176,10 @@ func (r *reader) props(build bool) []Property {
 			break
 		}
 		v := r.topValue(&t, build)
-		if build {
+		if build && r.grow(1) {
+			if len(out) == cap(out) { // double: append's 1.25× growth allocates 5× the final list
+				out = slices.Grow(out, max(len(out), 8))
+			}
 			out = append(out, Property{Name: t.name, Type: t.typ[0].name, Index: t.index, Value: v})
 		}
 		r.types = r.types[:mark]
@@ -313,6 +317,9 @@ func (r *reader) value(typ []typeNode, t *tag, build bool) (v Value) {
 			r.value(inner, nil, false)
 		}
 		n := r.count(1)
+		if build && r.grow(n) {
+			v.Elems = make([]Value, 0, n)
+		}
 		for i := 0; i < n && r.err == nil; i++ {
 			e := r.value(inner, nil, build)
 			if build {
@@ -329,6 +336,9 @@ func (r *reader) value(typ []typeNode, t *tag, build bool) (v Value) {
 			r.value(kt, nil, false)
 		}
 		n := r.count(2)
+		if build && r.grow(2*n) {
+			v.Elems = make([]Value, 0, 2*n)
+		}
 		for i := 0; i < n && r.err == nil; i++ {
 			k := r.value(kt, nil, build)
 			e := r.value(vt, nil, build)
@@ -456,6 +466,9 @@ func (r *reader) array(v *Value, typ []typeNode, t *tag, build bool) {
 		if r.u8() != 0 {
 			r.skip(16)
 		}
+		if build && r.grow(n) {
+			v.Elems = make([]Value, 0, n)
+		}
 		for i := 0; i < n && r.err == nil; i++ {
 			var e Value
 			r.structBody(&e, sn, build)
@@ -465,8 +478,8 @@ func (r *reader) array(v *Value, typ []typeNode, t *tag, build bool) {
 		}
 		return
 	}
-	if build {
-		v.Elems = make([]Value, 0, min(n, 1024))
+	if build && r.grow(n) {
+		v.Elems = make([]Value, 0, n)
 	}
 	for i := 0; i < n && r.err == nil; i++ {
 		e := r.value(inner, nil, build)

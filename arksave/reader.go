@@ -15,12 +15,19 @@ const (
 	maxDepth       = 32      // nesting limit for structs/arrays/maps and type trees
 	maxTypeParams  = 8       // FPropertyTypeName parameters per node
 	maxTypeNodes   = 64      // nodes in one FPropertyTypeName tree
+	// maxBuilt bounds the properties and container elements one reader
+	// materialises (build=true). A Value is ~120 bytes, so a one-byte bool
+	// element would otherwise cost 120× its input: a 2 MB row declaring an
+	// array of 2M bools reached 1.4 GB of allocations. 1<<16 keeps one
+	// reader under ~8 MiB of Values; the samples' largest list is far below.
+	maxBuilt = 1 << 16
 )
 
 var (
 	errShort     = errors.New("unexpected end of data")
 	errBadString = errors.New("bad string")
 	errTooDeep   = errors.New("nesting too deep")
+	errTooMany   = errors.New("too many values")
 	errBadType   = errors.New("bad property type")
 	errBadCount  = errors.New("bad count")
 )
@@ -38,6 +45,7 @@ type reader struct {
 	unknown int               // unresolved name keys seen
 	types   []typeNode        // scratch stack for type trees
 	depth   int
+	built   int               // properties and elements materialised (≤ maxBuilt)
 	intern  map[string]string // optional: one shared copy per distinct string
 }
 
@@ -46,6 +54,15 @@ func (r *reader) fail(err error) {
 		r.err = err
 	}
 	r.off = len(r.b)
+}
+
+// grow reserves n more built values; it fails the reader past maxBuilt.
+func (r *reader) grow(n int) bool {
+	if r.built += n; r.built > maxBuilt {
+		r.fail(fmt.Errorf("%w: more than %d in one record", errTooMany, maxBuilt))
+		return false
+	}
+	return true
 }
 
 func (r *reader) left() int { return len(r.b) - r.off }

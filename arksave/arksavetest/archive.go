@@ -170,6 +170,12 @@ func TribeArchive(mapName string, t arksave.Tribe, seed uint64) []byte {
 	return writeArchive([]archiveObject{obj})
 }
 
+// StoreBlob returns the GameModeCustomBytes value (the "-usestore" store)
+// holding the given tribe and profile archives; tribeIDs[i] is tribes[i]'s id.
+func StoreBlob(tribes, profiles [][]byte, tribeIDs []int64) []byte {
+	return storeBlob(tribes, profiles, tribeIDs, false, rand.New(rand.NewPCG(1, 2)))
+}
+
 // storeBlob builds a GameModeCustomBytes value (§7.1). With no tribes and no
 // profiles (or noStore) it writes a store-less blob (Flags 0).
 func storeBlob(tribes, profiles [][]byte, tribeIDs []int64, noStore bool, rng *rand.Rand) []byte {

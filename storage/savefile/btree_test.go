@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"strconv"
 	"testing"
 
 	"github.com/blissark/bliss/arksave"
@@ -130,6 +129,13 @@ func TestNativeMatchesDriverSynthetic(t *testing.T) {
 // has interior pages and overflow chains) and returns its bytes.
 func tinySave(tb testing.TB, pageSize, rows int) []byte {
 	tb.Helper()
+	return tinySaveSized(tb, pageSize, rows, 37, 700)
+}
+
+// tinySaveSized is tinySave with row i's value 10+i*step bytes and the
+// custom rows custom and 2*custom bytes.
+func tinySaveSized(tb testing.TB, pageSize, rows, step, custom int) []byte {
+	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "tiny.ark")
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
@@ -148,13 +154,13 @@ func tinySave(tb testing.TB, pageSize, rows int) []byte {
 	}
 	for i := range rows {
 		k := bytes.Repeat([]byte{byte(i + 1)}, 16)
-		v := bytes.Repeat([]byte{byte(i)}, 10+i*37)
+		v := bytes.Repeat([]byte{byte(i)}, 10+i*step)
 		if _, err := db.Exec("INSERT INTO game VALUES (?, ?)", k, v); err != nil {
 			tb.Fatal(err)
 		}
 	}
 	for i, k := range []string{"SaveHeader", "ActorTransforms"} {
-		if _, err := db.Exec("INSERT INTO custom VALUES (?, ?)", k, bytes.Repeat([]byte{byte(i)}, 700*(i+1))); err != nil {
+		if _, err := db.Exec("INSERT INTO custom VALUES (?, ?)", k, bytes.Repeat([]byte{byte(i)}, custom*(i+1))); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -176,37 +182,31 @@ func TestNativeMatchesDriverTiny(t *testing.T) {
 	}
 }
 
-// TestWriteFuzzSeeds regenerates the seed corpus of internal/btree's
-// FuzzReader (small databases written by the driver) when
-// BLISS_WRITE_FUZZ_SEEDS=1.
+// TestWriteFuzzSeeds regenerates the base databases of internal/btree's
+// FuzzReader (small databases written by the driver, testdata/base-*.db)
+// when BLISS_WRITE_FUZZ_SEEDS=1.
 func TestWriteFuzzSeeds(t *testing.T) {
 	if os.Getenv("BLISS_WRITE_FUZZ_SEEDS") == "" {
 		t.Skip("set BLISS_WRITE_FUZZ_SEEDS=1 to regenerate")
 	}
-	dir := filepath.Join("internal", "btree", "testdata", "fuzz", "FuzzReader")
+	dir := filepath.Join("internal", "btree", "testdata")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	syn := filepath.Join(t.TempDir(), "syn.ark")
-	err := arksavetest.Write(syn, arksavetest.Generate(arksavetest.Counts{Seed: 3, Players: 1, Tribes: 1, TamedDinos: 2, WildDinos: 1, Structures: 3}), arksavetest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	synb, err := os.ReadFile(syn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("synthetic seed: %d bytes", len(synb))
-	for _, c := range []struct{ ps, rows int }{{512, 40}, {1024, 3}, {512, 0}, {0, 0}} {
-		var b []byte
-		name := fmt.Sprintf("seed-%d-%d", c.ps, c.rows)
-		if c.ps == 0 {
-			b, name = synb, "seed-synthetic"
-		} else {
-			b = tinySave(t, c.ps, c.rows)
+	// Small bases (2.5-6.5 KiB, were 19-250 KB); FuzzReader fuzzes patches
+	// to them, not the files themselves (see there). The 40-row one has an
+	// interior game root and overflow chains (TestCorrupt needs both).
+	old, _ := filepath.Glob(filepath.Join(dir, "base-*.db"))
+	for _, p := range old {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
 		}
-		body := "go test fuzz v1\n[]byte(" + strconv.Quote(string(b)) + ")\n"
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+	}
+	for _, c := range []struct{ ps, rows, step, custom int }{{512, 40, 1, 300}, {1024, 3, 150, 40}, {512, 0, 0, 30}} {
+		b := tinySaveSized(t, c.ps, c.rows, c.step, c.custom)
+		name := fmt.Sprintf("base-%d-%d.db", c.ps, c.rows)
+		t.Logf("%s: %d bytes", name, len(b))
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
