@@ -254,104 +254,9 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 		}
 		return gwResult{}
 	case 2: // identify
-		var id struct {
-			Token    string `json:"token"`
-			Compress bool   `json:"compress"`
-			Intents  int    `json:"intents"`
-		}
-		if err := json.Unmarshal(p.D, &id); err != nil {
-			return gwResult{closeCode: 4002, closeText: "Error while decoding payload."}
-		}
-		b, ok := s.bots[stripBot(id.Token)]
-		if !ok {
-			s.logf("gateway: IDENTIFY with unknown token")
-			return gwResult{closeCode: 4004, closeText: "Authentication failed."}
-		}
-		if c.bot != nil && c.bot.conn == c && c.bot.sessionID != "" {
-			return gwResult{closeCode: 4005, closeText: "Already authenticated."}
-		}
-		if old := b.conn; old != nil && old != c {
-			b.conn = nil // the old connection no longer receives dispatches
-		}
-		b.sessions++
-		b.sessionID = fmt.Sprintf("sess-%s-%d", b.bot.UserID, b.sessions)
-		b.seq = 0
-		b.history = nil
-		c.bot = b
-		c.compress.Store(id.Compress && !s.opts.DisableCompression)
-		b.intents = discordgo.Intent(id.Intents)
-		b.compress = c.compress.Load()
-		b.conn = c
-		b.stats.Identifies++
-		b.stats.Connections++
-		var guilds []map[string]any
-		var inGuilds []*guildState
-		for _, gs := range s.guilds {
-			if _, ok := gs.members[b.bot.UserID]; ok {
-				guilds = append(guilds, map[string]any{"id": gs.id, "unavailable": true})
-				inGuilds = append(inGuilds, gs)
-			}
-		}
-		if guilds == nil {
-			guilds = []map[string]any{}
-		}
-		s.dispatchLocked(b, "READY", map[string]any{
-			"v":                  9,
-			"session_id":         b.sessionID,
-			"resume_gateway_url": s.GatewayURL(),
-			"user": map[string]any{
-				"id": b.bot.UserID, "username": b.bot.Username, "discriminator": "0000",
-				"bot": true, "verified": true, "mfa_enabled": false,
-			},
-			"application":      map[string]any{"id": b.bot.AppID, "flags": 0},
-			"guilds":           guilds,
-			"private_channels": []any{},
-			"shard":            []int{0, 1},
-		})
-		// Stable order: as in the guild map iteration is random, sort by ID.
-		sortGuilds(inGuilds)
-		for _, gs := range inGuilds {
-			s.emitLocked(b, "GUILD_CREATE", discordgo.IntentsGuilds, s.guildCreateLocked(gs))
-		}
-		s.bumpStatsLocked(b)
-		return gwResult{}
+		return s.identifyLocked(c, p)
 	case 6: // resume
-		var rs struct {
-			Token     string `json:"token"`
-			SessionID string `json:"session_id"`
-			Seq       int64  `json:"seq"`
-		}
-		if err := json.Unmarshal(p.D, &rs); err != nil {
-			return gwResult{closeCode: 4002, closeText: "Error while decoding payload."}
-		}
-		b, ok := s.bots[stripBot(rs.Token)]
-		if !ok {
-			return gwResult{closeCode: 4004, closeText: "Authentication failed."}
-		}
-		c.bot = b
-		oldest := b.seq - int64(len(b.history))
-		if b.sessionID == "" || rs.SessionID != b.sessionID || rs.Seq > b.seq || rs.Seq < oldest {
-			b.stats.FailedResumes++
-			b.stats.InvalidSessions++
-			c.enqueue(opFrame(9, false))
-			s.bumpStatsLocked(b)
-			return gwResult{}
-		}
-		if old := b.conn; old != nil && old != c {
-			b.conn = nil
-		}
-		b.conn = c
-		c.compress.Store(b.compress)
-		for _, f := range b.history {
-			if f.seq > rs.Seq {
-				c.enqueue(f.data)
-			}
-		}
-		b.stats.Resumes++
-		b.stats.Connections++
-		s.dispatchLocked(b, "RESUMED", map[string]any{})
-		s.bumpStatsLocked(b)
-		return gwResult{}
+		return s.resumeLocked(c, p)
 	case 3, 4, 8: // presence update, voice state (ignored), request guild members
 		if c.bot == nil {
 			return gwResult{closeCode: 4003, closeText: "Not authenticated."}
@@ -363,6 +268,113 @@ func (s *Server) handleGatewayOp(c *gwConn, p gwPayload) gwResult {
 	default:
 		return gwResult{closeCode: 4001, closeText: "Unknown opcode."}
 	}
+}
+
+// identifyLocked handles op 2: a new session, READY, then one
+// GUILD_CREATE per guild the bot is in.
+func (s *Server) identifyLocked(c *gwConn, p gwPayload) gwResult {
+	var id struct {
+		Token    string `json:"token"`
+		Compress bool   `json:"compress"`
+		Intents  int    `json:"intents"`
+	}
+	if err := json.Unmarshal(p.D, &id); err != nil {
+		return gwResult{closeCode: 4002, closeText: "Error while decoding payload."}
+	}
+	b, ok := s.bots[stripBot(id.Token)]
+	if !ok {
+		s.logf("gateway: IDENTIFY with unknown token")
+		return gwResult{closeCode: 4004, closeText: "Authentication failed."}
+	}
+	if c.bot != nil && c.bot.conn == c && c.bot.sessionID != "" {
+		return gwResult{closeCode: 4005, closeText: "Already authenticated."}
+	}
+	if old := b.conn; old != nil && old != c {
+		b.conn = nil // the old connection no longer receives dispatches
+	}
+	b.sessions++
+	b.sessionID = fmt.Sprintf("sess-%s-%d", b.bot.UserID, b.sessions)
+	b.seq = 0
+	b.history = nil
+	c.bot = b
+	c.compress.Store(id.Compress && !s.opts.DisableCompression)
+	b.intents = discordgo.Intent(id.Intents)
+	b.compress = c.compress.Load()
+	b.conn = c
+	b.stats.Identifies++
+	b.stats.Connections++
+	var guilds []map[string]any
+	var inGuilds []*guildState
+	for _, gs := range s.guilds {
+		if _, ok := gs.members[b.bot.UserID]; ok {
+			guilds = append(guilds, map[string]any{"id": gs.id, "unavailable": true})
+			inGuilds = append(inGuilds, gs)
+		}
+	}
+	if guilds == nil {
+		guilds = []map[string]any{}
+	}
+	s.dispatchLocked(b, "READY", map[string]any{
+		"v":                  9,
+		"session_id":         b.sessionID,
+		"resume_gateway_url": s.GatewayURL(),
+		"user": map[string]any{
+			"id": b.bot.UserID, "username": b.bot.Username, "discriminator": "0000",
+			"bot": true, "verified": true, "mfa_enabled": false,
+		},
+		"application":      map[string]any{"id": b.bot.AppID, "flags": 0},
+		"guilds":           guilds,
+		"private_channels": []any{},
+		"shard":            []int{0, 1},
+	})
+	// Stable order: as in the guild map iteration is random, sort by ID.
+	sortGuilds(inGuilds)
+	for _, gs := range inGuilds {
+		s.emitLocked(b, "GUILD_CREATE", discordgo.IntentsGuilds, s.guildCreateLocked(gs))
+	}
+	s.bumpStatsLocked(b)
+	return gwResult{}
+}
+
+// resumeLocked handles op 6: replays the events after the client's seq, or
+// answers op 9 (invalid session) when it cannot.
+func (s *Server) resumeLocked(c *gwConn, p gwPayload) gwResult {
+	var rs struct {
+		Token     string `json:"token"`
+		SessionID string `json:"session_id"`
+		Seq       int64  `json:"seq"`
+	}
+	if err := json.Unmarshal(p.D, &rs); err != nil {
+		return gwResult{closeCode: 4002, closeText: "Error while decoding payload."}
+	}
+	b, ok := s.bots[stripBot(rs.Token)]
+	if !ok {
+		return gwResult{closeCode: 4004, closeText: "Authentication failed."}
+	}
+	c.bot = b
+	oldest := b.seq - int64(len(b.history))
+	if b.sessionID == "" || rs.SessionID != b.sessionID || rs.Seq > b.seq || rs.Seq < oldest {
+		b.stats.FailedResumes++
+		b.stats.InvalidSessions++
+		c.enqueue(opFrame(9, false))
+		s.bumpStatsLocked(b)
+		return gwResult{}
+	}
+	if old := b.conn; old != nil && old != c {
+		b.conn = nil
+	}
+	b.conn = c
+	c.compress.Store(b.compress)
+	for _, f := range b.history {
+		if f.seq > rs.Seq {
+			c.enqueue(f.data)
+		}
+	}
+	b.stats.Resumes++
+	b.stats.Connections++
+	s.dispatchLocked(b, "RESUMED", map[string]any{})
+	s.bumpStatsLocked(b)
+	return gwResult{}
 }
 
 func sortGuilds(gs []*guildState) {

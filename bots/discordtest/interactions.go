@@ -321,18 +321,9 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 			in.Type = discordgo.InteractionMessageComponent
 		}
 	}
-	if in.User == nil || in.User.ID == "" {
-		return nil, errors.New("discordtest: Interaction.User with an ID is required")
-	}
-	user := cloneJSON(in.User)
-	if known, ok := s.users[user.ID]; ok && user.Username == "" {
-		user = cloneJSON(known)
-	}
-	if user.Username == "" {
-		user.Username = "user-" + user.ID
-	}
-	if _, ok := s.users[user.ID]; !ok {
-		s.users[user.ID] = cloneJSON(user)
+	user, err := s.interactionUserLocked(in)
+	if err != nil {
+		return nil, err
 	}
 
 	it := &discordgo.Interaction{
@@ -347,17 +338,93 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 	}
 	it.Token = fmt.Sprintf("itoken-%s-%s", b.bot.UserID, it.ID)
 
+	if err := s.placeInteractionLocked(b, in, it, user); err != nil {
+		return nil, err
+	}
+
+	var rawData any
+	switch in.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		if err := s.commandDataLocked(b, in, it, user); err != nil {
+			return nil, err
+		}
+	case discordgo.InteractionMessageComponent:
+		msg, err := s.componentMessageLocked(in, it.ChannelID)
+		if err != nil {
+			return nil, err
+		}
+		it.Message = msg
+		ct := in.ComponentType
+		if ct == 0 {
+			ct = discordgo.ButtonComponent
+		}
+		it.Data = discordgo.MessageComponentInteractionData{CustomID: in.CustomID, ComponentType: ct, Values: in.Values}
+	case discordgo.InteractionModalSubmit:
+		rawData = modalData(in)
+		if in.MessageID != "" || in.Message != nil {
+			msg, err := s.componentMessageLocked(in, it.ChannelID)
+			if err != nil {
+				return nil, err
+			}
+			it.Message = msg
+		}
+	default:
+		return nil, fmt.Errorf("discordtest: unsupported interaction type %d", in.Type)
+	}
+
+	raw, err := encodeInteraction(it, rawData)
+	if err != nil {
+		return nil, err
+	}
+
+	rec := &interactionRec{raw: raw,
+		id: it.ID, token: it.Token, bot: b, typ: in.Type, payload: it,
+		guildID: it.GuildID, channelID: it.ChannelID, created: s.clock.Now(),
+		followups: map[string]*discordgo.Message{}, notify: make(chan struct{}),
+	}
+	if it.Message != nil && it.Message.ID != "" {
+		// For component interactions @original is the message carrying the component.
+		rec.originalID = it.Message.ID
+	}
+	s.interByID[it.ID] = rec
+	s.interByTok[it.Token] = rec
+	s.dispatchLocked(b, "INTERACTION_CREATE", json.RawMessage(raw))
+	return &InteractionHandle{s: s, rec: rec, ID: it.ID, Token: it.Token}, nil
+}
+
+// interactionUserLocked is the interacting user: in.User, completed from
+// the users the fake knows, and remembered.
+func (s *Server) interactionUserLocked(in Interaction) (*discordgo.User, error) {
+	if in.User == nil || in.User.ID == "" {
+		return nil, errors.New("discordtest: Interaction.User with an ID is required")
+	}
+	user := cloneJSON(in.User)
+	if known, ok := s.users[user.ID]; ok && user.Username == "" {
+		user = cloneJSON(known)
+	}
+	if user.Username == "" {
+		user.Username = "user-" + user.ID
+	}
+	if _, ok := s.users[user.ID]; !ok {
+		s.users[user.ID] = cloneJSON(user)
+	}
+	return user, nil
+}
+
+// placeInteractionLocked fills where it happens: a guild channel (member,
+// permissions) or a DM with the bot.
+func (s *Server) placeInteractionLocked(b *botState, in Interaction, it *discordgo.Interaction, user *discordgo.User) error {
 	if in.GuildID != "" {
 		gs, ok := s.guilds[in.GuildID]
 		if !ok {
-			return nil, fmt.Errorf("discordtest: unknown guild %s", in.GuildID)
+			return fmt.Errorf("discordtest: unknown guild %s", in.GuildID)
 		}
 		if !s.botInGuildLocked(b, in.GuildID) {
-			return nil, fmt.Errorf("discordtest: bot %s is not in guild %s", b.bot.Username, in.GuildID)
+			return fmt.Errorf("discordtest: bot %s is not in guild %s", b.bot.Username, in.GuildID)
 		}
 		cs, ok := s.channels[in.ChannelID]
 		if !ok || cs.ch.GuildID != in.GuildID {
-			return nil, fmt.Errorf("discordtest: channel %q is not in guild %s", in.ChannelID, in.GuildID)
+			return fmt.Errorf("discordtest: channel %q is not in guild %s", in.ChannelID, in.GuildID)
 		}
 		mem, ok := gs.members[user.ID]
 		if !ok {
@@ -384,109 +451,81 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 			chID = s.dmChannelLocked(b, user).ch.ID
 		}
 		if _, ok := s.channels[chID]; !ok {
-			return nil, fmt.Errorf("discordtest: unknown channel %s", chID)
+			return fmt.Errorf("discordtest: unknown channel %s", chID)
 		}
 		it.ChannelID = chID
 	}
+	return nil
+}
 
-	var rawData any
-	switch in.Type {
-	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
-		ct := in.CommandType
-		if ct == 0 {
-			ct = discordgo.ChatApplicationCommand
+// commandDataLocked fills it.Data for a command or autocomplete
+// interaction, refusing what Discord could not deliver (an unregistered
+// command, options that do not match it, a context or permission that hides it).
+func (s *Server) commandDataLocked(b *botState, in Interaction, it *discordgo.Interaction, user *discordgo.User) error {
+	ct := in.CommandType
+	if ct == 0 {
+		ct = discordgo.ChatApplicationCommand
+	}
+	cmd := s.findCommandLocked(b, in.GuildID, in.CommandName, ct)
+	cmdID := ""
+	autocomplete := in.Type == discordgo.InteractionApplicationCommandAutocomplete
+	if autocomplete && countFocused(in.Options) != 1 {
+		return errors.New("discordtest: an autocomplete interaction needs exactly one Focused option")
+	}
+	if cmd != nil {
+		cmdID = cmd.ID
+		if err := checkOptions(cmd.Options, in.Options, !autocomplete, ""); err != nil {
+			return fmt.Errorf("discordtest: /%s: %w", in.CommandName, err)
 		}
-		cmd := s.findCommandLocked(b, in.GuildID, in.CommandName, ct)
-		cmdID := ""
-		autocomplete := in.Type == discordgo.InteractionApplicationCommandAutocomplete
-		if autocomplete && countFocused(in.Options) != 1 {
-			return nil, errors.New("discordtest: an autocomplete interaction needs exactly one Focused option")
+		if cmd.Contexts != nil && !slices.Contains(*cmd.Contexts, it.Context) {
+			return fmt.Errorf("discordtest: /%s is not available in interaction context %d (contexts %v)", in.CommandName, it.Context, *cmd.Contexts)
 		}
-		if cmd != nil {
-			cmdID = cmd.ID
-			if err := checkOptions(cmd.Options, in.Options, !autocomplete, ""); err != nil {
-				return nil, fmt.Errorf("discordtest: /%s: %w", in.CommandName, err)
-			}
-			if cmd.Contexts != nil && !slices.Contains(*cmd.Contexts, it.Context) {
-				return nil, fmt.Errorf("discordtest: /%s is not available in interaction context %d (contexts %v)", in.CommandName, it.Context, *cmd.Contexts)
-			}
-			if in.GuildID == "" && cmd.DMPermission != nil && !*cmd.DMPermission {
-				return nil, fmt.Errorf("discordtest: /%s has dm_permission=false", in.CommandName)
-			}
-			if s.opts.EnforceCommandPermissions && in.GuildID != "" && cmd.DefaultMemberPermissions != nil {
-				gs := s.guilds[in.GuildID]
-				have := s.memberPermissionsLocked(gs, user.ID, it.Member.Roles)
-				if need := *cmd.DefaultMemberPermissions; have&need != need {
-					return nil, fmt.Errorf("discordtest: user %s lacks default_member_permissions %d of /%s; Discord would not show the command", user.ID, need, in.CommandName)
-				}
-			}
-		} else if !s.opts.AllowUnregisteredCommands {
-			return nil, fmt.Errorf("discordtest: bot %s has no registered command %q (type %d) for guild %q; Discord could not deliver this interaction (set Options.AllowUnregisteredCommands to skip this check)", b.bot.Username, in.CommandName, ct, in.GuildID)
-		} else {
-			cmdID = s.newIDLocked()
+		if in.GuildID == "" && cmd.DMPermission != nil && !*cmd.DMPermission {
+			return fmt.Errorf("discordtest: /%s has dm_permission=false", in.CommandName)
 		}
-		resolved := in.Resolved
-		if resolved == nil {
-			resolved = &discordgo.ApplicationCommandInteractionDataResolved{}
-			s.resolveOptionsLocked(in.GuildID, in.Options, resolved)
-			if in.TargetID != "" {
-				switch ct {
-				case discordgo.UserApplicationCommand:
-					s.resolveOptionsLocked(in.GuildID, []*discordgo.ApplicationCommandInteractionDataOption{UserOpt("target", in.TargetID)}, resolved)
-				case discordgo.MessageApplicationCommand:
-					if cs, ok := s.channels[it.ChannelID]; ok {
-						if m := findMessage(cs, in.TargetID); m != nil {
-							resolved.Messages = map[string]*discordgo.Message{m.ID: cloneMessage(m)}
-						}
+		if s.opts.EnforceCommandPermissions && in.GuildID != "" && cmd.DefaultMemberPermissions != nil {
+			gs := s.guilds[in.GuildID]
+			have := s.memberPermissionsLocked(gs, user.ID, it.Member.Roles)
+			if need := *cmd.DefaultMemberPermissions; have&need != need {
+				return fmt.Errorf("discordtest: user %s lacks default_member_permissions %d of /%s; Discord would not show the command", user.ID, need, in.CommandName)
+			}
+		}
+	} else if !s.opts.AllowUnregisteredCommands {
+		return fmt.Errorf("discordtest: bot %s has no registered command %q (type %d) for guild %q; Discord could not deliver this interaction (set Options.AllowUnregisteredCommands to skip this check)", b.bot.Username, in.CommandName, ct, in.GuildID)
+	} else {
+		cmdID = s.newIDLocked()
+	}
+	resolved := in.Resolved
+	if resolved == nil {
+		resolved = &discordgo.ApplicationCommandInteractionDataResolved{}
+		s.resolveOptionsLocked(in.GuildID, in.Options, resolved)
+		if in.TargetID != "" {
+			switch ct {
+			case discordgo.UserApplicationCommand:
+				s.resolveOptionsLocked(in.GuildID, []*discordgo.ApplicationCommandInteractionDataOption{UserOpt("target", in.TargetID)}, resolved)
+			case discordgo.MessageApplicationCommand:
+				if cs, ok := s.channels[it.ChannelID]; ok {
+					if m := findMessage(cs, in.TargetID); m != nil {
+						resolved.Messages = map[string]*discordgo.Message{m.ID: cloneMessage(m)}
 					}
 				}
 			}
 		}
-		it.Data = discordgo.ApplicationCommandInteractionData{
-			ID:          cmdID,
-			Name:        in.CommandName,
-			CommandType: ct,
-			Options:     in.Options,
-			TargetID:    in.TargetID,
-			Resolved:    resolved,
-		}
-	case discordgo.InteractionMessageComponent:
-		msg, err := s.componentMessageLocked(in, it.ChannelID)
-		if err != nil {
-			return nil, err
-		}
-		it.Message = msg
-		ct := in.ComponentType
-		if ct == 0 {
-			ct = discordgo.ButtonComponent
-		}
-		it.Data = discordgo.MessageComponentInteractionData{CustomID: in.CustomID, ComponentType: ct, Values: in.Values}
-	case discordgo.InteractionModalSubmit:
-		keys := make([]string, 0, len(in.ModalValues))
-		for k := range in.ModalValues {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		rows := []any{}
-		for _, k := range keys {
-			rows = append(rows, map[string]any{"type": discordgo.ActionsRowComponent, "components": []any{
-				map[string]any{"type": discordgo.TextInputComponent, "custom_id": k, "value": in.ModalValues[k]},
-			}})
-		}
-		// ModalSubmitInteractionData does not marshal its components
-		// (json:"-"), so the wire form is built by hand.
-		rawData = map[string]any{"custom_id": in.CustomID, "components": rows}
-		if in.MessageID != "" || in.Message != nil {
-			msg, err := s.componentMessageLocked(in, it.ChannelID)
-			if err != nil {
-				return nil, err
-			}
-			it.Message = msg
-		}
-	default:
-		return nil, fmt.Errorf("discordtest: unsupported interaction type %d", in.Type)
 	}
+	it.Data = discordgo.ApplicationCommandInteractionData{
+		ID:          cmdID,
+		Name:        in.CommandName,
+		CommandType: ct,
+		Options:     in.Options,
+		TargetID:    in.TargetID,
+		Resolved:    resolved,
+	}
+	return nil
+}
 
+// encodeInteraction is it's wire form with data replaced by rawData (when
+// set), decoded back into it so the bot and the fake see the same value.
+func encodeInteraction(it *discordgo.Interaction, rawData any) (json.RawMessage, error) {
 	if rawData == nil {
 		rawData = it.Data
 	}
@@ -500,20 +539,26 @@ func (s *Server) Interact(ctx context.Context, bot Bot, in Interaction) (*Intera
 	if err := json.Unmarshal(raw, it); err != nil {
 		return nil, fmt.Errorf("discordtest: interaction does not decode: %w", err)
 	}
+	return raw, nil
+}
 
-	rec := &interactionRec{raw: raw,
-		id: it.ID, token: it.Token, bot: b, typ: in.Type, payload: it,
-		guildID: it.GuildID, channelID: it.ChannelID, created: s.clock.Now(),
-		followups: map[string]*discordgo.Message{}, notify: make(chan struct{}),
+// modalData is the wire form of a modal submit's data: one text input per
+// ModalValues key, in key order.
+func modalData(in Interaction) map[string]any {
+	keys := make([]string, 0, len(in.ModalValues))
+	for k := range in.ModalValues {
+		keys = append(keys, k)
 	}
-	if it.Message != nil && it.Message.ID != "" {
-		// For component interactions @original is the message carrying the component.
-		rec.originalID = it.Message.ID
+	sort.Strings(keys)
+	rows := []any{}
+	for _, k := range keys {
+		rows = append(rows, map[string]any{"type": discordgo.ActionsRowComponent, "components": []any{
+			map[string]any{"type": discordgo.TextInputComponent, "custom_id": k, "value": in.ModalValues[k]},
+		}})
 	}
-	s.interByID[it.ID] = rec
-	s.interByTok[it.Token] = rec
-	s.dispatchLocked(b, "INTERACTION_CREATE", json.RawMessage(raw))
-	return &InteractionHandle{s: s, rec: rec, ID: it.ID, Token: it.Token}, nil
+	// ModalSubmitInteractionData does not marshal its components
+	// (json:"-"), so the wire form is built by hand.
+	return map[string]any{"custom_id": in.CustomID, "components": rows}
 }
 
 func (s *Server) componentMessageLocked(in Interaction, channelID string) (*discordgo.Message, error) {

@@ -321,119 +321,151 @@ func (c *compCtx) children(path []string, raws []json.RawMessage, v2 bool) []raw
 }
 
 func (c *compCtx) component(path []string, rc rawComponent, v2 bool) {
-	f := c.f
 	switch {
 	case rc.Type == discordgo.ActionsRowComponent:
-		cp := p(path, "components")
-		if len(rc.Components) == 0 {
-			f.add(cp, "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
-		}
-		kids := c.children(cp, rc.Components, v2)
-		buttons, selects, inputs := 0, 0, 0
-		for _, k := range kids {
-			switch {
-			case k.Type == discordgo.ButtonComponent:
-				buttons++
-			case isSelect(k.Type):
-				selects++
-			case k.Type == discordgo.TextInputComponent:
-				inputs++
-			case k.Type == discordgo.ActionsRowComponent:
-				f.add(cp, "UNION_TYPE_CHOICES", "Action rows cannot contain action rows.")
-			}
-		}
-		if buttons > MaxButtonsPerRow {
-			f.add(cp, "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", MaxButtonsPerRow))
-		}
-		if selects > 0 && len(kids) > 1 {
-			f.add(cp, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width")
-		}
-		if inputs > 0 && (!c.inModal || len(kids) > 1) {
-			f.add(cp, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "Text inputs are only allowed alone in a modal action row.")
-		}
+		c.actionRow(path, rc, v2)
 	case rc.Type == discordgo.ButtonComponent:
-		f.maxLen(p(path, "label"), rc.Label, MaxButtonLabel)
-		if rc.Label == "" && len(rc.Emoji) == 0 && rc.Style != int(discordgo.PremiumButton) {
-			f.add(path, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "Button must have a label or an emoji.")
-		}
-		switch discordgo.ButtonStyle(rc.Style) {
-		case discordgo.LinkButton:
-			if rc.URL == "" {
-				f.add(p(path, "url"), "BUTTON_COMPONENT_URL_REQUIRED", "A url is required for link buttons.")
-			}
-			f.maxLen(p(path, "url"), rc.URL, MaxButtonURL)
-			if rc.CustomID != nil {
-				f.add(p(path, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED", "A custom id cannot be specified for link buttons.")
-			}
-		case discordgo.PremiumButton:
-			if rc.SKUID == "" {
-				f.add(p(path, "sku_id"), "BASE_TYPE_REQUIRED", "This field is required")
-			}
-		case discordgo.PrimaryButton, discordgo.SecondaryButton, discordgo.SuccessButton, discordgo.DangerButton:
-			c.customID(path, rc.CustomID)
-			if rc.URL != "" {
-				f.add(p(path, "url"), "BUTTON_COMPONENT_URL_NOT_ALLOWED", "A url cannot be specified for non-link buttons.")
-			}
-		default:
-			f.add(p(path, "style"), "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of {1, 2, 3, 4, 5, 6}."))
-		}
+		c.button(path, rc)
 	case isSelect(rc.Type):
-		c.customID(path, rc.CustomID)
-		f.maxLen(p(path, "placeholder"), rc.Placeholder, MaxSelectPlaceholder)
-		if rc.Type == discordgo.SelectMenuComponent {
-			if len(rc.Options) == 0 {
-				f.add(p(path, "options"), "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
-			}
-			f.maxItems(p(path, "options"), len(rc.Options), MaxSelectOptions)
-			for i, o := range rc.Options {
-				f.lenRange(p(path, "options", i, "label"), o.Label, 1, MaxSelectOptionText)
-				f.lenRange(p(path, "options", i, "value"), o.Value, 1, MaxSelectOptionText)
-				f.maxLen(p(path, "options", i, "description"), o.Description, MaxSelectOptionText)
-			}
-		}
-		if rc.MinValues != nil && (*rc.MinValues < 0 || *rc.MinValues > 25) {
-			f.add(p(path, "min_values"), "NUMBER_TYPE_MAX", "int value should be between 0 and 25.")
-		}
-		if rc.MaxValues != nil && (*rc.MaxValues < 1 || *rc.MaxValues > 25) {
-			f.add(p(path, "max_values"), "NUMBER_TYPE_MAX", "int value should be between 1 and 25.")
-		}
-		if rc.Type == discordgo.SelectMenuComponent && rc.MaxValues != nil && *rc.MaxValues > len(rc.Options) {
-			f.add(p(path, "max_values"), "SELECT_COMPONENT_MAX_VALUES_TOO_LARGE", "max_values cannot exceed the number of options.")
-		}
+		c.selectMenu(path, rc)
 	case rc.Type == discordgo.TextInputComponent:
-		if !c.inModal {
-			f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Text inputs are only allowed in modals.")
-			return
+		c.textInput(path, rc)
+	default:
+		c.other(path, rc, v2)
+	}
+}
+
+// actionRow checks a row: 1+ children, at most 5 buttons, a select or a
+// text input (modals only) alone.
+func (c *compCtx) actionRow(path []string, rc rawComponent, v2 bool) {
+	f := c.f
+	cp := p(path, "components")
+	if len(rc.Components) == 0 {
+		f.add(cp, "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
+	}
+	kids := c.children(cp, rc.Components, v2)
+	buttons, selects, inputs := 0, 0, 0
+	for _, k := range kids {
+		switch {
+		case k.Type == discordgo.ButtonComponent:
+			buttons++
+		case isSelect(k.Type):
+			selects++
+		case k.Type == discordgo.TextInputComponent:
+			inputs++
+		case k.Type == discordgo.ActionsRowComponent:
+			f.add(cp, "UNION_TYPE_CHOICES", "Action rows cannot contain action rows.")
 		}
+	}
+	if buttons > MaxButtonsPerRow {
+		f.add(cp, "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", MaxButtonsPerRow))
+	}
+	if selects > 0 && len(kids) > 1 {
+		f.add(cp, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width")
+	}
+	if inputs > 0 && (!c.inModal || len(kids) > 1) {
+		f.add(cp, "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "Text inputs are only allowed alone in a modal action row.")
+	}
+}
+
+// button checks a button by style: label or emoji, url only on links,
+// custom_id only on the others.
+func (c *compCtx) button(path []string, rc rawComponent) {
+	f := c.f
+	f.maxLen(p(path, "label"), rc.Label, MaxButtonLabel)
+	if rc.Label == "" && len(rc.Emoji) == 0 && rc.Style != int(discordgo.PremiumButton) {
+		f.add(path, "BUTTON_COMPONENT_LABEL_OR_EMOJI_REQUIRED", "Button must have a label or an emoji.")
+	}
+	switch discordgo.ButtonStyle(rc.Style) {
+	case discordgo.LinkButton:
+		if rc.URL == "" {
+			f.add(p(path, "url"), "BUTTON_COMPONENT_URL_REQUIRED", "A url is required for link buttons.")
+		}
+		f.maxLen(p(path, "url"), rc.URL, MaxButtonURL)
+		if rc.CustomID != nil {
+			f.add(p(path, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED", "A custom id cannot be specified for link buttons.")
+		}
+	case discordgo.PremiumButton:
+		if rc.SKUID == "" {
+			f.add(p(path, "sku_id"), "BASE_TYPE_REQUIRED", "This field is required")
+		}
+	case discordgo.PrimaryButton, discordgo.SecondaryButton, discordgo.SuccessButton, discordgo.DangerButton:
 		c.customID(path, rc.CustomID)
-		f.lenRange(p(path, "label"), rc.Label, 1, MaxTextInputLabel)
-		if rc.Style != int(discordgo.TextInputShort) && rc.Style != int(discordgo.TextInputParagraph) {
-			f.add(p(path, "style"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
-		}
-		f.maxLen(p(path, "value"), rc.Value, MaxTextInputValue)
-		f.maxLen(p(path, "placeholder"), rc.Placeholder, MaxTextInputHolder)
-		if rc.MinLength != nil && (*rc.MinLength < 0 || *rc.MinLength > MaxTextInputValue) {
-			f.add(p(path, "min_length"), "NUMBER_TYPE_MAX", "int value should be between 0 and 4000.")
-		}
-		if rc.MaxLength != nil && (*rc.MaxLength < 1 || *rc.MaxLength > MaxTextInputValue) {
-			f.add(p(path, "max_length"), "NUMBER_TYPE_MAX", "int value should be between 1 and 4000.")
+		if rc.URL != "" {
+			f.add(p(path, "url"), "BUTTON_COMPONENT_URL_NOT_ALLOWED", "A url cannot be specified for non-link buttons.")
 		}
 	default:
-		if c.inModal {
-			f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Modals built for discordgo v0.29.0 may only contain action rows with text inputs.")
-			return
+		f.add(p(path, "style"), "BASE_TYPE_CHOICES", fmt.Sprintf("Value must be one of {1, 2, 3, 4, 5, 6}."))
+	}
+}
+
+// selectMenu checks any select menu: options (string selects), min/max values.
+func (c *compCtx) selectMenu(path []string, rc rawComponent) {
+	f := c.f
+	c.customID(path, rc.CustomID)
+	f.maxLen(p(path, "placeholder"), rc.Placeholder, MaxSelectPlaceholder)
+	if rc.Type == discordgo.SelectMenuComponent {
+		if len(rc.Options) == 0 {
+			f.add(p(path, "options"), "BASE_TYPE_MIN_LENGTH", "Must be 1 or more in length.")
 		}
-		if !v2 {
-			f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Component type requires the IS_COMPONENTS_V2 flag.")
-			return
+		f.maxItems(p(path, "options"), len(rc.Options), MaxSelectOptions)
+		for i, o := range rc.Options {
+			f.lenRange(p(path, "options", i, "label"), o.Label, 1, MaxSelectOptionText)
+			f.lenRange(p(path, "options", i, "value"), o.Value, 1, MaxSelectOptionText)
+			f.maxLen(p(path, "options", i, "description"), o.Description, MaxSelectOptionText)
 		}
-		// Components V2 layout: validate nested children generically.
-		if len(rc.Components) > 0 {
-			c.children(p(path, "components"), rc.Components, v2)
-		}
-		if len(rc.Accessory) > 0 {
-			c.children(p(path, "accessory"), []json.RawMessage{rc.Accessory}, v2)
-		}
+	}
+	if rc.MinValues != nil && (*rc.MinValues < 0 || *rc.MinValues > 25) {
+		f.add(p(path, "min_values"), "NUMBER_TYPE_MAX", "int value should be between 0 and 25.")
+	}
+	if rc.MaxValues != nil && (*rc.MaxValues < 1 || *rc.MaxValues > 25) {
+		f.add(p(path, "max_values"), "NUMBER_TYPE_MAX", "int value should be between 1 and 25.")
+	}
+	if rc.Type == discordgo.SelectMenuComponent && rc.MaxValues != nil && *rc.MaxValues > len(rc.Options) {
+		f.add(p(path, "max_values"), "SELECT_COMPONENT_MAX_VALUES_TOO_LARGE", "max_values cannot exceed the number of options.")
+	}
+}
+
+// textInput checks a text input (modals only).
+func (c *compCtx) textInput(path []string, rc rawComponent) {
+	f := c.f
+	if !c.inModal {
+		f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Text inputs are only allowed in modals.")
+		return
+	}
+	c.customID(path, rc.CustomID)
+	f.lenRange(p(path, "label"), rc.Label, 1, MaxTextInputLabel)
+	if rc.Style != int(discordgo.TextInputShort) && rc.Style != int(discordgo.TextInputParagraph) {
+		f.add(p(path, "style"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+	}
+	f.maxLen(p(path, "value"), rc.Value, MaxTextInputValue)
+	f.maxLen(p(path, "placeholder"), rc.Placeholder, MaxTextInputHolder)
+	if rc.MinLength != nil && (*rc.MinLength < 0 || *rc.MinLength > MaxTextInputValue) {
+		f.add(p(path, "min_length"), "NUMBER_TYPE_MAX", "int value should be between 0 and 4000.")
+	}
+	if rc.MaxLength != nil && (*rc.MaxLength < 1 || *rc.MaxLength > MaxTextInputValue) {
+		f.add(p(path, "max_length"), "NUMBER_TYPE_MAX", "int value should be between 1 and 4000.")
+	}
+}
+
+// other checks any other component type: refused in modals and without
+// IS_COMPONENTS_V2; with it, its children are checked.
+func (c *compCtx) other(path []string, rc rawComponent, v2 bool) {
+	f := c.f
+	if c.inModal {
+		f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Modals built for discordgo v0.29.0 may only contain action rows with text inputs.")
+		return
+	}
+	if !v2 {
+		f.add(p(path, "type"), "UNION_TYPE_CHOICES", "Component type requires the IS_COMPONENTS_V2 flag.")
+		return
+	}
+	// Components V2 layout: validate nested children generically.
+	if len(rc.Components) > 0 {
+		c.children(p(path, "components"), rc.Components, v2)
+	}
+	if len(rc.Accessory) > 0 {
+		c.children(p(path, "accessory"), []json.RawMessage{rc.Accessory}, v2)
 	}
 }
 
