@@ -198,7 +198,7 @@ func teleportSpec() *discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionString, Name: "note", Description: "Note", MaxLength: 200},
 			}},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "remove", Description: "Staff: remove a teleport point", Options: []*discordgo.ApplicationCommandOption{
-				mapOpt(), {Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Name", Required: true, MaxLength: 100},
+				mapOpt(), {Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Name", Required: true, MaxLength: 100, Autocomplete: true},
 			}},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "import", Description: "Staff: import SavedMinimapMarks lines from GameUserSettings.ini", Options: []*discordgo.ApplicationCommandOption{
 				mapOpt(), {Type: discordgo.ApplicationCommandOptionString, Name: "marks", Description: "SavedMinimapMarks=(Name=\"…\",Location=(X=…,Y=…,Z=…),…) lines", Required: true, MaxLength: 6000},
@@ -270,10 +270,13 @@ func embedSafe(s string) string { return bots.SanitizeChat(s, 100) }
 
 // serverAutocomplete offers the guild's servers (value: service id).
 func (b *bot) serverAutocomplete(ctx context.Context, c *bots.Ctx, f *discordgo.ApplicationCommandInteractionDataOption) ([]*discordgo.ApplicationCommandOptionChoice, error) {
+	typed, _ := f.Value.(string)
+	if f.Name == "name" && c.Command == "teleport" && c.Sub == "remove" {
+		return b.teleportNames(ctx, c, typed)
+	}
 	if f.Name != "server" || b.Store == nil || c.GuildID == "" {
 		return nil, nil
 	}
-	typed, _ := f.Value.(string)
 	typed = strings.ToLower(strings.TrimSpace(typed))
 	srvs, err := b.Store.Servers(ctx, c.GuildID)
 	if err != nil {

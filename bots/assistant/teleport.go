@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -371,14 +372,14 @@ func (b *bot) teleportAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 	if err != nil {
 		return nil, err
 	}
-	name := strings.TrimSpace(bots.SanitizeName(c.String("name"), 100))
+	name := capBytes(bots.SanitizeName(c.String("name"), 100), 100)
 	if name == "" {
 		return nil, bots.Errorf("Give the point a name.")
 	}
 	lat, lon := number(c, "lat", 50), number(c, "lon", 50)
 	x, y := m.UE(lat, lon)
 	p := TeleportPoint{Map: m.Key, Name: name, X: x, Y: y, Z: number(c, "z", 0), Public: true,
-		TribeID: c.Int("tribe_id"), Note: bots.SanitizeChat(c.String("note"), 200), CreatedBy: c.User.ID}
+		TribeID: c.Int("tribe_id"), Note: capBytes(bots.SanitizeChat(c.String("note"), 200), 200), CreatedBy: c.User.ID}
 	if p.TribeID < 0 {
 		return nil, bots.Errorf("A tribe id is positive.")
 	}
@@ -444,7 +445,7 @@ func (b *bot) teleportImport(ctx context.Context, c *bots.Ctx) (*bots.Response, 
 			skipped++
 			continue
 		}
-		name := strings.TrimSpace(bots.SanitizeName(mk.Name, 100))
+		name := capBytes(bots.SanitizeName(mk.Name, 100), 100)
 		if name == "" {
 			skipped++
 			continue
@@ -467,4 +468,49 @@ func (b *bot) teleportImport(ctx context.Context, c *bots.Ctx) (*bots.Response, 
 	}
 	b.audit(ctx, c, "teleport import", m.Key, fmt.Sprintf("%d marks", len(marks)), result, true)
 	return bots.Reply(embed.Success("Marks imported", fmt.Sprintf("%s: %s.", m.Name, result))), nil
+}
+
+// capBytes trims s and cuts it to at most n bytes on a rune boundary (the
+// store limits names and notes in bytes).
+func capBytes(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := 0
+	for i, r := range s {
+		if i+utf8.RuneLen(r) > n {
+			break
+		}
+		cut = i + utf8.RuneLen(r)
+	}
+	return strings.TrimSpace(s[:cut])
+}
+
+// teleportNames offers the staff list's names of the chosen map (staff
+// only; /teleport remove).
+func (b *bot) teleportNames(ctx context.Context, c *bots.Ctx, typed string) ([]*discordgo.ApplicationCommandOptionChoice, error) {
+	if b.Teleports == nil || c.GuildID == "" || !b.isStaff(ctx, c) {
+		return nil, nil
+	}
+	m, err := b.resolveMap(ctx, c.GuildID, c.String("map"))
+	if err != nil {
+		return nil, nil // no map chosen yet
+	}
+	ps, err := b.Teleports.TeleportPoints(ctx, c.GuildID, m.Key)
+	if err != nil {
+		return nil, err
+	}
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, p := range ps {
+		if typed != "" && !strings.Contains(strings.ToLower(p.Name), typed) {
+			continue
+		}
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: p.Name, Value: p.Name})
+		if len(out) == 25 {
+			break
+		}
+	}
+	return out, nil
 }

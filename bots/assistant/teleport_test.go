@@ -297,3 +297,33 @@ func TestTeleporterKind(t *testing.T) {
 		}
 	}
 }
+
+func TestCapBytes(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"  abc ", 10, "abc"}, {"abcdef", 3, "abc"}, {"ääää", 5, "ää"}, {"a 日本", 4, "a"}, {"日本", 2, ""},
+	} {
+		if got := capBytes(tc.in, tc.n); got != tc.want {
+			t.Errorf("capBytes(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestTeleportNameAutocomplete(t *testing.T) {
+	b, _, _, _ := teleWorld(t)
+	ctx := context.Background()
+	c := ctxFor(testStaff, true, optS("map", "ragnarok"))
+	c.Command, c.Sub = "teleport", "remove"
+	got, err := b.serverAutocomplete(ctx, c, optS("name", "hub"))
+	if err != nil || len(got) != 1 || got[0].Value != "Public Hub" {
+		t.Fatalf("staff: %+v %v", got, err)
+	}
+	p := ctxFor(testPlayer, false, optS("map", "ragnarok"))
+	p.Command, p.Sub = "teleport", "remove"
+	if got, _ := b.serverAutocomplete(ctx, p, optS("name", "")); len(got) != 0 {
+		t.Fatalf("player offered names: %+v", got)
+	}
+}
