@@ -366,79 +366,22 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 	if err != nil {
 		return res, fmt.Errorf("last snapshot: %w", err)
 	}
-	if haveLast && last.FileName == world.Path && last.FileSize == world.Size &&
-		last.FileModTime.Equal(world.ModTime) && last.ListFingerprint == fp {
+	if haveLast && sameListing(last, world, fp) {
 		res.Skipped, res.SkipReason = true, "unchanged since run "+last.RunID+" (size and mtime)"
 		return res, nil
 	}
 
 	// 2. Download.
-	if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
-		return res, fmt.Errorf("temp dir: %w", err)
-	}
-	runDir, err := os.MkdirTemp(p.tempDir, tempPrefix+strconv.FormatInt(srv.ID, 10)+"-")
+	runDir, err := p.makeRunDir(srv.ID)
 	if err != nil {
-		return res, fmt.Errorf("temp dir: %w", err)
-	}
-	defer func() {
-		if rerr := os.RemoveAll(runDir); rerr != nil {
-			p.log.Warn("remove temp dir", "dir", runDir, "err", rerr)
-		}
-	}()
-	t = time.Now()
-	worldLocal := filepath.Join(runDir, "world.ark")
-	wres, err := p.fetch(ctx, srv.ID, world, worldLocal)
-	res.Downloaded += wres.wire
-	if err != nil {
-		res.Durations.Download = time.Since(t)
 		return res, err
 	}
-	res.Source.SaveBytes = wres.out
-	if world.Size > 0 && wres.wire != world.Size {
-		p.log.Warn("downloaded size differs from listing (save rewritten meanwhile?)",
-			"server", srv.ID, "file", world.Path, "listed", world.Size, "got", wres.wire)
-	}
-
-	src, err := p.open(ctx, worldLocal)
+	defer p.removeRunDir(runDir)
+	src, archiveFS, err := p.download(ctx, srv.ID, world, archives, runDir, &res)
 	if err != nil {
-		res.Durations.Download = time.Since(t)
-		return res, fmt.Errorf("open %s: %w", world.Name, err)
+		return res, err
 	}
 	defer src.Close()
-	embedded, err := hasStore(ctx, src)
-	if err != nil {
-		res.Durations.Download = time.Since(t)
-		return res, fmt.Errorf("read %s: %w", world.Name, err)
-	}
-	var archiveFS fs.FS
-	hashes := []string{"world:" + wres.hash}
-	if !embedded && len(archives) > 0 {
-		adir := filepath.Join(runDir, "archives")
-		if err := os.Mkdir(adir, 0o700); err != nil {
-			return res, fmt.Errorf("temp dir: %w", err)
-		}
-		for _, a := range archives {
-			local := filepath.Join(adir, strings.TrimSuffix(path.Base(a.Name), path.Ext(a.Name)))
-			if !isGzip(a.Name) {
-				local = filepath.Join(adir, path.Base(a.Name))
-			}
-			ar, err := p.fetch(ctx, srv.ID, a, local)
-			res.Downloaded += ar.wire
-			if err != nil {
-				res.Durations.Download = time.Since(t)
-				return res, err
-			}
-			hashes = append(hashes, path.Base(a.Name)+":"+ar.hash)
-		}
-		archiveFS = os.DirFS(adir)
-		res.Source.Archives = len(archives)
-	}
-	res.Durations.Download = time.Since(t)
-	res.Source.ContentHash = wres.hash
-	if len(hashes) > 1 {
-		sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
-		res.Source.ContentHash = hex.EncodeToString(sum[:])
-	}
 	if haveLast && last.ContentHash != "" && last.ContentHash == res.Source.ContentHash {
 		res.Skipped, res.SkipReason = true, "unchanged since run "+last.RunID+" (content hash)"
 		return res, nil
@@ -465,18 +408,9 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 		bopts.Multiplier = srv.DecayMultiplier
 	}
 	bs := bases.Analyze(save, bopts)
-	byTribe := make(map[int64]int)
-	byMat := make(map[string]int)
-	for i := range save.Structures {
-		byTribe[save.Structures[i].TribeID]++
-		byMat[save.Structures[i].Material]++
-	}
+	byTribe, byMat := countStructures(save)
 	res.Durations.Analyze = time.Since(t)
-	res.Counts = Counts{
-		Players: len(save.Players), Tribes: len(save.Tribes), TamedDinos: len(save.Dinos), WildDinos: save.WildDinos,
-		Pawns: save.Pawns, Structures: len(save.Structures), Bases: len(bs),
-		Rows: save.Stats.Rows, FailedRows: save.Stats.Failed,
-	}
+	res.Counts = countsOf(save, bs)
 
 	// 5. Write.
 	heap, rss := mem.peak()
@@ -496,6 +430,114 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 		p.onSuccess(ctx, res)
 	}
 	return res, nil
+}
+
+// download fetches the world save into runDir (and its cluster archives
+// when the save embeds no store), opens it and records the download figures
+// and content hash in res. The caller closes the SaveFile.
+func (p *Pipeline) download(ctx context.Context, serverID int64, world FileInfo, archives []FileInfo, runDir string, res *Result) (SaveFile, fs.FS, error) {
+	t := time.Now()
+	defer func() { res.Durations.Download = time.Since(t) }()
+	worldLocal := filepath.Join(runDir, "world.ark")
+	wres, err := p.fetch(ctx, serverID, world, worldLocal)
+	res.Downloaded += wres.wire
+	if err != nil {
+		return nil, nil, err
+	}
+	res.Source.SaveBytes = wres.out
+	if world.Size > 0 && wres.wire != world.Size {
+		p.log.Warn("downloaded size differs from listing (save rewritten meanwhile?)",
+			"server", serverID, "file", world.Path, "listed", world.Size, "got", wres.wire)
+	}
+
+	src, err := p.open(ctx, worldLocal)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", world.Name, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			src.Close()
+		}
+	}()
+	embedded, err := hasStore(ctx, src)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", world.Name, err)
+	}
+	var archiveFS fs.FS
+	hashes := []string{"world:" + wres.hash}
+	if !embedded && len(archives) > 0 {
+		adir := filepath.Join(runDir, "archives")
+		if err := os.Mkdir(adir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("temp dir: %w", err)
+		}
+		for _, a := range archives {
+			local := filepath.Join(adir, strings.TrimSuffix(path.Base(a.Name), path.Ext(a.Name)))
+			if !isGzip(a.Name) {
+				local = filepath.Join(adir, path.Base(a.Name))
+			}
+			ar, err := p.fetch(ctx, serverID, a, local)
+			res.Downloaded += ar.wire
+			if err != nil {
+				return nil, nil, err
+			}
+			hashes = append(hashes, path.Base(a.Name)+":"+ar.hash)
+		}
+		archiveFS = os.DirFS(adir)
+		res.Source.Archives = len(archives)
+	}
+	res.Source.ContentHash = wres.hash
+	if len(hashes) > 1 {
+		sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
+		res.Source.ContentHash = hex.EncodeToString(sum[:])
+	}
+	ok = true
+	return src, archiveFS, nil
+}
+
+// makeRunDir creates the run's own temporary directory under the temp dir.
+func (p *Pipeline) makeRunDir(serverID int64) (string, error) {
+	if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	dir, err := os.MkdirTemp(p.tempDir, tempPrefix+strconv.FormatInt(serverID, 10)+"-")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	return dir, nil
+}
+
+// removeRunDir removes a run's downloads, whatever the run's outcome.
+func (p *Pipeline) removeRunDir(dir string) {
+	if err := os.RemoveAll(dir); err != nil {
+		p.log.Warn("remove temp dir", "dir", dir, "err", err)
+	}
+}
+
+// sameListing reports whether the listed save is the one last parsed.
+func sameListing(last SnapshotInfo, world FileInfo, fp string) bool {
+	return last.FileName == world.Path && last.FileSize == world.Size &&
+		last.FileModTime.Equal(world.ModTime) && last.ListFingerprint == fp
+}
+
+// countsOf is the run's row counts.
+func countsOf(save *arksave.Save, bs []bases.Base) Counts {
+	return Counts{
+		Players: len(save.Players), Tribes: len(save.Tribes), TamedDinos: len(save.Dinos), WildDinos: save.WildDinos,
+		Pawns: save.Pawns, Structures: len(save.Structures), Bases: len(bs),
+		Rows: save.Stats.Rows, FailedRows: save.Stats.Failed,
+	}
+}
+
+// countStructures counts a save's structures per tribe and per material.
+func countStructures(save *arksave.Save) (byTribe map[int64]int, byMat map[string]int) {
+	byTribe = make(map[int64]int)
+	byMat = make(map[string]int)
+	for i := range save.Structures {
+		byTribe[save.Structures[i].TribeID]++
+		byMat[save.Structures[i].Material]++
+	}
+	return byTribe, byMat
 }
 
 func isGzip(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".gz") }
