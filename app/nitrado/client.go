@@ -185,6 +185,26 @@ func New(opts Options) (*Client, error) {
 		retryMax = 0
 	}
 
+	hc := httpClient(opts)
+	c.rc = &retryablehttp.Client{
+		HTTPClient:      hc,
+		Logger:          nil, // we log ourselves, without query strings
+		RetryWaitMin:    c.waitMin,
+		RetryWaitMax:    c.waitMax,
+		RetryMax:        retryMax,
+		CheckRetry:      c.checkRetry,
+		Backoff:         c.backoff,
+		ErrorHandler:    passthrough,
+		RequestLogHook:  c.requestHook,
+		ResponseLogHook: c.responseHook,
+	}
+	return c, nil
+}
+
+// httpClient is the HTTP client under the retries: opts.HTTPClient (or a
+// default transport with a response-header timeout) behind the token
+// bucket that every request, retry and download passes.
+func httpClient(opts Options) *http.Client {
 	var hc http.Client
 	var baseRT http.RoundTripper
 	if opts.HTTPClient != nil {
@@ -209,20 +229,8 @@ func New(opts Options) (*Client, error) {
 		lim = newLimiter(perSec, burst)
 	}
 	hc.Transport = &limitedTransport{base: baseRT, lim: lim}
+	return &hc
 
-	c.rc = &retryablehttp.Client{
-		HTTPClient:      &hc,
-		Logger:          nil, // we log ourselves, without query strings
-		RetryWaitMin:    c.waitMin,
-		RetryWaitMax:    c.waitMax,
-		RetryMax:        retryMax,
-		CheckRetry:      c.checkRetry,
-		Backoff:         c.backoff,
-		ErrorHandler:    passthrough,
-		RequestLogHook:  c.requestHook,
-		ResponseLogHook: c.responseHook,
-	}
-	return c, nil
 }
 
 // String never includes the token.
