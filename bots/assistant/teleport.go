@@ -183,7 +183,7 @@ type nearest struct {
 	dir  string  // from the point to the destination
 }
 
-// Nearest sorts pts by horizontal distance to (x, y), nearest first (ties
+// nearestTo sorts pts by horizontal distance to (x, y), nearest first (ties
 // by name).
 func nearestTo(pts []candidate, x, y float64) []nearest {
 	out := make([]nearest, 0, len(pts))
