@@ -554,3 +554,30 @@ func TestE2EMissingPermissionExplained(t *testing.T) {
 		t.Fatalf("fake errors: %+v", errs)
 	}
 }
+
+// TestE2ECooldown: a second ticket within ticket_cooldown (default 1m) is
+// refused with the wait; after it, it opens; a type's own limit holds.
+func TestE2ECooldown(t *testing.T) {
+	w := newWorld(t, map[string]string{"ticket_channel": ticketCh})
+	open := w.addType("Quick", "")
+	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "Ticket #1 is open") {
+		t.Fatalf("first: %s", text(r))
+	}
+	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "please wait 1m") {
+		t.Fatalf("within the cooldown: %s", text(r))
+	}
+	w.clock.Advance(61 * time.Second)
+	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "Ticket #2 is open") {
+		t.Fatalf("after the cooldown: %s", text(r))
+	}
+	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("edit",
+		discordtest.StringOpt("type", "Quick"), discordtest.IntOpt("limit", 2))))
+	if !strings.Contains(text(r), "2 open per member") {
+		t.Fatalf("type edit: %s", text(r))
+	}
+	w.clock.Advance(61 * time.Second)
+	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "maximum number of open tickets") {
+		t.Fatalf("past the type's limit: %s", text(r))
+	}
+	w.noErrors()
+}
