@@ -50,6 +50,50 @@ func (a *appliance) postEmbed(ctx context.Context, channelID string, e *discordg
 	return nil
 }
 
+// postFiles posts an embed with attachments (the decay post's base map)
+// like postEmbed.
+func (a *appliance) postFiles(ctx context.Context, channelID string, e *discordgo.MessageEmbed, files []*discordgo.File) error {
+	if a.sup == nil {
+		return fmt.Errorf("post: bots not wired")
+	}
+	s := a.sup.Session(bots.Server)
+	if s == nil {
+		s = a.sup.Session(bots.Master)
+	}
+	if s == nil {
+		return fmt.Errorf("post: no bot connected")
+	}
+	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e}, Files: files,
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("post to %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// editEmbed replaces a message's embeds and removes its components (a
+// countdown announcement when the countdown ends), as the Server bot (or
+// the Master bot).
+func (a *appliance) editEmbed(ctx context.Context, channelID, messageID string, e *discordgo.MessageEmbed) error {
+	if a.sup == nil {
+		return fmt.Errorf("edit: bots not wired")
+	}
+	s := a.sup.Session(bots.Server)
+	if s == nil {
+		s = a.sup.Session(bots.Master)
+	}
+	if s == nil {
+		return fmt.Errorf("edit: no bot connected")
+	}
+	embeds, comps := []*discordgo.MessageEmbed{e}, []discordgo.MessageComponent{}
+	_, err := s.ChannelMessageEditComplex(&discordgo.MessageEdit{Channel: channelID, ID: messageID, Embeds: &embeds,
+		Components: &comps, AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("edit %s/%s: %w", channelID, messageID, err)
+	}
+	return nil
+}
+
 // serverDetails adapts the server-details cache to the Server bot.
 type serverDetails struct{ a *appliance }
 
@@ -76,7 +120,7 @@ func (a *appliance) wireServer(ctx context.Context) error {
 	runner, err := countdown.New(countdown.Options{
 		Store:   serverstore.Countdowns{DB: a.db},
 		Servers: serverstore.GameServers{RCON: a.rcon, Nitrado: a.nitrado, Names: names, Changed: a.sd.Invalidate},
-		Report:  serverstore.Report(a.postEmbed, a.audit(), log),
+		Report:  serverstore.Report(a.postEmbed, a.editEmbed, a.audit(), log),
 		Logger:  log,
 	})
 	if err != nil {
@@ -93,7 +137,7 @@ func (a *appliance) wireServer(ctx context.Context) error {
 	if err := a.sup.Handle(bots.Server, r); err != nil {
 		return fmt.Errorf("bots: %w", err)
 	}
-	decay := server.DecayDeps{Store: a.guilds, Info: info, Marks: a.db, Post: a.postEmbed}
+	decay := server.DecayDeps{Store: a.guilds, Info: info, Marks: a.db, Post: a.postEmbed, PostFiles: a.postFiles}
 	return a.sched.Add("server/decay", decaySpec, func(ctx context.Context) error {
 		links, err := a.db.AllServers(ctx)
 		if err != nil {

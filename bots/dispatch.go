@@ -195,6 +195,7 @@ func (d *dispatcher) resolve(i *discordgo.Interaction, log *slog.Logger) (*Ctx, 
 		}
 		if c.Sub != "" {
 			rt.run = cmd.Subcommands[c.Sub]
+			rt.ephemeral = rt.ephemeral || cmd.EphemeralSubs[c.Sub]
 		} else {
 			rt.run = cmd.Run
 		}

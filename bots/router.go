@@ -62,6 +62,10 @@ type Command struct {
 	Run HandlerFunc
 	// Subcommands handles subcommands by path: "view", or "group sub".
 	Subcommands map[string]HandlerFunc
+	// EphemeralSubs makes the replies and the deferral of these subcommand
+	// paths ephemeral (a staff-only view under an Everyone command, which a
+	// slow handler must not answer publicly).
+	EphemeralSubs map[string]bool
 	// Autocomplete serves options with Autocomplete set.
 	Autocomplete AutocompleteFunc
 }

@@ -22,6 +22,7 @@ type Countdown struct {
 	ActorID   string
 	Actor     string
 	ChannelID string // where the result is posted
+	MessageID string // the countdown's announcement in ChannelID ("" none)
 	FireAt    time.Time
 	Warned    int    // last minute mark announced (-1: none)
 	State     string // pending, running, done, cancelled, failed
@@ -40,7 +41,7 @@ const (
 )
 
 const countdownCols = `id, guild_id, action, servers, step, sent, reason, actor_id, actor, channel_id, fire_at, warned,
-	state, result, created_at, updated_at`
+	state, result, created_at, updated_at, message_id`
 
 // AddCountdown stores c (state pending) and returns its id.
 func (db *DB) AddCountdown(ctx context.Context, c Countdown) (int64, error) {
@@ -69,7 +70,7 @@ func scanCountdown(sc interface{ Scan(...any) error }) (Countdown, error) {
 	var srv string
 	var fire, created, updated int64
 	if err := sc.Scan(&c.ID, &c.GuildID, &c.Action, &srv, &c.Step, &c.Sent, &c.Reason, &c.ActorID, &c.Actor, &c.ChannelID,
-		&fire, &c.Warned, &c.State, &c.Result, &created, &updated); err != nil {
+		&fire, &c.Warned, &c.State, &c.Result, &created, &updated, &c.MessageID); err != nil {
 		return c, err
 	}
 	if err := json.Unmarshal([]byte(srv), &c.Servers); err != nil {
@@ -77,6 +78,17 @@ func scanCountdown(sc interface{ Scan(...any) error }) (Countdown, error) {
 	}
 	c.FireAt, c.CreatedAt, c.UpdatedAt = time.Unix(0, fire).UTC(), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
 	return c, nil
+}
+
+// SetCountdownMessage records the announcement message of countdown id of
+// guildID (whose Cancel button is removed when the countdown ends).
+func (db *DB) SetCountdownMessage(ctx context.Context, guildID string, id int64, messageID string) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE countdowns SET message_id = ? WHERE id = ? AND guild_id = ?`,
+		auditCut(messageID, auditShort), id, guildID)
+	if err != nil {
+		return wrap(fmt.Sprintf("countdown %d message", id), err)
+	}
+	return nil
 }
 
 // GetCountdown returns countdown id, or ErrNotFound.

@@ -726,3 +726,93 @@ func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) 
 	}
 	return out, total, nil
 }
+
+// MapBase is one base as the base map draws it.
+type MapBase struct {
+	Owner      int64
+	OwnerName  string
+	Structures int
+	Lat, Lon   float64
+	DecaysAt   time.Time // zero: unknown
+}
+
+// maxMapBases bounds the bases one map reads (a 100k-structure save has a
+// few thousand).
+const maxMapBases = 50_000
+
+// MapBases returns the bases of serverID's latest snapshot that have a
+// lat/lon, largest first, for the base map. tribes non-nil keeps only
+// those owners (an empty non-nil slice matches nothing).
+func (db *DB) MapBases(ctx context.Context, serverID int64, tribes []TribeRef) ([]MapBase, error) {
+	const op = "map bases"
+	if serverID <= 0 {
+		return nil, fmt.Errorf("storage: %s: %w: server id %d", op, ErrInvalid, serverID)
+	}
+	if tribes != nil && len(tribes) == 0 {
+		return nil, nil
+	}
+	q := `SELECT owner, owner_name, structures, lat, lon, decays_at FROM bases
+WHERE server_id = ? AND lat IS NOT NULL AND lon IS NOT NULL`
+	args := []any{serverID}
+	var owners []any
+	for _, t := range tribes[:min(len(tribes), 400)] {
+		if t.ServerID == serverID {
+			owners = append(owners, t.TribeID)
+		}
+	}
+	if tribes != nil {
+		if len(owners) == 0 {
+			return nil, nil
+		}
+		q += ` AND owner IN (` + strings.TrimSuffix(strings.Repeat("?,", len(owners)), ",") + `)`
+		args = append(args, owners...)
+	}
+	q += ` ORDER BY structures DESC, rowid LIMIT ?`
+	args = append(args, maxMapBases)
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []MapBase
+	for rows.Next() {
+		var b MapBase
+		var decays sql.NullString
+		if err := rows.Scan(&b.Owner, &b.OwnerName, &b.Structures, &b.Lat, &b.Lon, &decays); err != nil {
+			return nil, wrap(op, err)
+		}
+		if b.DecaysAt, err = parseSnapTime(decays); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, b)
+	}
+	return out, wrap2(op, rows.Err())
+}
+
+// maxChartSessions bounds the sessions one chart reads.
+const maxChartSessions = 200_000
+
+// SessionsBetween returns the play sessions on the given servers that
+// overlap [from, to), oldest first (for the players-online chart). Open
+// sessions are returned with a zero Left. The table is written by the
+// live feed; this only reads it.
+func (db *DB) SessionsBetween(ctx context.Context, serviceIDs []int64, from, to time.Time) ([]Session, error) {
+	in, args, err := sessionScope(serviceIDs)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, to.UnixNano(), from.UnixNano(), maxChartSessions)
+	return db.querySessions(ctx, "sessions between", `SELECT `+sessionCols+` FROM sessions
+	WHERE service_id IN `+in+` AND joined_at < ? AND coalesce(left_at, seen_at) >= ? ORDER BY joined_at, id LIMIT ?`, args...)
+}
+
+// SnapshotMap returns the map file name ("Ragnarok_WP") of serverID's
+// latest snapshot, or "" when it has none.
+func (db *DB) SnapshotMap(ctx context.Context, serverID int64) (string, error) {
+	var m string
+	err := db.db.QueryRowContext(ctx, `SELECT map FROM save_snapshots WHERE server_id = ? ORDER BY id DESC LIMIT 1`, serverID).Scan(&m)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	return m, wrap2("snapshot map", err)
+}

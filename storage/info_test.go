@@ -142,3 +142,82 @@ func TestFoldText(t *testing.T) {
 		}
 	}
 }
+
+// TestMapBasesAndSessions: the base map reads only located bases of one
+// server (largest first, optionally by owner); the chart reads the
+// sessions overlapping a window; the countdown keeps its announcement.
+func TestMapBasesAndSessions(t *testing.T) {
+	ctx := context.Background()
+	db := openSnapDB(t)
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	s := infoSnapshot(11, "r1", at)
+	s.Info.Map = "Ragnarok_WP"
+	for i := range s.Bases[:2] {
+		s.Bases[i].Center = arksave.Location{Lat: 10 + float64(i), Lon: 20, HasLatLon: true}
+	}
+	if err := db.ReplaceSnapshot(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := db.MapBases(ctx, 11, nil)
+	if err != nil || len(bs) != 2 || bs[0].Structures != 20 || bs[0].Lat != 11 || bs[1].DecaysAt.IsZero() {
+		t.Fatalf("map bases: %+v %v", bs, err)
+	}
+	if bs, _ := db.MapBases(ctx, 11, []storage.TribeRef{{ServerID: 11, TribeID: 1000}}); len(bs) != 1 || bs[0].Owner != 1000 {
+		t.Fatalf("by owner: %+v", bs)
+	}
+	if bs, _ := db.MapBases(ctx, 11, []storage.TribeRef{{ServerID: 22, TribeID: 1000}}); len(bs) != 0 {
+		t.Fatalf("another server's tribe: %+v", bs)
+	}
+	if bs, _ := db.MapBases(ctx, 22, nil); len(bs) != 0 {
+		t.Fatalf("server without snapshot: %+v", bs)
+	}
+	if m, err := db.SnapshotMap(ctx, 11); err != nil || m != "Ragnarok_WP" {
+		t.Fatalf("map %q %v", m, err)
+	}
+	if m, err := db.SnapshotMap(ctx, 99); err != nil || m != "" {
+		t.Fatalf("no snapshot: %q %v", m, err)
+	}
+
+	eosA, eosB := fmt.Sprintf("%032x", 1), fmt.Sprintf("%032x", 2)
+	if err := db.SessionJoin(ctx, 11, eosA, "A", at, storage.SessionSourceLog); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SessionLeave(ctx, 11, eosA, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SessionJoin(ctx, 22, eosB, "B", at.Add(3*time.Hour), storage.SessionSourceLog); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, to time.Time
+		servers  []int64
+		want     int
+	}{
+		{at.Add(-time.Hour), at.Add(5 * time.Hour), []int64{11, 22}, 2},
+		{at.Add(2 * time.Hour), at.Add(5 * time.Hour), []int64{11, 22}, 1}, // A left before the window
+		{at.Add(-time.Hour), at.Add(5 * time.Hour), []int64{11}, 1},
+		{at.Add(-3 * time.Hour), at.Add(-time.Hour), []int64{11, 22}, 0},
+	} {
+		ss, err := db.SessionsBetween(ctx, c.servers, c.from, c.to)
+		if err != nil || len(ss) != c.want {
+			t.Errorf("sessions %v–%v on %v: %d %v, want %d", c.from, c.to, c.servers, len(ss), err, c.want)
+		}
+	}
+	if _, err := db.SessionsBetween(ctx, nil, at, at); err == nil {
+		t.Fatal("empty scope accepted")
+	}
+
+	id, err := db.AddCountdown(ctx, storage.Countdown{GuildID: "g1", Action: "restart", Servers: []int64{11}, FireAt: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCountdownMessage(ctx, "g2", id, "m-other"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetCountdownMessage(ctx, "g1", id, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := db.GetCountdown(ctx, id); err != nil || c.MessageID != "m1" {
+		t.Fatalf("countdown message: %+v %v", c, err)
+	}
+}

@@ -6,8 +6,10 @@ package serverstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"github.com/blissark/bliss/arksave/maps"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/server"
 	"github.com/blissark/bliss/jobs/countdown"
@@ -17,7 +19,11 @@ import (
 // Info implements server.InfoStore over the snapshot tables.
 type Info struct{ DB *storage.DB }
 
-var _ server.InfoStore = Info{}
+var (
+	_ server.InfoStore    = Info{}
+	_ server.MapStore     = Info{}
+	_ server.SessionStore = Info{}
+)
 
 func player(p storage.PlayerRow) server.Player {
 	out := server.Player{ServerID: p.ServerID, EOSID: p.EOSID, Platform: p.PlatformName, Character: p.CharacterName,
@@ -127,6 +133,96 @@ func (s Info) SnapshotTimes(ctx context.Context, servers []int64) ([]server.Snap
 	return out, err
 }
 
+// MapBases implements server.MapStore.
+func (s Info) MapBases(ctx context.Context, serverID int64, tribes []server.TribeRef) ([]server.MapBase, error) {
+	bs, err := s.DB.MapBases(ctx, serverID, refs(tribes))
+	out := make([]server.MapBase, len(bs))
+	for i, b := range bs {
+		out[i] = server.MapBase{Owner: b.Owner, OwnerName: b.OwnerName, Structures: b.Structures, Lat: b.Lat, Lon: b.Lon, DecaysAt: b.DecaysAt}
+	}
+	return out, err
+}
+
+// MapName implements server.MapStore.
+func (s Info) MapName(ctx context.Context, serverID int64) (string, error) {
+	return s.DB.SnapshotMap(ctx, serverID)
+}
+
+// Teleports implements server.MapStore: the teleporters of the server's
+// latest save (tribe-owned, so staff only) and the guild's staff-managed
+// points of that map (public or not as staff set them), converted to
+// lat/lon with the map's constants. Points of unknown maps are skipped.
+func (s Info) Teleports(ctx context.Context, guildID string, serverID int64) ([]server.MapPoint, error) {
+	mapName, err := s.DB.SnapshotMap(ctx, serverID)
+	if err != nil {
+		return nil, err
+	}
+	var out []server.MapPoint
+	saved, err := s.DB.SaveTeleporters(ctx, serverID)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range saved {
+		name := p.Map
+		if name == "" {
+			name = mapName
+		}
+		if lat, lon, ok := maps.LatLon(name, p.X, p.Y); ok {
+			out = append(out, server.MapPoint{Lat: lat, Lon: lon, Name: p.Name})
+		}
+	}
+	m, ok := maps.Lookup(mapName)
+	if !ok {
+		return out, nil
+	}
+	staff, err := s.DB.TeleportPoints(ctx, guildID, m.Key)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range staff {
+		lat, lon := m.LatLon(p.X, p.Y)
+		out = append(out, server.MapPoint{Lat: lat, Lon: lon, Name: p.Name, Public: p.Public && p.TribeID == 0})
+	}
+	return out, nil
+}
+
+func session(x storage.Session) server.Session {
+	return server.Session{ServerID: x.ServiceID, EOSID: x.EOSID, Name: x.Name, Joined: x.Joined, Left: x.Left, Seen: x.Seen}
+}
+
+func sessions(xs []storage.Session, err error) ([]server.Session, error) {
+	out := make([]server.Session, len(xs))
+	for i, x := range xs {
+		out[i] = session(x)
+	}
+	return out, err
+}
+
+// OnlineNow implements server.SessionStore.
+func (s Info) OnlineNow(ctx context.Context, servers []int64) ([]server.Session, error) {
+	return sessions(s.DB.OnlineNow(ctx, servers))
+}
+
+// SessionsBetween implements server.SessionStore.
+func (s Info) SessionsBetween(ctx context.Context, servers []int64, from, to time.Time) ([]server.Session, error) {
+	return sessions(s.DB.SessionsBetween(ctx, servers, from, to))
+}
+
+// Playtime implements server.SessionStore.
+func (s Info) Playtime(ctx context.Context, servers []int64, eos string, since time.Time) (time.Duration, int, error) {
+	return s.DB.Playtime(ctx, servers, eos, since)
+}
+
+// PlayerByName implements server.SessionStore ("" when no session has
+// that name).
+func (s Info) PlayerByName(ctx context.Context, servers []int64, name string) (string, error) {
+	eos, err := s.DB.SessionPlayerByName(ctx, servers, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", nil
+	}
+	return eos, err
+}
+
 // Audit implements bots.AuditStore over the audit_log table.
 type Audit struct{ DB *storage.DB }
 
@@ -144,14 +240,14 @@ var _ countdown.Store = Countdowns{}
 
 func toJob(c storage.Countdown) countdown.Countdown {
 	return countdown.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
-		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, FireAt: c.FireAt, Warned: c.Warned,
-		State: c.State, Result: c.Result}
+		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, MessageID: c.MessageID, FireAt: c.FireAt,
+		Warned: c.Warned, State: c.State, Result: c.Result}
 }
 
 func fromJob(c countdown.Countdown) storage.Countdown {
 	return storage.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
-		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, FireAt: c.FireAt, Warned: c.Warned,
-		State: c.State, Result: c.Result}
+		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, MessageID: c.MessageID, FireAt: c.FireAt,
+		Warned: c.Warned, State: c.State, Result: c.Result}
 }
 
 // AddCountdown implements countdown.Store.
@@ -179,6 +275,11 @@ func (s Countdowns) CancelCountdown(ctx context.Context, guildID string, id int6
 	return s.DB.CancelCountdown(ctx, guildID, id, result)
 }
 
+// SetCountdownMessage implements countdown.Store.
+func (s Countdowns) SetCountdownMessage(ctx context.Context, guildID string, id int64, messageID string) error {
+	return s.DB.SetCountdownMessage(ctx, guildID, id, messageID)
+}
+
 // GetCountdown implements countdown.Store.
 func (s Countdowns) GetCountdown(ctx context.Context, id int64) (countdown.Countdown, error) {
 	c, err := s.DB.GetCountdown(ctx, id)
@@ -197,4 +298,18 @@ func (s Scheduler) Schedule(ctx context.Context, r server.CountdownRequest) (int
 // Cancel implements server.Countdowns.
 func (s Scheduler) Cancel(ctx context.Context, guildID string, id int64, by string) (bool, error) {
 	return s.Runner.Cancel(ctx, guildID, id, by)
+}
+
+// Attach implements server.Countdowns.
+func (s Scheduler) Attach(ctx context.Context, guildID string, id int64, messageID string) error {
+	return s.Runner.Attach(ctx, guildID, id, messageID)
+}
+
+// Next implements server.Countdowns.
+func (s Scheduler) Next(ctx context.Context, guildID string, serverID int64) (server.Pending, bool, error) {
+	c, ok, err := s.Runner.Next(ctx, guildID, serverID)
+	if err != nil || !ok {
+		return server.Pending{}, false, err
+	}
+	return server.Pending{ID: c.ID, Action: c.Action, At: c.FireAt}, true, nil
 }

@@ -22,12 +22,15 @@ type DecayMarks interface {
 
 // DecayDeps are what CheckDecay needs.
 type DecayDeps struct {
-	Store  bots.GuildStore
-	Info   InfoStore
-	Marks  DecayMarks
-	Post   bots.PostFunc
-	Now    func() time.Time
-	Within time.Duration // overrides the guild's decay_warning_hours when set
+	Store bots.GuildStore
+	Info  InfoStore
+	Marks DecayMarks
+	Post  bots.PostFunc
+	// PostFiles, when set and Info implements MapStore, posts the warning
+	// with the server's base map attached (coloured by time to decay).
+	PostFiles func(ctx context.Context, channelID string, e *discordgo.MessageEmbed, files []*discordgo.File) error
+	Now       func() time.Time
+	Within    time.Duration // overrides the guild's decay_warning_hours when set
 }
 
 // CheckDecay posts, once per snapshot of each server of each guild, the
@@ -83,7 +86,7 @@ func checkGuildDecay(ctx context.Context, d DecayDeps, guildID string) error {
 		bs, total, err := d.Info.Bases(ctx, []int64{t.ServerID}, BaseQuery{OrderByDecay: true,
 			DecaysBefore: d.Now().Add(within), Limit: 15})
 		if err == nil && total > 0 {
-			err = d.Post(ctx, ch, decayEmbed(sc, t, bs, total, within))
+			err = postDecay(ctx, d, guildID, ch, sc, t, decayEmbed(sc, t, bs, total, within))
 		}
 		if err != nil {
 			_ = d.Marks.UnmarkDecayPosted(ctx, guildID, t.ServerID, t.RunID)
@@ -105,4 +108,20 @@ func decayEmbed(sc scope, t SnapshotTime, bs []Base, total int, within time.Dura
 		Title(fmt.Sprintf("🏚️ %d bases decaying within %d h — %s", total, int(within.Hours()), sc.name(t.ServerID))).
 		Description("Save of " + rel(t.At) + "\n\n" + embed.Truncate(strings.Join(lines, "\n"), 3800)).
 		Footer("save of " + t.At.UTC().Format("2006-01-02 15:04 UTC")).Embed()
+}
+
+// postDecay posts a decay warning, with the base map when it can be drawn
+// (a failed picture still posts the list).
+func postDecay(ctx context.Context, d DecayDeps, guildID, ch string, sc scope, t SnapshotTime, e *discordgo.MessageEmbed) error {
+	maps, ok := d.Info.(MapStore)
+	if d.PostFiles == nil || !ok {
+		return d.Post(ctx, ch, e)
+	}
+	f, ok, err := renderBaseMap(ctx, maps, t.ServerID, sc.name(t.ServerID),
+		baseMapOptions{decay: true, private: true, guildID: guildID, titleNote: " - red decays first"}, d.Now())
+	if err != nil || !ok {
+		return d.Post(ctx, ch, e)
+	}
+	e.Image = &discordgo.MessageEmbedImage{URL: "attachment://" + f.Name}
+	return d.PostFiles(ctx, ch, e, []*discordgo.File{f})
 }

@@ -64,6 +64,9 @@ type world struct {
 
 	sup    *bots.Supervisor
 	runner *countdown.Runner
+
+	annMu sync.Mutex
+	ann   map[int64]string // countdown id → announcement message id
 }
 
 func newWorld(t testing.TB) *world {
@@ -159,6 +162,27 @@ func (w *world) post(ctx context.Context, channelID string, e *discordgo.Message
 	return err
 }
 
+func (w *world) postFiles(ctx context.Context, channelID string, e *discordgo.MessageEmbed, files []*discordgo.File) error {
+	s := w.sup.Session(bots.Server)
+	if s == nil {
+		return fmt.Errorf("server bot not connected")
+	}
+	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e}, Files: files,
+		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	return err
+}
+
+func (w *world) edit(ctx context.Context, channelID, messageID string, e *discordgo.MessageEmbed) error {
+	s := w.sup.Session(bots.Server)
+	if s == nil {
+		return fmt.Errorf("server bot not connected")
+	}
+	embeds, comps := []*discordgo.MessageEmbed{e}, []discordgo.MessageComponent{}
+	_, err := s.ChannelMessageEditComplex(&discordgo.MessageEdit{Channel: channelID, ID: messageID, Embeds: &embeds,
+		Components: &comps}, discordgo.WithContext(ctx))
+	return err
+}
+
 // start runs a supervisor (and a countdown runner) until the test ends or
 // stop is called.
 func (w *world) start() (stop func()) {
@@ -183,7 +207,7 @@ func (w *world) start() (stop func()) {
 	}
 	runner, err := countdown.New(countdown.Options{Store: serverstore.Countdowns{DB: w.db},
 		Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
-		Report:  serverstore.Report(w.post, auditor, nil),
+		Report:  serverstore.Report(w.post, w.edit, auditor, nil),
 		Minute:  150 * time.Millisecond, Tick: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Settle: 50 * time.Millisecond,
 		CallTimeout: 2 * time.Second})
 	if err != nil {

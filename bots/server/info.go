@@ -404,11 +404,18 @@ func (b *bot) staffOnly(ctx context.Context, c *bots.Ctx, resp *bots.Response, e
 }
 
 func (b *bot) infoBases(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	resp, err := c.Page(ctx, pgBases, packQuery(clean(c.String(optServer), 40), clean(c.String(optTribe), 30)), 0)
-	return b.staffOnly(ctx, c, resp, err)
+	target, tribe := clean(c.String(optServer), 40), clean(c.String(optTribe), 30)
+	resp, err := c.Page(ctx, pgBases, packQuery(target, tribe), 0)
+	if err == nil {
+		b.attachBaseMaps(ctx, c, resp, target, tribe, false)
+	}
+	return resp, err
 }
 
-func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, q BaseQuery, tribe string, page int, empty string) ([]*discordgo.MessageEmbed, int, error) {
+// basesPage renders a page of bases; decay times only when withDecay (the
+// staff-only /info decay, whose replies are always ephemeral).
+func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, q BaseQuery, tribe string, page int, empty string,
+	withDecay bool) ([]*discordgo.MessageEmbed, int, error) {
 	sc, where, err := b.scope(ctx, c.GuildID, target)
 	if err != nil {
 		return nil, 0, err
@@ -427,10 +434,9 @@ func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, 
 			return nil, 0, fmt.Errorf("info bases: %w", err)
 		}
 	}
-	staff := b.isStaff(ctx, c)
 	var lines []string
 	for _, x := range bs {
-		lines = append(lines, baseLine(x, sc, true, staff))
+		lines = append(lines, baseLine(x, sc, true, withDecay))
 	}
 	title += " — " + where
 	if tribe != "" {
@@ -441,7 +447,10 @@ func (b *bot) basesPage(ctx context.Context, c *bots.Ctx, title, target string, 
 
 func (b *bot) pageBases(ctx context.Context, c *bots.Ctx, query string, page int) ([]*discordgo.MessageEmbed, int, error) {
 	parts := unpackQuery(query, 2)
-	return b.basesPage(ctx, c, "Bases", parts[0], BaseQuery{}, parts[1], page, "No bases found.")
+	// No decay times here, not even for staff: /info bases is an Everyone
+	// command, and a reply that has to be deferred (the base maps take a
+	// moment) is public. Staff read decay times in /info decay.
+	return b.basesPage(ctx, c, "Bases", parts[0], BaseQuery{}, parts[1], page, "No bases found.", false)
 }
 
 // defaultDecayWithin is the /info decay window when none is given.
@@ -455,9 +464,11 @@ func (b *bot) infoDecay(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	if hours <= 0 {
 		hours = defaultDecayWithin
 	}
-	resp, err := c.Page(ctx, pgDecay, packQuery(clean(c.String(optServer), 40), strconv.FormatInt(hours, 10)), 0)
+	target := clean(c.String(optServer), 40)
+	resp, err := c.Page(ctx, pgDecay, packQuery(target, strconv.FormatInt(hours, 10)), 0)
 	if resp != nil {
 		resp.Ephemeral = true
+		b.attachBaseMaps(ctx, c, resp, target, "", true)
 	}
 	return resp, err
 }
@@ -469,7 +480,7 @@ func (b *bot) pageDecay(ctx context.Context, c *bots.Ctx, query string, page int
 		hours = defaultDecayWithin
 	}
 	q := BaseQuery{OrderByDecay: true, DecaysBefore: b.Now().Add(time.Duration(hours) * time.Hour)}
-	return b.basesPage(ctx, c, fmt.Sprintf("Decaying within %d h", hours), parts[0], q, "", page, "No base decays in that window.")
+	return b.basesPage(ctx, c, fmt.Sprintf("Decaying within %d h", hours), parts[0], q, "", page, "No base decays in that window.", true)
 }
 
 func (b *bot) infoStructures(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {

@@ -107,3 +107,51 @@ type InfoStore interface {
 	Bases(ctx context.Context, servers []int64, q BaseQuery) ([]Base, int, error)
 	SnapshotTimes(ctx context.Context, servers []int64) ([]SnapshotTime, error)
 }
+
+// MapBase is one base on the base map.
+type MapBase struct {
+	Owner      int64
+	OwnerName  string
+	Structures int
+	Lat, Lon   float64
+	DecaysAt   time.Time // zero: unknown
+}
+
+// MapPoint is a teleport point on the base map.
+type MapPoint struct {
+	Lat, Lon float64
+	Name     string
+	// Public points are shown to everyone; the others (tribe teleporters
+	// seen in the save, tribe-only points) only to staff.
+	Public bool
+}
+
+// MapStore reads what the base map draws (app adapts storage).
+type MapStore interface {
+	// MapBases lists the bases with a lat/lon of serverID's latest
+	// snapshot; tribes non-nil keeps only those owners.
+	MapBases(ctx context.Context, serverID int64, tribes []TribeRef) ([]MapBase, error)
+	// Teleports lists the teleport points of serverID's map for guildID.
+	Teleports(ctx context.Context, guildID string, serverID int64) ([]MapPoint, error)
+	// MapName is the map of serverID's latest snapshot ("" unknown).
+	MapName(ctx context.Context, serverID int64) (string, error)
+}
+
+// Session is one stay of a player on a server (written by the live feed).
+type Session struct {
+	ServerID int64
+	EOSID    string
+	Name     string
+	Joined   time.Time
+	Left     time.Time // zero: still online
+	Seen     time.Time // last seen online
+}
+
+// SessionStore reads play sessions (app adapts storage).
+type SessionStore interface {
+	OnlineNow(ctx context.Context, servers []int64) ([]Session, error)
+	SessionsBetween(ctx context.Context, servers []int64, from, to time.Time) ([]Session, error)
+	Playtime(ctx context.Context, servers []int64, eos string, since time.Time) (time.Duration, int, error)
+	// PlayerByName is the EOS id of the latest session under name.
+	PlayerByName(ctx context.Context, servers []int64, name string) (string, error)
+}

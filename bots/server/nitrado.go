@@ -72,11 +72,31 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 	if g.LastStatusChange > 0 {
 		e.Field("Last status change", rel(time.Unix(g.LastStatusChange, 0)), true)
 	}
+	e.Field("Next scheduled restart", b.nextRestart(ctx, c.GuildID, s.ServiceID), true)
 	if s.Cluster != "" {
 		e.Field("Cluster", bots.SanitizeName(s.Cluster, 32), true)
 	}
 	e.Footer("Nitrado service " + strconv.FormatInt(s.ServiceID, 10))
 	return bots.Reply(e.Embed()), nil
+}
+
+// nextRestart names the next restart (or stop) Bliss has scheduled for a
+// server. Nitrado's own schedule (web UI tasks, /services/{id}/tasks) is
+// not in the gameserver details, so only Bliss countdowns are known.
+func (b *bot) nextRestart(ctx context.Context, guildID string, id int64) string {
+	if b.Countdowns == nil {
+		return "none scheduled"
+	}
+	p, ok, err := b.Countdowns.Next(ctx, guildID, id)
+	switch {
+	case err != nil:
+		return "unknown (" + cause(err) + ")"
+	case !ok:
+		return "none scheduled"
+	case p.Action == "stop":
+		return fmt.Sprintf("stop %s (countdown #%d)", rel(p.At), p.ID)
+	}
+	return fmt.Sprintf("%s (countdown #%d)", rel(p.At), p.ID)
 }
 
 func (b *bot) serverStatus(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
@@ -175,7 +195,15 @@ func (b *bot) serverStats(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 		}
 		e.Field(row.name, v, false)
 	}
-	return bots.Reply(e.Footer("Nitrado samples every 5 minutes").Embed()), nil
+	resp := &bots.Response{}
+	if f, err := statsChart(serverName(s), st, hours); err == nil {
+		resp.Files = []*discordgo.File{f}
+		e.Image("attachment://" + f.Name)
+	} else if c.Log != nil {
+		c.Log.Warn("stats chart failed", "err", err)
+	}
+	resp.Embeds = []*discordgo.MessageEmbed{e.Footer("Nitrado samples every 5 minutes").Embed()}
+	return resp, nil
 }
 
 // defaultCountdown is the countdown length when none is given and the
@@ -223,13 +251,47 @@ func (b *bot) countdown(action string) bots.HandlerFunc {
 			e.Field("Reason", reason, false)
 		}
 		e.Footer(fmt.Sprintf("countdown #%d · the result is posted here", id))
-		resp := &bots.Response{Embeds: []*discordgo.MessageEmbed{e.Embed()}}
-		resp.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		cancel := []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{Label: "Cancel " + action, Style: discordgo.DangerButton,
 				CustomID: bots.MustCustomID(prefixCancel, "cancel", strconv.FormatInt(id, 10))},
 		}}}
-		return resp, nil
+		if minutes == 0 {
+			return &bots.Response{Embeds: []*discordgo.MessageEmbed{e.Embed()}}, nil
+		}
+		// The countdown is announced in the channel, where any staff member
+		// can cancel it; the announcement loses its button when the
+		// countdown ends (the runner edits it, also after a restart).
+		if b.announce(ctx, c, id, e.Embed(), cancel) {
+			return &bots.Response{Embeds: []*discordgo.MessageEmbed{embed.New().Color(embed.ColorWarning).
+				Title(fmt.Sprintf("⏳ Countdown #%d scheduled", id)).
+				Description("Announced in this channel with a Cancel button.").Embed()}}, nil
+		}
+		return &bots.Response{Embeds: []*discordgo.MessageEmbed{e.Embed()}, Components: cancel}, nil
 	}
+}
+
+// announce posts the countdown's announcement in the command's channel and
+// attaches it to the countdown; false when it could not be posted (the
+// reply then carries the Cancel button).
+func (b *bot) announce(ctx context.Context, c *bots.Ctx, id int64, e *discordgo.MessageEmbed, comps []discordgo.MessageComponent) bool {
+	if c.Session == nil || c.ChannelID == "" {
+		return false
+	}
+	m, err := c.Session.ChannelMessageSendComplex(c.ChannelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
+		Components: comps, AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
+	if err != nil {
+		if c.Log != nil {
+			c.Log.Warn("countdown announcement failed", "countdown", id, "err", err)
+		}
+		return false
+	}
+	if err := b.Countdowns.Attach(ctx, c.GuildID, id, m.ID); err != nil {
+		if c.Log != nil {
+			c.Log.Warn("countdown announcement not attached", "countdown", id, "err", err)
+		}
+		// The button still works; only its removal at the end is lost.
+	}
+	return true
 }
 
 func (b *bot) cancelButton(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {

@@ -29,19 +29,17 @@ func (b *bot) rconCmd(ctx context.Context, c *bots.Ctx) (*bots.Response, error) 
 		return nil, &bots.UserError{Msg: "The command is empty once control characters are removed."}
 	}
 	rs := b.exec(ctx, ss, cmd)
-	var embeds []*discordgo.MessageEmbed
-	for _, r := range rs {
-		e := embed.New().Title(serverName(r.Server)).Color(embed.ColorSuccess)
-		if r.Err != nil {
-			e.Color(embed.ColorError).Description("❌ " + cause(r.Err))
-		} else {
-			e.Description(codeBlock(r.Out, 3800))
-		}
-		embeds = append(embeds, e.Footer("rcon: "+embed.Truncate(cmd, 200)).Embed())
-	}
 	ok, sum := summary("ran", rs)
 	b.audit(ctx, c, bots.AuditEntry{Action: "rcon", Target: where, Server: serverList(ss), Detail: cmd, OK: ok, Result: sum})
-	return &bots.Response{Embeds: embeds, Ephemeral: true}, nil
+	id, err := b.outputs.put(&rconOutput{guildID: c.GuildID, at: b.Now(), pages: rconPages(rs, cmd)}, b.Now())
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.Page(ctx, pgRCON, id, 0)
+	if resp != nil {
+		resp.Ephemeral = true
+	}
+	return resp, err
 }
 
 // chatCommand runs a message command (Broadcast, ServerChat) on targets.
@@ -198,6 +196,25 @@ func (b *bot) unban(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	return b.playerAction(ctx, c, "unban", p, ss, where, "", rcon.UnbanPlayer)
 }
 
+// maxBanReason caps the reason sent with BanPlayer.
+const maxBanReason = 120
+
+// banCommand builds "BanPlayer <eos id> <reason>": ASA's BanPlayer takes two
+// strings (addendum §4), the second one the reason. UE passes the rest of
+// the line to a trailing string parameter, so the reason needs no quotes;
+// it is one line of printable ASCII without quotes. No reason: the plain
+// one-argument form.
+func banCommand(reason string) func(string) (string, error) {
+	r := strings.TrimSpace(strings.ReplaceAll(rcon.SanitizeText(reason, maxBanReason), `"`, "'"))
+	return func(eos string) (string, error) {
+		cmd, err := rcon.BanPlayer(eos)
+		if err != nil || r == "" {
+			return cmd, err
+		}
+		return cmd + " " + r, nil
+	}
+}
+
 func (b *bot) ban(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	p, err := b.resolvePlayer(ctx, c.GuildID, c.String(optPlayer))
 	if err != nil {
@@ -213,7 +230,7 @@ func (b *bot) ban(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	}
 	reason := bots.SanitizeChat(c.String(optReason), 200)
 	if len(ss) == 1 {
-		return b.playerAction(ctx, c, "ban", p, ss, where, reason, rcon.BanPlayer)
+		return b.playerAction(ctx, c, "ban", p, ss, where, reason, banCommand(reason))
 	}
 	return b.banConfirm(p, ss, target, where, reason)
 }
@@ -270,7 +287,7 @@ func (b *bot) banButton(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 			}
 		}
 	}
-	resp, err := b.playerAction(ctx, c, "ban", p, ss, where, reason, rcon.BanPlayer)
+	resp, err := b.playerAction(ctx, c, "ban", p, ss, where, reason, banCommand(reason))
 	if resp != nil {
 		resp.Update, resp.Components = true, []discordgo.MessageComponent{}
 	}

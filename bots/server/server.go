@@ -65,15 +65,31 @@ type Countdowns interface {
 	// Cancel cancels countdown id of guildID; false when it was not active
 	// (done, cancelled, another guild's).
 	Cancel(ctx context.Context, guildID string, id int64, by string) (bool, error)
+	// Attach records the public announcement (with the Cancel button) of
+	// countdown id, so it is updated when the countdown ends.
+	Attach(ctx context.Context, guildID string, id int64, messageID string) error
+	// Next is the earliest pending restart or stop of serverID scheduled by
+	// guildID; ok false when none is.
+	Next(ctx context.Context, guildID string, serverID int64) (next Pending, ok bool, err error)
+}
+
+// Pending is a scheduled countdown as /server info shows it.
+type Pending struct {
+	ID     int64
+	Action string
+	At     time.Time
 }
 
 // Deps are the Server bot's dependencies. Nitrado, Details and Countdowns
 // may be nil (those commands then say they are unavailable).
 type Deps struct {
-	Store      bots.GuildStore
-	RCON       RCON
-	Nitrado    Nitrado
-	Details    Details
+	Store   bots.GuildStore
+	RCON    RCON
+	Nitrado Nitrado
+	Details Details
+	// Info reads the snapshots. When it also implements MapStore, /info
+	// bases and the decay post attach base maps; when it implements
+	// SessionStore, /info online and /info playtime read play sessions.
 	Info       InfoStore
 	Audit      bots.Auditor
 	Countdowns Countdowns
@@ -87,7 +103,8 @@ type Deps struct {
 
 type bot struct {
 	Deps
-	staff bots.StaffSource
+	staff   bots.StaffSource
+	outputs *outputStore // recent /rcon results, for their pages
 }
 
 // Pager kinds and component prefixes.
@@ -98,6 +115,7 @@ const (
 	pgBases      = "ibs"
 	pgDecay      = "idc"
 	pgStructures = "ist"
+	pgRCON       = "rcn"
 
 	prefixBan     = "srvban" // srvban:<yes|no>:<eos>:<target>
 	prefixSelect  = "srvsel" // srvsel:<kick|ban>:<target>
@@ -118,7 +136,7 @@ func New(d Deps) *bots.Router {
 	if d.NitradoTimeout <= 0 {
 		d.NitradoTimeout = 10 * time.Second
 	}
-	b := &bot{Deps: d, staff: bots.StaffFromStore(d.Store)}
+	b := &bot{Deps: d, staff: bots.StaffFromStore(d.Store), outputs: newOutputStore()}
 	r := bots.NewRouter()
 	ac := b.autocomplete
 	r.Command(&bots.Command{Spec: rconSpec(), Access: bots.Staff, Ephemeral: true, Run: b.rconCmd, Autocomplete: ac})
@@ -135,9 +153,11 @@ func New(d Deps) *bots.Router {
 			"restart": b.countdown("restart"), "stop": b.countdown("stop"), "start": b.countdown("start"),
 		}})
 	r.Command(&bots.Command{Spec: infoSpec(), Access: bots.Everyone, Autocomplete: ac,
+		EphemeralSubs: map[string]bool{"decay": true},
 		Subcommands: map[string]bots.HandlerFunc{
 			"players": b.infoPlayers, "player": b.infoPlayer, "tribes": b.infoTribes, "tribe": b.infoTribe,
 			"dinos": b.infoDinos, "bases": b.infoBases, "decay": b.infoDecay, "structures": b.infoStructures,
+			"online": b.infoOnline, "playtime": b.infoPlaytime,
 		}})
 	r.Component(&bots.Component{Prefix: prefixBan, Access: bots.Staff, Ephemeral: true, UpdateMessage: true, Run: b.banButton})
 	r.Component(&bots.Component{Prefix: prefixSelect, Access: bots.Staff, Ephemeral: true, Run: b.playerSelect})
@@ -149,6 +169,7 @@ func New(d Deps) *bots.Router {
 	r.Pager(pgBases, bots.Everyone, b.pageBases)
 	r.Pager(pgDecay, bots.Staff, b.pageDecay)
 	r.Pager(pgStructures, bots.Everyone, b.pageStructures)
+	r.Pager(pgRCON, bots.Staff, b.pageRCON)
 	return r
 }
 

@@ -23,7 +23,7 @@ import (
 // base per tribe decaying i hours after now.
 func (w *world) snapshot(id int64, run, prefix string, n int, now time.Time) {
 	w.t.Helper()
-	s := &storage.Snapshot{Info: storage.SnapshotInfo{ServerID: id, RunID: run, SavedAt: now.Add(-10 * time.Minute)}}
+	s := &storage.Snapshot{Info: storage.SnapshotInfo{ServerID: id, RunID: run, Map: "TheIsland_WP", SavedAt: now.Add(-10 * time.Minute)}}
 	for i := range n {
 		name := fmt.Sprintf("%s %02d", prefix, i)
 		if i == 7 {
@@ -130,12 +130,19 @@ func TestE2EModerationAudited(t *testing.T) {
 	}
 	r = w.click(adminA, ids[0], msg)
 	for _, g := range []int64{101, 102, 103} {
-		if countCmd(w.servers[g], "BanPlayer "+eos(1)) != 1 {
-			t.Fatalf("ban on %d: %s", g, text(r))
+		// The reason reaches the game (BanPlayer's second string).
+		if countCmd(w.servers[g], "BanPlayer "+eos(1)+" griefing") != 1 {
+			t.Fatalf("ban on %d: %s; sent %q", g, text(r), w.servers[g].rc.Commands())
 		}
 	}
 	if !strings.Contains(text(r), "griefing") {
 		t.Fatalf("ban result: %s", text(r))
+	}
+	// One server: no confirmation; a reason with newlines and quotes stays
+	// one line of the command.
+	w.cmd(staffA, "ban", str("player", eos(2)), str("reason", "x\nDoExit \"q\""), str("server", "102"))
+	if countCmd(w.servers[102], "BanPlayer "+eos(2)+" x DoExit 'q'") != 1 {
+		t.Fatalf("one-server ban sent %q", w.servers[102].rc.Commands())
 	}
 	w.cmd(staffA, "unban", str("player", eos(1)), str("server", "101"))
 	if countCmd(island, "UnbanPlayer "+eos(1)) != 1 {
@@ -148,11 +155,13 @@ func TestE2EModerationAudited(t *testing.T) {
 		t.Fatal(err)
 	}
 	actions := map[string]bool{}
+	griefing := false
 	for _, a := range rows {
 		actions[a.Action] = true
-		if a.Action == "ban" && !strings.Contains(a.Detail, "griefing") {
-			t.Fatalf("ban audit: %+v", a)
-		}
+		griefing = griefing || a.Action == "ban" && strings.Contains(a.Detail, "griefing")
+	}
+	if !griefing {
+		t.Fatalf("no ban audit with the reason: %+v", rows)
 	}
 	for _, a := range []string{"rcon", "kick", "say", "broadcast", "saveworld", "ban", "unban"} {
 		if !actions[a] {
@@ -248,6 +257,8 @@ func TestE2ERBACMatrix(t *testing.T) {
 		{"info bases", "info", []*discordgo.ApplicationCommandInteractionDataOption{sc("bases")}, false},
 		{"info decay", "info", []*discordgo.ApplicationCommandInteractionDataOption{sc("decay")}, true},
 		{"info structures", "info", []*discordgo.ApplicationCommandInteractionDataOption{sc("structures", str("tribe", "player tribe 2"))}, false},
+		{"info online", "info", []*discordgo.ApplicationCommandInteractionDataOption{sc("online")}, false},
+		{"info playtime", "info", []*discordgo.ApplicationCommandInteractionDataOption{sc("playtime", str("player", eos(1)))}, false},
 	}
 	for _, x := range rows {
 		// A player: refused exactly on staff commands.
@@ -270,9 +281,17 @@ func TestE2ERBACMatrix(t *testing.T) {
 	}
 	// Buttons and selects: refused to a player, honoured for staff, and the
 	// other guild cannot cancel guild A's countdown.
-	r := w.cmd(staffA, "server", sc("restart", str("server", "101"), discordtest.IntOpt("minutes", 30)))
-	cancelID := buttons(r)[0]
-	for _, id := range []string{"srvban:yes:" + eos(1) + ":all", "srvsel:kick:all", cancelID, "pg:idc:|72:1"} {
+	w.cmd(staffA, "server", sc("restart", str("server", "101"), discordtest.IntOpt("minutes", 30)))
+	var ann *discordgo.Message // the "server start" rows had the first ids
+	for id := int64(1); id < 6 && ann == nil; id++ {
+		ann = announcement(w, id)
+	}
+	if ann == nil {
+		dumpMessages(t, w, chanA)
+		t.Fatal("no countdown announcement")
+	}
+	cancelID := messageButtons(ann)[0]
+	for _, id := range []string{"srvban:yes:" + eos(1) + ":all", "srvsel:kick:all", cancelID, "pg:idc:|72:1", "pg:rcn:00aa00aa00aa:1"} {
 		if r := w.click(playerA, id, nil); !refused(r) {
 			t.Errorf("player used %s: %s", id, text(r))
 		}
@@ -300,19 +319,45 @@ func TestE2ECountdowns(t *testing.T) {
 	restarts := func() int { return w.nit.CountCalls("POST", "/services/*/gameservers/restart") }
 
 	// Cancelled: warnings went out, the cancel is announced, no restart.
+	// The countdown is announced in the channel with the Cancel button; the
+	// staff member's own reply is a short ephemeral note.
 	r := w.cmd(staffA, "server", sc("restart", str("server", "101"), discordtest.IntOpt("minutes", 3), str("reason", "mods")))
-	if !strings.Contains(text(r), "Restart scheduled") || len(buttons(r)) != 1 {
+	if !strings.Contains(text(r), "Countdown #1 scheduled") || !r.Ephemeral() {
 		t.Fatalf("restart: %s", text(r))
 	}
+	ann := announcement(w, 1)
+	if ann == nil || len(messageButtons(ann)) != 1 || !strings.Contains(ann.Embeds[0].Title, "Restart scheduled") {
+		dumpMessages(t, w, chanA)
+		t.Fatal("no announcement with a Cancel button")
+	}
+	// The first warning names the minutes left (3, or fewer when the busy
+	// machine's runner ticked late: a countdown minute is 150 ms here).
 	waitFor(t, "first warning", func() bool {
-		return countCmd(w.servers[101], "ServerChat Server restart in 3 minutes. Reason: mods") == 1
+		for _, c := range w.servers[101].rc.Commands() {
+			if strings.HasPrefix(c, "ServerChat Server restart in ") && strings.HasSuffix(c, "minutes. Reason: mods") {
+				return true
+			}
+		}
+		return false
+	}, func() {
+		cs, err := w.db.ActiveCountdowns(context.Background())
+		t.Logf("sent to 101: %q; active %+v %v", w.servers[101].rc.Commands(), cs, err)
 	})
-	w.click(adminA, buttons(r)[0], nil)
+	if r := w.click(playerA, messageButtons(ann)[0], ann); !refused(r) {
+		t.Fatalf("a player cancelled: %s", text(r))
+	}
+	w.click(adminA, messageButtons(ann)[0], ann)
 	waitFor(t, "cancel notice", func() bool { return countCmd(w.servers[101], "ServerChat The server restart was cancelled") == 1 })
+	if ann := announcement(w, 1); ann == nil || len(messageButtons(ann)) != 0 {
+		t.Fatal("the cancelled countdown's announcement still has its button")
+	}
 
 	// A countdown survives an appliance restart and fires once.
 	r = w.cmd(staffA, "server", sc("restart", str("server", "102"), discordtest.IntOpt("minutes", 2)))
-	waitFor(t, "warning", func() bool { return countCmd(w.servers[102], "ServerChat Server restart in 2 minutes") == 1 })
+	if ann := announcement(w, 2); ann == nil || len(messageButtons(ann)) != 1 {
+		t.Fatal("no announcement for countdown #2")
+	}
+	waitFor(t, "warning", func() bool { return countCmd(w.servers[102], "ServerChat Server restart in ") >= 1 })
 	stop()
 	w.start()
 	waitFor(t, "restart after the appliance restart", func() bool {
@@ -325,6 +370,12 @@ func TestE2ECountdowns(t *testing.T) {
 	if countCmd(w.servers[102], "SaveWorld") != 1 || w.nit.CountCalls("POST", "/services/101/gameservers/restart") != 0 {
 		t.Fatalf("saveworld %d, cancelled one restarted %d", countCmd(w.servers[102], "SaveWorld"), restarts())
 	}
+	// The announcement of the countdown that survived the restart shows the
+	// result, without its Cancel button.
+	waitFor(t, "announcement updated", func() bool {
+		ann := announcement(w, 2)
+		return ann != nil && len(messageButtons(ann)) == 0 && strings.Contains(ann.Embeds[0].Title, "Restart #2 finished")
+	}, func() { dumpMessages(t, w, chanA) })
 	// A cluster restart goes server by server, in the guild's order
 	// (cluster, name).
 	// Nitrado answers 429 for one of them: the others are still restarted
@@ -355,6 +406,43 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	w.cmd(staffA, "server", sc("start", str("server", "103")))
 	waitFor(t, "started", func() bool { return hasMessage(w, chanA, "Start #5 finished") })
+}
+
+// announcement is the channel message announcing countdown id, found by
+// its footer while it runs and by its id afterwards (the final edit drops
+// the footer).
+func announcement(w *world, id int64) *discordgo.Message {
+	w.annMu.Lock()
+	defer w.annMu.Unlock()
+	if w.ann == nil {
+		w.ann = map[int64]string{}
+	}
+	for _, m := range w.fake.Messages(chanA) {
+		if w.ann[id] == m.ID {
+			return m
+		}
+		for _, e := range m.Embeds {
+			if w.ann[id] == "" && e.Footer != nil && strings.HasPrefix(e.Footer.Text, fmt.Sprintf("countdown #%d ", id)) {
+				w.ann[id] = m.ID
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func messageButtons(m *discordgo.Message) []string {
+	var out []string
+	for _, row := range m.Components {
+		if ar, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range ar.Components {
+				if b, ok := c.(*discordgo.Button); ok {
+					out = append(out, b.CustomID)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func hasMessage(w *world, ch, sub string) bool {
@@ -422,8 +510,10 @@ func TestE2EInfoPaginationAfterRestart(t *testing.T) {
 	if r := w.cmd(playerA, "info", sc("bases")); strings.Contains(text(r), "decays") || !strings.Contains(text(r), "structures") {
 		t.Fatalf("player sees decay: %s", text(r))
 	}
-	if r := w.cmd(staffA, "info", sc("bases")); !strings.Contains(text(r), "decays") || !r.Ephemeral() {
-		t.Fatalf("staff bases: %s", text(r))
+	// /info bases may be answered publicly (a deferred reply): no decay
+	// times for anyone; staff read them in /info decay, always ephemeral.
+	if r := w.cmd(staffA, "info", sc("bases")); strings.Contains(text(r), "decays") {
+		t.Fatalf("staff bases: %s", text(r)[:min(len(text(r)), 300)])
 	}
 	// The once-per-snapshot decay post.
 	d := server.DecayDeps{Store: w.store, Info: serverstore.Info{DB: w.db}, Marks: w.db, Post: w.post}
@@ -487,5 +577,53 @@ func TestE2ETwoGuildsIsolated(t *testing.T) {
 	}
 	if ar, err = h.WaitFinal(ctx); err != nil || !strings.Contains(text(ar), "Cluster pvp") || strings.Contains(text(ar), "B-Island") {
 		t.Fatalf("A server autocomplete: %s %v", text(ar), err)
+	}
+}
+
+// TestE2ERCONPages: /rcon output is paginated (a page per server, long
+// output over several pages), ephemeral; the pages never re-run the
+// command, are not served to another guild, and say "expired" after an
+// appliance restart.
+func TestE2ERCONPages(t *testing.T) {
+	w := standard(t)
+	stop := w.start()
+	var long strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&long, "line %03d of the output\n", i)
+	}
+	for _, id := range []int64{101, 102, 103} {
+		w.servers[id].rc.Handle("dump", func(string) string {
+			if id == 101 {
+				return long.String()
+			}
+			return "short"
+		})
+	}
+	r := w.cmd(adminA, "rcon", str("server", "cluster:pvp"), str("command", "dump"))
+	ids := buttons(r)
+	if !r.Ephemeral() || len(ids) != 3 || !strings.Contains(text(r), `"title":"Center"`) || !strings.Contains(text(r), `1 / 6`) {
+		t.Fatalf("page 1: %s", text(r))
+	}
+	sent := countCmd(w.servers[101], "dump")
+	// Servers in the guild's order: Center, Island (4 parts), Scorched.
+	r = w.click(adminA, ids[2], nil)
+	if !strings.Contains(text(r), "Island (part 1 of 4)") || !strings.Contains(text(r), "line 000") {
+		t.Fatalf("page 2: %s", text(r))
+	}
+	r = w.click(adminA, buttons(r)[2], nil)
+	if !strings.Contains(text(r), "Island (part 2 of 4)") || strings.Contains(text(r), "line 000") {
+		t.Fatalf("page 3: %s", text(r))
+	}
+	if countCmd(w.servers[101], "dump") != sent {
+		t.Fatal("a page click ran the command again")
+	}
+	// Another guild's admin with the same custom_id gets nothing.
+	if r := w.do2(w.guildB.ID, adminB, ids[2]); !strings.Contains(text(r), "expired") || strings.Contains(text(r), "line 0") {
+		t.Fatalf("guild B page: %s", text(r))
+	}
+	stop()
+	w.start()
+	if r := w.click(adminA, ids[2], nil); !strings.Contains(text(r), "expired") {
+		t.Fatalf("after restart: %s", text(r))
 	}
 }

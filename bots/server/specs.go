@@ -16,6 +16,8 @@ const (
 	optSpecies = "species"
 	optLevel   = "min_level"
 	optWithin  = "within"
+	optMap     = "map"
+	optDays    = "days"
 )
 
 type opt = discordgo.ApplicationCommandOption
@@ -114,9 +116,14 @@ func infoSpec() *discordgo.ApplicationCommand {
 		sub("tribe", "One tribe: members, dinos, bases", tribeOpt(true)),
 		sub("dinos", "Tamed dinos", textOpt(optSpecies, "Species contains", false, 30), tribeOpt(false),
 			intOpt(optLevel, "Minimum level", 1, 10000)),
-		sub("bases", "Bases", serverOpt(false, "Only this server or cluster"), tribeOpt(false)),
-		sub("decay", "Bases by time to decay (staff)", serverOpt(false, "Only this server or cluster"),
-			intOpt(optWithin, "Decaying within hours (default 72)", 1, 720)),
+		sub("bases", "Bases, with a map per server", serverOpt(false, "Only this server or cluster"), tribeOpt(false),
+			&opt{Type: discordgo.ApplicationCommandOptionBoolean, Name: optMap, Description: "Attach the base map (default yes)"}),
+		sub("decay", "Bases by time to decay, with a decay map (staff)", serverOpt(false, "Only this server or cluster"),
+			intOpt(optWithin, "Decaying within hours (default 72)", 1, 720),
+			&opt{Type: discordgo.ApplicationCommandOptionBoolean, Name: optMap, Description: "Attach the decay map (default yes)"}),
 		sub("structures", "Structures of a tribe", tribeOpt(true)),
+		sub("online", "Who is online, with a chart of players online", serverOpt(false, "Only this server or cluster"),
+			intOpt(optHours, "Chart hours back (default 24)", 1, 168)),
+		sub("playtime", "A player's time online", playerOpt(), intOpt(optDays, "Days back (default 30)", 1, 365)),
 	)
 }

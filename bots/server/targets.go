@@ -142,7 +142,7 @@ func cause(err error) string {
 	case err == nil:
 		return ""
 	case errors.Is(err, rcon.ErrNoAnswer):
-		return "no RCON answer (wrong password, or the server is down)"
+		return "no answer — wrong password or server down"
 	case errors.Is(err, rcon.ErrAuth):
 		return "RCON password rejected"
 	case errors.Is(err, rcon.ErrTimeout), errors.Is(err, context.DeadlineExceeded):

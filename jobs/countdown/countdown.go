@@ -32,6 +32,7 @@ type Countdown struct {
 	ActorID   string
 	Actor     string
 	ChannelID string
+	MessageID string    // the announcement in ChannelID ("" none)
 	FireAt    time.Time // when the action runs; once Sent, when it was sent
 	Warned    int       // last minute mark announced; -1 none
 	State     string
@@ -60,6 +61,8 @@ type Store interface {
 	UpdateCountdown(ctx context.Context, c Countdown) (bool, error)
 	CancelCountdown(ctx context.Context, guildID string, id int64, result string) (bool, error)
 	GetCountdown(ctx context.Context, id int64) (Countdown, error)
+	// SetCountdownMessage records the countdown's announcement message.
+	SetCountdownMessage(ctx context.Context, guildID string, id int64, messageID string) error
 }
 
 // Servers reaches the game servers.
@@ -202,6 +205,42 @@ func (r *Runner) Cancel(ctx context.Context, guildID string, id int64, by string
 		r.o.Logger.Warn("countdown: report cancel", "countdown", c.ID, "err", err)
 	}
 	return true, nil
+}
+
+// Attach records the announcement message of countdown id (posted after
+// Schedule, with its Cancel button); Report then finds it in
+// Countdown.MessageID, also after an appliance restart.
+func (r *Runner) Attach(ctx context.Context, guildID string, id int64, messageID string) error {
+	if err := r.o.Store.SetCountdownMessage(ctx, guildID, id, messageID); err != nil {
+		return fmt.Errorf("countdown: attach: %w", err)
+	}
+	return nil
+}
+
+// Next returns the earliest pending restart or stop of serverID scheduled
+// by guildID (its action not yet sent); ok false when there is none.
+func (r *Runner) Next(ctx context.Context, guildID string, serverID int64) (c Countdown, ok bool, err error) {
+	cs, err := r.o.Store.ActiveCountdowns(ctx)
+	if err != nil {
+		return Countdown{}, false, fmt.Errorf("countdown: next: %w", err)
+	}
+	for _, x := range cs {
+		if x.GuildID != guildID || x.Action == ActionStart {
+			continue
+		}
+		at, found := x.FireAt, false
+		for i, id := range x.Servers {
+			// Servers still ahead of the runner; a running cluster countdown
+			// has no exact time for them, its fire time is the best bound.
+			if id == serverID && (x.State == StatePending || i > x.Step || (i == x.Step && !x.Sent)) {
+				found = true
+			}
+		}
+		if found && (!ok || at.Before(c.FireAt)) {
+			c, ok = x, true
+		}
+	}
+	return c, ok, nil
 }
 
 func (r *Runner) poke() {

@@ -77,6 +77,16 @@ func (m *memStore) GetCountdown(_ context.Context, id int64) (countdown.Countdow
 	return c, nil
 }
 
+func (m *memStore) SetCountdownMessage(_ context.Context, guildID string, id int64, msg string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.cs[id]; ok && c.GuildID == guildID {
+		c.MessageID = msg
+		m.cs[id] = c
+	}
+	return nil
+}
+
 type fakeServers struct {
 	mu     sync.Mutex
 	log    []string
