@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -108,6 +109,7 @@ func sceneAssistantTeleport(ctx context.Context, sb *sandbox) error {
 	}
 	save.Structures = append(save.Structures, tek(1, tribeA, 42.3, 58.1, 1200), tek(2, tribeA, 20.5, 75.2, 300), tek(3, tribeB, 43.0, 57.0, 900))
 	save.StructureRows = len(save.Structures)
+	save.SavedAt = time.Now().UTC().Truncate(time.Second) // decay dates follow the run's clock
 	local := filepath.Join(sb.dir, "fakes", fmt.Sprintf("%d-%s-teleporters.ark", srv.id, srv.mapName))
 	if err := arksavetest.Write(local, save, arksavetest.Options{Seed: 9, FillerRows: 8}); err != nil {
 		return fmt.Errorf("synthetic save: %w", err)

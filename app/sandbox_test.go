@@ -57,6 +57,26 @@ func TestSandbox(t *testing.T) {
 			t.Errorf("transcript lacks %q", want)
 		}
 	}
+	// Decay dates follow the run's clock (the synthetic saves are saved
+	// now): none lies before the run started.
+	started := time.Now().Add(-10 * time.Minute)
+	for _, line := range strings.Split(transcript, "\n") {
+		_, after, ok := strings.Cut(line, "decays ")
+		if !ok {
+			continue
+		}
+		f := append(strings.Fields(after), "", "")
+		when, err := time.Parse(time.RFC3339, f[0]) // the parse scene's layout
+		if err != nil {
+			when, err = time.Parse("2006-01-02 15:04:05Z", f[0]+" "+f[1]) // /info's
+		}
+		if err != nil {
+			continue
+		}
+		if when.Before(started) {
+			t.Errorf("decay date in the past: %s", strings.TrimSpace(line))
+		}
+	}
 	// The player's /setup is refused (the answer right after the command).
 	_, afterPlayer, _ := strings.Cut(transcript, "> @player /setup\n")
 	refusal, _, _ := strings.Cut(afterPlayer, "\n> ")

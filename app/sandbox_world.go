@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -184,6 +185,9 @@ func (sb *sandbox) startFakes(ctx context.Context) error {
 
 		local := filepath.Join(saves, fmt.Sprintf("%d-%s.ark", d.id, d.mapName))
 		save := arksavetest.Generate(arksavetest.Counts{Seed: d.seed, Map: d.mapName, Players: 4, Tribes: 2, TamedDinos: 6, WildDinos: 4, Structures: 160})
+		// Saved now (the file's mtime), so decay dates and last logins are
+		// relative to this run's clock, not to the generator's fixed date.
+		save.SavedAt = time.Now().UTC().Truncate(time.Second)
 		if err := arksavetest.Write(local, save, arksavetest.Options{Seed: d.seed, FillerRows: 8}); err != nil {
 			return fmt.Errorf("synthetic save: %w", err)
 		}
