@@ -56,14 +56,31 @@ var hasClock = regexp.MustCompile(`\d{1,2}:\d{2}|\d\s*(?:am|pm|a\.m\.|p\.m\.)\b|
 // subDay matches relative amounts below a day ("in 2 hours", "in 30 min").
 var subDay = regexp.MustCompile(`\b(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b`)
 
+// midnightRE finds the word "midnight".
+var midnightRE = regexp.MustCompile(`(?i)\bmidnight\b`)
+
 // filler is what may be left unparsed without calling the result partial.
 var filler = regexp.MustCompile(`(?i)\b(?:at|on|the|of|in|,|\.)\b`)
 
-// Parse reads phrase in loc relative to now.
+// ErrTooFar means the phrase points more than a century away.
+var ErrTooFar = errors.New("that is more than 100 years away")
+
+// Parse reads phrase in loc relative to now. Exact forms go first: RFC 3339
+// and ISO date-times, sums of amounts ("in 2h 30m") and calendar dates
+// with month names or numbers ("24 december 20:00", "2026-12-24 8pm",
+// exact.go); everything else goes to olebedev/when.
 func (p *Parser) Parse(phrase string, now time.Time, loc *time.Location) (Parsed, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	r, err := p.parse(phrase, now, loc)
+	if err == nil && (r.At.Sub(now) > maxAhead || now.Sub(r.At) > maxAhead) {
+		return Parsed{}, ErrTooFar
+	}
+	return r, err
+}
+
+func (p *Parser) parse(phrase string, now time.Time, loc *time.Location) (Parsed, error) {
 	s := strings.Join(strings.Fields(phrase), " ")
 	if s == "" {
 		return Parsed{}, ErrNotUnderstood
@@ -76,11 +93,28 @@ func (p *Parser) Parse(phrase string, now time.Time, loc *time.Location) (Parsed
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return Parsed{At: t.In(loc)}, nil
 	}
+	if t, err := time.Parse("2006-01-02T15:04Z07:00", s); err == nil {
+		return Parsed{At: t.In(loc)}, nil
+	}
 	for _, l := range isoLayouts {
 		if t, err := time.ParseInLocation(l, s, loc); err == nil {
 			return Parsed{At: t}, nil
 		}
 	}
+	low := strings.ToLower(s)
+	if t, ok, tooFar := parseAmounts(low, now, loc); ok || tooFar {
+		if tooFar {
+			return Parsed{}, ErrTooFar
+		}
+		return Parsed{At: t}, nil
+	}
+	if t, understood, partial, ok := parseCalendar(low, now, loc); ok {
+		return Parsed{At: t, Understood: understood, Partial: partial}, nil
+	}
+	if looksLikeDate(low) {
+		return Parsed{}, fmt.Errorf("%w: no such calendar date", ErrNotUnderstood)
+	}
+	s = midnightRE.ReplaceAllString(s, "00:00") // when does not know the word
 	base := now.In(loc)
 	r, err := p.w.Parse(s, base)
 	if err != nil {

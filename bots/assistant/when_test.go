@@ -1,6 +1,7 @@
 package assistant
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -56,6 +57,31 @@ func TestParsePhrases(t *testing.T) {
 		{"America/New_York", "2026-03-07 20:00", "tomorrow 8pm", "2026-03-08 20:00"},
 		{"America/New_York", "2026-10-31 20:00", "in 3 days", "2026-11-03 20:00"},
 		{"America/New_York", "2026-10-31 20:00", "next friday 20:30", "2026-11-06 20:30"},
+		// Forms parsed exactly (when reads them wrongly).
+		{"UTC", "2026-12-03 13:00", "2026-12-24 8pm", "2026-12-24 20:00"},
+		{"UTC", "2026-12-03 13:00", "2026-12-24 at 8:30 pm", "2026-12-24 20:30"},
+		{"UTC", "2026-12-03 13:00", "24 december 20:00", "2026-12-24 20:00"},
+		{"UTC", "2026-12-03 13:00", "24th of December 2027 at 9:15 am", "2027-12-24 09:15"},
+		{"UTC", "2026-12-03 13:00", "Dec 24, 2026 8pm", "2026-12-24 20:00"},
+		{"UTC", "2026-12-03 13:00", "jan 5 20:00", "2027-01-05 20:00"}, // no year: the next one
+		{"UTC", "2026-12-03 13:00", "december 3 12:00", "2027-12-03 12:00"},
+		{"UTC", "2026-12-03 13:00", "feb 29", "2028-02-29 00:00"},
+		{"UTC", "2026-12-03 13:00", "12/24/2026 20:00", "2026-12-24 20:00"}, // month first only when day first is impossible
+		{"UTC", "2026-12-03 13:00", "05/01/2027 18:00", "2027-01-05 18:00"},
+		{"UTC", "2026-12-03 13:00", "24.12.2026 20:00", "2026-12-24 20:00"},
+		{"UTC", "2026-12-03 13:00", "2026-12-24T20:00Z", "2026-12-24 20:00"},
+		{"UTC", "2026-12-03 13:00", "in 2h", "2026-12-03 15:00"},
+		{"UTC", "2026-12-03 13:00", "in 2 hours 30 minutes", "2026-12-03 15:30"},
+		{"UTC", "2026-12-03 13:00", "in 1 day and 3 hours", "2026-12-04 16:00"},
+		{"UTC", "2026-12-03 13:00", "in 1.5 hours", "2026-12-03 14:30"},
+		{"UTC", "2026-12-03 13:00", "in 2 weeks", "2026-12-17 13:00"},
+		{"UTC", "2026-12-03 13:00", "midnight", "2026-12-04 00:00"},
+		{"UTC", "2026-12-03 13:00", "tomorrow midnight", "2026-12-04 00:00"},
+		{"UTC", "2026-12-03 13:00", "noon", "2026-12-04 12:00"},
+		{"Europe/Berlin", "2026-12-03 13:00", "24 december 20:00", "2026-12-24 20:00"},
+		{"Europe/Berlin", "2026-03-28 22:00", "in 1 day and 2 hours", "2026-03-30 00:00"}, // a wall-clock day, then 2 real hours
+		{"Europe/Berlin", "2026-03-01 12:00", "29 march 02:30", "2026-03-29 03:30"},       // 02:30 does not exist that night
+		{"Europe/Berlin", "2026-10-24 12:00", "25 october 2026 18:00", "2026-10-25 18:00"},
 		// Sydney's DST starts 2026-10-04.
 		{"Australia/Sydney", "2026-10-03 12:00", "tomorrow 12:00", "2026-10-04 12:00"},
 	}
@@ -98,7 +124,8 @@ func TestParseAbsoluteAndElapsed(t *testing.T) {
 func TestParseRejectsAndPartial(t *testing.T) {
 	p := NewParser()
 	now := time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)
-	for _, bad := range []string{"", "   ", "banana", "the day after the apocalypse", string(make([]byte, 300))} {
+	for _, bad := range []string{"", "   ", "banana", "the day after the apocalypse", string(make([]byte, 300)),
+		"31/02/2027", "2026-13-01 10:00", "in 9999999 weeks", "in 99999999999 days"} {
 		if got, err := p.Parse(bad, now, nil); err == nil {
 			t.Errorf("%q parsed as %v", bad, got.At)
 		}
@@ -141,11 +168,45 @@ func TestLoadZoneAndMatch(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	p := NewParser()
-	for _, s := range []string{"in 2 hours", "tomorrow 18:00", "next friday 20:30", "2026-12-24 20:00", "8pm", "24/12/2026"} {
+	for _, s := range []string{"in 2 hours", "tomorrow 18:00", "next friday 20:30", "2026-12-24 20:00", "8pm", "24/12/2026",
+		"24th of december 2027 at 9:15 am", "in 1 day and 3h", "feb 29", "12/24/2026 8pm", "2026-12-24T20:00Z", "midnight"} {
 		f.Add(s)
 	}
 	now := time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = p.Parse(s, now, time.UTC) // must not panic
 	})
+}
+
+func TestParseClock(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		h, m, s int
+		ok      bool
+	}{
+		{"20:30", 20, 30, 0, true}, {"8pm", 20, 0, 0, true}, {"8:30 pm", 20, 30, 0, true}, {"12am", 0, 0, 0, true},
+		{"12pm", 12, 0, 0, true}, {"12:00:15", 12, 0, 15, true}, {"at 7 a.m.", 7, 0, 0, true}, {"noon", 12, 0, 0, true},
+		{"midnight", 0, 0, 0, true}, {"8", 0, 0, 0, false}, {"24:00", 0, 0, 0, false}, {"13pm", 0, 0, 0, false},
+		{"0am", 0, 0, 0, false}, {"10:60", 0, 0, 0, false}, {"evening", 0, 0, 0, false},
+	} {
+		h, m, s, ok := parseClock(tc.in)
+		if ok != tc.ok || ok && (h != tc.h || m != tc.m || s != tc.s) {
+			t.Errorf("parseClock(%q) = %d:%d:%d %v", tc.in, h, m, s, ok)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	p := NewParser()
+	now := time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)
+	if _, err := p.Parse("in 9999999 weeks", now, nil); !errors.Is(err, ErrTooFar) {
+		t.Errorf("far: %v", err)
+	}
+	if _, err := p.Parse("31 february 2027 10:00", now, nil); !errors.Is(err, ErrNotUnderstood) {
+		t.Errorf("no such date: %v", err)
+	}
+	got, err := p.Parse("2026-12-24 evening", now, nil)
+	if err != nil || !got.Partial || got.Understood != "2026-12-24" || got.At.Hour() != 0 {
+		t.Errorf("date with a rest that is no time: %+v %v", got, err)
+	}
 }
