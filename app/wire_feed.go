@@ -1,10 +1,12 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +25,9 @@ var clusterChatSetting = bots.Setting{Key: "cluster_chat", Kind: bots.SettingTex
 
 // feedSyncJob adds and removes the per-server poll jobs.
 const feedSyncJob = "feed/sync"
+
+// feedReactionsJob adds the queued ✅/❌ reactions of relayed messages.
+const feedReactionsJob = "feed/reactions"
 
 // wireFeed builds the live feed (jobs/livefeed): one GetChat poll job per
 // linked server every BLISS_CHAT_POLL, the Discord → game bridge on the
@@ -72,15 +77,8 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 		if m.Author == nil || (s.State != nil && s.State.User != nil && m.Author.ID == s.State.User.ID) {
 			return
 		}
-		name := m.Author.GlobalName
-		if m.Member != nil && m.Member.Nick != "" {
-			name = m.Member.Nick
-		}
-		if name == "" {
-			name = m.Author.Username
-		}
 		if err := f.OnDiscordMessage(ctx, livefeed.DiscordMessage{GuildID: m.GuildID, ChannelID: m.ChannelID, MessageID: m.ID,
-			AuthorName: name, Bot: m.Author.Bot, Webhook: m.WebhookID != "", Content: m.Content}); err != nil {
+			AuthorName: authorName(m.Author, m.Member), Bot: m.Author.Bot, Webhook: m.WebhookID != "", Content: m.Content}); err != nil {
 			a.log.Warn("livefeed: relay to game", "err", err)
 		}
 	}})
@@ -88,6 +86,14 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 	a.mon.sources = append(a.mon.sources, w.status)
 	if err := w.sync(ctx); err != nil {
 		a.log.Warn("livefeed: sync", "err", err)
+	}
+	// ✅/❌ on relayed messages, apart from relaying (Discord rate-limits
+	// reactions to a few per second per channel).
+	if err := a.sched.Add(feedReactionsJob, "@every "+max(time.Second, a.cfg.ChatPoll).String(), func(ctx context.Context) error {
+		f.FlushReactions(ctx)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("livefeed: %w", err)
 	}
 	return a.sched.Add(feedSyncJob, syncSpec, w.sync)
 }
@@ -239,7 +245,7 @@ func feedFromOutbox(rows []storage.OutboxItem) []livefeed.Item {
 	out := make([]livefeed.Item, len(rows))
 	for i, it := range rows {
 		out[i] = livefeed.Item{ID: it.ID, Kind: it.Kind, Key: it.Key, GuildID: it.GuildID, ServiceID: it.ServiceID,
-			Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, CreatedAt: it.CreatedAt}
+			Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, LastError: it.LastError, CreatedAt: it.CreatedAt}
 	}
 	return out
 }
@@ -377,6 +383,47 @@ func (d feedDiscord) EnsureThread(ctx context.Context, guildID, channelID, name 
 		return "", err
 	}
 	return t.ID, nil
+}
+
+// Messages reads a thread's messages after a message id (Discord returns
+// them newest first; the feed wants them oldest first).
+func (d feedDiscord) Messages(ctx context.Context, channelID, after string, limit int) ([]livefeed.DiscordMessage, error) {
+	s, err := d.s()
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := s.ChannelMessages(channelID, limit, "", after, "", discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]livefeed.DiscordMessage, 0, len(msgs))
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		out = append(out, livefeed.DiscordMessage{GuildID: m.GuildID, ChannelID: m.ChannelID, MessageID: m.ID,
+			AuthorName: authorName(m.Author, m.Member), Bot: m.Author == nil || m.Author.Bot, Webhook: m.WebhookID != "", Content: m.Content})
+	}
+	slices.SortFunc(out, func(a, b livefeed.DiscordMessage) int { // snowflakes: shorter is older
+		if c := cmp.Compare(len(a.MessageID), len(b.MessageID)); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.MessageID, b.MessageID)
+	})
+	return out, nil
+}
+
+// authorName is the name a Discord message's author shows: the server
+// nickname, the global display name, else the user name.
+func authorName(u *discordgo.User, m *discordgo.Member) string {
+	if m != nil && m.Nick != "" {
+		return m.Nick
+	}
+	if u == nil {
+		return ""
+	}
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
 }
 
 func (d feedDiscord) React(ctx context.Context, channelID, messageID, emoji string) error {

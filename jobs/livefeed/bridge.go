@@ -1,12 +1,14 @@
 package livefeed
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,20 +101,153 @@ func (f *Feed) OnDiscordMessage(ctx context.Context, m DiscordMessage) error {
 	if !ok {
 		return nil
 	}
-	lines := relayLines(m.AuthorName, m.Content)
-	if len(lines) == 0 {
+	items := relayItems(m, sid, f.o.Now())
+	if len(items) == 0 {
 		return nil
-	}
-	items := make([]Item, len(lines))
-	for i, l := range lines {
-		b, _ := json.Marshal(relay{Text: l, Index: i, Total: len(lines)})
-		items[i] = Item{Kind: KindRelay, Key: fmt.Sprintf("dm:%s:%d", m.MessageID, i), GuildID: m.GuildID,
-			ServiceID: sid, Target: m.ChannelID + "/" + m.MessageID, Payload: b}
 	}
 	if _, err := f.o.Store.RecordStream(ctx, "", "", items); err != nil {
 		return fmt.Errorf("livefeed: record relay: %w", err)
 	}
-	return f.DeliverRelays(ctx)
+	err := f.DeliverRelays(ctx)
+	f.FlushReactions(ctx)
+	return err
+}
+
+// relayItems are the relay rows of a Discord message recorded at now,
+// ordered by the message's snowflake (its time, then its sequence number).
+func relayItems(m DiscordMessage, sid int64, now time.Time) []Item {
+	lines := relayLines(m.AuthorName, m.Content)
+	order := int64(0)
+	if at, ok := snowflakeTime(m.MessageID); ok {
+		n, _ := strconv.ParseUint(m.MessageID, 10, 64)
+		order = at.UnixNano() + int64(n&0xfff)*100
+	}
+	items := make([]Item, len(lines))
+	for i, l := range lines {
+		b, _ := json.Marshal(relay{Text: l, Index: i, Total: len(lines), Order: order, At: now.UnixNano()})
+		items[i] = Item{Kind: KindRelay, Key: fmt.Sprintf("dm:%s:%d", m.MessageID, i), GuildID: m.GuildID,
+			ServiceID: sid, Target: m.ChannelID + "/" + m.MessageID, Payload: b}
+	}
+	return items
+}
+
+// Discord snowflakes: milliseconds since the Discord epoch above 22 bits.
+const discordEpochMs = 1420070400000
+
+func snowflakeTime(id string) (time.Time, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n>>22 == 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(n>>22) + discordEpochMs), true
+}
+
+// snowflakeAt is the smallest snowflake of time t.
+func snowflakeAt(t time.Time) string {
+	ms := max(0, t.UnixMilli()-discordEpochMs)
+	return strconv.FormatUint(uint64(ms)<<22, 10)
+}
+
+// idLess orders snowflakes numerically (a shorter one is smaller).
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+const (
+	catchUpPage   = 100
+	catchUpPages  = 20               // pages read per catch-up
+	maxCatchUpAge = 15 * time.Minute // older missed messages are not relayed (stale chat)
+	catchUpBack   = time.Minute      // a thread without a cursor is read this far back
+)
+
+func dmCursor(thread string) string { return "feed/dm/" + thread }
+
+// CatchUp relays what was posted in a server's bridge thread while the feed
+// was not listening (the process was down, the gateway reconnected): it
+// reads the thread after a durable cursor (the newest message id read) and
+// records the new messages with the cursor in one transaction. Rows are
+// keyed by message id, so a message the gateway also delivered is relayed
+// once. Poll calls it on its first run and every TailEvery runs; relays of
+// a server wait for its first catch-up so they keep their order.
+func (f *Feed) CatchUp(ctx context.Context, sid int64) error {
+	srv, _, err := f.server(ctx, sid)
+	if err != nil {
+		return err
+	}
+	st := f.state(srv)
+	f.mu.Lock()
+	thread := f.threads[threadKey(srv.GuildID, RouteChat, sid)]
+	f.mu.Unlock()
+	if thread == "" {
+		f.mu.Lock()
+		st.caughtUp = true // no bridge thread yet: nothing to catch up
+		f.mu.Unlock()
+		return nil
+	}
+	// No delivery while the missed messages are read, so a message the
+	// gateway brings meanwhile does not overtake them.
+	f.relMu.Lock()
+	defer f.relMu.Unlock()
+	key := dmCursor(thread)
+	after, err := f.o.Store.Cursor(ctx, key)
+	if err != nil {
+		return fmt.Errorf("livefeed: catch-up cursor: %w", err)
+	}
+	if after == "" {
+		after = snowflakeAt(f.o.Now().Add(-catchUpBack))
+	}
+	for range catchUpPages {
+		msgs, err := f.o.Discord.Messages(ctx, thread, after, catchUpPage)
+		if err != nil {
+			return fmt.Errorf("livefeed: catch up thread %s: %w", thread, err)
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		now := f.o.Now()
+		var items []Item
+		for _, m := range msgs {
+			if idLess(after, m.MessageID) {
+				after = m.MessageID
+			}
+			if m.Bot || m.Webhook {
+				continue
+			}
+			if at, ok := snowflakeTime(m.MessageID); ok && now.Sub(at) > maxCatchUpAge {
+				continue
+			}
+			m.GuildID, m.ChannelID = srv.GuildID, thread
+			items = append(items, relayItems(m, sid, now)...)
+		}
+		created, err := f.o.Store.RecordStream(ctx, key, after, items)
+		if err != nil {
+			return fmt.Errorf("livefeed: record caught-up messages: %w", err)
+		}
+		if n := countTrue(created); n > 0 {
+			f.log.Info("livefeed: relaying Discord messages missed while not listening",
+				slog.Int64("service_id", sid), slog.Int("lines", n))
+		}
+		if len(msgs) < catchUpPage {
+			break
+		}
+	}
+	f.mu.Lock()
+	st.caughtUp = true
+	f.mu.Unlock()
+	return nil
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }
 
 func (f *Feed) remember(sid int64, text string, now time.Time) {
@@ -131,18 +266,25 @@ func (f *Feed) remember(sid int64, text string, now time.Time) {
 	st.recent[text] = now.Add(echoMemory)
 }
 
-// sawEcho notes a "SERVER: text" line: it confirms a relay whose outcome
-// was unknown (the process died between ServerChat and marking it done).
+// sawEcho notes a "SERVER: text" line read at now: it settles a relay
+// whose outcome was unknown (the process died between ServerChat and
+// marking it done, or RCON failed after the command may have run).
 func (f *Feed) sawEcho(st *serverState, text string, now time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if st.echoes == nil {
-		st.echoes = map[string]time.Time{}
+		st.echoes = map[string][]time.Time{}
 	}
-	st.echoes[text] = now
-	for k, t := range st.echoes {
-		if now.Sub(t) > echoMemory {
+	st.echoes[text] = append(st.echoes[text], now)
+	for k, ts := range st.echoes {
+		i := 0
+		for i < len(ts) && now.Sub(ts[i]) > echoMemory {
+			i++
+		}
+		if i == len(ts) {
 			delete(st.echoes, k)
+		} else if i > 0 {
+			st.echoes[k] = ts[i:]
 		}
 	}
 }
@@ -160,73 +302,224 @@ func (f *Feed) isOwnEcho(st *serverState, ev rcon.LogEvent, now time.Time) bool 
 	return false
 }
 
-// DeliverRelays sends the due relay rows with ServerChat. Before each send
-// the row is marked in flight (attempts+1); a row found in flight after a
-// restart is sent again only if a GetChat poll since has not shown its
-// "SERVER:" echo, so a line is not sent twice.
+// Relay attempts are recorded in the row's last error as "a=<unix ns> …"
+// (when the attempt started), so an attempt whose outcome is unknown can be
+// settled by the echo it would have caused.
+const inFlightNote = "in flight"
+
+func attemptNote(at time.Time, note string) string {
+	return "a=" + strconv.FormatInt(at.UnixNano(), 10) + " " + note
+}
+
+func parseAttempt(lastErr string) (at time.Time, inFlight bool) {
+	rest, ok := strings.CutPrefix(lastErr, "a=")
+	if !ok {
+		return time.Time{}, false
+	}
+	num, note, _ := strings.Cut(rest, " ")
+	ns, err := strconv.ParseInt(num, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.Unix(0, ns), note == inFlightNote
+}
+
+// echoMargin: a GetChat poll sent this long after an attempt started shows
+// its echo if the command ran.
+const echoMargin = time.Second
+
+// DeliverRelays sends the pending relay rows with ServerChat, in order per
+// server (a server's queue waits for its oldest row). A row is marked in
+// flight before it is sent; a row whose earlier attempt has an unknown
+// outcome (the process died in flight, or RCON failed after the command
+// may have run) is settled first: once a GetChat poll sent after the
+// attempt has come back, the "SERVER:" echo it read, or the same line in
+// ShooterGame.log, marks the row done; only without an echo is it sent
+// again. So a line is not lost and not sent twice.
 func (f *Feed) DeliverRelays(ctx context.Context) error {
-	due, err := f.o.Store.Due(ctx, KindRelay, f.o.Now(), dueLimit)
+	f.relMu.Lock()
+	defer f.relMu.Unlock()
+	rows, err := f.o.Store.Due(ctx, KindRelay, f.o.Now().AddDate(100, 0, 0), dueLimit)
 	if err != nil {
 		return fmt.Errorf("livefeed: due relays: %w", err)
 	}
+	var order []int64
+	queues := map[int64][]Item{}
+	for _, it := range rows {
+		if _, ok := queues[it.ServiceID]; !ok {
+			order = append(order, it.ServiceID)
+		}
+		queues[it.ServiceID] = append(queues[it.ServiceID], it)
+	}
 	var first error
-	for _, it := range due {
-		if err := f.relayOne(ctx, it); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
+	for _, sid := range order {
+		q := queues[sid]
+		slices.SortStableFunc(q, func(a, b Item) int { return cmp.Compare(relayOrder(a), relayOrder(b)) })
+		ec := &fileEchoes{}
+		for _, it := range q {
+			next, err := f.relayOne(ctx, it, ec)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if first == nil {
+					first = err
+				}
 			}
-			if first == nil {
-				first = err
+			if !next {
+				break
 			}
 		}
 	}
 	return first
 }
 
-func (f *Feed) relayOne(ctx context.Context, it Item) error {
+// relayOrder orders a server's relay rows: by the Discord message (or the
+// poll of a cluster-chat line), then line index; rows without one by id.
+func relayOrder(it Item) int64 {
+	var r relay
+	if json.Unmarshal(it.Payload, &r) != nil || r.Order == 0 {
+		return it.CreatedAt.UnixNano()
+	}
+	return r.Order + int64(r.Index)
+}
+
+// fileEchoes are the "SERVER:" lines of ShooterGame.log, read once per
+// delivery pass and server when an unknown attempt needs them.
+type fileEchoes struct {
+	loaded bool
+	err    error
+	lines  map[string][]time.Time
+}
+
+func (f *Feed) loadFileEchoes(ctx context.Context, srv Server, ec *fileEchoes) {
+	ec.loaded = true
+	if srv.LogPath == "" || f.o.Files == nil {
+		ec.err = fmt.Errorf("livefeed: server %d has no readable game log", srv.ServiceID)
+		return
+	}
+	size, err := f.o.Files.FileSize(ctx, srv.ServiceID, srv.LogPath)
+	if err != nil {
+		ec.err = fmt.Errorf("livefeed: log size: %w", err)
+		return
+	}
+	b, err := f.readFile(ctx, srv.ServiceID, srv.LogPath, max(0, size-reconcileBytes), size)
+	if err != nil {
+		ec.err = fmt.Errorf("livefeed: read log: %w", err)
+		return
+	}
+	ec.lines = map[string][]time.Time{}
+	for _, ev := range rcon.ParseGameLog(string(b)) {
+		if ev.Class == rcon.ClassEcho && !ev.Time.IsZero() {
+			ec.lines[ev.Text] = append(ec.lines[ev.Text], ev.Time)
+		}
+	}
+}
+
+// echoed reports whether text came back as an echo after since: in a
+// GetChat reply read since then, or in ShooterGame.log (stamped, within
+// the clock skew). A matched echo is consumed, so two identical lines need
+// two echoes.
+func (f *Feed) echoed(ctx context.Context, sid int64, text string, since time.Time, ec *fileEchoes) (bool, error) {
+	f.mu.Lock()
+	st := f.servers[sid]
+	var srv Server
+	if st != nil {
+		srv = st.srv
+		ts := st.echoes[text]
+		if i := slices.IndexFunc(ts, func(t time.Time) bool { return !t.Before(since) }); i >= 0 {
+			st.echoes[text] = slices.Delete(ts, i, i+1)
+			f.mu.Unlock()
+			return true, nil
+		}
+	}
+	f.mu.Unlock()
+	if st == nil {
+		return false, nil
+	}
+	if !ec.loaded {
+		f.loadFileEchoes(ctx, srv, ec)
+	}
+	if ec.err != nil {
+		return false, ec.err
+	}
+	lo := since.Add(-time.Second - f.o.ClockSkew) // stamps have whole seconds
+	ts := ec.lines[text]
+	if i := slices.IndexFunc(ts, func(t time.Time) bool { return !t.Before(lo) }); i >= 0 {
+		ec.lines[text] = slices.Delete(ts, i, i+1)
+		return true, nil
+	}
+	return false, nil
+}
+
+// relayOne settles or sends one relay row; next reports whether the rows
+// behind it on the same server may go now.
+func (f *Feed) relayOne(ctx context.Context, it Item, ec *fileEchoes) (next bool, err error) {
 	var r relay
 	if err := json.Unmarshal(it.Payload, &r); err != nil {
-		return f.o.Store.Fail(ctx, it.ID, "unreadable relay payload")
+		return true, f.o.Store.Fail(ctx, it.ID, "unreadable relay payload")
 	}
-	if it.Attempts > 0 {
-		f.mu.Lock()
-		st := f.servers[it.ServiceID]
-		started := st != nil && st.started
-		var seen bool
-		if st != nil {
-			_, seen = st.echoes[r.Text]
-		}
-		f.mu.Unlock()
-		if !started {
-			return nil // wait for a GetChat poll to show whether it went out
-		}
-		if seen {
-			return f.relayDone(ctx, it, r)
-		}
+	f.mu.Lock()
+	st := f.servers[it.ServiceID]
+	ready := st != nil && st.caughtUp
+	var lastChat time.Time
+	if st != nil {
+		lastChat = st.lastChat
+	}
+	f.mu.Unlock()
+	if !ready {
+		return false, nil // missed Discord messages may still go before this one
 	}
 	now := f.o.Now()
-	if err := f.o.Store.Retry(ctx, it.ID, now.Add(inFlightHold), "in flight"); err != nil {
-		return fmt.Errorf("livefeed: mark relay in flight: %w", err)
+	if it.Attempts == 0 && r.At != 0 && now.Sub(time.Unix(0, r.At)) < f.o.RelaySettle {
+		// Gateway events are handled concurrently: an older message may
+		// still be on its way to the outbox. It would sort before this one.
+		return false, nil
+	}
+	if it.Attempts > 0 {
+		at, inFlight := parseAttempt(it.LastError)
+		if at.IsZero() {
+			at = it.CreatedAt
+		}
+		if lastChat.Before(at.Add(echoMargin)) {
+			return false, nil // wait for a poll that shows whether it went out
+		}
+		seen, err := f.echoed(ctx, it.ServiceID, r.Text, at, ec)
+		switch {
+		case seen:
+			return true, f.relayDone(ctx, it, r)
+		case err != nil && now.Sub(at) < maxPending:
+			return false, nil // the game log may answer on the next pass
+		case !inFlight && it.NextAt.After(now):
+			return false, nil // backing off after a failure
+		}
 	}
 	cmd, err := rcon.ServerChat(r.Text)
-	if err == nil {
-		f.remember(it.ServiceID, r.Text, now)
-		_, err = f.o.RCON.Exec(ctx, it.ServiceID, cmd)
-	}
 	if err != nil {
+		_ = f.o.Store.Fail(ctx, it.ID, err.Error())
+		f.react(ctx, it, "❌")
+		return true, fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
+	}
+	if err := f.o.Store.Retry(ctx, it.ID, now.Add(inFlightHold), attemptNote(now, inFlightNote)); err != nil {
+		return false, fmt.Errorf("livefeed: mark relay in flight: %w", err)
+	}
+	f.remember(it.ServiceID, r.Text, now)
+	if _, err = f.o.RCON.Exec(ctx, it.ServiceID, cmd); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return false, ctx.Err()
 		}
-		if errors.Is(err, rcon.ErrInvalidArgument) || it.Attempts+1 >= f.o.MaxAttempts {
+		if it.Attempts+2 >= f.o.MaxAttempts {
 			_ = f.o.Store.Fail(ctx, it.ID, err.Error())
 			f.react(ctx, it, "❌")
-		} else {
-			back := min(time.Minute, time.Second<<min(it.Attempts, 6))
-			_ = f.o.Store.Retry(ctx, it.ID, f.o.Now().Add(back), err.Error())
+			return true, fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
 		}
-		return fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
+		// The command may have run: the next pass settles it by its echo
+		// before sending it again.
+		back := min(time.Minute, time.Second<<min(it.Attempts/2, 6))
+		_ = f.o.Store.Retry(ctx, it.ID, f.o.Now().Add(back), attemptNote(now, err.Error()))
+		return false, fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
 	}
-	return f.relayDone(ctx, it, r)
+	return true, f.relayDone(ctx, it, r)
 }
 
 func (f *Feed) relayDone(ctx context.Context, it Item, r relay) error {
@@ -240,13 +533,46 @@ func (f *Feed) relayDone(ctx context.Context, it Item, r relay) error {
 	return nil
 }
 
-// react adds a reaction to the Discord message a relay row came from.
-func (f *Feed) react(ctx context.Context, it Item, emoji string) {
+// react queues a reaction to the Discord message a relay row came from.
+// Reactions are added by FlushReactions, outside the relay pass, so
+// Discord's reaction rate limit (a few per second per channel) never slows
+// relaying; the queue is bounded and best effort (a ✅ lost in a crash is
+// not worth a durable row).
+func (f *Feed) react(_ context.Context, it Item, emoji string) {
 	ch, msg, ok := strings.Cut(it.Target, "/")
 	if !ok || ch == "" || msg == "" {
 		return
 	}
-	if err := f.o.Discord.React(ctx, ch, msg, emoji); err != nil {
-		f.log.Warn("livefeed: reaction failed", slog.String("emoji", emoji), slog.Any("err", err))
+	f.reactMu.Lock()
+	defer f.reactMu.Unlock()
+	if len(f.reactions) >= maxReactions {
+		f.reactions = f.reactions[1:]
+	}
+	f.reactions = append(f.reactions, reaction{ch, msg, emoji})
+}
+
+type reaction struct{ channel, message, emoji string }
+
+const maxReactions = 1000
+
+// FlushReactions adds the queued reactions until none is left or ctx ends.
+// One flush runs at a time; a second caller returns at once.
+func (f *Feed) FlushReactions(ctx context.Context) {
+	if !f.flushMu.TryLock() {
+		return
+	}
+	defer f.flushMu.Unlock()
+	for ctx.Err() == nil {
+		f.reactMu.Lock()
+		if len(f.reactions) == 0 {
+			f.reactMu.Unlock()
+			return
+		}
+		r := f.reactions[0]
+		f.reactions = f.reactions[1:]
+		f.reactMu.Unlock()
+		if err := f.o.Discord.React(ctx, r.channel, r.message, r.emoji); err != nil {
+			f.log.Warn("livefeed: reaction failed", slog.String("emoji", r.emoji), slog.Any("err", err))
+		}
 	}
 }

@@ -73,6 +73,7 @@ type Item struct {
 	Payload   []byte
 	Attempts  int
 	NextAt    time.Time // a failed row waits until then
+	LastError string    // the last attempt's note (relay rows: when it started)
 	CreatedAt time.Time
 }
 
@@ -131,6 +132,9 @@ type Discord interface {
 	// EnsureThread returns the thread named name under channel (creating it).
 	EnsureThread(ctx context.Context, guildID, channelID, name string) (string, error)
 	React(ctx context.Context, channelID, messageID, emoji string) error
+	// Messages returns up to limit messages of a channel or thread posted
+	// after the message id after, oldest first.
+	Messages(ctx context.Context, channelID, after string, limit int) ([]DiscordMessage, error)
 }
 
 // Server is one game server the feed follows.
@@ -179,9 +183,13 @@ type Options struct {
 
 	ChannelName string        // chat-bridge channel name; default "chat-bridge"
 	ClockSkew   time.Duration // game clock vs ours tolerated in matching; default 2s
-	TailEvery   int           // tail ShooterGame.log every n-th poll; default 6
+	TailEvery   int           // tail ShooterGame.log and catch up on bridge threads every n-th poll; default 6
 	NoGameLog   bool          // do not call GetGameLog (log feed from the file only)
 	MaxAttempts int           // delivery attempts before a row fails; default 20
+	// RelaySettle is how long a Discord message's rows wait before they
+	// are sent, so an older message handled concurrently (gateway events
+	// are) still goes first; default 1s, negative: none.
+	RelaySettle time.Duration
 }
 
 // Stats are the feed's counters for /status and /metrics.
@@ -210,6 +218,11 @@ type Feed struct {
 	threads map[string]string // "<guild>/<route>/<sid>" → thread id (cache of cursors)
 	bridge  map[string]int64  // chat thread id → service id
 	delMu   sync.Mutex        // one delivery pass at a time
+	relMu   sync.Mutex        // one relay pass (or catch-up) at a time
+
+	reactMu   sync.Mutex
+	reactions []reaction // queued ✅/❌ (FlushReactions)
+	flushMu   sync.Mutex // one FlushReactions at a time
 
 	linesRead, delivered, relayed, recovered, gaps, maybeLost atomic.Int64
 	lagNanos                                                  atomic.Int64
@@ -222,11 +235,12 @@ type serverState struct {
 	polls     int
 	lastChat  time.Time
 	logOffset int64
-	recent    map[string]time.Time // relayed Discord lines (echo guard), text → until
-	echoes    map[string]time.Time // "SERVER:" texts seen, text → when
-	noLog     bool                 // ShooterGame.log could not be read
-	holdChat  bool                 // reconciliation pending: chat delivery waits
-	roster    map[string]bool      // EOS ids of the previous ListPlayers (nil: none yet)
+	recent    map[string]time.Time   // relayed Discord lines (echo guard), text → until
+	echoes    map[string][]time.Time // "SERVER:" texts read, text → when
+	caughtUp  bool                   // the bridge thread was read after a restart (CatchUp)
+	noLog     bool                   // ShooterGame.log could not be read
+	holdChat  bool                   // reconciliation pending: chat delivery waits
+	roster    map[string]bool        // EOS ids of the previous ListPlayers (nil: none yet)
 }
 
 // ErrPaused: the feed is paused while Nitrado is degraded.
@@ -254,6 +268,9 @@ func New(o Options) (*Feed, error) {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 20
+	}
+	if o.RelaySettle == 0 {
+		o.RelaySettle = time.Second
 	}
 	return &Feed{o: o, log: o.Logger, servers: map[int64]*serverState{}, threads: map[string]string{}, bridge: map[string]int64{}}, nil
 }

@@ -30,7 +30,7 @@ func toOutbox(it livefeed.Item) storage.OutboxItem {
 
 func fromOutbox(it storage.OutboxItem) livefeed.Item {
 	return livefeed.Item{ID: it.ID, Kind: it.Kind, Key: it.Key, GuildID: it.GuildID, ServiceID: it.ServiceID,
-		Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, CreatedAt: it.CreatedAt}
+		Target: it.Target, Payload: it.Payload, Attempts: it.Attempts, NextAt: it.NextAt, LastError: it.LastError, CreatedAt: it.CreatedAt}
 }
 
 func (s storeAdapter) RecordStream(ctx context.Context, k, v string, items []livefeed.Item) ([]bool, error) {
@@ -118,6 +118,30 @@ type fakeDiscord struct {
 	threads   map[string]string   // parent/name → id
 	reactions map[string][]string // message → emojis
 	sends     int
+	said      map[string][]livefeed.DiscordMessage // channel → user messages, oldest first
+}
+
+// userSays posts a user's message in ch (what CatchUp reads back).
+func (d *fakeDiscord) userSays(ch string, m livefeed.DiscordMessage) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.said == nil {
+		d.said = map[string][]livefeed.DiscordMessage{}
+	}
+	m.ChannelID = ch
+	d.said[ch] = append(d.said[ch], m)
+}
+
+func (d *fakeDiscord) Messages(_ context.Context, ch, after string, limit int) ([]livefeed.DiscordMessage, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []livefeed.DiscordMessage
+	for _, m := range d.said[ch] {
+		if (len(m.MessageID) > len(after) || (len(m.MessageID) == len(after) && m.MessageID > after)) && len(out) < limit {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 func newFakeDiscord() *fakeDiscord {
@@ -373,6 +397,7 @@ func (w *world) feed(db *storage.DB, in *injector, opts func(*livefeed.Options))
 	o := livefeed.Options{
 		Store: storeAdapter{db}, RCON: w.pool, Files: w.nc, Discord: w.discord, Directory: w.dir,
 		Now: w.clock.Now, Nonce: storage.OutboxNonce, NoGameLog: true,
+		RelaySettle: -1, // tests that need it set it (the fake clock stands still)
 	}
 	if in != nil {
 		o.Store = crashStore{in: in, storeAdapter: storeAdapter{db}}

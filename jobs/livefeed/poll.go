@@ -35,6 +35,8 @@ type relay struct {
 	Text  string `json:"t"`
 	Index int    `json:"i"`
 	Total int    `json:"n"`
+	Order int64  `json:"k,omitempty"`  // delivery order (Unix ns): the Discord message's time, or the poll's
+	At    int64  `json:"at,omitempty"` // when a Discord message's row was recorded (Unix ns, our clock)
 }
 
 const (
@@ -49,7 +51,8 @@ func tailCursor(sid int64) string { return "feed/tail/" + strconv.FormatInt(sid,
 
 // Poll is one tick of a server: GetChat (committed before anything else),
 // GetGameLog, the ShooterGame.log tail every TailEvery polls, the
-// ListPlayers roster, reconciliation when due, then delivery. It is the
+// ListPlayers roster, reconciliation when due, the bridge thread's
+// catch-up (first poll and every TailEvery polls), then delivery. It is the
 // job the scheduler runs every BLISS_CHAT_POLL per server.
 func (f *Feed) Poll(ctx context.Context, serviceID int64) error {
 	if f.paused.Load() {
@@ -77,6 +80,14 @@ func (f *Feed) Poll(ctx context.Context, serviceID int64) error {
 	}
 	if f.o.Sessions != nil {
 		if err := f.roster(ctx, st); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	f.mu.Lock()
+	caughtUp := st.caughtUp
+	f.mu.Unlock()
+	if !caughtUp || (st.polls-1)%f.o.TailEvery == 0 {
+		if err := f.CatchUp(ctx, serviceID); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -175,7 +186,7 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 			}
 			chats = append(chats, ev)
 			items = append(items, f.lineItem(srv, fmt.Sprintf("gc:%d:%d:%d", srv.ServiceID, seq, i), ev, "chat", now, sent))
-			items = append(items, f.clusterItems(srv, all, seq, i, ev)...)
+			items = append(items, f.clusterItems(srv, all, seq, i, ev, sent)...)
 		case ev.Class == rcon.ClassOther:
 			continue // continuation lines of a wrapped SERVER line, noise
 		case srv.LogPath == "" && f.o.NoGameLog && ev.Class.Route() != "":
@@ -223,7 +234,9 @@ func (f *Feed) pollChat(ctx context.Context, st *serverState, all []Server) erro
 	f.mu.Unlock()
 	f.notify(ctx, append(recovered, items...), created)
 	f.linesRead.Add(int64(len(evs)))
+	f.mu.Lock()
 	st.lastChat = sent
+	f.mu.Unlock()
 	for i := range recovered {
 		if created[i] {
 			f.recovered.Add(1)
@@ -260,7 +273,7 @@ func (f *Feed) lineItem(srv Server, key string, ev rcon.LogEvent, src string, no
 }
 
 // clusterItems relays a chat line to the other maps of the cluster.
-func (f *Feed) clusterItems(srv Server, all []Server, seq int64, i int, ev rcon.LogEvent) []Item {
+func (f *Feed) clusterItems(srv Server, all []Server, seq int64, i int, ev rcon.LogEvent, sent time.Time) []Item {
 	if !srv.ClusterChat || srv.Cluster == "" {
 		return nil
 	}
@@ -277,7 +290,7 @@ func (f *Feed) clusterItems(srv Server, all []Server, seq int64, i int, ev rcon.
 		if text == "" {
 			continue
 		}
-		b, _ := json.Marshal(relay{Text: text, Index: 0, Total: 1})
+		b, _ := json.Marshal(relay{Text: text, Index: 0, Total: 1, Order: sent.UnixNano() + int64(i)})
 		out = append(out, Item{Kind: KindRelay, Key: fmt.Sprintf("cc:%d:%d:%d:%d", srv.ServiceID, seq, i, dst.ServiceID),
 			GuildID: dst.GuildID, ServiceID: dst.ServiceID, Payload: b})
 	}
