@@ -50,8 +50,8 @@ var isoLayouts = []string{
 // "at 8:30 pm"): when that time has passed today, the next one is meant.
 var clockOnly = regexp.MustCompile(`^(?:at\s+)?(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\d{1,2}:\d{2}(?::\d{2})?|noon|midnight)$`)
 
-// hasClock matches an explicit time of day anywhere in a phrase.
-var hasClock = regexp.MustCompile(`\d{1,2}:\d{2}|\d\s*(?:am|pm|a\.m\.|p\.m\.)\b|\bnoon\b|\bmidnight\b`)
+// hasClock matches an explicit time or part of day anywhere in a phrase.
+var hasClock = regexp.MustCompile(`\d{1,2}:\d{2}|\d\s*(?:am|pm|a\.m\.|p\.m\.)\b|\b(?:noon|midnight|morning|afternoon|evening|tonight|night)\b`)
 
 // subDay matches relative amounts below a day ("in 2 hours", "in 30 min").
 var subDay = regexp.MustCompile(`\b(?:hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b`)

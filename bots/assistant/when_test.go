@@ -78,6 +78,8 @@ func TestParsePhrases(t *testing.T) {
 		{"UTC", "2026-12-03 13:00", "midnight", "2026-12-04 00:00"},
 		{"UTC", "2026-12-03 13:00", "tomorrow midnight", "2026-12-04 00:00"},
 		{"UTC", "2026-12-03 13:00", "noon", "2026-12-04 12:00"},
+		{"UTC", "2026-12-03 13:00", "saturday morning", "2026-12-05 08:00"},
+		{"UTC", "2026-12-03 13:00", "tomorrow evening", "2026-12-04 18:00"},
 		{"Europe/Berlin", "2026-12-03 13:00", "24 december 20:00", "2026-12-24 20:00"},
 		{"Europe/Berlin", "2026-03-28 22:00", "in 1 day and 2 hours", "2026-03-30 00:00"}, // a wall-clock day, then 2 real hours
 		{"Europe/Berlin", "2026-03-01 12:00", "29 march 02:30", "2026-03-29 03:30"},       // 02:30 does not exist that night
