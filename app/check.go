@@ -57,6 +57,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return d, nil
 	}})
+	if note := intentsNote(cfg.ConfiguredBots()); note != "" {
+		probes = append(probes, probe{"intents", func(context.Context) (string, error) { return note, nil }})
+	}
 	if !*offline {
 		probes = append(probes, networkProbes(cfg, red)...)
 	}

@@ -250,3 +250,81 @@ func (sb *sandbox) showTranscript(channel, name, want string) error {
 	}
 	return fmt.Errorf("no %s in the ticket log", name)
 }
+
+// sceneTicketTrigger: staff add a trigger on chat lines; a player's
+// "admin help" in game reaches the live feed, whose line hook
+// (a.TriggerLine) opens an automatic ticket; the same cry again adds to
+// that ticket instead of opening a second.
+func sceneTicketTrigger(ctx context.Context, sb *sandbox) error {
+	r, err := sb.command(ctx, bots.Ticket, "admin", "ticket", discordtest.SubCommandGroup("trigger", discordtest.SubCommand("add",
+		discordtest.StringOpt("kind", "chat"), discordtest.StringOpt("pattern", `admin\s+help`), discordtest.StringOpt("label", "Admin help"))))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/ticket trigger add", "Trigger added"); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 3*sb.opts.stepTimeout)
+	defer cancel()
+	s := sb.servers[0]
+	tickets := func() []*discordgo.Channel { // the chat bridge's public threads are not tickets
+		var out []*discordgo.Channel
+		for _, c := range sb.threads() {
+			if c.Type == discordgo.ChannelTypeGuildPrivateThread {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	before := len(tickets())
+	say := func(line string) error {
+		sb.say("> in game on %s: %s", s.name, line)
+		s.rcon.AddChat(line)
+		return sb.feedPoll(wctx, s.id)
+	}
+	if err := say("RexRider (Rex): ADMIN  HELP please, my base is being griefed"); err != nil {
+		return err
+	}
+	var auto *discordgo.Channel
+	if err := waitUntil(wctx, "the trigger's automatic ticket", func() bool {
+		ts := tickets()
+		if len(ts) > before {
+			auto = ts[len(ts)-1]
+		}
+		return auto != nil
+	}); err != nil {
+		return err
+	}
+	m, err := sb.discord.WaitMessage(wctx, auto.ID, func(m *discordgo.Message) bool {
+		return len(m.Embeds) > 0 && strings.Contains(m.Embeds[0].Title, "trigger matched")
+	})
+	if err != nil {
+		return fmt.Errorf("automatic ticket %s: %w", auto.Name, err)
+	}
+	if d := m.Embeds[0].Description; !strings.Contains(d, "Admin help") || !strings.Contains(d, "griefed") {
+		return fmt.Errorf("the trigger ticket does not show the line: %s", d)
+	}
+	sb.say("[ticket] automatic ticket %s: %s", auto.Name, m.Embeds[0].Title)
+	if err := say("RexRider (Rex): admin help!!"); err != nil {
+		return err
+	}
+	if err := waitUntil(wctx, "the repeat recorded", func() bool {
+		ins, err := sb.app.db.IncidentsOpen(wctx, sb.guild.ID)
+		if err != nil {
+			return false
+		}
+		for _, in := range ins {
+			if in.Kind == "trigger" && in.Repeats >= 1 {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		return err
+	}
+	if n := len(tickets()); n != before+1 {
+		return fmt.Errorf("a repeat opened another ticket: %d new", n-before)
+	}
+	sb.say("[ticket] the second cry is a repeat on %s, not a new ticket", auto.Name)
+	return nil
+}

@@ -169,6 +169,35 @@ type incidentWatch struct {
 	downWhy   map[int64]string
 	parse     map[int64]parseObs
 	raised    map[string]bool // guild + "\x00" + dedupe key
+	seeded    bool            // raised holds the stored open incidents
+}
+
+// isSeeded reports whether seed ran.
+func (w *incidentWatch) isSeeded() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seeded
+}
+
+// seed takes over the watch's incidents still open from before a restart
+// (stored), so their conditions clearing is still said in their tickets.
+func (w *incidentWatch) seed(open []storage.Incident) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.init()
+	for _, in := range open {
+		switch in.Kind {
+		case incidentKindDown, incidentKindParse, incidentKindNitrdo:
+			w.raised[in.GuildID+"\x00"+in.DedupeKey] = true
+		}
+	}
+	w.seeded = true
+}
+
+func (w *incidentWatch) init() {
+	if w.downSince == nil {
+		w.downSince, w.downWhy, w.parse, w.raised = map[int64]time.Time{}, map[int64]string{}, map[int64]parseObs{}, map[string]bool{}
+	}
 }
 
 type parseObs struct {
@@ -211,6 +240,13 @@ func (a *appliance) thresholds(ctx context.Context, guildID string) (time.Durati
 
 // watchIncidents is the incidents/watch job.
 func (a *appliance) watchIncidents(ctx context.Context) error {
+	if !a.watch.isSeeded() {
+		open, err := a.db.IncidentsOpen(ctx, "")
+		if err != nil {
+			return fmt.Errorf("incident watch: %w", err)
+		}
+		a.watch.seed(open)
+	}
 	_, serr := settleOrderIncidents(ctx, a.db, a.incidents, "")
 	obs, err := a.observe(ctx)
 	if err != nil {
@@ -371,9 +407,7 @@ func (w *incidentWatch) apply(ctx context.Context, obs watchObs, th thresholds, 
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.downSince == nil {
-		w.downSince, w.downWhy, w.parse, w.raised = map[int64]time.Time{}, map[int64]string{}, map[int64]parseObs{}, map[string]bool{}
-	}
+	w.init()
 	var errs []error
 	raise := func(in bots.Incident) {
 		k := in.GuildID + "\x00" + in.DedupeKey
@@ -437,7 +471,7 @@ func (w *incidentWatch) apply(ctx context.Context, obs watchObs, th thresholds, 
 			if parseN > 0 && p.consec >= parseN {
 				raise(bots.Incident{Kind: incidentKindParse, GuildID: g, Subject: name, ServiceID: s.serviceID, DedupeKey: parseKey, At: obs.now,
 					Details: fmt.Sprintf("The save parse of %s failed %d times in a row; last error: %s", name, p.consec, s.parse.LastErr)})
-			} else if p.consec == 0 {
+			} else if p.consec == 0 && !p.lastRun.IsZero() { // a run seen to work (not merely none seen yet, after a restart)
 				clear(g, parseKey, fmt.Sprintf("The save parse of %s works again.", name))
 			}
 		}

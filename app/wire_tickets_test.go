@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/storage"
@@ -110,6 +111,37 @@ func TestIncidentWatch(t *testing.T) {
 	step(29*time.Minute, srv(true, t0.Add(3*time.Hour), ""), false)
 	if n := count(incidentKindDown); n != 4 {
 		t.Fatalf("second outage raised %d in total, want 4", n)
+	}
+}
+
+// TestIncidentWatchAfterRestart: incidents still open from before a
+// restart (stored) clear when their condition ends, though this run never
+// raised them.
+func TestIncidentWatchAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	th := func(context.Context, string) (time.Duration, int, time.Duration) {
+		return 10 * time.Minute, 3, 15 * time.Minute
+	}
+	var w incidentWatch
+	w.seed([]storage.Incident{{GuildID: "g1", DedupeKey: "server_down:1001", Kind: incidentKindDown},
+		{GuildID: "g1", DedupeKey: incidentKindNitrdo, Kind: incidentKindNitrdo},
+		{GuildID: "g1", DedupeKey: "parse_failing:1001", Kind: incidentKindParse},
+		{GuildID: "g1", DedupeKey: "order:5", Kind: "delivery_unconfirmed"}})
+	log := &incidentLog{}
+	obs := watchObs{now: time.Now(), guilds: []string{"g1"}, servers: []serverObs{{serviceID: 1001, name: "Ragnarok", guilds: []string{"g1"}}}}
+	if err := w.apply(ctx, obs, th, log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.clears) != 2 || log.clears[0] != "g1 server_down:1001" || log.clears[1] != "g1 nitrado_degraded" || len(log.raised) != 0 {
+		t.Fatalf("clears %v, raised %v", log.clears, log.raised)
+	}
+	// The parse incident clears only once a parse is seen to work.
+	obs.servers[0].hasParse, obs.servers[0].parse = true, jobs.JobState{LastRun: time.Now()}
+	if err := w.apply(ctx, obs, th, log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.clears) != 3 || log.clears[2] != "g1 parse_failing:1001" {
+		t.Fatalf("clears %v", log.clears)
 	}
 }
 
@@ -258,4 +290,50 @@ func TestSettleOrderIncidents(t *testing.T) {
 		t.Fatal(err)
 	}
 	settle(0)
+}
+
+// TestSandboxTickets plays the ticket scenes after setup and linking: a
+// ticket from the panel, a server down that opens and closes an automatic
+// ticket, and a staff trigger fed by a chat line through the live feed.
+func TestSandboxTickets(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole appliance; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	var out, errb syncBuffer
+	scenes := []scene{{name: "connect", run: sceneConnect}, {name: "setup choices", run: sceneSetupChoices},
+		{name: "link servers", run: sceneLinkServers}, {name: "ticket from the panel", run: sceneTicketFromPanel},
+		{name: "automatic ticket: server down", run: sceneTicketServerDown},
+		{name: "automatic ticket: staff trigger on chat", run: sceneTicketTrigger}}
+	opts := sandboxOptions{tmpParent: t.TempDir(), stepTimeout: 45 * time.Second, scenes: scenes}
+	err := sandboxMain(ctx, opts, &out, &errb)
+	transcript := out.String()
+	t.Logf("transcript:\n%s", transcript)
+	if err != nil {
+		t.Fatalf("sandbox: %v\nstderr:\n%s", err, errb.String())
+	}
+	for _, want := range []string{"Ticket #1 is closed", "closed itself: the server is up", "automatic: trigger matched", "is a repeat on"} {
+		if !strings.Contains(transcript, want) {
+			t.Errorf("transcript lacks %q", want)
+		}
+	}
+}
+
+// TestIntentsNote: `bliss invite` and `bliss check` name the bots that
+// need the privileged Message Content intent (Server: the chat bridge;
+// Tickets: transcripts) and say what happens without it.
+func TestIntentsNote(t *testing.T) {
+	note := intentsNote(config.Bots())
+	for _, want := range []string{"Tickets (Message Content)", "Server management (Message Content)", "Privileged Gateway Intents", "4014", "transcripts"} {
+		if !strings.Contains(note, want) {
+			t.Errorf("note lacks %q: %s", want, note)
+		}
+	}
+	if strings.Contains(note, "Master") || strings.Contains(note, "Assistant") {
+		t.Errorf("note names bots without privileged intents: %s", note)
+	}
+	if n := intentsNote([]config.Bot{config.BotMaster, config.BotAP}); n != "" {
+		t.Errorf("note for bots without privileged intents: %s", n)
+	}
 }
