@@ -328,6 +328,36 @@ func TestE2ETeleportFromSave(t *testing.T) {
 		t.Fatalf("list: %s", text(r))
 	}
 
+	// Staff import 20 minimap marks; the list is then two pages, and the
+	// pager's Next button (served after any restart: its state is in the
+	// custom id) shows the second.
+	var marks strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&marks, "SavedMinimapMarks=(Name=\"Mark %02d\",Location=(X=%d.0,Y=-1000.0,Z=50.0),MapName=\"Ragnarok_WP\")\n", i, i*1000)
+	}
+	r = w.cmd(staffID, "teleport", discordtest.SubCommand("import", str("map", "ragnarok"), str("marks", marks.String())))
+	if !strings.Contains(text(r), "20 added, 0 replaced") || w.count("teleport_points") != points+21 {
+		t.Fatalf("import: %s", text(r))
+	}
+	r = w.cmd(playerID, "teleport", discordtest.SubCommand("list", str("map", "ragnarok")))
+	next := ""
+	for _, row := range r.Data.Components {
+		if ar, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range ar.Components {
+				if b, ok := c.(*discordgo.Button); ok && strings.HasPrefix(b.Label, "Next") {
+					next = b.CustomID
+				}
+			}
+		}
+	}
+	if !strings.Contains(text(r), "(23)") || next == "" {
+		t.Fatalf("list of 23: %s", text(r))
+	}
+	r = w.do(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: &discordgo.User{ID: playerID}, CustomID: next})
+	if !strings.Contains(text(r), "Page 2 of 2") || !strings.Contains(text(r), "Your tribe's Tek Teleporter") || strings.Contains(text(r), "Mark 00") {
+		t.Fatalf("page 2: %s", text(r))
+	}
+
 	// /coords both ways, with the closest base for staff.
 	bx, by := rag(t).UE(45, 45)
 	r = w.cmd(staffID, "coords", discordtest.SubCommand("latlon", str("map", "ragnarok"), num("lat", 45), num("lon", 45), str("server", fmt.Sprint(serverID))))
