@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -61,6 +62,9 @@ func (b *bot) timestamp(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	e := embed.New().Title(p.At.Format("Mon 2 Jan 2006 15:04 MST") + " (" + loc.String() + ")").
 		Description(sb.String()).
 		Footer(fmt.Sprintf("Unix %d · copy a code line and paste it into any message", unix))
+	if p.At.Before(b.Now().Add(-time.Minute)) {
+		e.Field("Note", "This is in the past.", false)
+	}
 	if p.Partial {
 		e.Field("Understood", "Only **"+embed.Truncate(p.Understood, 200)+"** of your phrase was used.", false)
 	}

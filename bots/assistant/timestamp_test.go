@@ -70,6 +70,14 @@ func TestTimestampZones(t *testing.T) {
 	if !strings.Contains(replyText(r), "Only **") {
 		t.Fatalf("partial:\n%s", replyText(r))
 	}
+	r, _ = b.timestamp(ctx, ctxFor(testPlayer, false, optS("when", "yesterday")))
+	if !strings.Contains(replyText(r), "in the past") {
+		t.Fatalf("past:\n%s", replyText(r))
+	}
+	r, _ = b.timestamp(ctx, ctxFor(testPlayer, false, optS("when", "in 5 minutes")))
+	if strings.Contains(replyText(r), "in the past") {
+		t.Fatalf("future called past:\n%s", replyText(r))
+	}
 	// Autocomplete.
 	ch, _ := b.zoneAutocomplete(ctx, ctxFor(testPlayer, false), optS("timezone", "kolk"))
 	if len(ch) != 1 || ch[0].Value != "Asia/Kolkata" {
