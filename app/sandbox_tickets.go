@@ -12,6 +12,7 @@ import (
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/tickets"
+	"github.com/blissark/bliss/storage"
 )
 
 // sceneTicketFromPanel: staff set up a ticket type and post the panel; a
@@ -267,15 +268,7 @@ func sceneTicketTrigger(ctx context.Context, sb *sandbox) error {
 	wctx, cancel := context.WithTimeout(ctx, 3*sb.opts.stepTimeout)
 	defer cancel()
 	s := sb.servers[0]
-	tickets := func() []*discordgo.Channel { // the chat bridge's public threads are not tickets
-		var out []*discordgo.Channel
-		for _, c := range sb.threads() {
-			if c.Type == discordgo.ChannelTypeGuildPrivateThread {
-				out = append(out, c)
-			}
-		}
-		return out
-	}
+	tickets := sb.privateThreads // the chat bridge's public threads are not tickets
 	before := len(tickets())
 	say := func(line string) error {
 		sb.say("> in game on %s: %s", s.name, line)
@@ -326,5 +319,89 @@ func sceneTicketTrigger(ctx context.Context, sb *sandbox) error {
 		return fmt.Errorf("a repeat opened another ticket: %d new", n-before)
 	}
 	sb.say("[ticket] the second cry is a repeat on %s, not a new ticket", auto.Name)
+	return nil
+}
+
+// privateThreads are the guild's private threads (tickets), oldest first.
+func (sb *sandbox) privateThreads() []*discordgo.Channel {
+	var out []*discordgo.Channel
+	for _, c := range sb.threads() {
+		if c.Type == discordgo.ChannelTypeGuildPrivateThread {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// sceneTicketOrderRefund: a delivery whose RCON reply is silent is
+// unconfirmed; jobs/delivery raises an incident, whose automatic ticket
+// carries the order's Refund / Resend / Mark delivered buttons. Staff
+// click Refund on the ticket: the click is handed to the AP bot, the order
+// is refunded, and the ticket says the condition cleared and closes.
+func sceneTicketOrderRefund(ctx context.Context, sb *sandbox) error {
+	s := sb.servers[0]
+	s.rcon.Handle("GiveItemToPlayer", func(string) string { return "" })
+	defer s.rcon.Handle("GiveItemToPlayer", func(string) string { return "Gave 1 item(s) to player 4711" })
+	sb.say("> in game on %s: GiveItemToPlayer answers nothing (the delivery cannot be proven)", s.name)
+	o, err := sb.buyAndConfirm(ctx, bots.AP, "ap", "buy", "Metal helmet")
+	if err != nil {
+		return err
+	}
+	wctx, cancel := sb.stepCtx(ctx)
+	defer cancel()
+	if err := sb.deliveryNow(wctx); err != nil {
+		return err
+	}
+	if got, _ := sb.order(ctx, o); got.State != storage.OrderUnconfirmed {
+		return fmt.Errorf("order #%d is %s, want unconfirmed: %s", o, got.State, got.Note)
+	}
+	var thread string
+	if err := waitUntil(wctx, "the order's automatic ticket", func() bool {
+		for _, c := range sb.privateThreads() {
+			for _, m := range sb.discord.Messages(c.ID) {
+				if len(m.Embeds) > 0 && strings.Contains(m.Embeds[0].Title, "automatic: delivery unconfirmed") &&
+					strings.Contains(m.Embeds[0].Description, fmt.Sprintf("order \\#%d", o)) {
+					thread = c.ID
+				}
+			}
+		}
+		return thread != ""
+	}); err != nil {
+		return err
+	}
+	ch, _ := sb.discord.Channel(thread)
+	sb.say("[ticket] automatic ticket %s for order #%d", ch.Name, o)
+	_, refund := sb.lastButtonIn(thread, "Refund")
+	if refund == "" {
+		return fmt.Errorf("the order's ticket has no Refund button")
+	}
+	sb.flushChannelMessages()
+	r, err := sb.interact(ctx, bots.Ticket, "staff", "clicks “Refund” on the automatic ticket", discordtest.Interaction{
+		Type: discordgo.InteractionMessageComponent, ChannelID: thread, CustomID: refund}, false)
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "refund", "refunded"); err != nil {
+		return err
+	}
+	if got, _ := sb.order(ctx, o); got.State != storage.OrderRefunded {
+		return fmt.Errorf("order #%d is %s after Refund", o, got.State)
+	}
+	if err := waitUntil(wctx, "the ticket closed by the refund", func() bool {
+		ch, ok := sb.discord.Channel(thread)
+		return ok && ch.ThreadMetadata != nil && ch.ThreadMetadata.Archived
+	}); err != nil {
+		return err
+	}
+	cleared := false
+	for _, m := range sb.discord.Messages(thread) {
+		for _, e := range m.Embeds {
+			cleared = cleared || (e.Title == "Cleared" && strings.Contains(e.Description, "was refunded"))
+		}
+	}
+	if !cleared {
+		return fmt.Errorf("the ticket does not say the order was refunded")
+	}
+	sb.say("[ticket] %s says the order was refunded and closed itself", ch.Name)
 	return nil
 }

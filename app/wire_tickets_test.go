@@ -294,7 +294,8 @@ func TestSettleOrderIncidents(t *testing.T) {
 
 // TestSandboxTickets plays the ticket scenes after setup and linking: a
 // ticket from the panel, a server down that opens and closes an automatic
-// ticket, and a staff trigger fed by a chat line through the live feed.
+// ticket, a staff trigger fed by a chat line through the live feed, and
+// (after the AP scenes) an unconfirmed delivery refunded from its ticket.
 func TestSandboxTickets(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole appliance; skipped with -short")
@@ -306,6 +307,12 @@ func TestSandboxTickets(t *testing.T) {
 		{name: "link servers", run: sceneLinkServers}, {name: "ticket from the panel", run: sceneTicketFromPanel},
 		{name: "automatic ticket: server down", run: sceneTicketServerDown},
 		{name: "automatic ticket: staff trigger on chat", run: sceneTicketTrigger}}
+	for _, s := range defaultScenario() {
+		if strings.HasPrefix(s.name, "ap:") {
+			scenes = append(scenes, s)
+		}
+	}
+	scenes = append(scenes, scene{name: "automatic ticket: unconfirmed delivery refunded from the ticket", run: sceneTicketOrderRefund})
 	opts := sandboxOptions{tmpParent: t.TempDir(), stepTimeout: 45 * time.Second, scenes: scenes}
 	err := sandboxMain(ctx, opts, &out, &errb)
 	transcript := out.String()
@@ -313,7 +320,8 @@ func TestSandboxTickets(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sandbox: %v\nstderr:\n%s", err, errb.String())
 	}
-	for _, want := range []string{"Ticket #1 is closed", "closed itself: the server is up", "automatic: trigger matched", "is a repeat on"} {
+	for _, want := range []string{"Ticket #1 is closed", "closed itself: the server is up", "automatic: trigger matched", "is a repeat on",
+		"says the order was refunded and closed itself"} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q", want)
 		}
