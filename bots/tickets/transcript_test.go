@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -132,6 +134,15 @@ func FuzzRenderTranscript(f *testing.F) {
 		e := escapeMarkdown(content)
 		if strings.Contains(e, "@everyone") && !strings.Contains(e, `\@everyone`) {
 			t.Fatal("mass mention survived escaping")
+		}
+		// The transcript undoes the escapes: text without control
+		// characters comes back as typed.
+		if utf8.ValidString(content) && !strings.ContainsFunc(content, func(r rune) bool {
+			return (unicode.Is(unicode.Cc, r) && r != '\n' && r != '\t') || unicode.Is(unicode.Cf, r) || r == '\uFFFD'
+		}) {
+			if got := unescapeMarkdown(e); got != content {
+				t.Fatalf("unescape(escape(%q)) = %q", content, got)
+			}
 		}
 	})
 }
