@@ -1,8 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -129,13 +133,21 @@ func sceneServerCountdown(ctx context.Context, sb *sandbox) error {
 	if err != nil {
 		return err
 	}
-	if err := expect(r, "/server restart", "Restart scheduled"); err != nil {
+	if err := expect(r, "/server restart", "scheduled"); err != nil {
 		return err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 2*sb.opts.stepTimeout)
 	defer cancel()
 	if err := waitUntil(wctx, "the restart result", func() bool { return channelHas(sb, sbChanGeneral, "finished") }); err != nil {
 		return err
+	}
+	// The announcement in the channel lost its Cancel button.
+	for _, m := range sb.discord.Messages(sbChanGeneral) {
+		for _, e := range m.Embeds {
+			if strings.Contains(e.Title, "finished") && m.Interaction == nil && len(m.Components) > 0 {
+				return fmt.Errorf("the finished countdown's announcement still has a button")
+			}
+		}
 	}
 	for _, c := range s.rcon.Commands() {
 		if strings.HasPrefix(c, "ServerChat Server restart") || c == "SaveWorld" {
@@ -160,8 +172,9 @@ func channelHas(sb *sandbox, ch, sub string) bool {
 	return false
 }
 
-// sceneInfoDecay: staff asks which bases decay within 30 days; a player
-// browses the parsed save.
+// sceneInfoDecay: a player browses the parsed save and its base map; staff
+// asks which bases decay within 30 days and gets the decay map. The sandbox
+// writes the pictures it was sent to its temp dir and prints their paths.
 func sceneInfoDecay(ctx context.Context, sb *sandbox) error {
 	r, err := sb.command(ctx, bots.Server, "player", "info", discordtest.SubCommand("players"))
 	if err != nil {
@@ -170,9 +183,49 @@ func sceneInfoDecay(ctx context.Context, sb *sandbox) error {
 	if err := expect(r, "/info players", "Players", "Save of"); err != nil {
 		return err
 	}
+	r, err = sb.command(ctx, bots.Server, "player", "info", discordtest.SubCommand("bases", sbOpt("server", itoa(sb.servers[0].id))))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/info bases", "Bases"); err != nil {
+		return err
+	}
+	if err := savePictures(sb, "info-bases", r, 1); err != nil {
+		return err
+	}
 	r, err = sb.command(ctx, bots.Server, "admin", "info", discordtest.SubCommand("decay", sbOpt("within", 720)))
 	if err != nil {
 		return err
 	}
-	return expect(r, "/info decay", "Decaying within 720 h")
+	if err := expect(r, "/info decay", "Decaying within 720 h"); err != nil {
+		return err
+	}
+	return savePictures(sb, "info-decay", r, 1)
+}
+
+// savePictures writes the PNGs of a response to <sandbox dir>/pictures and
+// prints their paths; at least min of them must be valid PNGs.
+func savePictures(sb *sandbox, prefix string, r discordtest.Response, min int) error {
+	dir := filepath.Join(sb.dir, "pictures")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("pictures: %w", err)
+	}
+	n := 0
+	for _, f := range r.Data.Files {
+		img, err := png.Decode(bytes.NewReader(f.Data))
+		if err != nil {
+			return fmt.Errorf("%s: %s is not a PNG: %w", prefix, f.Name, err)
+		}
+		path := filepath.Join(dir, prefix+"-"+filepath.Base(f.Name))
+		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+			return fmt.Errorf("pictures: %w", err)
+		}
+		b := img.Bounds()
+		sb.say("[picture] %s (%dx%d, %d KiB)", path, b.Dx(), b.Dy(), len(f.Data)/1024)
+		n++
+	}
+	if n < min {
+		return fmt.Errorf("%s: %d pictures attached, want %d", prefix, n, min)
+	}
+	return nil
 }

@@ -32,6 +32,23 @@ func FuzzUntrustedText(f *testing.F) {
 		if strings.Contains(c, sep) || strings.Contains(c, ":") || utf8.RuneCountInString(c) > 40 {
 			t.Fatalf("clean(%q) = %q", s, c)
 		}
+		// Ban reasons stay one printable line without quotes.
+		if ban, err := banCommand(s)("0002" + strings.Repeat("a", 28)); err != nil || strings.ContainsAny(ban[9:], "\"\n\r") || len(ban) > 43+maxBanReason {
+			t.Fatalf("ban command %q %v", ban, err)
+		}
+		// RCON output pages: every page within Discord's limits, nothing lost
+		// from the line structure, no live mention.
+		pages := rconPages([]result{{Out: s}}, "x")
+		for _, p := range pages {
+			if utf8.RuneCountInString(p.Description) > 4096 || strings.Contains(p.Description, "@everyone") || mentionRE.MatchString(p.Description) {
+				t.Fatalf("page %q", p.Description)
+			}
+		}
+		for _, ch := range chunks(s, 50) {
+			if strings.Count(ch, "\n") > 0 && utf8.RuneCountInString(ch) > 50 {
+				t.Fatalf("chunk of %d runes over several lines", utf8.RuneCountInString(ch))
+			}
+		}
 		out := codeBlock(s, 500)
 		inner := strings.TrimSuffix(strings.TrimPrefix(out, "```\n"), "\n```")
 		if strings.Contains(inner, "```") || strings.Contains(inner, "@everyone") || strings.Contains(inner, "@here") || mentionRE.MatchString(inner) {

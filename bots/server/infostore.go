@@ -129,7 +129,7 @@ type MapPoint struct {
 // MapStore reads what the base map draws (app adapts storage).
 type MapStore interface {
 	// MapBases lists the bases with a lat/lon of serverID's latest
-	// snapshot; tribes non-nil keeps only those owners.
+	// snapshot, largest first; tribes non-nil keeps only those owners.
 	MapBases(ctx context.Context, serverID int64, tribes []TribeRef) ([]MapBase, error)
 	// Teleports lists the teleport points of serverID's map for guildID.
 	Teleports(ctx context.Context, guildID string, serverID int64) ([]MapPoint, error)

@@ -25,6 +25,10 @@ const maxMaps = 4
 
 const pngType = "image/png"
 
+// maxLabelled is how many of the largest bases carry a tribe name into the
+// renderer (it labels the biggest that do not overlap).
+const maxLabelled = 64
+
 // mapFile is the attachment name of a server's base map.
 func mapFile(serverID int64) string { return "bases-" + strconv.FormatInt(serverID, 10) + ".png" }
 
@@ -49,9 +53,14 @@ func renderBaseMap(ctx context.Context, maps MapStore, serverID int64, name stri
 	}
 	in := picture.BaseMap{Bases: make([]picture.Base, 0, len(bs))}
 	structures := 0
-	for _, x := range bs {
+	for i, x := range bs {
 		structures += x.Structures
-		pb := picture.Base{Lat: x.Lat, Lon: x.Lon, Structures: x.Structures, Label: bots.SanitizeName(x.OwnerName, 24)}
+		pb := picture.Base{Lat: x.Lat, Lon: x.Lon, Structures: x.Structures}
+		if i < maxLabelled {
+			// Only the largest bases get a label (MapBases returns them
+			// first), so only those names are sanitised.
+			pb.Label = bots.SanitizeName(x.OwnerName, 24)
+		}
 		if o.decay && !x.DecaysAt.IsZero() {
 			pb.DecayIn, pb.DecayKnown = x.DecaysAt.Sub(now), true
 		}
