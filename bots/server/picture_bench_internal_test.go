@@ -13,7 +13,9 @@ import (
 // end; this measures the bot's conversion plus the rendering).
 type fakeMaps struct{ bases []MapBase }
 
-func (f fakeMaps) MapBases(context.Context, int64, []TribeRef) ([]MapBase, error) { return f.bases, nil }
+func (f fakeMaps) MapBases(context.Context, int64, []TribeRef) ([]MapBase, error) {
+	return f.bases, nil
+}
 func (f fakeMaps) Teleports(context.Context, string, int64) ([]MapPoint, error) {
 	return []MapPoint{{Lat: 50, Lon: 50, Name: "Hub", Public: true}}, nil
 }
