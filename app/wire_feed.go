@@ -157,12 +157,16 @@ func (w *feedWiring) status(ctx context.Context) []ComponentStatus {
 	c := ComponentStatus{Name: "livefeed", State: StateOK,
 		Detail: fmt.Sprintf("%d lines read, %d delivered, %d pending, lag %.1fs, %d recovered from the game log",
 			st.LinesRead, st.LinesDelivered, st.Pending, st.LagSeconds, st.Recovered)}
+	if len(st.NoGameLog) > 0 {
+		c.Detail += "; no game log on " + strings.Join(st.NoGameLog, ", ") +
+			" (a lost GetChat reply cannot be recovered there)"
+	}
 	switch {
 	case st.Paused:
 		c.State, c.Detail = StateDegraded, "paused: nitrado degraded; "+c.Detail
 	case st.MaybeLost > 0:
 		c.State = StateDegraded
-		c.Detail += fmt.Sprintf("; %d GetChat replies may be lost (no readable game log)", st.MaybeLost)
+		c.Detail += fmt.Sprintf("; %d GetChat replies may have been lost (no readable game log)", st.MaybeLost)
 	}
 	return []ComponentStatus{c}
 }
@@ -178,6 +182,13 @@ func (w *feedWiring) metrics(m *metricWriter) {
 	m.counter("bliss_feed_gaps_total", "Failed GetChat polls (a reply may have been lost).", float64(st.Gaps))
 	m.gauge("bliss_feed_pending", "Feed lines waiting for Discord.", float64(st.Pending))
 	m.gauge("bliss_feed_lag_seconds", "Age of the last delivered batch when it was posted.", st.LagSeconds)
+	m.counter("bliss_feed_maybe_lost_total", "GetChat replies that may have been lost on servers without a readable game log.", float64(st.MaybeLost))
+	m.gauge("bliss_feed_servers_without_game_log", "Followed servers whose ShooterGame.log is unknown or unreadable.", float64(len(st.NoGameLog)))
+	paused := 0.0
+	if st.Paused {
+		paused = 1
+	}
+	m.gauge("bliss_feed_paused", "1 while the feed is paused (Nitrado degraded).", paused)
 }
 
 // feedDirectory lists linked servers with their details (name, map, log
@@ -304,8 +315,8 @@ func (s feedSessions) Roster(ctx context.Context, sid int64, ps []livefeed.Playe
 func (s feedSessions) Gone(ctx context.Context, sid int64, eos []string) error {
 	return s.db.SessionsGone(ctx, sid, eos)
 }
-func (s feedSessions) CloseOpen(ctx context.Context, sid int64) error {
-	_, err := s.db.SessionsCloseOpen(ctx, sid)
+func (s feedSessions) CloseBefore(ctx context.Context, sid int64, at time.Time) error {
+	_, err := s.db.SessionsCloseBefore(ctx, sid, at)
 	return err
 }
 

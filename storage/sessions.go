@@ -149,6 +149,22 @@ func (db *DB) SessionsGone(ctx context.Context, serviceID int64, eosIDs []string
 	}))
 }
 
+// SessionsCloseBefore closes the open sessions of a server that began
+// before at (the game server restarted at at: its log was reopened) at the
+// last time the player was seen, never later than at. Sessions opened at
+// or after at (players back after the restart) stay open.
+func (db *DB) SessionsCloseBefore(ctx context.Context, serviceID int64, at time.Time) (int64, error) {
+	if serviceID <= 0 {
+		return 0, fmt.Errorf("%w: session service id %d", ErrInvalid, serviceID)
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE sessions SET left_at = max(joined_at, min(seen_at, ?))
+	WHERE service_id = ? AND left_at IS NULL AND joined_at < ?`, at.UnixNano(), serviceID, at.UnixNano())
+	if err != nil {
+		return 0, wrap("sessions close before", err)
+	}
+	return res.RowsAffected()
+}
+
 // SessionsCloseOpen closes every open session of a server (serviceID 0:
 // of every server) at its seen_at, the last time the player was seen; it
 // is called when the appliance starts and when a game server restarts.

@@ -125,6 +125,47 @@ func TestSessionsRosterThenEarlierJoin(t *testing.T) {
 	}
 }
 
+func TestSessionsCloseBeforeGameRestart(t *testing.T) {
+	db, _ := openSessionsDB(t)
+	ctx := context.Background()
+	t0 := time.Date(2026, 9, 13, 18, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	const eosB = "0002c0ffee11d00d4242beef00c0ff02"
+	const eosC = "0002c0ffee11d00d4242beef00c0ff03"
+	// A: online 10..30 before the restart at 50. B: online from 10, seen
+	// again at 55 (the roster after the restart). C: back after the restart.
+	for _, j := range []struct {
+		eos      string
+		from, to int
+	}{{eosA, 10, 30}, {eosB, 10, 55}, {eosC, 52, 58}} {
+		if err := db.SessionJoin(ctx, 4, j.eos, "p", at(j.from), storage.SessionSourceLog); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SessionsRoster(ctx, 4, []storage.OnlinePlayer{{EOSID: j.eos}}, at(j.to)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.SessionsCloseBefore(ctx, 4, at(50)); err != nil || n != 2 {
+		t.Fatalf("closed %d, %v", n, err)
+	}
+	for _, c := range []struct {
+		eos  string
+		want time.Duration
+		open bool
+	}{{eosA, 20 * time.Minute, false}, {eosB, 40 * time.Minute, false}, {eosC, 0, true}} {
+		d, _, err := db.Playtime(ctx, []int64{4}, c.eos, time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.open && d != c.want {
+			t.Errorf("%s: playtime %v, want %v", c.eos, d, c.want)
+		}
+	}
+	if _, err := db.SessionsCloseBefore(ctx, 0, at(50)); err == nil {
+		t.Fatal("service 0 accepted")
+	}
+}
+
 func TestSessionsInvalid(t *testing.T) {
 	db, _ := openSessionsDB(t)
 	ctx := context.Background()

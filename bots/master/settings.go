@@ -32,7 +32,7 @@ var logHelp = map[string]string{
 func Settings() []bots.Setting {
 	out := []bots.Setting{
 		{Key: bots.KeyStaffRoles, Kind: bots.SettingRoles, Help: "Roles that may run staff commands (Administrators always may)"},
-		{Key: bots.KeyChatBridgeCategory, Kind: bots.SettingCategory, Help: "Category holding the in-game chat bridge channels"},
+		{Key: bots.KeyChatBridgeCategory, Kind: bots.SettingCategory, Help: "Category holding the in-game chat bridge channels. Bliss must be the only tool reading GetChat on these servers: another reader takes lines away"},
 		{Key: bots.KeyTicketCategory, Kind: bots.SettingCategory, Help: "Category new tickets open in"},
 	}
 	for _, k := range bots.LogKinds() {

@@ -160,8 +160,8 @@ func (s sessionsAdapter) Roster(ctx context.Context, sid int64, ps []livefeed.Pl
 func (s sessionsAdapter) Gone(ctx context.Context, sid int64, eos []string) error {
 	return s.db.SessionsGone(ctx, sid, eos)
 }
-func (s sessionsAdapter) CloseOpen(ctx context.Context, sid int64) error {
-	_, err := s.db.SessionsCloseOpen(ctx, sid)
+func (s sessionsAdapter) CloseBefore(ctx context.Context, sid int64, at time.Time) error {
+	_, err := s.db.SessionsCloseBefore(ctx, sid, at)
 	return err
 }
 
@@ -211,5 +211,49 @@ func TestLogFeedDedupAndSessions(t *testing.T) {
 	}
 	if !slices.Equal(chats, []string{"51 Survivor42 Kate link 4242"}) {
 		t.Fatalf("chat hook got %q", chats)
+	}
+}
+
+// TestGameRestartClosesSessionsAtLastSeen: a game-server restart (its log
+// reopened) closes the sessions begun before it at the last time the
+// player was seen; a player back after the restart stays online even when
+// the restart line is read after their join.
+func TestGameRestartClosesSessionsAtLastSeen(t *testing.T) {
+	w := newWorld(t, 52)
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, func(o *livefeed.Options) {
+		o.NoGameLog = false
+		o.TailEvery = 1
+		o.Sessions = sessionsAdapter{db}
+	})
+	ctx := context.Background()
+	g := w.games[52]
+	pollAll(t, w, f) // 18:00:05, tail cursor at the end of the file
+	const eosA, eosB = "0002c0ffee11d00d4242beef00c0ffea", "0002c0ffee11d00d4242beef00c0ffeb"
+	g.rc.AddGameLog("2026.09.13_18.00.06: Alice [UniqueNetId:" + eosA + " Platform:None] joined this ARK!")
+	g.rc.SetPlayers(rcontest.Player{Name: "Alice", EOSID: eosA})
+	pollAll(t, w, f) // 18:00:10: Alice seen
+	// The game server restarts at 18:00:20 (the roster is empty meanwhile);
+	// Bob joins at 18:00:25; the restart line is read with his join.
+	g.rc.SetPlayers()
+	g.rc.Handle("ListPlayers", func(string) string { return "" })
+	g.files.AppendFileBytes(52, logPath, []byte("[2026.09.13-18.00.20:000][  0]Log file open, 09/13/26 18:00:20\n"))
+	g.rc.AddGameLog("2026.09.13_18.00.25: Bob [UniqueNetId:" + eosB + " Platform:None] joined this ARK!")
+	w.clock.Advance(20 * time.Second)
+	_ = f.Poll(ctx, 52)
+	on, err := db.OnlineNow(ctx, []int64{52})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(on) != 1 || on[0].EOSID != eosB {
+		t.Fatalf("online after the restart: %+v", on)
+	}
+	ss, err := db.PlaySessions(ctx, []int64{52}, eosA, time.Time{})
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("Alice's sessions %+v %v", ss, err)
+	}
+	if want := time.Date(2026, 9, 13, 18, 0, 10, 0, time.UTC); !ss[0].Left.Equal(want) {
+		t.Fatalf("Alice left at %v, want %v (last seen)", ss[0].Left, want)
 	}
 }

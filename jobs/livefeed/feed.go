@@ -42,6 +42,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -104,7 +106,10 @@ type Sessions interface {
 	// Gone closes the sessions of players who dropped out of the roster
 	// at the last time a roster listed them.
 	Gone(ctx context.Context, serviceID int64, eosIDs []string) error
-	CloseOpen(ctx context.Context, serviceID int64) error
+	// CloseBefore closes, at the last time the player was seen (never
+	// after at), the sessions that began before the game server restarted
+	// at at.
+	CloseBefore(ctx context.Context, serviceID int64, at time.Time) error
 }
 
 // Player is one ListPlayers entry.
@@ -203,6 +208,10 @@ type Stats struct {
 	Pending        int   // feed rows waiting
 	LagSeconds     float64
 	Paused         bool
+	// NoGameLog names the followed servers whose ShooterGame.log is
+	// unknown or unreadable: a lost GetChat reply cannot be recovered
+	// there (MaybeLost counts those).
+	NoGameLog []string
 }
 
 // Feed is the live feed. Safe for concurrent use; Poll of one server must
@@ -289,6 +298,14 @@ func (f *Feed) Stats(ctx context.Context) Stats {
 	if n, err := f.o.Store.Pending(ctx, KindFeed); err == nil {
 		st.Pending = n
 	}
+	f.mu.Lock()
+	for id, s := range f.servers {
+		if s.srv.ServiceID != 0 && (s.noLog || s.srv.LogPath == "" || f.o.Files == nil) {
+			st.NoGameLog = append(st.NoGameLog, ThreadName(s.srv.Name)+" ("+strconv.FormatInt(id, 10)+")")
+		}
+	}
+	f.mu.Unlock()
+	slices.Sort(st.NoGameLog)
 	return st
 }
 

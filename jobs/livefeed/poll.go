@@ -391,7 +391,7 @@ func (f *Feed) applySessions(ctx context.Context, sid int64, chatEvs, newEvs []r
 				err = f.o.Sessions.Leave(ctx, sid, ev.EOSID, at)
 			}
 		case rcon.ClassLogOpen, rcon.ClassStartup:
-			err = f.o.Sessions.CloseOpen(ctx, sid) // a game-server restart: close at last seen
+			err = f.o.Sessions.CloseBefore(ctx, sid, at) // a game-server restart: close at last seen
 		}
 		if err != nil {
 			f.log.Warn("livefeed: session update failed", slog.Int64("service_id", sid), slog.Any("err", err))
