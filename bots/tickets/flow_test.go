@@ -457,7 +457,13 @@ func TestE2EOfflineIncidentAndInactivity(t *testing.T) {
 // still closed by staff, its transcript still posted; the DM cannot reach
 // them and the close says so.
 func TestE2EMemberLeftTicketCloses(t *testing.T) {
-	w := newWorld(t, map[string]string{"ticket_channel": ticketCh})
+	for _, strict := range []bool{false, true} {
+		t.Run(map[bool]string{false: "lenient", true: "strict"}[strict], func(t *testing.T) { testMemberLeft(t, strict) })
+	}
+}
+
+func testMemberLeft(t *testing.T, strict bool) {
+	w := newWorldStrict(t, map[string]string{"ticket_channel": ticketCh}, strict)
 	open := w.addType("Quick", "")
 	thread := threadOf(t, w.click(playerID, supportCh, open))
 	if err := w.fake.RemoveMember(w.guild.ID, playerID); err != nil {
@@ -473,6 +479,9 @@ func TestE2EMemberLeftTicketCloses(t *testing.T) {
 	}
 	if h := w.attachment(logCh, "ticket-0001-transcript.html"); !strings.Contains(h, "left the server") {
 		t.Fatalf("transcript: %.500s", h)
+	}
+	if ch, _ := w.fake.Channel(thread); ch.ThreadMetadata == nil || !ch.ThreadMetadata.Archived || !ch.ThreadMetadata.Locked {
+		t.Fatal("the thread of a member who left was not archived and locked")
 	}
 	for _, c := range w.fake.Errors(w.bot) {
 		if !strings.Contains(string(c.Response), "50007") {

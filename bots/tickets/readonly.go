@@ -29,7 +29,8 @@ import (
 // it, so the invite does not ask for it) and says why, at most once per
 // person and ticket every few minutes. The refused message stays in the
 // staff transcript, marked deleted. The claimer, the member who opened the
-// ticket, members added to it and guild administrators always write.
+// ticket, non-staff members added to it and guild administrators always
+// write.
 
 // refuseNoticeEvery spaces the "this ticket is claimed" notices to one
 // staff member in one ticket.
