@@ -408,6 +408,24 @@ func TestE2EIncidents(t *testing.T) {
 	if n := len(w.fake.Messages(tk.ThreadID)); n != 3 {
 		t.Fatalf("trigger ticket has %d messages, want the opening and 2 repeats", n)
 	}
+
+	// An order incident names the player by mention, without pinging them
+	// into the staff's thread.
+	if err := w.tb.Raise(ctx, bots.Incident{Kind: "delivery_unconfirmed", GuildID: w.guild.ID, Subject: "order #3 Metal helmet for <@" + playerID + ">",
+		ServiceID: 1001, Details: "the reply was silent <@" + player2ID + ">", DedupeKey: "order:3"}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err = ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := w.fake.Messages(tk.ThreadID)[0].Embeds[0].Description
+	if !strings.Contains(d, "for <@"+playerID+">") || strings.Contains(d, "silent <@") {
+		t.Fatalf("order ticket: %s", d)
+	}
+	if members, _ := w.fake.ThreadMembers(tk.ThreadID); contains(members, playerID) || contains(members, player2ID) {
+		t.Fatalf("the player was pinged into the staff's thread: %v", members)
+	}
 	w.noErrors()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -205,7 +206,7 @@ func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions b
 	}
 	if in != nil {
 		title = fmt.Sprintf("Ticket #%d — automatic: %s", tk.Number, incidentTitle(in.Kind))
-		fmt.Fprintf(&desc, "**%s**\n%s\n", escapeMarkdown(in.Subject), escapeMarkdown(in.Details))
+		fmt.Fprintf(&desc, "**%s**\n%s\n", keepUserMentions(escapeMarkdown(in.Subject)), escapeMarkdown(in.Details))
 	}
 	for i, q := range tk.Questions {
 		a := ""
@@ -245,6 +246,16 @@ func firstMessages(tk Ticket, staffRoles []string, in *IncidentRecord, actions b
 	}
 	return out
 }
+
+// escapedUserMention is a user mention after escapeMarkdown.
+var escapedUserMention = regexp.MustCompile(`\\<\\@(\d{5,25})\\>`)
+
+// keepUserMentions restores the user mentions of an escaped incident
+// subject ("order #3 for <@id>", written by the part that raised it) so
+// the ticket shows the player's name. They never ping: an automatic
+// ticket's first message allows only the staff roles' mentions, so the
+// player is not added to the staff's thread either.
+func keepUserMentions(s string) string { return escapedUserMention.ReplaceAllString(s, "<@$1>") }
 
 // quoteBlock prefixes every line with "> " so an answer reads as a quote.
 func quoteBlock(s string) string {
