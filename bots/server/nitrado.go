@@ -70,7 +70,12 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 		Field("Address", "`"+addr+"`", true).
 		Field("Version", orDash(bots.SanitizeName(g.Query.Version, 30)), true)
 	if g.LastStatusChange > 0 {
-		e.Field("Last status change", rel(time.Unix(g.LastStatusChange, 0)), true)
+		// A running server's last status change is its last (re)start.
+		label := "Last status change"
+		if g.Status == "started" {
+			label = "Last restart"
+		}
+		e.Field(label, rel(time.Unix(g.LastStatusChange, 0)), true)
 	}
 	e.Field("Next scheduled restart", b.nextRestart(ctx, c.GuildID, s.ServiceID), true)
 	if s.Cluster != "" {
@@ -93,6 +98,8 @@ func (b *bot) nextRestart(ctx context.Context, guildID string, id int64) string 
 		return "unknown (" + cause(err) + ")"
 	case !ok:
 		return "none scheduled"
+	case !p.At.After(b.Now()):
+		return fmt.Sprintf("%s in progress (countdown #%d)", p.Action, p.ID)
 	case p.Action == "stop":
 		return fmt.Sprintf("stop %s (countdown #%d)", rel(p.At), p.ID)
 	}

@@ -406,6 +406,24 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	w.cmd(staffA, "server", sc("start", str("server", "103")))
 	waitFor(t, "started", func() bool { return hasMessage(w, chanA, "Start #5 finished") })
+	// /server info names the next scheduled restart (Bliss's countdowns;
+	// Nitrado's own schedule is not in the gameserver details).
+	w.cmd(staffA, "server", sc("restart", str("server", "103"), discordtest.IntOpt("minutes", 30)))
+	if got := text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "Next scheduled restart") ||
+		!strings.Contains(got, "countdown #6") {
+		t.Fatalf("server info 103: %s", got)
+	}
+	if got := text(w.cmd(staffA, "server", sc("info", str("server", "101")))); !strings.Contains(got, "none scheduled") {
+		t.Fatalf("server info 101: %s", got)
+	}
+	if got := text(w.cmdIn(w.guildB.ID, adminB, "server", sc("info", str("server", "201")))); !strings.Contains(got, "none scheduled") {
+		t.Fatalf("server info of guild B: %s", got)
+	}
+	ann = announcement(w, 6)
+	w.click(staffA, messageButtons(ann)[0], ann)
+	if got := text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "none scheduled") {
+		t.Fatalf("server info 103 after the cancel: %s", got)
+	}
 }
 
 // announcement is the channel message announcing countdown id, found by

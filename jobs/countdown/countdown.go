@@ -217,8 +217,9 @@ func (r *Runner) Attach(ctx context.Context, guildID string, id int64, messageID
 	return nil
 }
 
-// Next returns the earliest pending restart or stop of serverID scheduled
-// by guildID (its action not yet sent); ok false when there is none.
+// Next returns the earliest active restart or stop of serverID scheduled
+// by guildID (pending, or running and not past that server); ok false when
+// there is none.
 func (r *Runner) Next(ctx context.Context, guildID string, serverID int64) (c Countdown, ok bool, err error) {
 	cs, err := r.o.Store.ActiveCountdowns(ctx)
 	if err != nil {
@@ -230,9 +231,10 @@ func (r *Runner) Next(ctx context.Context, guildID string, serverID int64) (c Co
 		}
 		at, found := x.FireAt, false
 		for i, id := range x.Servers {
-			// Servers still ahead of the runner; a running cluster countdown
-			// has no exact time for them, its fire time is the best bound.
-			if id == serverID && (x.State == StatePending || i > x.Step || (i == x.Step && !x.Sent)) {
+			// Servers not yet done: a running cluster countdown has no exact
+			// time for the ones ahead, its fire time is the best bound; the
+			// one in progress has a FireAt in the past.
+			if id == serverID && (x.State == StatePending || i >= x.Step) {
 				found = true
 			}
 		}

@@ -225,3 +225,42 @@ func TestCountdownCancel(t *testing.T) {
 		t.Fatal("unknown action accepted")
 	}
 }
+
+// TestNextAndAttach: Next is the soonest active restart or stop of a server
+// for its guild (not a start, not another guild's, not a server the
+// cluster countdown is past); Attach stores the announcement for Report.
+func TestNextAndAttach(t *testing.T) {
+	ctx := context.Background()
+	st, srv := newMem(), &fakeServers{status: map[int64]string{1: "started", 2: "started", 3: "stopped"}}
+	clk := &clock{now: time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)}
+	var reports []string
+	r := newRunner(t, st, srv, clk, &reports)
+	late, _, _ := r.Schedule(ctx, countdown.Countdown{GuildID: "g", Action: countdown.ActionRestart, Servers: []int64{1, 2}}, 30)
+	soon, _, _ := r.Schedule(ctx, countdown.Countdown{GuildID: "g", Action: countdown.ActionStop, Servers: []int64{1}}, 10)
+	_, _, _ = r.Schedule(ctx, countdown.Countdown{GuildID: "g", Action: countdown.ActionStart, Servers: []int64{3}}, 0)
+	_, _, _ = r.Schedule(ctx, countdown.Countdown{GuildID: "other", Action: countdown.ActionRestart, Servers: []int64{2}}, 1)
+	for _, c := range []struct {
+		server int64
+		want   int64
+	}{{1, soon}, {2, late}, {3, 0}} {
+		got, ok, err := r.Next(ctx, "g", c.server)
+		if err != nil || ok != (c.want != 0) || got.ID != c.want {
+			t.Errorf("next for %d: %+v %v %v, want #%d", c.server, got, ok, err, c.want)
+		}
+	}
+	if _, ok, _ := r.Next(ctx, "nobody", 1); ok {
+		t.Fatal("another guild's countdown")
+	}
+	if err := r.Attach(ctx, "g", late, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.GetCountdown(ctx, late); c.MessageID != "m1" {
+		t.Fatalf("attach: %+v", c)
+	}
+	if err := r.Attach(ctx, "other", late, "m2"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.GetCountdown(ctx, late); c.MessageID != "m1" {
+		t.Fatalf("another guild attached: %+v", c)
+	}
+}
