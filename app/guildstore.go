@@ -59,14 +59,15 @@ func (g *guildStore) AddServer(ctx context.Context, s bots.GameServer) error {
 	if err := g.ensureGuild(ctx, s.GuildID); err != nil {
 		return err
 	}
-	row := &storage.Server{GuildID: s.GuildID, ServiceID: id, Name: s.Name, Cluster: s.Cluster, Enabled: true}
+	row := &storage.Server{GuildID: s.GuildID, ServiceID: id, Name: s.Name, Cluster: s.Cluster, Enabled: true,
+		DecayMultiplier: s.DecayMultiplier}
 	err := g.db.AddServer(ctx, row)
 	if errors.Is(err, storage.ErrConflict) {
 		old, gerr := g.db.Server(ctx, s.GuildID, id)
 		if gerr != nil {
 			return gerr
 		}
-		old.Name, old.Cluster, old.Enabled = s.Name, s.Cluster, true
+		old.Name, old.Cluster, old.Enabled, old.DecayMultiplier = s.Name, s.Cluster, true, s.DecayMultiplier
 		return g.db.UpdateServer(ctx, old)
 	}
 	return err
@@ -87,7 +88,8 @@ func (g *guildStore) Servers(ctx context.Context, guildID string) ([]bots.GameSe
 	}
 	out := make([]bots.GameServer, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, bots.GameServer{GuildID: r.GuildID, ServiceID: r.ServiceID, Name: r.Name, Cluster: r.Cluster})
+		out = append(out, bots.GameServer{GuildID: r.GuildID, ServiceID: r.ServiceID, Name: r.Name, Cluster: r.Cluster,
+			DecayMultiplier: r.DecayMultiplier})
 	}
 	return out, nil
 }

@@ -59,6 +59,16 @@ func (c *Ctx) Int(name string) int64 {
 	return 0
 }
 
+// Number returns a number option, or 0.
+func (c *Ctx) Number(name string) float64 {
+	if o := c.Options[name]; o != nil {
+		if f, ok := o.Value.(float64); ok {
+			return f
+		}
+	}
+	return 0
+}
+
 // Bool returns a boolean option, or false.
 func (c *Ctx) Bool(name string) bool {
 	if o := c.Options[name]; o != nil {

@@ -126,6 +126,10 @@ type GameServer struct {
 	ServiceID int64 // Nitrado service id
 	Name      string
 	Cluster   string
+	// DecayMultiplier is the staff's override of the server's
+	// PvEStructureDecayPeriodMultiplier for decay timers; 0 (or 1) means
+	// none: the parse uses the server's own setting from Nitrado.
+	DecayMultiplier float64
 }
 
 // GuildStore persists guild settings and linked servers. App wires the

@@ -26,14 +26,51 @@ func (m *master) serversAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, e
 		name = "Server " + id
 	}
 	cluster := bots.SanitizeName(c.String("cluster"), 32)
-	if err := m.Store.AddServer(ctx, bots.GameServer{GuildID: c.GuildID, ServiceID: sid, Name: name, Cluster: cluster}); err != nil {
+	gs := bots.GameServer{GuildID: c.GuildID, ServiceID: sid, Name: name, Cluster: cluster}
+	if c.Has("decay_multiplier") {
+		mult := c.Number("decay_multiplier")
+		if !(mult > 0 && mult <= 100) {
+			return nil, bots.Errorf("the decay multiplier is a number above 0 and at most 100, like 2.5")
+		}
+		gs.DecayMultiplier = mult
+	} else if old, ok := m.linked(ctx, c.GuildID, sid); ok {
+		gs.DecayMultiplier = old.DecayMultiplier // renaming keeps the override
+	}
+	if err := m.Store.AddServer(ctx, gs); err != nil {
 		return nil, fmt.Errorf("servers: add %s: %w", id, err)
 	}
 	desc := fmt.Sprintf("**%s** (service %s)", name, id)
 	if cluster != "" {
 		desc += " in cluster **" + cluster + "**"
 	}
+	desc += "\n" + decayLine(gs.DecayMultiplier)
 	return bots.Reply(embed.Success("Server linked", desc)), nil
+}
+
+// linked returns the guild's link of service sid, if any.
+func (m *master) linked(ctx context.Context, guildID string, sid int64) (bots.GameServer, bool) {
+	all, err := m.Store.Servers(ctx, guildID)
+	if err != nil {
+		return bots.GameServer{}, false
+	}
+	for _, s := range all {
+		if s.ServiceID == sid {
+			return s, true
+		}
+	}
+	return bots.GameServer{}, false
+}
+
+// hasDecayOverride reports a staff override of the decay multiplier (1
+// is the game's default, the same as none).
+func hasDecayOverride(mult float64) bool { return mult > 0 && mult != 1 }
+
+// decayLine says which decay multiplier the server's timers use.
+func decayLine(mult float64) string {
+	if hasDecayOverride(mult) {
+		return "Decay timers use multiplier **" + strconv.FormatFloat(mult, 'g', -1, 64) + "** (staff override)."
+	}
+	return "Decay timers use the server's own decay multiplier (from its Nitrado settings)."
 }
 
 func (m *master) serversRemove(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
@@ -81,7 +118,11 @@ func (m *master) serversPage(ctx context.Context, c *bots.Ctx, cluster string, p
 		if cl == "" {
 			cl = "no cluster"
 		}
-		b.Field(s.Name, fmt.Sprintf("service `%d` · %s", s.ServiceID, cl), false)
+		line := fmt.Sprintf("service `%d` · %s", s.ServiceID, cl)
+		if hasDecayOverride(s.DecayMultiplier) {
+			line += " · decay ×" + strconv.FormatFloat(s.DecayMultiplier, 'g', -1, 64) + " (override)"
+		}
+		b.Field(s.Name, line, false)
 	}
 	b.Footer(fmt.Sprintf("Page %d of %d · %d servers", page+1, pages, len(list)))
 	return []*discordgo.MessageEmbed{b.Embed()}, pages, nil

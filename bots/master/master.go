@@ -118,6 +118,8 @@ func serversSpec() *discordgo.ApplicationCommand {
 				{Type: discordgo.ApplicationCommandOptionString, Name: "service_id", Description: "Nitrado service id", Required: true, MinLength: ptr(1), MaxLength: 20},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "name", Description: "Display name", MaxLength: 64},
 				{Type: discordgo.ApplicationCommandOptionString, Name: "cluster", Description: "Cluster name", MaxLength: 32},
+				{Type: discordgo.ApplicationCommandOptionNumber, Name: "decay_multiplier", MinValue: ptr(0.01), MaxValue: 100,
+					Description: "Override the server's structure decay multiplier (default: its Nitrado setting; 1 clears)"},
 			}},
 			{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "remove", Description: "Unlink a server", Options: []*discordgo.ApplicationCommandOption{
 				{Type: discordgo.ApplicationCommandOptionString, Name: "service_id", Description: "Nitrado service id", Required: true, Autocomplete: true},

@@ -93,6 +93,10 @@ func opt(name, v string) *discordgo.ApplicationCommandInteractionDataOption {
 	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: v}
 }
 
+func num(name string, v float64) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionNumber, Value: v}
+}
+
 func cmd(opts ...*discordgo.ApplicationCommandInteractionDataOption) *bots.Ctx {
 	c := &bots.Ctx{GuildID: "g1", Options: map[string]*discordgo.ApplicationCommandInteractionDataOption{}}
 	for _, o := range opts {
@@ -229,5 +233,52 @@ func TestConfigRegistry(t *testing.T) {
 	choices, _ := m.configAutocomplete(ctx, cmd(), opt("key", "shop"))
 	if len(choices) != 2 || choices[0].Value != "orders_log_channel" || choices[1].Value != "shop_channel" {
 		t.Errorf("autocomplete %q = %s", "shop", js(choices))
+	}
+}
+
+// TestServersDecayOverride: staff override a server's decay multiplier on
+// /servers add; renaming keeps it, 1 clears it (the server's own Nitrado
+// setting applies again), and /servers list shows it.
+func TestServersDecayOverride(t *testing.T) {
+	m, st := newTest(t)
+	ctx := context.Background()
+	mult := func() float64 {
+		list, _ := st.Servers(ctx, "g1")
+		if len(list) != 1 {
+			t.Fatalf("%+v", list)
+		}
+		return list[0].DecayMultiplier
+	}
+	r, err := m.serversAdd(ctx, cmd(opt("service_id", "1001"), opt("name", "Island"), num("decay_multiplier", 2.5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mult(); got != 2.5 {
+		t.Fatalf("override stored as %v, want 2.5", got)
+	}
+	if txt := js(r); !strings.Contains(txt, "multiplier **2.5** (staff override)") {
+		t.Errorf("answer does not name the override: %s", txt)
+	}
+	embeds, _, err := m.serversPage(ctx, cmd(), "", 0)
+	if err != nil || !strings.Contains(embeds[0].Fields[0].Value, "decay ×2.5 (override)") {
+		t.Errorf("list does not show the override: %v %+v", err, embeds[0].Fields)
+	}
+	if _, err := m.serversAdd(ctx, cmd(opt("service_id", "1001"), opt("name", "Island 2"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := mult(); got != 2.5 {
+		t.Errorf("renaming dropped the override: %v", got)
+	}
+	for _, bad := range []float64{0, -1, 101} {
+		if _, err := m.serversAdd(ctx, cmd(opt("service_id", "1001"), num("decay_multiplier", bad))); err == nil {
+			t.Errorf("decay_multiplier %v accepted", bad)
+		}
+	}
+	r, err = m.serversAdd(ctx, cmd(opt("service_id", "1001"), opt("name", "Island"), num("decay_multiplier", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hasDecayOverride(mult()) || !strings.Contains(js(r), "own decay multiplier") {
+		t.Errorf("1 did not clear the override: %v %s", mult(), js(r))
 	}
 }
