@@ -393,7 +393,7 @@ func options() []option {
 			set: func(c *Config, v string) error { return setSchedule(&c.BackupSchedule, v) }},
 		option{key: "BLISS_BACKUP_KEEP", def: "7", help: "How many backups to keep.",
 			set: func(c *Config, v string) error { return setInt(&c.BackupKeep, v, 1, 1000) }},
-		option{key: "BLISS_CHAT_POLL", def: "5s", help: "How often the chat bridge polls GetChat on each server.",
+		option{key: "BLISS_CHAT_POLL", def: "2s", help: "How often the chat bridge polls GetChat on each server.",
 			set: func(c *Config, v string) error { return setDuration(&c.ChatPoll, v, time.Second) }},
 		option{key: "BLISS_SHUTDOWN_TIMEOUT", def: "20s", help: "Shutdown budget, at most 25s: bliss.service stops the process after TimeoutStopSec=30s.",
 			set: func(c *Config, v string) error {

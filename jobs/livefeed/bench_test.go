@@ -3,6 +3,7 @@ package livefeed_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -113,4 +114,74 @@ func BenchmarkGameToDiscordLatency(b *testing.B) {
 	slices.Sort(lat)
 	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[len(lat)*95/100].Microseconds())/1000, "p95-ms")
+}
+
+// defaultChatPoll is BLISS_CHAT_POLL's default (app/config).
+const defaultChatPoll = 2 * time.Second
+
+// BenchmarkGameToDiscordEndToEnd is the figure players notice: lines said
+// at random moments on a server polled every defaultChatPoll in real time
+// (a poller goroutine, as the scheduler runs it), through real RCON,
+// SQLite and the fake Discord; the latency is from the moment a line is
+// said to the moment its post is sent. One iteration is one poll period
+// with 10 lines.
+func BenchmarkGameToDiscordEndToEnd(b *testing.B) {
+	w := newWorld(b, 201)
+	db := w.openDB()
+	defer db.Close()
+	td := &timedDiscord{fakeDiscord: w.discord, seen: map[string]time.Time{}}
+	f := w.feed(db, nil, func(o *livefeed.Options) { o.Discord = td; o.Now = time.Now })
+	g := w.games[201]
+	ctx, cancel := context.WithCancel(context.Background())
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		t := time.NewTicker(defaultChatPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = f.Poll(ctx, 201)
+			}
+		}
+	}()
+	rng := rand.New(rand.NewPCG(3, 4))
+	said := map[string]time.Time{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		offs := make([]time.Duration, 10)
+		for j := range offs {
+			offs[j] = time.Duration(rng.Int64N(int64(defaultChatPoll)))
+		}
+		slices.Sort(offs)
+		for j, off := range offs {
+			time.Sleep(time.Until(start.Add(off)))
+			text := fmt.Sprintf("e2e %d %d", i, j)
+			said[text] = time.Now()
+			g.say("P", "C", text)
+		}
+		time.Sleep(time.Until(start.Add(defaultChatPoll)))
+	}
+	time.Sleep(defaultChatPoll + time.Second) // the last lines' poll
+	b.StopTimer()
+	cancel()
+	<-polled
+	td.mu.Lock()
+	var lat []time.Duration
+	for text, at := range said {
+		if got, ok := td.seen[text]; ok {
+			lat = append(lat, got.Sub(at))
+		}
+	}
+	td.mu.Unlock()
+	if len(lat) < len(said) {
+		b.Fatalf("%d of %d lines reached Discord", len(lat), len(said))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*95/100].Milliseconds()), "p95-ms")
+	b.ReportMetric(float64(lat[len(lat)-1].Milliseconds()), "max-ms")
 }
