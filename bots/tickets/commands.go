@@ -76,7 +76,8 @@ func ticketSpec() *discordgo.ApplicationCommand {
 					sub("add", "Open a ticket when a line matches a pattern",
 						&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "kind", Description: "Line kind",
 							Required: true, Choices: []*discordgo.ApplicationCommandOptionChoice{
-								{Name: "chat", Value: "chat"}, {Name: "tribe log", Value: "tribe"}, {Name: "any", Value: "any"}}},
+								{Name: "chat", Value: "chat"}, {Name: "tribe log", Value: "tribe"}, {Name: "deaths", Value: "deaths"},
+								{Name: "joins and leaves", Value: "join"}, {Name: "admin log", Value: "admin"}, {Name: "any", Value: "any"}}},
 						str("pattern", "Regular expression (RE2, case-insensitive)", true, 200),
 						str("server", "Nitrado service id (default: every server)", false, 20),
 						str("label", "Name shown on the ticket", false, 80)),

@@ -395,13 +395,26 @@ func TestE2EIncidents(t *testing.T) {
 	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "tribe", "ADMIN HELP"); err != nil || n != 0 {
 		t.Fatalf("trigger on another kind: %d %v", n, err)
 	}
+	// A tribe-log trigger (a structure destroyed by another tribe) on one server only.
+	r = w.command(adminID, supportCh, discordtest.SubCommandGroup("trigger", discordtest.SubCommand("add",
+		discordtest.StringOpt("kind", "tribe"), discordtest.StringOpt("pattern", `destroyed your '.+'`), discordtest.StringOpt("server", "1003"))))
+	if !strings.Contains(text(r), "Trigger added") {
+		t.Fatalf("tribe trigger add: %s", text(r))
+	}
+	line := "Tribe Bob, ID 123: Day 12, 10:00:00: Your 'Metal Wall' was destroyed by Alice - Lvl 90 (Tribe of Alice)! destroyed your 'Metal Wall'"
+	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "tribe", line); err != nil || n != 0 {
+		t.Fatalf("tribe trigger on another server: %d %v", n, err)
+	}
+	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1003, "tribe", line); err != nil || n != 1 {
+		t.Fatalf("tribe trigger: %d %v", n, err)
+	}
 	for i := 0; i < 3; i++ {
 		if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "chat", "Bob (Tribe of Bob): ADMIN  HELP @everyone pls"); err != nil || n != 1 {
 			t.Fatalf("trigger: %d %v", n, err)
 		}
 		w.clock.Advance(time.Minute)
 	}
-	tk, err := ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 2)
+	tk, err := ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 3)
 	if err != nil || tk.State != tickets.StateOpen || !strings.Contains(tk.Subject, "Admin help") {
 		t.Fatalf("trigger ticket: %+v %v", tk, err)
 	}
@@ -415,7 +428,7 @@ func TestE2EIncidents(t *testing.T) {
 		ServiceID: 1001, Details: "the reply was silent <@" + player2ID + ">", DedupeKey: "order:3"}); err != nil {
 		t.Fatal(err)
 	}
-	tk, err = ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 3)
+	tk, err = ticketstore.New(w.db).ByNumber(ctx, w.guild.ID, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
