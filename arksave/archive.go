@@ -215,6 +215,9 @@ func tribeFromArchive(a *Archive) (*Tribe, error) {
 
 // Store holds the archives embedded in GameModeCustomBytes ("-usestore").
 type Store struct {
+	// Embedded reports a store (Flags 1); without one the server keeps
+	// tribes and profiles in .arktribe/.arkprofile files.
+	Embedded bool
 	Tribes   [][]byte // archive blobs (sub-slices of the input)
 	Profiles [][]byte
 }
@@ -229,6 +232,7 @@ func ReadStore(blob []byte) (*Store, error) {
 	if r.err != nil || flags != 1 {
 		return s, nil
 	}
+	s.Embedded = true
 	tribeRel := r.i32()
 	tribeCount := r.i32()
 	if r.err != nil {

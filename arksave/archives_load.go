@@ -22,6 +22,7 @@ func (d *decoder) archives(ctx context.Context, src Source, st *Stats) ([]*Playe
 		if err != nil {
 			st.noteFailure("GameModeCustomBytes")
 		} else {
+			st.HasStore = store.Embedded
 			for _, b := range store.Profiles {
 				if p, err := DecodeProfile(b); err == nil {
 					profiles = append(profiles, p)

@@ -140,6 +140,7 @@ func Decode(ctx context.Context, src Source, opts Options) (*Save, error) {
 		}
 	}
 	save.Stats.Failed += arStats.Failed
+	save.Stats.HasStore = arStats.HasStore
 	pawns := d.merge(save, accs, profiles, tribes)
 	accs = nil
 	for c, n := range arStats.FailedByClass {

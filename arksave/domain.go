@@ -118,6 +118,10 @@ type Stats struct {
 	Cryopods      int   // tamed dinos decoded from cryopods (in Save.Dinos, Cryopodded)
 	CryopodWild   int   // wild creatures held in pods (not in Dinos or WildDinos)
 	Bytes         int64 // game blob bytes read
+	// HasStore reports an embedded tribe/profile store (GameModeCustomBytes
+	// Flags 1, servers run with -usestore); without one, players and tribes
+	// need their .arkprofile/.arktribe files (Options.Archives).
+	HasStore bool
 }
 
 // String returns the GUID as 32 hex digits in raw byte order (the order

@@ -1,0 +1,20 @@
+package arksave
+
+import "testing"
+
+func TestSpeciesName(t *testing.T) {
+	for class, want := range map[string]string{
+		"Para_Character_BP_C": "Parasaur",
+		"/Game/PrimalEarth/Dinos/Para/Para_Character_BP.Para_Character_BP_C": "Parasaur",
+		"Rex_Character_BP_C":           "Rex",
+		"Rex_Character_BP_TEK_C":       "Rex (TEK)",
+		"Stag_Character_BP_C":          "Megaloceros",
+		"Mystery_Beast_Character_BP_C": "Mystery Beast",
+		"Dodo_Character_BP_Aberrant_C": "Dodo (Aberrant)",
+		"":                             "",
+	} {
+		if got := SpeciesName(class); got != want {
+			t.Errorf("SpeciesName(%q) = %q, want %q", class, got, want)
+		}
+	}
+}
