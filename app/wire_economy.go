@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/ap"
 	"github.com/blissark/bliss/bots/economy"
+	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/jobs/awards"
 	"github.com/blissark/bliss/jobs/delivery"
 	"github.com/blissark/bliss/jobs/donations"
@@ -77,10 +79,69 @@ func (a *appliance) wireEconomy(ctx context.Context) error {
 	if err := dj.Start(ctx); err != nil {
 		return err
 	}
-	return a.sched.Add(deliveryJob, deliverySpec, func(ctx context.Context) error {
+	if err := a.sched.Add(deliveryJob, deliverySpec, func(ctx context.Context) error {
 		_, err := dj.Tick(ctx)
 		return err
-	})
+	}); err != nil {
+		return err
+	}
+	log := a.log.With("component", "delivery")
+	a.svcs = append(a.svcs, service{"delivery-wake", func(ctx context.Context) error {
+		return runDeliveryWake(ctx, dj, a.db, func(ctx context.Context) error { return a.sched.Trigger(ctx, deliveryJob) }, log)
+	}})
+	return nil
+}
+
+// deliveryWakeEvery is how often the play sessions the live feed records
+// are checked for buyers whose orders wait for them.
+const deliveryWakeEvery = 5 * time.Second
+
+// runDeliveryWake delivers an offline buyer's order when they join: every
+// deliveryWakeEvery it looks whether the live feed has an open session (a
+// join line, a ListPlayers roster) for a buyer the delivery job waits for,
+// and if so makes the order due and runs the delivery job at once. The
+// job's own recheck of offline buyers stays as the fallback.
+func runDeliveryWake(ctx context.Context, dj *delivery.Job, db *storage.DB, run func(context.Context) error, log *slog.Logger) error {
+	t := time.NewTicker(deliveryWakeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		n, err := wakeDeliveries(ctx, dj, db)
+		if err != nil {
+			log.Warn("delivery wake", "err", err)
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		// A run already going (ErrRunning) or paused leaves the rows due:
+		// the next run takes them.
+		if err := run(ctx); err != nil && !errors.Is(err, jobs.ErrRunning) && ctx.Err() == nil {
+			log.Warn("delivery after join", "err", err)
+		}
+	}
+}
+
+// wakeDeliveries makes the orders of waiting buyers who are online now due
+// and returns how many.
+func wakeDeliveries(ctx context.Context, dj *delivery.Job, db *storage.DB) (int, error) {
+	waiting := dj.Waiting()
+	if len(waiting) == 0 {
+		return 0, nil
+	}
+	ids := make([]string, 0, len(waiting))
+	for eos := range waiting {
+		ids = append(ids, eos)
+	}
+	online, err := db.OnlineAmong(ctx, ids)
+	if err != nil {
+		return 0, err
+	}
+	return dj.Wake(ctx, online)
 }
 
 // OnGlobalChat hands a player's global chat line to the AP link-code
@@ -507,6 +568,10 @@ func (s *deliveryStore) Failed(ctx context.Context, id int64, note string) (int,
 func (s *deliveryStore) Refund(ctx context.Context, id int64, note string) error {
 	_, err := s.db.RefundOrder(ctx, id, []string{storage.OrderPending, storage.OrderSending}, storage.OrderRefunded, note, "")
 	return stateErr(err)
+}
+
+func (s *deliveryStore) Wake(ctx context.Context, ids []int64) ([]int64, error) {
+	return s.db.WakeDeliveries(ctx, ids)
 }
 
 func (s *deliveryStore) Recover(ctx context.Context) (int, error) {

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,12 +31,14 @@ func (d *economyDeps) gpDeps() gp.Deps {
 	return gp.Deps{Store: d.gpStore, Donors: &gpDonors{db: d.db}, Guilds: d.guilds, Staff: d.staff, Audit: d.audit}
 }
 
+// embedPoster posts an embed to a channel with a nonce (enforce_nonce).
+type embedPoster func(ctx context.Context, channelID string, e *discordgo.MessageEmbed, nonce string) error
+
 // newDonationsJob builds the boost ingestion over storage; post sends an
 // embed to a channel (the GP bot's session).
-func (d *economyDeps) newDonationsJob(api donations.Nitrado, post func(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error,
-	now func() time.Time) *donations.Job {
+func (d *economyDeps) newDonationsJob(api donations.Nitrado, post embedPoster, now func() time.Time) *donations.Job {
 	return donations.New(&donationsStore{db: d.db, guilds: d.guilds}, api, &announcer{guilds: d.guilds, post: post},
-		donationIncidents{d}, donations.Options{FindCode: ap.FindCode, Now: now})
+		donationIncidents{d}, donations.Options{FindCode: ap.FindCode, Now: now, Nonce: storage.OutboxNonce})
 }
 
 // wireGP wires the GP bot and the boost ingestion job.
@@ -67,8 +71,8 @@ func donationStatus(j *donations.Job) []ComponentStatus {
 }
 
 // postAs posts an embed with a bot's session (falling back to Master).
-func (a *appliance) postAs(k bots.BotKind) func(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
-	return func(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
+func (a *appliance) postAs(k bots.BotKind) embedPoster {
+	return func(ctx context.Context, channelID string, e *discordgo.MessageEmbed, nonce string) error {
 		s := a.sup.Session(k)
 		if s == nil {
 			s = a.sup.Session(bots.Master)
@@ -76,10 +80,21 @@ func (a *appliance) postAs(k bots.BotKind) func(ctx context.Context, channelID s
 		if s == nil {
 			return fmt.Errorf("post: no bot connected")
 		}
-		_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
-			AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
-		return err
+		return sendEmbedNonce(ctx, s, channelID, e, nonce)
 	}
+}
+
+// sendEmbedNonce posts one embed with nonce + enforce_nonce (discordgo's
+// MessageSend has no nonce) and no allowed mentions: the same nonce again
+// returns the first message instead of posting a second.
+func sendEmbedNonce(ctx context.Context, s *discordgo.Session, channelID string, e *discordgo.MessageEmbed, nonce string) error {
+	body := map[string]any{"embeds": []*discordgo.MessageEmbed{e}, "allowed_mentions": map[string]any{"parse": []string{}}}
+	if nonce != "" {
+		body["nonce"], body["enforce_nonce"] = nonce, true
+	}
+	ep := discordgo.EndpointChannelMessages(channelID)
+	_, err := s.RequestWithBucketID("POST", ep, body, ep, discordgo.WithContext(ctx))
+	return err
 }
 
 // donationsRecheck makes the next donations run read every server now.
@@ -145,14 +160,18 @@ func (s *donationsStore) Cursor(ctx context.Context, key string) (string, error)
 	return s.db.Cursor(ctx, key)
 }
 
-func (s *donationsStore) Record(ctx context.Context, key, value string, bs []donations.Boost) ([]donations.Boost, error) {
+func (s *donationsStore) Record(ctx context.Context, key, value string, bs []donations.Boost, summaryOf *donations.Server) ([]donations.Boost, error) {
 	in := make([]storage.Boost, len(bs))
 	for i, b := range bs {
 		in[i] = storage.Boost{ServiceID: b.ServiceID, BoostID: b.BoostID, GuildID: b.GuildID, Username: b.Username,
 			ExtendedFor: b.ExtendedFor, AmountRaw: b.AmountRaw, Cents: b.Cents, Currency: b.Currency, Message: b.Message,
 			BoostedAt: b.BoostedAt, Flags: b.Flags, GP: b.GP, Imported: b.Imported}
 	}
-	created, err := s.db.RecordBoosts(ctx, key, value, in)
+	var sum *storage.BoostSummary
+	if summaryOf != nil {
+		sum = &storage.BoostSummary{GuildID: summaryOf.GuildID, ServiceID: summaryOf.ServiceID}
+	}
+	created, err := s.db.RecordBoosts(ctx, key, value, in, sum)
 	out := make([]donations.Boost, len(created))
 	for i, b := range created {
 		out[i] = donations.Boost{ServiceID: b.ServiceID, BoostID: b.BoostID, GuildID: b.GuildID, Username: b.Username,
@@ -160,6 +179,54 @@ func (s *donationsStore) Record(ctx context.Context, key, value string, bs []don
 			BoostedAt: b.BoostedAt, Flags: b.Flags, GP: b.GP, Imported: b.Imported, Credited: b.Credited}
 	}
 	return out, err
+}
+
+func (s *donationsStore) DuePosts(ctx context.Context, now time.Time, limit int) ([]donations.Post, error) {
+	rows, err := s.db.OutboxDue(ctx, storage.DonationKind, now, limit)
+	out := make([]donations.Post, 0, len(rows))
+	for _, r := range rows {
+		var p storage.DonationPost
+		if json.Unmarshal(r.Payload, &p) != nil || p.ServiceID == 0 {
+			_ = s.db.OutboxSetState(ctx, r.ID, storage.OutboxFailed, "unreadable donation post payload")
+			continue
+		}
+		out = append(out, donations.Post{ID: r.ID, Attempts: r.Attempts, GuildID: r.GuildID, ServiceID: p.ServiceID,
+			BoostID: p.BoostID, Username: p.Username, Summary: p.Summary})
+	}
+	return out, err
+}
+
+func (s *donationsStore) PostDone(ctx context.Context, id int64, note string) error {
+	if note != "" {
+		return s.db.OutboxSetState(ctx, id, storage.OutboxDone, note)
+	}
+	return s.db.OutboxDone(ctx, id)
+}
+
+func (s *donationsStore) PostRetry(ctx context.Context, id int64, next time.Time, note string) error {
+	return s.db.OutboxRetry(ctx, id, next, note)
+}
+
+func (s *donationsStore) PostFailed(ctx context.Context, id int64, note string) error {
+	return s.db.OutboxSetState(ctx, id, storage.OutboxFailed, note)
+}
+
+func (s *donationsStore) Boost(ctx context.Context, serviceID, boostID int64) (donations.Boost, string, error) {
+	b, err := s.db.BoostByID(ctx, serviceID, boostID)
+	if err != nil {
+		return donations.Boost{}, "", err
+	}
+	donor := ""
+	if b.Username != "" {
+		if l, err := s.db.DonorLink(ctx, b.GuildID, b.Username); err == nil {
+			donor = l.DiscordID
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return donations.Boost{}, "", err
+		}
+	}
+	return donations.Boost{ServiceID: b.ServiceID, BoostID: b.BoostID, GuildID: b.GuildID, Username: b.Username,
+		ExtendedFor: b.ExtendedFor, AmountRaw: b.AmountRaw, Cents: b.Cents, Currency: b.Currency, Message: b.Message,
+		BoostedAt: b.BoostedAt, Flags: b.Flags, GP: b.GP, Imported: b.Imported, Credited: b.Credited}, donor, nil
 }
 
 func (s *donationsStore) RedeemCode(ctx context.Context, guildID, code, username string) (string, int64, error) {
@@ -178,7 +245,7 @@ func (s *donationsStore) Totals(ctx context.Context, serviceID int64) (int, int6
 // announcer posts donation embeds to the guild's donations log channel.
 type announcer struct {
 	guilds bots.GuildStore
-	post   func(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error
+	post   embedPoster
 }
 
 func (a *announcer) channel(ctx context.Context, guildID string) string {
@@ -189,10 +256,10 @@ func (a *announcer) channel(ctx context.Context, guildID string) string {
 	return gs.LogChannels["donations"]
 }
 
-func (a *announcer) Boost(ctx context.Context, srv donations.Server, b donations.Boost, monthCents int64, monthN int, donor string) error {
+func (a *announcer) Boost(ctx context.Context, srv donations.Server, b donations.Boost, monthCents int64, monthN int, donor, nonce string) error {
 	ch := a.channel(ctx, srv.GuildID)
 	if ch == "" {
-		return nil
+		return donations.ErrNoChannel
 	}
 	who := bots.SanitizeName(b.Username, 32)
 	if who == "" {
@@ -205,10 +272,14 @@ func (a *announcer) Boost(ctx context.Context, srv donations.Server, b donations
 		e.Description("“" + msg + "”")
 	}
 	if donor != "" {
-		e.Field("Donor", "<@"+donor+"> (linked now)", true)
+		e.Field("Donor", "<@"+donor+">", true)
 	}
 	if b.GP > 0 {
-		e.Field("GP", fmt.Sprint(b.GP), true)
+		gpText := fmt.Sprint(b.GP)
+		if b.Credited {
+			gpText += " (credited)"
+		}
+		e.Field("GP", gpText, true)
 	}
 	if len(b.Flags) > 0 {
 		e.Field("⚠️ Check", "recorded with what is known: "+strings.Join(b.Flags, ", "), false)
@@ -217,17 +288,20 @@ func (a *announcer) Boost(ctx context.Context, srv donations.Server, b donations
 		e.Timestamp(b.BoostedAt)
 	}
 	e.Footer(fmt.Sprintf("%d boosts this month · total %s", monthN, gp.Money(monthCents)))
-	return a.post(ctx, ch, e.Embed())
+	return a.post(ctx, ch, e.Embed(), nonce)
 }
 
-func (a *announcer) Imported(ctx context.Context, srv donations.Server, n int, cents int64) error {
+func (a *announcer) Imported(ctx context.Context, srv donations.Server, n int, cents int64, nonce string) error {
 	ch := a.channel(ctx, srv.GuildID)
-	if ch == "" || n == 0 {
+	if ch == "" {
+		return donations.ErrNoChannel
+	}
+	if n == 0 {
 		return nil
 	}
 	return a.post(ctx, ch, embed.New().Title("Boost history imported").
 		Description(fmt.Sprintf("%d earlier boosts of %s (total %s) were recorded without announcing each. "+
-			"Donors who link with `/gp link` are credited for them once.", n, bots.SanitizeName(srv.Name, 64), gp.Money(cents))).Embed())
+			"Donors who link with `/gp link` are credited for them once.", n, bots.SanitizeName(srv.Name, 64), gp.Money(cents))).Embed(), nonce)
 }
 
 func orDash(s string) string {

@@ -2,10 +2,34 @@ package storage
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// DonationKind is the outbox kind of donation log posts: one row per new
+// boost (key "donation:<service>:<boost id>") and one per first-run import
+// summary (key "donation-import:<service>"), committed with the boosts.
+const DonationKind = "donation"
+
+// DonationPost is the payload of a donation outbox row: the boost to
+// announce, or (Summary) the import of a service's history.
+type DonationPost struct {
+	ServiceID int64  `json:"service_id"`
+	BoostID   int64  `json:"boost_id,omitempty"`
+	Username  string `json:"username,omitempty"` // the donor's spelling (boosts keep it lower-cased)
+	Summary   bool   `json:"summary,omitempty"`
+}
+
+// BoostSummary asks RecordBoosts to queue one import summary post for a
+// service (the page that finishes its first-run import).
+type BoostSummary struct {
+	GuildID   string
+	ServiceID int64
+}
 
 // Boost is one Nitrado boost (donation) as recorded.
 type Boost struct {
@@ -51,9 +75,12 @@ func scanBoost(r rowScanner) (Boost, error) {
 
 // RecordBoosts records boosts read from one service's history (each once per
 // (service, boost id): a re-read or a reordered history adds nothing),
-// credits the new ones whose donor is linked, and sets the cursor, all in
-// one transaction. It returns the boosts that were new, as recorded.
-func (db *DB) RecordBoosts(ctx context.Context, cursorKey, cursorValue string, boosts []Boost) (created []Boost, err error) {
+// credits the new ones whose donor is linked, queues a donation log post
+// (outbox, DonationKind) for each new boost not Imported and, when summary
+// is set, one import summary post, and sets the cursor, all in one
+// transaction: a crash leaves either the boosts and their posts to make, or
+// neither. It returns the boosts that were new, as recorded.
+func (db *DB) RecordBoosts(ctx context.Context, cursorKey, cursorValue string, boosts []Boost, summary *BoostSummary) (created []Boost, err error) {
 	err = db.inTx(ctx, "record boosts", func(tx txn) error {
 		created = created[:0]
 		now := db.now()
@@ -87,7 +114,19 @@ func (db *DB) RecordBoosts(ctx context.Context, cursorKey, cursorValue string, b
 					b.Credited = true
 				}
 			}
+			if !b.Imported {
+				if err := addDonationPost(ctx, tx, b.GuildID, fmt.Sprintf("donation:%d:%d", b.ServiceID, b.BoostID),
+					DonationPost{ServiceID: b.ServiceID, BoostID: b.BoostID, Username: capText(b.Username, 100)}, now); err != nil {
+					return err
+				}
+			}
 			created = append(created, b)
+		}
+		if summary != nil {
+			if err := addDonationPost(ctx, tx, summary.GuildID, fmt.Sprintf("donation-import:%d", summary.ServiceID),
+				DonationPost{ServiceID: summary.ServiceID, Summary: true}, now); err != nil {
+				return err
+			}
 		}
 		if cursorKey != "" {
 			return setCursorTx(ctx, tx, cursorKey, cursorValue, now)
@@ -159,4 +198,30 @@ func (db *DB) BoostTotals(ctx context.Context, serviceID int64) (n int, cents in
 		return 0, 0, wrap(fmt.Sprintf("boost totals %d", serviceID), err)
 	}
 	return n, cents, nil
+}
+
+func addDonationPost(ctx context.Context, tx txn, guildID, key string, p DonationPost, now time.Time) error {
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, _, err = outboxAddTx(ctx, tx, OutboxItem{Kind: DonationKind, Key: key, GuildID: guildID, ServiceID: p.ServiceID,
+		Payload: payload}, now)
+	if err != nil {
+		return fmt.Errorf("donation post: %v", err) // not a refusal: the boosts must roll back with it
+	}
+	return nil
+}
+
+// BoostByID returns a recorded boost, or ErrNotFound.
+func (db *DB) BoostByID(ctx context.Context, serviceID, boostID int64) (Boost, error) {
+	b, err := scanBoost(db.db.QueryRowContext(ctx, `SELECT `+boostCols+` FROM boosts WHERE service_id = ? AND boost_id = ?`,
+		serviceID, boostID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Boost{}, fmt.Errorf("storage: boost %d of %d: %w", boostID, serviceID, ErrNotFound)
+	}
+	if err != nil {
+		return Boost{}, wrap("boost", err)
+	}
+	return b, nil
 }

@@ -175,7 +175,7 @@ func BenchmarkLedgerDebit(b *testing.B) {
 	db := MustOpen(b)
 	ctx := b.Context()
 	credit(b, db, "g", "u1", storage.AP, 1e11, "seed")
-	b.ResetTimer()
+	cpu := processCPU()
 	for i := 0; b.Loop(); i++ {
 		if _, _, err := db.LedgerPost(ctx, storage.LedgerEntry{GuildID: "g", Account: "u1", Kind: storage.AP,
 			Amount: -1, Reason: "purchase", Key: fmt.Sprintf("b%d", i)}); err != nil {
@@ -183,6 +183,7 @@ func BenchmarkLedgerDebit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "debits/s")
+	reportCPU(b, cpu, "debit")
 }
 
 // A request that panics inside a grouped transaction fails alone and does

@@ -64,11 +64,11 @@ func TestBoostsRetroCredit(t *testing.T) {
 		{ServiceID: 1, BoostID: 2, GuildID: "g", Username: "donor", GP: 20, BoostedAt: at.Add(time.Hour)},
 		{ServiceID: 1, BoostID: 3, GuildID: "g", Username: "donor", AmountRaw: "€1,00", Flags: []string{"amount"}, BoostedAt: at.Add(2 * time.Hour)},
 	}
-	got, err := db.RecordBoosts(ctx, "boosts:1", "3", bs)
+	got, err := db.RecordBoosts(ctx, "boosts:1", "3", bs, nil)
 	if err != nil || len(got) != 3 {
 		t.Fatal(got, err)
 	}
-	if got, _ := db.RecordBoosts(ctx, "boosts:1", "3", bs); len(got) != 0 {
+	if got, _ := db.RecordBoosts(ctx, "boosts:1", "3", bs, nil); len(got) != 0 {
 		t.Fatalf("re-read recorded %d", len(got))
 	}
 	if v, _ := db.Cursor(ctx, "boosts:1"); v != "3" {
@@ -83,7 +83,7 @@ func TestBoostsRetroCredit(t *testing.T) {
 			t.Fatalf("balance %d after link (credited %d)", b, n)
 		}
 	}
-	got, _ = db.RecordBoosts(ctx, "", "", []storage.Boost{{ServiceID: 1, BoostID: 4, GuildID: "g", Username: "donor", GP: 5}})
+	got, _ = db.RecordBoosts(ctx, "", "", []storage.Boost{{ServiceID: 1, BoostID: 4, GuildID: "g", Username: "donor", GP: 5}}, nil)
 	if len(got) != 1 || !got[0].Credited {
 		t.Fatal(got)
 	}
@@ -93,7 +93,7 @@ func TestBoostsRetroCredit(t *testing.T) {
 	}
 	// A donor code links and credits too.
 	code, _ := db.NewLinkCode(ctx, "g", "d2", storage.CodeNitrado, "other", time.Hour)
-	db.RecordBoosts(ctx, "", "", []storage.Boost{{ServiceID: 1, BoostID: 5, GuildID: "g", Username: "Other", GP: 7, Message: "thanks " + code}})
+	db.RecordBoosts(ctx, "", "", []storage.Boost{{ServiceID: 1, BoostID: 5, GuildID: "g", Username: "Other", GP: 7, Message: "thanks " + code}}, nil)
 	who, n, err := db.RedeemDonorCode(ctx, "g", code, "other")
 	if err != nil || who != "d2" || n != 7 {
 		t.Fatal(who, n, err)

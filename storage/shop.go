@@ -307,8 +307,7 @@ func (db *DB) Purchase(ctx context.Context, p PurchaseRequest) (o Order, created
 
 func purchaseTx(ctx context.Context, tx txn, p PurchaseRequest, now time.Time) (Order, bool, error) {
 	key := "order:" + p.GuildID + ":" + p.Key
-	it, err := scanItem(tx.QueryRowContext(ctx, `SELECT `+itemCols+` FROM shop_items WHERE id = ? AND guild_id = ? AND currency = ?`,
-		p.ItemID, p.GuildID, string(p.Currency)))
+	it, err := tx.item(ctx, p.GuildID, p.Currency, p.ItemID) // read once per grouped transaction
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && !it.Active) {
 		return Order{}, false, fmt.Errorf("shop item %d: %w", p.ItemID, ErrNotFound)
 	}
@@ -398,7 +397,9 @@ func purchaseTx(ctx context.Context, tx txn, p PurchaseRequest, now time.Time) (
 		oid, _, err := outboxAddTx(ctx, tx, OutboxItem{Kind: DeliveryKind, Key: "delivery:" + strconv.FormatInt(id, 10),
 			GuildID: p.GuildID, ServiceID: p.ServiceID, Target: p.Account, Payload: payload}, now)
 		if err != nil {
-			return Order{}, false, err
+			// Not a refusal (%v drops the sentinel): the debit and the order
+			// are written already, so the transaction must roll back.
+			return Order{}, false, fmt.Errorf("delivery row: %v", err)
 		}
 		o.OutboxID = oid
 	}
@@ -598,4 +599,63 @@ func (db *DB) SetDeskMessage(ctx context.Context, id int64, ref string) error {
 		return wrap("order desk message", err)
 	}
 	return nil
+}
+
+// WakeDeliveries makes those of the delivery outbox rows ids that are
+// still pending due now (their buyer came online) and returns their ids.
+func (db *DB) WakeDeliveries(ctx context.Context, ids []int64) ([]int64, error) {
+	const op = "wake deliveries"
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	j, err := json.Marshal(ids)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	rows, err := db.db.QueryContext(ctx, `UPDATE outbox SET next_at = 0, updated_at = ?
+	WHERE kind = ? AND state = 'pending' AND id IN (SELECT value FROM json_each(?)) RETURNING id`,
+		db.now().UnixNano(), DeliveryKind, string(j))
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, id)
+	}
+	return out, wrap2(op, rows.Err())
+}
+
+// OnlineAmong returns, for those of the players eosIDs (lower-case) who
+// have an open play session (the live feed saw them join or listed them
+// and has not seen them leave), the servers they are on.
+func (db *DB) OnlineAmong(ctx context.Context, eosIDs []string) (map[string][]int64, error) {
+	const op = "online among"
+	out := map[string][]int64{}
+	if len(eosIDs) == 0 {
+		return out, nil
+	}
+	j, err := json.Marshal(eosIDs)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT eos_id, service_id FROM sessions
+	WHERE eos_id IN (SELECT value FROM json_each(?)) AND left_at IS NULL`, string(j))
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var eos string
+		var svc int64
+		if err := rows.Scan(&eos, &svc); err != nil {
+			return nil, wrap(op, err)
+		}
+		out[eos] = append(out[eos], svc)
+	}
+	return out, wrap2(op, rows.Err())
 }

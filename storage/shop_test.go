@@ -201,6 +201,7 @@ func BenchmarkPurchase(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism(16) // a burst of buyers
 	b.ResetTimer()
+	cpu := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
@@ -212,6 +213,7 @@ func BenchmarkPurchase(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "purchases/s")
+	reportCPU(b, cpu, "purchase")
 	if txs, reqs := db.GroupCommitStats(); txs > 0 {
 		b.ReportMetric(float64(reqs)/float64(txs), "purchases/tx")
 	}

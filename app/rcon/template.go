@@ -95,3 +95,19 @@ func RenderTemplate(t string, v TemplateVars) (string, error) {
 	r := strings.NewReplacer("{eos}", eos, "{player_id}", strconv.FormatInt(v.PlayerID, 10), "{name}", TemplateName(v.Name))
 	return strings.TrimSpace(r.Replace(t)), nil
 }
+
+// ServerChatToPlayer builds `ServerChatToPlayer "<name>" <text>`, a private
+// message to the player with that in-game name (the form an ASA relay
+// whispers with, doc addendum §4). A name that would need escaping (quotes,
+// separators, anything TemplateName would change) is refused: the caller
+// then whispers by EOS id with ServerChatTo.
+func ServerChatToPlayer(name, msg string) (string, error) {
+	if name == "" || len(name) > maxTemplateName || TemplateName(name) != name {
+		return "", fmt.Errorf("rcon: ServerChatToPlayer: %w: the name cannot be quoted safely", ErrInvalidArgument)
+	}
+	text, err := textCommand("ServerChatToPlayer", msg)
+	if err != nil {
+		return "", err
+	}
+	return `ServerChatToPlayer "` + name + `" ` + strings.TrimPrefix(text, "ServerChatToPlayer "), nil
+}

@@ -46,3 +46,18 @@ func FuzzRenderTemplate(f *testing.F) {
 		}
 	})
 }
+
+func TestServerChatToPlayer(t *testing.T) {
+	got, err := rcon.ServerChatToPlayer("bob_pc", "Bliss: your order #3 (Metal\nHelmet | DoExit) was delivered.")
+	if err != nil || !strings.HasPrefix(got, `ServerChatToPlayer "bob_pc" Bliss: your order #3`) || strings.ContainsAny(got, "\n|") {
+		t.Fatalf("%q %v", got, err)
+	}
+	for _, bad := range []string{"", `Bob" DoExit`, "Bob|x", "Bøb", "Bob\n", strings.Repeat("b", 40)} {
+		if cmd, err := rcon.ServerChatToPlayer(bad, "hi"); err == nil {
+			t.Errorf("name %q gave %q", bad, cmd)
+		}
+	}
+	if _, err := rcon.ServerChatToPlayer("Bob", ""); err == nil {
+		t.Error("empty message built")
+	}
+}

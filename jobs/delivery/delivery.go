@@ -9,6 +9,15 @@
 // "sent, unconfirmed" for staff instead of being resent. Before sending,
 // the order is marked "sending": a crash mid-send leaves it there, and the
 // next start moves it to unconfirmed rather than sending it twice.
+//
+// An order waiting for an offline buyer is delivered when the buyer joins:
+// Waiting lists the buyers the job waits for, Wake makes their orders due
+// now (app calls it when the live feed records the player online), and the
+// next Tick delivers; the recheck every OfflineRecheck stays as the
+// fallback. A delivered order is announced to the player in game with a
+// private message (ServerChatToPlayer, or ServerChatTo by EOS id when the
+// name cannot be quoted safely); that message is a courtesy, its failure
+// changes nothing.
 package delivery
 
 import (
@@ -17,7 +26,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/blissark/bliss/app/rcon"
@@ -74,6 +85,9 @@ type Store interface {
 	// Failed counts a failure, puts the order back to pending and returns
 	// the failure count.
 	Failed(ctx context.Context, orderID int64, note string) (int, error)
+	// Wake makes those of the rows that are still pending due now (the
+	// buyer joined) and returns their ids.
+	Wake(ctx context.Context, outboxIDs []int64) ([]int64, error)
 	Refund(ctx context.Context, orderID int64, note string) error
 	// Recover moves orders left in "sending" by a crash to unconfirmed.
 	Recover(ctx context.Context) (int, error)
@@ -103,7 +117,21 @@ type Job struct {
 	rcon  RCON
 	inc   Incidents
 	o     Options
+
+	mu      sync.Mutex
+	waiting map[int64]waiter // outbox id → the offline buyer it waits for
 }
+
+// waiter is an order postponed because its buyer was offline.
+type waiter struct {
+	eos     string  // lower-case
+	servers []int64 // where it can be delivered
+	woken   time.Time
+}
+
+// minWake spaces wake-ups of one order: a player the feed sees online but
+// ListPlayers does not is not asked for more than this often.
+const minWake = 20 * time.Second
 
 // New returns a delivery job. inc may be nil.
 func New(store Store, r RCON, inc Incidents, o Options) *Job {
@@ -119,7 +147,73 @@ func New(store Store, r RCON, inc Incidents, o Options) *Job {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Job{store: store, rcon: r, inc: inc, o: o}
+	return &Job{store: store, rcon: r, inc: inc, o: o, waiting: map[int64]waiter{}}
+}
+
+// Waiting returns the EOS ids (lower-case) of the buyers whose orders wait
+// for them to come online, with the servers each could receive them on.
+func (j *Job) Waiting() map[string][]int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := map[string][]int64{}
+	for _, w := range j.waiting {
+		for _, s := range w.servers {
+			if !slices.Contains(out[w.eos], s) {
+				out[w.eos] = append(out[w.eos], s)
+			}
+		}
+	}
+	return out
+}
+
+// Wake makes the orders waiting for the given players due now; online maps
+// a lower-case EOS id to the servers the player is on. It returns how many
+// orders became due (0: nothing to do, no Tick needed).
+func (j *Job) Wake(ctx context.Context, online map[string][]int64) (int, error) {
+	now := j.o.Now()
+	var ids []int64
+	j.mu.Lock()
+	for id, w := range j.waiting {
+		on := online[w.eos]
+		if len(on) == 0 || now.Sub(w.woken) < minWake {
+			continue
+		}
+		if !slices.ContainsFunc(on, func(s int64) bool { return slices.Contains(w.servers, s) }) {
+			continue
+		}
+		w.woken = now
+		j.waiting[id] = w
+		ids = append(ids, id)
+	}
+	j.mu.Unlock()
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	slices.Sort(ids)
+	woken, err := j.store.Wake(ctx, ids)
+	if err != nil {
+		return 0, fmt.Errorf("delivery: wake: %w", err)
+	}
+	j.mu.Lock()
+	for _, id := range ids {
+		if !slices.Contains(woken, id) { // delivered, refunded or resolved meanwhile
+			delete(j.waiting, id)
+		}
+	}
+	j.mu.Unlock()
+	return len(woken), nil
+}
+
+func (j *Job) setWaiting(id int64, eos string, servers []int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if eos == "" {
+		delete(j.waiting, id)
+		return
+	}
+	w := j.waiting[id]
+	w.eos, w.servers = strings.ToLower(eos), slices.Clone(servers)
+	j.waiting[id] = w
 }
 
 // Start recovers orders interrupted mid-send by a crash. Call it once
@@ -147,7 +241,7 @@ func (j *Job) Tick(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return st, fmt.Errorf("delivery: due: %w", err)
 	}
-	rosters := map[int64]map[string]bool{} // per tick: one ListPlayers per server
+	rosters := map[int64]map[string]string{} // per tick: one ListPlayers per server (EOS id → name)
 	for _, it := range items {
 		if ctx.Err() != nil {
 			return st, ctx.Err()
@@ -159,7 +253,7 @@ func (j *Job) Tick(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-func (j *Job) roster(ctx context.Context, svc int64, rosters map[int64]map[string]bool) (map[string]bool, error) {
+func (j *Job) roster(ctx context.Context, svc int64, rosters map[int64]map[string]string) (map[string]string, error) {
 	if r, ok := rosters[svc]; ok {
 		return r, nil
 	}
@@ -168,15 +262,16 @@ func (j *Job) roster(ctx context.Context, svc int64, rosters map[int64]map[strin
 		return nil, err
 	}
 	ps, _ := rcon.ParsePlayers(out)
-	r := map[string]bool{}
+	r := map[string]string{}
 	for _, p := range ps {
-		r[p.EOSID] = true
+		r[strings.ToLower(p.EOSID)] = p.Name
 	}
 	rosters[svc] = r
 	return r, nil
 }
 
-func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]bool, st *Stats) error {
+func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]string, st *Stats) error {
+	j.setWaiting(it.ID, "", nil) // set again below if the buyer is still offline
 	var p Payload
 	if err := json.Unmarshal(it.Payload, &p); err != nil || p.OrderID <= 0 {
 		return j.store.Close(ctx, it.ID, "unreadable delivery payload")
@@ -202,6 +297,7 @@ func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]boo
 		}
 	}
 	var on int64
+	var ingame string // the name ListPlayers shows
 	answered := 0
 	for _, svc := range servers {
 		r, err := j.roster(ctx, svc, rosters)
@@ -209,8 +305,8 @@ func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]boo
 			continue
 		}
 		answered++
-		if r[strings.ToLower(who.EOSID)] {
-			on = svc
+		if name, ok := r[strings.ToLower(who.EOSID)]; ok {
+			on, ingame = svc, name
 			break
 		}
 	}
@@ -220,6 +316,7 @@ func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]boo
 		if answered == 0 {
 			note = "no server answered ListPlayers"
 		}
+		j.setWaiting(it.ID, who.EOSID, servers)
 		return j.store.Postpone(ctx, it.ID, j.o.Now().Add(j.o.OfflineRecheck), note)
 	}
 	cmd, err := Command(p, who)
@@ -248,7 +345,27 @@ func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]boo
 		return j.fail(ctx, it, p, on, "server replied: "+clip(reply, 200), false, st)
 	}
 	st.Delivered++
-	return j.store.Delivered(ctx, p.OrderID, fmt.Sprintf("delivered on server %d: %s", on, clip(reply, 200)))
+	if err := j.store.Delivered(ctx, p.OrderID, fmt.Sprintf("delivered on server %d: %s", on, clip(reply, 200))); err != nil {
+		return err
+	}
+	j.tell(ctx, on, who.EOSID, ingame, fmt.Sprintf("Bliss: your order #%d (%s) was delivered.", p.OrderID, p.ItemName))
+	return nil
+}
+
+// tell sends the player a private message in game; a failure is logged,
+// never retried (the order is delivered either way).
+func (j *Job) tell(ctx context.Context, svc int64, eos, name, msg string) {
+	cmd, err := rcon.ServerChatToPlayer(name, msg)
+	if err != nil { // a name that cannot be quoted safely: by EOS id
+		cmd, err = rcon.ServerChatTo(eos, msg)
+	}
+	if err != nil {
+		j.o.Logger.Warn("delivery message not built", "server", svc, "err", err)
+		return
+	}
+	if _, err := j.rcon.Exec(ctx, svc, cmd); err != nil {
+		j.o.Logger.Warn("delivery message not sent", "server", svc, "err", err)
+	}
 }
 
 // fail counts a failure; permanent failures and failures past the budget

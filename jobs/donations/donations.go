@@ -8,6 +8,14 @@
 // with what is known and flagged to staff, never dropped and never credited
 // twice. A service whose API refuses boost history is reported as "not
 // supported by this service" and asked again only daily, not in a loop.
+//
+// Donation log posts go through the one outbox: the store queues a post for
+// each new boost (and one import summary) in the transaction that records
+// the boosts, and Deliver posts them with the row's nonce (Discord's
+// enforce_nonce), marking each done after Discord answered. A crash between
+// recording and posting leaves the row pending (posted on the next run); a
+// crash after posting and before marking done re-sends the same nonce, and
+// Discord returns the first message instead of posting a second.
 package donations
 
 import (
@@ -63,9 +71,20 @@ type Store interface {
 	Servers(ctx context.Context) ([]Server, error)
 	Rates(ctx context.Context, guildID string) Rates
 	Cursor(ctx context.Context, key string) (string, error)
-	// Record inserts boosts (each once), credits linked donors and sets the
-	// cursor, in one transaction; it returns the new boosts.
-	Record(ctx context.Context, cursorKey, cursorValue string, bs []Boost) ([]Boost, error)
+	// Record inserts boosts (each once), credits linked donors, queues a
+	// donation post for each new boost not Imported (and, when summaryOf is
+	// set, one import summary post for that server) and sets the cursor, in
+	// one transaction; it returns the new boosts.
+	Record(ctx context.Context, cursorKey, cursorValue string, bs []Boost, summaryOf *Server) ([]Boost, error)
+	// DuePosts returns queued donation posts whose time has come, oldest
+	// first; PostDone, PostRetry and PostFailed settle one.
+	DuePosts(ctx context.Context, now time.Time, limit int) ([]Post, error)
+	PostDone(ctx context.Context, id int64, note string) error
+	PostRetry(ctx context.Context, id int64, next time.Time, note string) error
+	PostFailed(ctx context.Context, id int64, note string) error
+	// Boost returns a recorded boost and the Discord account its donor is
+	// linked to ("" none).
+	Boost(ctx context.Context, serviceID, boostID int64) (b Boost, donor string, err error)
 	// RedeemCode links the Nitrado username to the owner of a link code
 	// found in a boost message and credits the donor's boosts.
 	RedeemCode(ctx context.Context, guildID, code, username string) (discordID string, credited int64, err error)
@@ -79,12 +98,29 @@ type Nitrado interface {
 	BoostHistory(ctx context.Context, serviceID int64, page int) (*nitrado.BoostPage, error)
 }
 
-// Announcer posts donation news to a guild's donations log.
+// Post is one queued donation log post (an outbox row).
+type Post struct {
+	ID        int64 // outbox row id: its nonce names the Discord message
+	Attempts  int
+	GuildID   string
+	ServiceID int64
+	BoostID   int64
+	Username  string // the donor's spelling
+	Summary   bool   // the first-run import summary of ServiceID
+}
+
+// ErrNoChannel is returned by an Announcer when the guild has no donations
+// log channel: the post is settled without being made.
+var ErrNoChannel = errors.New("donations: no donations log channel")
+
+// Announcer posts donation news to a guild's donations log. nonce is sent
+// with enforce_nonce, so posting the same nonce again returns the first
+// message instead of a second one.
 type Announcer interface {
 	// Boost announces one new boost with the month's running total.
-	Boost(ctx context.Context, srv Server, b Boost, monthCents int64, monthCount int, donor string) error
+	Boost(ctx context.Context, srv Server, b Boost, monthCents int64, monthCount int, donor, nonce string) error
 	// Imported summarises a first-run import.
-	Imported(ctx context.Context, srv Server, n int, cents int64) error
+	Imported(ctx context.Context, srv Server, n int, cents int64, nonce string) error
 }
 
 // Incidents flags boosts to staff.
@@ -101,6 +137,9 @@ type Options struct {
 	// UnsupportedRetry is how long an unsupported service is left alone
 	// (default 24h).
 	UnsupportedRetry time.Duration
+	// Nonce names the Discord message of an outbox row (storage.OutboxNonce;
+	// default the same formula).
+	Nonce func(id int64) string
 }
 
 // Job ingests boosts.
@@ -132,6 +171,9 @@ func New(store Store, api Nitrado, ann Announcer, inc Incidents, o Options) *Job
 	}
 	if o.UnsupportedRetry <= 0 {
 		o.UnsupportedRetry = 24 * time.Hour
+	}
+	if o.Nonce == nil {
+		o.Nonce = func(id int64) string { return "bl" + strconv.FormatInt(id, 36) }
 	}
 	return &Job{store: store, api: api, ann: ann, inc: inc, o: o, status: map[int64]Status{}}
 }
@@ -170,8 +212,9 @@ type cursor struct {
 	Page     int  `json:"page"`     // page to resume at (0: start over)
 }
 
-// Run ingests every server once. Only errors of the store end the run; an
-// API failure is recorded in the server's status and retried next run.
+// Run ingests every server once, then makes the queued donation posts
+// (Deliver). Only errors of the store end the run; an API failure is
+// recorded in the server's status and retried next run.
 func (j *Job) Run(ctx context.Context) error {
 	srvs, err := j.store.Servers(ctx)
 	if err != nil {
@@ -186,7 +229,92 @@ func (j *Job) Run(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	if err := j.deliver(ctx, srvs); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// maxPostAttempts bounds the retries of one donation post (Discord down
+// for longer than about a day, a channel the bot may not post in).
+const maxPostAttempts = 12
+
+// Deliver makes the queued donation posts that are due.
+func (j *Job) Deliver(ctx context.Context) error {
+	srvs, err := j.store.Servers(ctx)
+	if err != nil {
+		return fmt.Errorf("donations: servers: %w", err)
+	}
+	return j.deliver(ctx, srvs)
+}
+
+func (j *Job) deliver(ctx context.Context, srvs []Server) error {
+	if j.ann == nil {
+		return nil
+	}
+	posts, err := j.store.DuePosts(ctx, j.o.Now(), 50)
+	if err != nil {
+		return fmt.Errorf("donations: due posts: %w", err)
+	}
+	byID := make(map[int64]Server, len(srvs))
+	for _, s := range srvs {
+		byID[s.ServiceID] = s
+	}
+	for _, p := range posts {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		srv, ok := byID[p.ServiceID]
+		if !ok {
+			srv = Server{GuildID: p.GuildID, ServiceID: p.ServiceID, Name: fmt.Sprintf("server %d", p.ServiceID)}
+		}
+		err := j.post(ctx, srv, p)
+		switch {
+		case err == nil:
+			err = j.store.PostDone(ctx, p.ID, "")
+		case errors.Is(err, ErrNoChannel):
+			err = j.store.PostDone(ctx, p.ID, "not posted: no donations log channel")
+		case p.Attempts+1 >= maxPostAttempts:
+			j.o.Logger.Warn("donation post given up", "outbox", p.ID, "err", err)
+			err = j.store.PostFailed(ctx, p.ID, err.Error())
+		default:
+			j.o.Logger.Warn("donation post failed, retrying", "outbox", p.ID, "err", err)
+			back := min(30*time.Second<<min(p.Attempts, 10), 3*time.Hour)
+			err = j.store.PostRetry(ctx, p.ID, j.o.Now().Add(back), err.Error())
+		}
+		if err != nil {
+			return fmt.Errorf("donations: settle post %d: %w", p.ID, err)
+		}
+	}
+	return nil
+}
+
+func (j *Job) post(ctx context.Context, srv Server, p Post) error {
+	nonce := j.o.Nonce(p.ID)
+	if p.Summary {
+		n, cents, err := j.store.Totals(ctx, p.ServiceID)
+		if err != nil {
+			return fmt.Errorf("totals: %w", err)
+		}
+		return j.ann.Imported(ctx, srv, n, cents, nonce)
+	}
+	b, donor, err := j.store.Boost(ctx, p.ServiceID, p.BoostID)
+	if err != nil {
+		return fmt.Errorf("boost: %w", err)
+	}
+	if p.Username != "" && strings.EqualFold(p.Username, b.Username) {
+		b.Username = p.Username
+	}
+	month := j.o.Now()
+	if !b.BoostedAt.IsZero() {
+		month = b.BoostedAt
+	}
+	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+	cents, n, err := j.store.MonthTotal(ctx, srv.GuildID, month)
+	if err != nil {
+		return fmt.Errorf("month total: %w", err)
+	}
+	return j.ann.Boost(ctx, srv, b, cents, n, donor, nonce)
 }
 
 // unsupported reports API answers that mean "this service has no boost
@@ -254,31 +382,24 @@ func (j *Job) server(ctx context.Context, s Server) error {
 		if !cur.Imported {
 			next.Imported = last
 		}
-		created, err := j.store.Record(ctx, key, encode(next), bs)
+		var summary *Server
+		if last && !cur.Imported {
+			summary = &s // the import is complete: one summary post instead of a flood
+		}
+		created, err := j.store.Record(ctx, key, encode(next), bs, summary)
 		if err != nil {
 			return fmt.Errorf("donations: %d: record: %w", s.ServiceID, err)
 		}
 		recorded += len(created)
-		if err := j.afterRecord(ctx, s, created, !cur.Imported); err != nil {
-			return err
-		}
+		j.afterRecord(ctx, s, created)
 		if last {
-			if !cur.Imported && j.ann != nil {
-				n, cents, err := j.store.Totals(ctx, s.ServiceID)
-				if err != nil {
-					return fmt.Errorf("donations: %d: totals: %w", s.ServiceID, err)
-				}
-				if err := j.ann.Imported(ctx, s, n, cents); err != nil {
-					j.o.Logger.Warn("import summary not posted", "server", s.ServiceID, "err", err)
-				}
-			}
 			break
 		}
 		// Newest-first history: a page with nothing new means the rest is
 		// known. Oldest-first (or unknown) order: read every page.
 		if cur.Imported && !resumed && len(created) == 0 && newestFirst(p) {
 			next.Page = 0
-			if _, err := j.store.Record(ctx, key, encode(next), nil); err != nil {
+			if _, err := j.store.Record(ctx, key, encode(next), nil, nil); err != nil {
 				return fmt.Errorf("donations: %d: cursor: %w", s.ServiceID, err)
 			}
 			break
@@ -296,15 +417,14 @@ func encode(c cursor) string {
 	return string(b)
 }
 
-func (j *Job) afterRecord(ctx context.Context, s Server, created []Boost, importing bool) error {
-	month := time.Date(j.o.Now().Year(), j.o.Now().Month(), 1, 0, 0, 0, 0, time.UTC)
+// afterRecord links donors whose boost message carries a link code and
+// flags suspect boosts to staff; the posts were queued with the boosts.
+func (j *Job) afterRecord(ctx context.Context, s Server, created []Boost) {
 	for _, b := range created {
-		donor := ""
 		if j.o.FindCode != nil && b.Username != "" {
 			if code := j.o.FindCode(b.Message); code != "" {
-				who, _, err := j.store.RedeemCode(ctx, s.GuildID, code, b.Username)
-				if err == nil {
-					donor = who
+				if _, _, err := j.store.RedeemCode(ctx, s.GuildID, code, b.Username); err != nil {
+					j.o.Logger.Info("boost link code not redeemed", "server", s.ServiceID, "boost", b.BoostID, "err", err)
 				}
 			}
 		}
@@ -313,21 +433,7 @@ func (j *Job) afterRecord(ctx context.Context, s Server, created []Boost, import
 				fmt.Sprintf("recorded with what is known; check %s (amount %q, extended_for %s); credit by hand if due",
 					strings.Join(b.Flags, ", "), b.AmountRaw, b.ExtendedFor), fmt.Sprintf("boost:%d:%d", s.ServiceID, b.BoostID))
 		}
-		if importing || j.ann == nil {
-			continue
-		}
-		if !b.BoostedAt.IsZero() {
-			month = time.Date(b.BoostedAt.Year(), b.BoostedAt.Month(), 1, 0, 0, 0, 0, time.UTC)
-		}
-		cents, n, err := j.store.MonthTotal(ctx, s.GuildID, month)
-		if err != nil {
-			return fmt.Errorf("donations: month total: %w", err)
-		}
-		if err := j.ann.Boost(ctx, s, b, cents, n, donor); err != nil {
-			j.o.Logger.Warn("boost not announced", "server", s.ServiceID, "boost", b.BoostID, "err", err)
-		}
 	}
-	return nil
 }
 
 // newestFirst reports whether a page lists boosts newest first.

@@ -1,0 +1,341 @@
+package economy_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/discordtest"
+	"github.com/blissark/bliss/bots/economy"
+	"github.com/blissark/bliss/bots/economy/economytest"
+)
+
+const (
+	staff1  = "710000000000000001"
+	staff2  = "710000000000000002"
+	player  = "710000000000000003"
+	roleStf = "810000000000000001"
+	general = "910000000000000001"
+)
+
+type audits struct {
+	mu  sync.Mutex
+	got []bots.AuditEntry
+}
+
+func (a *audits) Audit(_ context.Context, e bots.AuditEntry) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.got = append(a.got, e)
+	return nil
+}
+
+func (a *audits) actions() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, e := range a.got {
+		out = append(out, fmt.Sprintf("%s %s ok=%v", e.Action, e.Target, e.OK))
+	}
+	return out
+}
+
+// world: one economy ("pt") mounted on a router as the AP and GP bots do,
+// run by a real discordgo session against the fake Discord.
+type world struct {
+	t     *testing.T
+	fake  *discordtest.Server
+	bot   discordtest.Bot
+	guild discordtest.Guild
+	store *economytest.Store
+	audit *audits
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	t.Cleanup(fake.Close)
+	guilds := bots.NewMemStore()
+	w := &world{t: t, fake: fake, store: economytest.New(nil), audit: &audits{}}
+	w.bot = fake.AddBot("token-ap")
+	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster", Roles: []*discordgo.Role{{ID: roleStf, Name: "Staff"}},
+		Channels: []*discordgo.Channel{{ID: general, Name: "general", Type: discordgo.ChannelTypeGuildText}},
+		Members: []*discordgo.Member{
+			{User: &discordgo.User{ID: staff1, Username: "staff1"}, Roles: []string{roleStf}},
+			{User: &discordgo.User{ID: staff2, Username: "staff2"}, Roles: []string{roleStf}},
+			{User: &discordgo.User{ID: player, Username: "player"}},
+		}})
+	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := guilds.SaveGuildSettings(ctx, bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{roleStf}}); err != nil {
+		t.Fatal(err)
+	}
+	staff := bots.StaffFromStore(guilds)
+	e := economy.New(economy.Config{Currency: "pt", Label: "PT", Store: w.store, Guilds: guilds, Staff: staff, Audit: w.audit, Bot: bots.AP})
+	r := bots.NewRouter()
+	f := false
+	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "pt", Description: "Points", DMPermission: &f, Options: e.Options()},
+		Access: bots.Everyone, Ephemeral: true, Subcommands: e.Handlers(), Autocomplete: e.Autocomplete})
+	e.Register(r)
+	sup, err := bots.NewSupervisor(bots.Options{
+		Bots:          []bots.BotConfig{{Kind: bots.AP, Token: w.bot.Token, AppID: w.bot.AppID}},
+		NewHTTPClient: fake.HTTPClient, NewDialer: fake.Dialer, GuildIDs: []string{w.guild.ID},
+		Staff: staff, Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sup.Handle(bots.AP, r); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sup.Run(rctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for len(fake.Commands(w.bot, w.guild.ID)) == 0 || sup.Session(bots.AP) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("bot never registered: %+v", sup.Status())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return w
+}
+
+func (w *world) do(in discordtest.Interaction) discordtest.Response {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	in.GuildID, in.ChannelID = w.guild.ID, general
+	in.Type = discordgo.InteractionApplicationCommand
+	if in.CommandName == "" {
+		in.Type = discordgo.InteractionMessageComponent
+	}
+	h, err := w.fake.Interact(ctx, w.bot, in)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r, err := h.WaitFinal(ctx)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-1:]} }
+
+func pts(who string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Interaction {
+	return discordtest.Interaction{User: user(who), CommandName: "pt", Options: opts}
+}
+
+func click(who, id string) discordtest.Interaction {
+	return discordtest.Interaction{User: user(who), CustomID: id}
+}
+
+func text(r discordtest.Response) string {
+	b, _ := json.Marshal(r.Data)
+	return string(b)
+}
+
+func buttons(r discordtest.Response) map[string]string {
+	out := map[string]string{}
+	for _, row := range r.Data.Components {
+		if ar, ok := row.(*discordgo.ActionsRow); ok {
+			for _, c := range ar.Components {
+				if b, ok := c.(*discordgo.Button); ok {
+					out[b.Label] = b.CustomID
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (w *world) balance(who string) int64 {
+	b, _ := w.store.Balance(context.Background(), w.guild.ID, who)
+	return b
+}
+
+func (w *world) addItem(name string, price int64, kind string, extra ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
+	opts := append([]*discordgo.ApplicationCommandInteractionDataOption{discordtest.StringOpt("name", name),
+		discordtest.IntOpt("price", price), discordtest.StringOpt("kind", kind)}, extra...)
+	return w.do(pts(staff1, discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", opts...))))
+}
+
+// Staff give and take are audited; a take past the balance writes nothing;
+// a member cannot adjust.
+func TestGiveTake(t *testing.T) {
+	w := newWorld(t)
+	adj := func(who, verb string, n int64) discordtest.Response {
+		return w.do(pts(who, discordtest.SubCommand(verb, discordtest.UserOpt("player", player),
+			discordtest.IntOpt("amount", n), discordtest.StringOpt("reason", "event"))))
+	}
+	if r := adj(player, "give", 50); !strings.Contains(text(r), "staff role") || w.balance(player) != 0 {
+		t.Fatalf("member gave: %s", text(r))
+	}
+	adj(staff1, "give", 50)
+	if r := adj(staff1, "take", 60); !strings.Contains(text(r), "not enough points") || w.balance(player) != 50 {
+		t.Fatalf("take past the balance: %s (balance %d)", text(r), w.balance(player))
+	}
+	adj(staff1, "take", 20)
+	if w.balance(player) != 30 || len(w.store.Entries(w.guild.ID, player)) != 2 {
+		t.Fatalf("balance %d, entries %d", w.balance(player), len(w.store.Entries(w.guild.ID, player)))
+	}
+	got := strings.Join(w.audit.actions(), "\n")
+	for _, want := range []string{"pt give <@" + player + "> ok=true", "pt take <@" + player + "> ok=false", "pt take <@" + player + "> ok=true"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("audit lacks %q:\n%s", want, got)
+		}
+	}
+	if r := w.do(pts(player, discordtest.SubCommand("history"))); !strings.Contains(text(r), "take") || !strings.Contains(text(r), "give") {
+		t.Fatalf("history: %s", text(r))
+	}
+	if r := w.do(pts(player, discordtest.SubCommand("balance", discordtest.UserOpt("player", staff1)))); !strings.Contains(text(r), "staff") {
+		t.Fatalf("a member read another balance: %s", text(r))
+	}
+}
+
+// A confirmation is bound to the price shown: a price changed meanwhile,
+// an item removed meanwhile and a balance too low buy nothing; a template
+// that would chain a second command is refused at creation.
+func TestBuyConfirmation(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if r := w.addItem("Evil", 1, "command", discordtest.StringOpt("command", "ScriptCommand x {name} | DoExit")); !strings.Contains(text(r), "would chain") {
+		t.Fatalf("bad template accepted: %s", text(r))
+	}
+	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(text(r), "Item added") {
+		t.Fatalf("add: %s", text(r))
+	}
+	if _, err := w.store.Post(ctx, w.guild.ID, player, 20, "give", "", "seed", ""); err != nil {
+		t.Fatal(err)
+	}
+	ask := func() string {
+		r := w.do(pts(player, discordtest.SubCommand("buy", discordtest.StringOpt("item", "Helmet"))))
+		if buttons(r)["Confirm"] == "" {
+			t.Fatalf("no confirmation: %s", text(r))
+		}
+		return buttons(r)["Confirm"]
+	}
+	confirm := ask()
+	it, _ := w.store.Item(ctx, w.guild.ID, "Helmet")
+	it.Price = 12
+	if err := w.store.UpdateItem(ctx, w.guild.ID, it); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "price of Helmet changed to 12") || w.balance(player) != 20 {
+		t.Fatalf("old price bought: %s", text(r))
+	}
+	confirm = ask()
+	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "Order #1") || w.balance(player) != 8 {
+		t.Fatalf("buy: %s (balance %d)", text(r), w.balance(player))
+	}
+	if r := w.do(click(player, ask())); !strings.Contains(text(r), "not enough points") {
+		t.Fatalf("second buy: %s", text(r))
+	}
+	confirm = ask()
+	if err := w.store.RemoveItem(ctx, w.guild.ID, it.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "no longer sold") {
+		t.Fatalf("removed item: %s", text(r))
+	}
+	if _, n, _ := w.store.Orders(ctx, w.guild.ID, "", nil, 10, 0); n != 1 || w.balance(player) != 8 {
+		t.Fatalf("%d orders, balance %d", n, w.balance(player))
+	}
+	if r := w.do(pts(player, discordtest.SubCommand("orders"))); !strings.Contains(text(r), "Helmet") {
+		t.Fatalf("orders: %s", text(r))
+	}
+}
+
+// /pts orders pending: staff buttons check the role when clicked, and of
+// two staff refunding the same order one wins; the price comes back once.
+func TestPendingButtons(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	it := economy.Item{Name: "Helmet", Price: 10, Kind: economy.KindItem, Blueprint: "/Game/X/Helmet.Helmet"}
+	if err := w.store.AddItem(ctx, w.guild.ID, &it); err != nil {
+		t.Fatal(err)
+	}
+	w.store.Post(ctx, w.guild.ID, player, 10, "give", "", "seed", "")
+	if _, _, err := w.store.Buy(ctx, w.guild.ID, player, it.ID, 0, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do(pts(player, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true)))); !strings.Contains(text(r), "staff role") {
+		t.Fatalf("member listed pending: %s", text(r))
+	}
+	r := w.do(pts(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
+	refund := buttons(r)["#1 refund"]
+	if refund == "" {
+		t.Fatalf("pending: %s", text(r))
+	}
+	if r := w.do(click(player, refund)); !strings.Contains(text(r), "staff role") {
+		t.Fatalf("member refunded: %s", text(r))
+	}
+	// staff1 listed the orders while staff; the role is gone at the click.
+	if err := w.fake.SetMemberRoles(w.guild.ID, staff1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if r := w.do(click(staff1, refund)); !strings.Contains(text(r), "staff role") || w.balance(player) != 0 {
+		t.Fatalf("former staff refunded: %s", text(r))
+	}
+	var wg sync.WaitGroup
+	res := make([]string, 2)
+	for i := range res {
+		wg.Go(func() { res[i] = text(w.do(click(staff2, refund))) })
+	}
+	wg.Wait()
+	if joined := strings.Join(res, "\n"); strings.Count(joined, "refunded") < 1 || !strings.Contains(joined, "already handled") {
+		t.Fatalf("two refunds: %v", res)
+	}
+	if w.balance(player) != 10 {
+		t.Fatalf("balance %d after refund, want 10", w.balance(player))
+	}
+}
+
+func TestUserErrAndStates(t *testing.T) {
+	cases := map[error]string{
+		fmt.Errorf("x: %w", economy.ErrInsufficient):                      "not enough points",
+		fmt.Errorf("storage: %w: at most 1 of Helmet", economy.ErrLimit):  "at most 1 of Helmet",
+		fmt.Errorf("storage: %w: order 3 is delivered", economy.ErrState): "someone already handled this: order 3 is delivered",
+		fmt.Errorf("x: %w", economy.ErrNotFound):                          "not found",
+	}
+	for in, want := range cases {
+		var ue *bots.UserError
+		if err := economy.UserErr(in); !errors.As(err, &ue) || ue.Msg != want {
+			t.Errorf("UserErr(%v) = %v, want %q", in, err, want)
+		}
+	}
+	if other := errors.New("disk on fire"); economy.UserErr(other) != other {
+		t.Error("an internal error became a user error")
+	}
+	for _, s := range []string{economy.StatePending, economy.StateUnconfirmed, economy.StateRefused, economy.StateFulfilled} {
+		if economy.StateText(s) == s {
+			t.Errorf("state %q has no text", s)
+		}
+	}
+	for _, it := range []economy.Item{
+		{Price: 0, Kind: economy.KindDesk},
+		{Price: 1, Kind: economy.KindItem, Blueprint: "not a path"},
+		{Price: 1, Kind: economy.KindCommand, Command: "Say {name}\nDoExit"},
+		{Price: 1, Kind: "teleport"},
+	} {
+		if economy.ValidateItem(it) == nil {
+			t.Errorf("ValidateItem accepted %+v", it)
+		}
+	}
+	if err := economy.ValidateItem(economy.Item{Price: 1, Kind: economy.KindDino, Command: `ScriptCommand spawn {eos} "{name}"`}); err != nil {
+		t.Errorf("good template refused: %v", err)
+	}
+}
