@@ -354,7 +354,11 @@ func (f *Feed) DeliverRelays(ctx context.Context) error {
 	var first error
 	for _, sid := range order {
 		q := queues[sid]
-		slices.SortStableFunc(q, func(a, b Item) int { return cmp.Compare(relayOrder(a), relayOrder(b)) })
+		keys := make(map[int64]int64, len(q))
+		for _, it := range q {
+			keys[it.ID] = relayOrder(it)
+		}
+		slices.SortStableFunc(q, func(a, b Item) int { return cmp.Compare(keys[a.ID], keys[b.ID]) })
 		ec := &fileEchoes{}
 		for _, it := range q {
 			next, err := f.relayOne(ctx, it, ec)

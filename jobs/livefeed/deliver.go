@@ -20,7 +20,11 @@ const (
 	maxMessage    = 1900 // Discord allows 2000; keep room
 	maxBatchLines = 40
 	maxLineOut    = 400 // one rendered line
-	dueLimit      = 500
+	// dueLimit bounds the pending rows one delivery pass reads. It is large
+	// on purpose: rows are read in id order, and a line recovered from the
+	// game log (or a Discord message caught up after a restart) is recorded
+	// after lines that go after it; the pass must see it to put it first.
+	dueLimit = 20000
 )
 
 // ErrNoChannel: the guild has not configured the channel a route posts to.
@@ -91,7 +95,11 @@ func (f *Feed) deliverDest(ctx context.Context, d dest, rows []Item) error {
 		}
 		// Recovered lines go where they were said: by game time for them,
 		// by read time for GetChat lines (ids break ties).
-		slices.SortStableFunc(rows, func(a, b Item) int { return cmp.Compare(lineKey(a), lineKey(b)) })
+		keys := make(map[int64]int64, len(rows))
+		for _, it := range rows {
+			keys[it.ID] = lineKey(it)
+		}
+		slices.SortStableFunc(rows, func(a, b Item) int { return cmp.Compare(keys[a.ID], keys[b.ID]) })
 	}
 	if len(rows) > 0 && rows[0].NextAt.After(f.o.Now()) {
 		return nil // the oldest line is backing off after a failure
