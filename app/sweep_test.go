@@ -131,6 +131,29 @@ func sweep(ctx context.Context, t *testing.T, sb *sandbox, n *sweepCounts) error
 				return err
 			}
 		}
+		// What the appliance registered itself (guild A): a staff command
+		// carries default_member_permissions, so players do not see it; an
+		// Everyone command does not.
+		registered := map[string]*discordgo.ApplicationCommand{}
+		for _, c := range sb.discord.Commands(sb.bots[k], sbGuildID) {
+			registered[c.Name] = c
+		}
+		checked := map[string]bool{}
+		for _, rt := range r.Routes() {
+			if (rt.Kind != bots.RouteCommand && rt.Kind != bots.RouteSubcommand) || checked[rt.Name] {
+				continue
+			}
+			checked[rt.Name] = true
+			c := registered[rt.Name]
+			switch {
+			case c == nil:
+				t.Errorf("%s /%s is not registered in the guild", k, rt.Name)
+			case rt.Access == bots.Staff && c.DefaultMemberPermissions == nil:
+				t.Errorf("%s staff command /%s registered without default_member_permissions", k, rt.Name)
+			case rt.Access == bots.Everyone && c.DefaultMemberPermissions != nil && *c.DefaultMemberPermissions != 0 && rt.Spec.DefaultMemberPermissions == nil:
+				t.Errorf("%s everyone command /%s registered with default_member_permissions %d", k, rt.Name, *c.DefaultMemberPermissions)
+			}
+		}
 		for _, rt := range r.Routes() {
 			n.routes++
 			if rt.Access == bots.Staff {
