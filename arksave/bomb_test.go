@@ -29,15 +29,71 @@ func writeBomb(tb testing.TB, path string, pods int) {
 	}
 }
 
-// TestWriteBombSave writes the bomb save for measuring `bliss parse` by
+// wideBombPods is the number of WideCryoBlob pods in the wide bomb save.
+const wideBombPods = 40
+
+// writeWideBomb writes a small save whose pods each hold a dino property of
+// 30M one-byte elements (arksavetest.WideCryoBlob): cheap to inflate, ~3.6
+// GB each if materialised.
+func writeWideBomb(tb testing.TB, path string, pods int) {
+	tb.Helper()
+	blob := arksavetest.WideCryoBlob(30 << 20)
+	s := arksavetest.Generate(arksavetest.Counts{Seed: 9, Players: 2, Tribes: 1, TamedDinos: 3, Structures: 10})
+	opts := arksavetest.Options{Seed: 9, FillerRows: 20}
+	for range pods {
+		opts.Cryopods = append(opts.Cryopods, blob)
+	}
+	if err := arksavetest.Write(path, s, opts); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestWriteBombSave writes the bomb saves for measuring `bliss parse` by
 // hand: BLISS_BOMB_OUT=/tmp/bomb.ark go test ./arksave -run TestWriteBombSave
-// then /usr/bin/time -v bliss parse /tmp/bomb.ark --workers 8.
+// then /usr/bin/time -v bliss parse /tmp/bomb.ark --workers 8. It also
+// writes the wide bomb (WideCryoBlob pods) next to it as wide-<name>.
 func TestWriteBombSave(t *testing.T) {
 	out := os.Getenv("BLISS_BOMB_OUT")
 	if out == "" {
 		t.Skip("set BLISS_BOMB_OUT to write the bomb save")
 	}
 	writeBomb(t, out, 40)
+	writeWideBomb(t, filepath.Join(filepath.Dir(out), "wide-"+filepath.Base(out)), wideBombPods)
+}
+
+// TestWideCryopodBomb: pods whose dino declares 30M one-byte elements fail
+// without materialising them (before the reader's maxBuilt cap each pod
+// asked for ~3.6 GB), at 1 and 8 workers, within the same heap bound as the
+// inflate bomb.
+func TestWideCryopodBomb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("inflates 8 × 30 MiB")
+	}
+	path := filepath.Join(t.TempDir(), "wide.ark")
+	const pods = 8
+	writeWideBomb(t, path, pods)
+	f, err := savefile.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, workers := range []int{1, 8} {
+		runtime.GC()
+		var save *arksave.Save
+		peak := peakHeap(func() {
+			save, err = arksave.Decode(context.Background(), f, arksave.Options{Workers: workers})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if save.Stats.CryopodFailed != pods || len(save.Dinos) != 3 {
+			t.Fatalf("workers %d: cryopod failed %d, dinos %d", workers, save.Stats.CryopodFailed, len(save.Dinos))
+		}
+		t.Logf("workers %d: peak heap in use ≥ %d MiB", workers, peak>>20)
+		if limit := uint64(4 * arksave.MaxInflatedSize); peak > limit {
+			t.Errorf("workers %d: heap in use reached %d MiB (limit %d MiB)", workers, peak>>20, limit>>20)
+		}
+	}
 }
 
 // peakHeap runs fn while sampling the heap in use; it returns the largest

@@ -70,7 +70,7 @@ func TestWideContainersBounded(t *testing.T) {
 	}
 	// Below the cap everything is still built.
 	w := newBld()
-	w.tag14("A", T("ArrayProperty", T("BoolProperty")), 0, 0, func() { w.i32(maxBuilt - 1); w.b = append(w.b, make([]byte, maxBuilt-1)...) })
+	w.tag14("A", T("ArrayProperty", T("BoolProperty")), 0, 0, func() { w.i32(int32(maxBuilt - 1)); w.b = append(w.b, make([]byte, maxBuilt-1)...) })
 	w.none()
 	r := reader{b: w.b, names: w.names()}
 	ps := r.props(true)

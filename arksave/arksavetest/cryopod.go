@@ -56,3 +56,53 @@ func (w *world) cryopod(blob []byte) error {
 	}
 	return nil
 }
+
+// WideCryoBlob returns a well-formed v14 cryopod blob whose dino's
+// TamedName is an ArrayProperty of n bools: it inflates to about n bytes
+// (at most arksave.MaxInflatedSize) from about n/1000, and each one-byte
+// element would cost a decoder that materialised it a whole value (~120
+// bytes), so n = 30M asks for ~3.6 GB. Decoders must refuse it.
+func WideCryoBlob(n int) []byte {
+	le := binary.LittleEndian
+	str := func(b []byte, s string) []byte {
+		b = le.AppendUint32(b, uint32(len(s)+1))
+		return append(append(b, s...), 0)
+	}
+	name := func(b []byte, id uint32) []byte { return le.AppendUint32(le.AppendUint32(b, id), 0) }
+	const (
+		own      = 0x10000000 // first name of the blob's own table: "TamedName"
+		boolProp = 3          // constant names (arksave cryoConstNames)
+		none     = 8
+		arrProp  = 44
+	)
+	var p []byte
+	p = append(p, make([]byte, 8)...) // v14 header (skipped by decoders)
+	p = le.AppendUint32(p, 1)         // one object
+	p = append(p, bytes.Repeat([]byte{7}, 16)...)
+	p = str(p, "/Game/PrimalEarth/Dinos/Rex/Rex_Character_BP.Rex_Character_BP_C")
+	p = le.AppendUint32(p, 0)
+	p = le.AppendUint32(p, 1)
+	p = str(p, "Rex_Character_BP_C_1")
+	p = le.AppendUint32(p, 0) // FromDataFile, DataFileIndex, HasLocation
+	p = le.AppendUint32(p, 0)
+	p = le.AppendUint32(p, 0)
+	at := len(p)
+	p = le.AppendUint32(p, 0) // PropertiesOffset, patched below
+	p = le.AppendUint32(p, 0)
+	le.PutUint32(p[at:], uint32(len(p)))
+	p = append(p, 0) // v14 padding byte
+	p = name(p, own)
+	p = name(p, arrProp)
+	p = le.AppendUint32(p, 1)
+	p = name(p, boolProp)
+	p = le.AppendUint32(p, 0)
+	p = le.AppendUint32(p, uint32(4+n)) // Size
+	p = append(p, 0)                    // flags
+	p = le.AppendUint32(p, uint32(n))
+	p = append(p, make([]byte, n)...)
+	p = name(p, none)
+	namesAt := len(p)
+	p = le.AppendUint32(p, 1)
+	p = str(p, "TamedName")
+	return CompressedBlob(0x0407, uint32(len(p)), uint32(namesAt), p)
+}
