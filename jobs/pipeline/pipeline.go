@@ -31,25 +31,14 @@
 package pipeline
 
 import (
-	"bufio"
 	"cmp"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path"
-	"path/filepath"
-	"regexp"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -275,34 +264,6 @@ func New(opts Options) (*Pipeline, error) {
 	return p, nil
 }
 
-// tempPrefix starts every run directory in TempDir.
-const tempPrefix = "bliss-save-"
-
-// CleanTemp removes run directories and files left in dir by a crashed
-// process. Call it once at start, before any run: it does not know which
-// runs are live.
-func CleanTemp(dir string) error {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return fmt.Errorf("pipeline: clean temp: %w", err)
-	}
-	var errs []error
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("pipeline: clean temp: %w", err)
-	}
-	return nil
-}
-
 // Job returns a scheduler job (jobs.Job) that resolves the server (from
 // cached Nitrado details) and runs the pipeline.
 func (p *Pipeline) Job(resolve func(ctx context.Context) (Server, error)) func(ctx context.Context) error {
@@ -314,11 +275,6 @@ func (p *Pipeline) Job(resolve func(ctx context.Context) (Server, error)) func(c
 		_, err = p.Run(ctx, srv)
 		return err
 	}
-}
-
-// SavedArksDir is where a server's world saves live.
-func SavedArksDir(gamePath, mapName string) string {
-	return path.Join("/", strings.TrimSpace(gamePath), "ShooterGame/Saved/SavedArks", mapName)
 }
 
 func newRunID(t time.Time) string {
@@ -432,88 +388,6 @@ func (p *Pipeline) Run(ctx context.Context, srv Server) (res Result, err error) 
 	return res, nil
 }
 
-// download fetches the world save into runDir (and its cluster archives
-// when the save embeds no store), opens it and records the download figures
-// and content hash in res. The caller closes the SaveFile.
-func (p *Pipeline) download(ctx context.Context, serverID int64, world FileInfo, archives []FileInfo, runDir string, res *Result) (SaveFile, fs.FS, error) {
-	t := time.Now()
-	defer func() { res.Durations.Download = time.Since(t) }()
-	worldLocal := filepath.Join(runDir, "world.ark")
-	wres, err := p.fetch(ctx, serverID, world, worldLocal)
-	res.Downloaded += wres.wire
-	if err != nil {
-		return nil, nil, err
-	}
-	res.Source.SaveBytes = wres.out
-	if world.Size > 0 && wres.wire != world.Size {
-		p.log.Warn("downloaded size differs from listing (save rewritten meanwhile?)",
-			"server", serverID, "file", world.Path, "listed", world.Size, "got", wres.wire)
-	}
-
-	src, err := p.open(ctx, worldLocal)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open %s: %w", world.Name, err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			src.Close()
-		}
-	}()
-	embedded, err := hasStore(ctx, src)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", world.Name, err)
-	}
-	var archiveFS fs.FS
-	hashes := []string{"world:" + wres.hash}
-	if !embedded && len(archives) > 0 {
-		adir := filepath.Join(runDir, "archives")
-		if err := os.Mkdir(adir, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("temp dir: %w", err)
-		}
-		for _, a := range archives {
-			local := filepath.Join(adir, strings.TrimSuffix(path.Base(a.Name), path.Ext(a.Name)))
-			if !isGzip(a.Name) {
-				local = filepath.Join(adir, path.Base(a.Name))
-			}
-			ar, err := p.fetch(ctx, serverID, a, local)
-			res.Downloaded += ar.wire
-			if err != nil {
-				return nil, nil, err
-			}
-			hashes = append(hashes, path.Base(a.Name)+":"+ar.hash)
-		}
-		archiveFS = os.DirFS(adir)
-		res.Source.Archives = len(archives)
-	}
-	res.Source.ContentHash = wres.hash
-	if len(hashes) > 1 {
-		sum := sha256.Sum256([]byte(strings.Join(hashes, "\n")))
-		res.Source.ContentHash = hex.EncodeToString(sum[:])
-	}
-	ok = true
-	return src, archiveFS, nil
-}
-
-// makeRunDir creates the run's own temporary directory under the temp dir.
-func (p *Pipeline) makeRunDir(serverID int64) (string, error) {
-	if err := os.MkdirAll(p.tempDir, 0o700); err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
-	}
-	dir, err := os.MkdirTemp(p.tempDir, tempPrefix+strconv.FormatInt(serverID, 10)+"-")
-	if err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
-	}
-	return dir, nil
-}
-
-// removeRunDir removes a run's downloads, whatever the run's outcome.
-func (p *Pipeline) removeRunDir(dir string) {
-	if err := os.RemoveAll(dir); err != nil {
-		p.log.Warn("remove temp dir", "dir", dir, "err", err)
-	}
-}
-
 // sameListing reports whether the listed save is the one last parsed.
 func sameListing(last SnapshotInfo, world FileInfo, fp string) bool {
 	return last.FileName == world.Path && last.FileSize == world.Size &&
@@ -538,240 +412,4 @@ func countStructures(save *arksave.Save) (byTribe map[int64]int, byMat map[strin
 		byMat[save.Structures[i].Material]++
 	}
 	return byTribe, byMat
-}
-
-func isGzip(name string) bool { return strings.HasSuffix(strings.ToLower(name), ".gz") }
-
-// hasStore reports whether the world save embeds the tribe/profile store.
-func hasStore(ctx context.Context, src arksave.Source) (bool, error) {
-	b, err := src.Custom(ctx, "GameModeCustomBytes")
-	if errors.Is(err, arksave.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	st, err := arksave.ReadStore(b)
-	if err != nil {
-		return false, nil // unreadable store: fall back to the standalone files
-	}
-	return len(st.Profiles)+len(st.Tribes) > 0, nil
-}
-
-// fingerprint summarises the listing entries a run depends on.
-func fingerprint(world FileInfo, archives []FileInfo) string {
-	h := sha256.New()
-	put := func(f FileInfo) {
-		var b [16]byte
-		binary.LittleEndian.PutUint64(b[:8], uint64(f.Size))
-		binary.LittleEndian.PutUint64(b[8:], uint64(f.ModTime.UnixNano()))
-		h.Write([]byte(f.Path))
-		h.Write([]byte{0})
-		h.Write(b[:])
-	}
-	put(world)
-	for _, a := range archives {
-		put(a)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
-}
-
-// backupStamp matches the date stamps of timestamped save copies.
-var backupStamp = regexp.MustCompile(`\d{2}\.\d{2}\.\d{4}|\d{4}[.-]\d{2}[.-]\d{2}`)
-
-func isWorldCandidate(name string) bool {
-	l := strings.ToLower(name)
-	if !strings.HasSuffix(l, ".ark") && !strings.HasSuffix(l, ".ark.gz") {
-		return false
-	}
-	return !backupStamp.MatchString(name)
-}
-
-func isArchive(name string) bool {
-	l := strings.TrimSuffix(strings.ToLower(name), ".gz")
-	return strings.HasSuffix(l, ".arkprofile") || strings.HasSuffix(l, ".arktribe")
-}
-
-// PickWorldSave applies the package's world-save rule to a listing; ok is
-// false when no candidate exists.
-func PickWorldSave(entries []FileInfo, mapName string) (FileInfo, bool) {
-	var named, newest *FileInfo
-	newer := func(a, b *FileInfo) bool { // a newer than b
-		if c := a.ModTime.Compare(b.ModTime); c != 0 {
-			return c > 0
-		}
-		if a.Size != b.Size {
-			return a.Size > b.Size
-		}
-		return a.Name < b.Name
-	}
-	for i := range entries {
-		e := &entries[i]
-		if e.IsDir || !isWorldCandidate(e.Name) {
-			continue
-		}
-		base := strings.TrimSuffix(strings.TrimSuffix(strings.ToLower(e.Name), ".gz"), ".ark")
-		if mapName != "" && base == strings.ToLower(mapName) {
-			if named == nil || newer(e, named) {
-				named = e
-			}
-		}
-		if newest == nil || newer(e, newest) {
-			newest = e
-		}
-	}
-	switch {
-	case named != nil:
-		return *named, true
-	case newest != nil:
-		return *newest, true
-	}
-	return FileInfo{}, false
-}
-
-// locate lists the save directory and picks the world save and archives.
-func (p *Pipeline) locate(ctx context.Context, srv Server) (FileInfo, []FileInfo, error) {
-	mapName := srv.Map
-	if mapName == "" {
-		root := SavedArksDir(srv.GamePath, "")
-		ents, err := p.files.ListFiles(ctx, srv.ID, root)
-		if err != nil {
-			return FileInfo{}, nil, fmt.Errorf("list %s: %w", root, err)
-		}
-		var dirs []string
-		for _, e := range ents {
-			if e.IsDir {
-				dirs = append(dirs, e.Name)
-			}
-		}
-		if len(dirs) != 1 {
-			return FileInfo{}, nil, fmt.Errorf("%w: server map unknown and %d map folders in %s", ErrNoSave, len(dirs), root)
-		}
-		mapName = dirs[0]
-	}
-	dir := SavedArksDir(srv.GamePath, mapName)
-	ents, err := p.files.ListFiles(ctx, srv.ID, dir)
-	if err != nil {
-		return FileInfo{}, nil, fmt.Errorf("list %s: %w", dir, err)
-	}
-	for i := range ents { // tolerate listings without a full path
-		if ents[i].Path == "" {
-			ents[i].Path = path.Join(dir, ents[i].Name)
-		}
-		if ents[i].Name == "" {
-			ents[i].Name = path.Base(ents[i].Path)
-		}
-	}
-	world, ok := PickWorldSave(ents, mapName)
-	if !ok {
-		return FileInfo{}, nil, fmt.Errorf("%w in %s", ErrNoSave, dir)
-	}
-	var archives []FileInfo
-	for _, e := range ents {
-		if !e.IsDir && isArchive(e.Name) {
-			archives = append(archives, e)
-		}
-	}
-	slices.SortFunc(archives, func(a, b FileInfo) int { return strings.Compare(a.Path, b.Path) })
-	return world, archives, nil
-}
-
-type fetched struct {
-	wire int64  // bytes received
-	out  int64  // bytes written (decompressed)
-	hash string // hex sha256 of the received bytes
-}
-
-// countWriter counts bytes.
-type countWriter struct{ n int64 }
-
-func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
-
-// capWriter fails once more than left bytes are written.
-type capWriter struct {
-	w    io.Writer
-	left int64
-	n    int64
-}
-
-func (c *capWriter) Write(b []byte) (int, error) {
-	if int64(len(b)) > c.left {
-		return 0, ErrTooLarge
-	}
-	n, err := c.w.Write(b)
-	c.left -= int64(n)
-	c.n += int64(n)
-	return n, err
-}
-
-// fetch downloads f to local (created exclusively), gunzipping .gz files
-// while they stream in. On error local is removed.
-func (p *Pipeline) fetch(ctx context.Context, serverID int64, f FileInfo, local string) (res fetched, err error) {
-	out, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return res, fmt.Errorf("download %s: %w", f.Name, err)
-	}
-	defer func() {
-		if cerr := out.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("download %s: %w", f.Name, cerr)
-		}
-		if err != nil {
-			os.Remove(local)
-		}
-	}()
-	bw := bufio.NewWriterSize(out, 1<<20)
-	lim := &capWriter{w: bw, left: p.maxBytes}
-	h := sha256.New()
-	cw := &countWriter{}
-
-	if !isGzip(f.Name) {
-		err = p.files.Download(ctx, serverID, f.Path, io.MultiWriter(h, cw, lim))
-		res.wire, res.out = cw.n, lim.n
-		if err != nil {
-			return res, fmt.Errorf("download %s: %w", f.Name, err)
-		}
-	} else {
-		pr, pw := io.Pipe()
-		done := make(chan error, 1)
-		go func() { // owned: fetch always receives from done below
-			zr, gerr := gzip.NewReader(pr)
-			if gerr == nil {
-				_, gerr = io.Copy(lim, zr)
-			}
-			done <- gerr // before closing pr: a failed write then finds it
-			pr.CloseWithError(cmp.Or(gerr, io.ErrClosedPipe))
-		}()
-		derr := p.files.Download(ctx, serverID, f.Path, io.MultiWriter(h, cw, pw))
-		var gerr error
-		gzipFirst := false // the gzip side failed on its own, before the download ended
-		select {
-		case gerr = <-done:
-			gzipFirst = true
-		default:
-			pw.CloseWithError(derr) // nil: EOF for the gzip reader
-			gerr = <-done
-		}
-		res.wire, res.out = cw.n, lim.n
-		switch {
-		case gzipFirst && gerr != nil, derr == nil && gerr != nil:
-			return res, gzipError(f.Name, cw.n, p.maxBytes, gerr)
-		case derr != nil:
-			return res, fmt.Errorf("download %s: %w", f.Name, derr)
-		}
-	}
-	if err := bw.Flush(); err != nil {
-		return res, fmt.Errorf("download %s: %w", f.Name, err)
-	}
-	res.hash = hex.EncodeToString(h.Sum(nil))
-	return res, nil
-}
-
-func gzipError(name string, read, limit int64, err error) error {
-	switch {
-	case errors.Is(err, ErrTooLarge):
-		return fmt.Errorf("gunzip %s: %w (%d bytes)", name, ErrTooLarge, limit)
-	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return fmt.Errorf("gunzip %s: truncated gzip stream after %d bytes: %w", name, read, io.ErrUnexpectedEOF)
-	}
-	return fmt.Errorf("gunzip %s: corrupt gzip stream: %w", name, err)
 }
