@@ -48,9 +48,11 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 				a.log.Warn("livefeed: staff triggers", "err", err)
 			}
 		},
-		Nonce:     storage.OutboxNonce,
-		Logger:    a.log.With("component", "livefeed"),
-		TailEvery: max(1, int(time.Minute/max(time.Second, a.cfg.ChatPoll))), // ShooterGame.log about once a minute
+		Nonce:        storage.OutboxNonce,
+		SanitizeName: bots.SanitizeName,
+		SanitizeChat: bots.SanitizeChat,
+		Logger:       a.log.With("component", "livefeed"),
+		TailEvery:    max(1, int(time.Minute/max(time.Second, a.cfg.ChatPoll))), // ShooterGame.log about once a minute
 	})
 	if err != nil {
 		return fmt.Errorf("livefeed: %w", err)

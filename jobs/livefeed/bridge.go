@@ -36,9 +36,14 @@ const (
 
 var mentionRe = regexp.MustCompile(`<(@[!&]?|#|a?:[A-Za-z0-9_~]+:)(\d{1,20})>`)
 
-// sanitizeName makes a Discord display name safe for game chat: no
-// markdown, emoji, parentheses, brackets, colons or control characters.
-func sanitizeName(s string) string {
+// sanitizeName makes a Discord display name safe for game chat: the one
+// sanitizer (Options.SanitizeName) first, then what game chat needs on top:
+// no parentheses, brackets or colons (a name like "(x)" would make the
+// line look like player chat) and RCON-safe text.
+func (f *Feed) sanitizeName(s string) string {
+	if f.o.SanitizeName != nil {
+		s = f.o.SanitizeName(s, 4*maxNameLen)
+	}
 	s = strings.Map(func(r rune) rune {
 		switch r {
 		case '*', '_', '~', '`', '|', '>', '<', '(', ')', '[', ']', '{', '}', ':', '\\', '#', '@':
@@ -55,9 +60,13 @@ func sanitizeName(s string) string {
 
 // relayLines turns a Discord message into ServerChat texts: one or more per
 // non-blank line, each "Name: text" of at most rcon.MaxChatLen characters,
-// split at word boundaries, at most maxRelayLines in all.
-func relayLines(author, content string) []string {
-	name := sanitizeName(author)
+// split at word boundaries, at most maxRelayLines in all. Mentions read as
+// @user, @role, #channel; each line then goes through the one sanitizer
+// (Options.SanitizeChat: control and format characters, combining marks,
+// other Discord tokens) and loses its markdown; rcon.ServerChat makes it
+// RCON-safe when it is sent.
+func (f *Feed) relayLines(author, content string) []string {
+	name := f.sanitizeName(author)
 	content = mentionRe.ReplaceAllStringFunc(content, func(m string) string {
 		sub := mentionRe.FindStringSubmatch(m)
 		switch {
@@ -68,15 +77,18 @@ func relayLines(author, content string) []string {
 		case sub[1] == "#":
 			return "#channel"
 		default:
-			return strings.Trim(strings.TrimPrefix(sub[1], "a"), "") // ":name:"
+			return strings.TrimPrefix(sub[1], "a") // ":name:"
 		}
 	})
-	for _, md := range []string{"**", "__", "~~", "||", "`"} {
-		content = strings.ReplaceAll(content, md, "")
-	}
 	prefix := name + ": "
 	var out []string
 	for _, raw := range strings.FieldsFunc(content, func(r rune) bool { return r == '\n' || r == '\r' || r == 0 }) {
+		if f.o.SanitizeChat != nil {
+			raw = f.o.SanitizeChat(raw, maxRelayLines*rcon.MaxChatLen)
+		}
+		for _, md := range []string{"**", "__", "~~", "||", "`"} {
+			raw = strings.ReplaceAll(raw, md, "")
+		}
 		for _, part := range rcon.SplitText(raw, rcon.MaxChatLen-len(prefix)) {
 			if len(out) == maxRelayLines {
 				return out
@@ -101,7 +113,7 @@ func (f *Feed) OnDiscordMessage(ctx context.Context, m DiscordMessage) error {
 	if !ok {
 		return nil
 	}
-	items := relayItems(m, sid, f.o.Now())
+	items := f.relayItems(m, sid, f.o.Now())
 	if len(items) == 0 {
 		return nil
 	}
@@ -115,8 +127,8 @@ func (f *Feed) OnDiscordMessage(ctx context.Context, m DiscordMessage) error {
 
 // relayItems are the relay rows of a Discord message recorded at now,
 // ordered by the message's snowflake (its time, then its sequence number).
-func relayItems(m DiscordMessage, sid int64, now time.Time) []Item {
-	lines := relayLines(m.AuthorName, m.Content)
+func (f *Feed) relayItems(m DiscordMessage, sid int64, now time.Time) []Item {
+	lines := f.relayLines(m.AuthorName, m.Content)
 	order := int64(0)
 	if at, ok := snowflakeTime(m.MessageID); ok {
 		n, _ := strconv.ParseUint(m.MessageID, 10, 64)
@@ -220,7 +232,7 @@ func (f *Feed) CatchUp(ctx context.Context, sid int64) error {
 				continue
 			}
 			m.GuildID, m.ChannelID = srv.GuildID, thread
-			items = append(items, relayItems(m, sid, now)...)
+			items = append(items, f.relayItems(m, sid, now)...)
 		}
 		created, err := f.o.Store.RecordStream(ctx, key, after, items)
 		if err != nil {

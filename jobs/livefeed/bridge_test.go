@@ -115,6 +115,32 @@ func TestBridgeHostileInput(t *testing.T) {
 	if !strings.Contains(cmds[0], "line one") || !strings.Contains(cmds[1], "line two") {
 		t.Fatalf("lines not kept apart: %q", cmds)
 	}
+	// The 10 kB line is split at word boundaries (whole "wordy"s only).
+	wordy := 0
+	for _, c := range cmds {
+		if !strings.Contains(c, "wordy") {
+			continue
+		}
+		wordy++
+		for _, w := range strings.Fields(strings.TrimPrefix(c, "ServerChat Evil x: ")) {
+			if w != "wordy" {
+				t.Fatalf("split inside a word: %q", c)
+			}
+		}
+	}
+	if wordy == 0 {
+		t.Fatalf("the long line was dropped: %q", cmds)
+	}
+
+	// Zalgo, zero-width and bidi characters, nested mentions, markdown.
+	before = len(g.rc.Commands())
+	if err := f.OnDiscordMessage(ctx, livefeed.DiscordMessage{ChannelID: th, MessageID: "h2", AuthorName: "Z\u0338o\u200be\u202e",
+		Content: "**Z\u0338a\u0335l\u200bg\u202eo** <@<@1>1> `x`"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := serverChats(g.rc.Commands()[before:]); !slices.Equal(got, []string{"Zoe: Zalgo <@@user1> x"}) {
+		t.Fatalf("ServerChat %q", got)
+	}
 }
 
 func TestClusterChatNoLoop(t *testing.T) {

@@ -183,8 +183,15 @@ type Options struct {
 	// and text; app wires it to the Ticket bot's staff triggers.
 	OnLine func(ctx context.Context, guildID string, serviceID int64, kind, line string)
 	Nonce  func(id int64) string // storage.OutboxNonce; default the same formula
-	Logger *slog.Logger
-	Now    func() time.Time
+	// SanitizeName and SanitizeChat are the one sanitizer (app passes
+	// bots.SanitizeName and bots.SanitizeChat) applied to Discord names and
+	// lines relayed to the game; the feed adds what game chat needs on top
+	// (no parentheses or colons in names, no markdown, RCON-safe ASCII).
+	// nil: only the feed's own pass.
+	SanitizeName func(s string, max int) string
+	SanitizeChat func(s string, max int) string
+	Logger       *slog.Logger
+	Now          func() time.Time
 
 	ChannelName string        // chat-bridge channel name; default "chat-bridge"
 	ClockSkew   time.Duration // game clock vs ours tolerated in matching; default 2s

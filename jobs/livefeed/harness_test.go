@@ -16,6 +16,7 @@ import (
 	"github.com/blissark/bliss/app/nitrado/nitradotest"
 	"github.com/blissark/bliss/app/rcon"
 	"github.com/blissark/bliss/app/rcon/rcontest"
+	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs/livefeed"
 	"github.com/blissark/bliss/storage"
 )
@@ -397,7 +398,8 @@ func (w *world) feed(db *storage.DB, in *injector, opts func(*livefeed.Options))
 	o := livefeed.Options{
 		Store: storeAdapter{db}, RCON: w.pool, Files: w.nc, Discord: w.discord, Directory: w.dir,
 		Now: w.clock.Now, Nonce: storage.OutboxNonce, NoGameLog: true,
-		RelaySettle: -1, // tests that need it set it (the fake clock stands still)
+		RelaySettle:  -1,                                                 // tests that need it set it (the fake clock stands still)
+		SanitizeName: bots.SanitizeName, SanitizeChat: bots.SanitizeChat, // as app wires it
 	}
 	if in != nil {
 		o.Store = crashStore{in: in, storeAdapter: storeAdapter{db}}
