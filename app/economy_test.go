@@ -930,3 +930,174 @@ func TestEconomyDonationPostsOnce(t *testing.T) {
 		t.Fatalf("posted again: %d (%v)", count("Alice boosted"), err)
 	}
 }
+
+// Boost history with faults, through the Nitrado fake: a missing id, a
+// missing username, an absurd or negative extended_for, an amount of
+// "€1,00" or "" are each recorded once with what is known and flagged to
+// staff (an incident and a ⚠️ on the post); re-reads, a restart and a
+// re-link credit nothing twice.
+func TestEconomyBoostFaults(t *testing.T) {
+	w := newEcoWorld(t)
+	w.configureLogs(t)
+	ctx := context.Background()
+	nf := nitradotest.New(t)
+	nf.AddService(nitradotest.Service{ID: ecoService, Name: "Island"})
+	nc, err := nitrado.New(nitrado.Options{Token: nf.Token(), BaseURL: nf.URL(), RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	post := postVia(w.fake, w.bots[bots.GP])
+	job := w.deps.newDonationsJob(nc, post, func() time.Time { return now })
+	if err := job.Run(ctx); err != nil { // the (empty) first-run import
+		t.Fatal(err)
+	}
+	day := 24 * time.Hour
+	nf.AddBoost(ecoService,
+		nitradotest.Boost{ID: 0, Username: "ghost", ExtendedFor: day, Amount: "$2.00", BoostedAt: now.Add(-6 * time.Minute)},
+		nitradotest.Boost{ID: 21, Username: "", ExtendedFor: day, Amount: "$1.00", BoostedAt: now.Add(-5 * time.Minute)},
+		nitradotest.Boost{ID: 22, Username: "donor1", ExtendedFor: 3650 * day, Amount: "$1.00", BoostedAt: now.Add(-4 * time.Minute)},
+		nitradotest.Boost{ID: 23, Username: "donor1", ExtendedFor: day, Amount: "€1,00", BoostedAt: now.Add(-3 * time.Minute)},
+		nitradotest.Boost{ID: 24, Username: "donor1", ExtendedFor: day, Amount: "", BoostedAt: now.Add(-2 * time.Minute)},
+		nitradotest.Boost{ID: 25, Username: "donor1", ExtendedFor: -day, Amount: "$3.00", BoostedAt: now.Add(-time.Minute)})
+	for range 3 {
+		now = now.Add(10 * time.Minute)
+		if err := job.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	job2 := w.deps.newDonationsJob(nc, post, func() time.Time { return now }) // a restart
+	if err := job2.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bs, n, _, err := w.db.Boosts(ctx, storage.BoostFilter{GuildID: w.guild.ID}, 100, 0)
+	if err != nil || n != 6 {
+		t.Fatalf("%d boosts recorded, want 6 (%v)", n, err)
+	}
+	wantFlags := map[string]string{"ghost": "id", "": "username"}
+	for _, b := range bs {
+		if len(b.Flags) == 0 {
+			t.Errorf("boost %d (%q, %q, %s) not flagged", b.BoostID, b.Username, b.AmountRaw, b.ExtendedFor)
+		}
+		if f, ok := wantFlags[b.Username]; ok && !slicesContains(b.Flags, f) {
+			t.Errorf("boost of %q flags %v, want %s", b.Username, b.Flags, f)
+		}
+	}
+	flagged := 0
+	for _, k := range w.inc.kinds() {
+		if k == "boost_flagged" {
+			flagged++
+		}
+	}
+	if flagged != 6 {
+		t.Fatalf("%d boost_flagged incidents, want 6", flagged)
+	}
+	posts := w.fake.Messages("910000000000000003")
+	checks := 0
+	for _, m := range posts {
+		b, _ := json.Marshal(m.Embeds)
+		if strings.Contains(string(b), "Check") {
+			checks++
+		}
+	}
+	if len(posts) != 6 || checks != 6 {
+		t.Fatalf("%d posts, %d with a check, want 6 and 6", len(posts), checks)
+	}
+	// donor1 is linked by staff: what is known is credited once (1.00 and
+	// 3.00 at 100 GP per 1.00; the unparseable amounts earn nothing).
+	for range 2 {
+		if _, err := w.db.LinkDonor(ctx, w.guild.ID, "donor1", ecoGuildPlayer, ecoGuildAdmin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(10 * time.Minute)
+	if err := job2.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if b := w.balance(t, storage.GP, ecoGuildPlayer); b != 400 {
+		t.Fatalf("GP %d, want 400", b)
+	}
+	if bad, _ := w.db.LedgerAudit(ctx); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+}
+
+func slicesContains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// pagedAPI is the real Nitrado client with a 503 armed on the fake just
+// before one page is read (a fault in the middle of a walk, over HTTP).
+type pagedAPI struct {
+	c      *nitrado.Client
+	nf     *nitradotest.Server
+	failAt int
+	mu     sync.Mutex
+	pages  []int
+}
+
+func (p *pagedAPI) BoostHistory(ctx context.Context, id int64, page int) (*nitrado.BoostPage, error) {
+	p.mu.Lock()
+	p.pages = append(p.pages, page)
+	if page == p.failAt {
+		p.failAt = 0
+		p.nf.Fail(nitradotest.Fault{Path: fmt.Sprintf("/services/%d/gameservers/boost/history", id), Status: 503, Count: 1,
+			Message: "Service temporarily unavailable"})
+	}
+	p.mu.Unlock()
+	return p.c.BoostHistory(ctx, id, page)
+}
+
+// A 503 on page 2 of a 3-page walk: page 1 is recorded, the next run
+// resumes at page 2 (page 1 is not read again) and every boost is recorded
+// and posted once.
+func TestEconomyBoostWalkResumes(t *testing.T) {
+	w := newEcoWorld(t)
+	w.configureLogs(t)
+	ctx := context.Background()
+	nf := nitradotest.New(t)
+	nf.AddService(nitradotest.Service{ID: ecoService, Name: "Island"})
+	nc, err := nitrado.New(nitrado.Options{Token: nf.Token(), BaseURL: nf.URL(), RetryMax: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := &pagedAPI{c: nc, nf: nf}
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	job := w.deps.newDonationsJob(api, postVia(w.fake, w.bots[bots.GP]), func() time.Time { return now })
+	if err := job.Run(ctx); err != nil { // the (empty) first-run import
+		t.Fatal(err)
+	}
+	for i := range 45 {
+		nf.AddBoost(ecoService, nitradotest.Boost{ID: int64(300 + i), Username: "crowd", ExtendedFor: 24 * time.Hour, Amount: "$1.00", BoostedAt: now})
+	}
+	api.failAt, api.pages = 2, nil
+	now = now.Add(10 * time.Minute)
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := w.db.BoostTotals(ctx, ecoService); n != 20 {
+		t.Fatalf("%d boosts after the 503, want page 1's 20", n)
+	}
+	if st := job.Statuses()[ecoService]; !strings.HasPrefix(st.State, "retrying") {
+		t.Fatalf("status %+v", st)
+	}
+	api.pages = nil
+	now = now.Add(10 * time.Minute)
+	if err := job.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := w.db.BoostTotals(ctx, ecoService); n != 45 {
+		t.Fatalf("%d boosts, want 45", n)
+	}
+	if len(api.pages) == 0 || api.pages[0] != 2 {
+		t.Fatalf("resumed at pages %v, want 2 first", api.pages)
+	}
+	if n := len(w.fake.Messages("910000000000000003")); n != 45 {
+		t.Fatalf("%d posts, want 45", n)
+	}
+}
