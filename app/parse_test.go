@@ -612,3 +612,21 @@ func TestParseSamples(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"16G": 16 << 30, "512M": 512 << 20, "512MiB": 512 << 20, "1000": 1000, "2k": 2 << 10, "1T": 1 << 40} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "G", "-1G", "1.5G", "0", "12X", "99999999999T"} {
+		if _, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) accepted", in)
+		}
+	}
+	for n, want := range map[int64]string{512 << 20: "512 MiB", 16 << 30: "16 GiB", 1536: "1.5 KiB", 10: "10 bytes"} {
+		if got := sizeString(n); got != want {
+			t.Errorf("sizeString(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
