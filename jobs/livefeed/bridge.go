@@ -498,6 +498,13 @@ func (f *Feed) relayOne(ctx context.Context, it Item, ec *fileEchoes) (next bool
 			at = it.CreatedAt
 		}
 		if lastChat.Before(at.Add(echoMargin)) {
+			if now.Sub(at) > maxPending {
+				// No GetChat answer since: the server is unreachable. Say so
+				// rather than wait for ever (a resend could double it).
+				_ = f.o.Store.Fail(ctx, it.ID, "no GetChat poll succeeded after the attempt")
+				f.refuse(ctx, it, "the game server did not answer")
+				return true, nil
+			}
 			return false, nil // wait for a poll that shows whether it went out
 		}
 		seen, err := f.echoed(ctx, it.ServiceID, r.Text, at, ec)
@@ -513,7 +520,7 @@ func (f *Feed) relayOne(ctx context.Context, it Item, ec *fileEchoes) (next bool
 	cmd, err := rcon.ServerChat(r.Text)
 	if err != nil {
 		_ = f.o.Store.Fail(ctx, it.ID, err.Error())
-		f.react(ctx, it, "❌")
+		f.refuse(ctx, it, "nothing is left to send once the characters the game cannot show are removed")
 		return true, fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
 	}
 	if err := f.o.Store.Retry(ctx, it.ID, now.Add(inFlightHold), attemptNote(now, inFlightNote)); err != nil {
@@ -526,7 +533,7 @@ func (f *Feed) relayOne(ctx context.Context, it Item, ec *fileEchoes) (next bool
 		}
 		if it.Attempts+2 >= f.o.MaxAttempts {
 			_ = f.o.Store.Fail(ctx, it.ID, err.Error())
-			f.react(ctx, it, "❌")
+			f.refuse(ctx, it, fmt.Sprintf("the game server did not accept it after %d tries", (it.Attempts+2)/2))
 			return true, fmt.Errorf("livefeed: ServerChat on %d: %w", it.ServiceID, err)
 		}
 		// The command may have run: the next pass settles it by its echo
@@ -564,10 +571,25 @@ func (f *Feed) react(_ context.Context, it Item, emoji string) {
 	if len(f.reactions) >= maxReactions {
 		f.reactions = f.reactions[1:]
 	}
-	f.reactions = append(f.reactions, reaction{ch, msg, emoji})
+	f.reactions = append(f.reactions, reaction{channel: ch, message: msg, emoji: emoji})
 }
 
-type reaction struct{ channel, message, emoji string }
+// refuse queues ❌ on the message a relay row came from and a notice with
+// the reason in its thread (the reason never quotes an RCON error: those
+// may name the game server's address).
+func (f *Feed) refuse(ctx context.Context, it Item, reason string) {
+	f.react(ctx, it, "❌")
+	ch, _, ok := strings.Cut(it.Target, "/")
+	if !ok || ch == "" {
+		return
+	}
+	f.reactMu.Lock()
+	defer f.reactMu.Unlock()
+	f.reactions = append(f.reactions, reaction{channel: ch, notice: "❌ Not sent to the game: " + reason + ".", nonce: f.nonce(it.ID) + "x"})
+}
+
+// reaction is a queued reaction, or (notice != "") a short message.
+type reaction struct{ channel, message, emoji, notice, nonce string }
 
 const maxReactions = 1000
 
@@ -587,7 +609,13 @@ func (f *Feed) FlushReactions(ctx context.Context) {
 		r := f.reactions[0]
 		f.reactions = f.reactions[1:]
 		f.reactMu.Unlock()
-		if err := f.o.Discord.React(ctx, r.channel, r.message, r.emoji); err != nil {
+		var err error
+		if r.notice != "" {
+			_, err = f.o.Discord.Send(ctx, r.channel, r.notice, r.nonce)
+		} else {
+			err = f.o.Discord.React(ctx, r.channel, r.message, r.emoji)
+		}
+		if err != nil {
 			f.log.Warn("livefeed: reaction failed", slog.String("emoji", r.emoji), slog.Any("err", err))
 		}
 	}

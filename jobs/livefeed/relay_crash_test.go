@@ -2,9 +2,11 @@ package livefeed_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -137,5 +139,46 @@ func TestRelayKeepsMessageOrder(t *testing.T) {
 		if r := w.discord.reactions[older.MessageID]; !slices.Equal(r, []string{"✅"}) {
 			t.Fatalf("reactions %v", r)
 		}
+	}
+}
+
+// refusingRCON fails every ServerChat (the game server rejects it).
+type refusingRCON struct{ next livefeed.RCON }
+
+func (r refusingRCON) Exec(ctx context.Context, sid int64, cmd string) (string, error) {
+	if strings.HasPrefix(cmd, "ServerChat ") {
+		return "", errors.New("rcon: 127.0.0.1:27020: connection reset")
+	}
+	return r.next.Exec(ctx, sid, cmd)
+}
+
+// TestRelayRefusedSaysWhy: a line the game server keeps refusing ends with
+// ❌ on the message and a notice with the reason in the thread (without
+// the RCON error, which names the server's address).
+func TestRelayRefusedSaysWhy(t *testing.T) {
+	w := newWorld(t, 63)
+	ctx := context.Background()
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, func(o *livefeed.Options) { o.RCON = refusingRCON{w.pool}; o.MaxAttempts = 6 })
+	w.games[63].say("A", "B", "hello")
+	pollAll(t, w, f)
+	th := w.discord.thread("Map 63")
+	m := livefeed.DiscordMessage{GuildID: "g1", ChannelID: th, MessageID: snowflake(w.clock.Now(), 1), AuthorName: "Alice", Content: "hi"}
+	_ = f.OnDiscordMessage(ctx, m)
+	for range 8 {
+		w.clock.Advance(5 * time.Second)
+		_ = f.Poll(ctx, 63)
+	}
+	f.FlushReactions(ctx)
+	w.discord.mu.Lock()
+	r := slices.Clone(w.discord.reactions[m.MessageID])
+	w.discord.mu.Unlock()
+	if !slices.Equal(r, []string{"❌"}) {
+		t.Fatalf("reactions %v", r)
+	}
+	lines := w.discord.lines(th)
+	if notice := lines[len(lines)-1]; !strings.HasPrefix(notice, "❌ Not sent to the game: the game server did not accept it") || strings.Contains(notice, "127.0.0.1") {
+		t.Fatalf("notice %q", notice)
 	}
 }
