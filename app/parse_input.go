@@ -27,7 +27,7 @@ const defaultMaxUnzipped = 16 << 30
 const freeSpaceReserve = 512 << 20
 
 // errTooBig is returned when a decompressed save would exceed the cap.
-var errTooBig = errors.New("decompressed save too large")
+var errTooBig = errors.New("too large once decompressed")
 
 // savedAtSource says where Save.SavedAt came from (the save itself records
 // only the world clock).
@@ -57,7 +57,11 @@ func decodeFile(ctx context.Context, path string, opts arksave.Options, maxUnzip
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	if gz {
-		tmp, mtime, n, err := gunzipToTemp(ctx, path, maxUnzipped)
+		var bar io.Writer
+		if isTerminal(stderr) {
+			bar = stderr
+		}
+		tmp, mtime, n, err := gunzipToTemp(ctx, path, maxUnzipped, bar)
 		if err != nil {
 			return nil, fmt.Errorf("parse: %s: %w", base, err)
 		}
@@ -128,8 +132,8 @@ func isGzipFile(path string) (bool, error) {
 // name, the modification time recorded in the gzip header (zero if none)
 // and the decompressed size. Output beyond the cap removes the file and
 // fails with errTooBig; the stream is read in 32 KiB pieces, so memory does
-// not depend on the input.
-func gunzipToTemp(ctx context.Context, path string, maxBytes int64) (name string, mtime time.Time, n int64, err error) {
+// not depend on the input. bar, if set, gets a one-line byte counter.
+func gunzipToTemp(ctx context.Context, path string, maxBytes int64, bar io.Writer) (name string, mtime time.Time, n int64, err error) {
 	in, err := os.Open(path)
 	if err != nil {
 		return "", time.Time{}, 0, err
@@ -158,11 +162,18 @@ func gunzipToTemp(ctx context.Context, path string, maxBytes int64) (name string
 		limit = max(free-freeSpaceReserve, 0)
 		why = fmt.Sprintf("the free space in %s (%s free, %s kept in reserve)", filepath.Dir(name), sizeString(free), sizeString(freeSpaceReserve))
 	}
-	w := bufio.NewWriterSize(out, 1<<20)
+	var w io.Writer = bufio.NewWriterSize(out, 1<<20)
+	bw := w.(*bufio.Writer)
+	if bar != nil {
+		// first drawn after a second: quick unpacks print nothing
+		c := &unpackCounter{w: bw, bar: bar, name: filepath.Base(path), last: time.Now().Add(900 * time.Millisecond)}
+		defer c.finish()
+		w = c
+	}
 	n, err = io.Copy(w, io.LimitReader(ctxReader{ctx, zr}, limit+1))
 	switch {
 	case err == nil && n > limit:
-		return name, time.Time{}, n, fmt.Errorf("%w: it decompresses to more than %s — not a save, or a gzip bomb", errTooBig, why)
+		return name, time.Time{}, n, fmt.Errorf("%w: more than %s; not a save, or a gzip bomb", errTooBig, why)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return name, time.Time{}, n, fmt.Errorf("%w (the gzip stream ends after %s)", savefile.ErrTruncated, sizeString(n))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -170,10 +181,38 @@ func gunzipToTemp(ctx context.Context, path string, maxBytes int64) (name string
 	case err != nil:
 		return name, time.Time{}, n, fmt.Errorf("corrupt gzip stream after %s: %w", sizeString(n), err)
 	}
-	if err := w.Flush(); err != nil {
+	if err := bw.Flush(); err != nil {
 		return name, time.Time{}, n, fmt.Errorf("temp file: %w", err)
 	}
 	return name, zr.Header.ModTime, n, nil
+}
+
+// unpackCounter passes writes through and redraws "unpacking NAME: N MB"
+// at most every 100 ms.
+type unpackCounter struct {
+	w     io.Writer
+	bar   io.Writer
+	name  string
+	n     int64
+	last  time.Time
+	drawn bool
+}
+
+func (c *unpackCounter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	if now := time.Now(); now.Sub(c.last) >= 100*time.Millisecond {
+		c.last = now
+		fmt.Fprintf(c.bar, "\runpacking %s: %.1f MB", c.name, float64(c.n)/1e6)
+		c.drawn = true
+	}
+	return n, err
+}
+
+func (c *unpackCounter) finish() {
+	if c.drawn {
+		fmt.Fprintf(c.bar, "\runpacking %s: %.1f MB\n", c.name, float64(c.n)/1e6)
+	}
 }
 
 // freeBytes reports the space available to this user under dir.
