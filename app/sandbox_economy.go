@@ -167,6 +167,11 @@ func sceneAPBuyDelivery(ctx context.Context, sb *sandbox) error {
 		return fmt.Errorf("order #%d is %s after the retry: %s", o, got.State, got.Note)
 	}
 	sb.say("[delivery] attempt 2: %s", got.Note)
+	for _, c := range s.rcon.Commands() {
+		if strings.HasPrefix(c, "ServerChatTo") {
+			sb.say("[game] %s", c) // the buyer is told in game
+		}
+	}
 	r, err = sb.command(ctx, bots.AP, "player", "ap", discordtest.SubCommand("orders"))
 	if err != nil {
 		return err

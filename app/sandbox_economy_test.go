@@ -29,7 +29,7 @@ func TestSandboxEconomy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sandbox: %v\nstderr:\n%s", err, errb.String())
 	}
-	for _, want := range []string{"verified by chat code", "attempt 2: delivered on server 1001", "refunded", "PatOnNitrado boosted", "fulfilled by staff"} {
+	for _, want := range []string{"verified by chat code", "attempt 2: delivered on server 1001", "was delivered.", "refunded", "PatOnNitrado boosted", "fulfilled by staff"} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q", want)
 		}
