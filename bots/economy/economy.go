@@ -770,8 +770,10 @@ func (e *Economy) ordersPage(ctx context.Context, c *bots.Ctx, who string, page 
 		Footer(fmt.Sprintf("Page %d of %d", min(page+1, pages), pages)).Embed()}, pages, nil
 }
 
-// needDecision are the states staff resolve from /orders pending.
-var needDecision = []string{StateUnconfirmed, StatePending}
+// needDecision are the states staff resolve from /orders pending; open
+// and accepted desk orders are listed too (they are handled on their desk
+// post, so they get no buttons here).
+var needDecision = []string{StateUnconfirmed, StatePending, StateOpen, StateAccepted}
 
 func (e *Economy) pending(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	os, total, err := e.cfg.Store.Orders(ctx, c.GuildID, "", needDecision, 5, 0)
@@ -785,7 +787,14 @@ func (e *Economy) pending(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 	var rows []discordgo.MessageComponent
 	for _, o := range os {
 		id := strconv.FormatInt(o.ID, 10)
-		b.Field(fmt.Sprintf("#%d %s — %s", o.ID, o.ItemName, mention(o.Account)), embed.Truncate(StateText(o.State)+" "+o.Note, 300), false)
+		note := StateText(o.State) + " " + o.Note
+		if o.State == StateOpen || o.State == StateAccepted {
+			note = StateText(o.State) + " — handled on its order desk post"
+		}
+		b.Field(fmt.Sprintf("#%d %s — %s", o.ID, o.ItemName, mention(o.Account)), embed.Truncate(note, 300), false)
+		if o.State == StateOpen || o.State == StateAccepted {
+			continue
+		}
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 			discordgo.Button{Label: "#" + id + " resend", Style: discordgo.PrimaryButton, CustomID: bots.MustCustomID(e.cfg.Currency+"adm", "resend", id)},
 			discordgo.Button{Label: "#" + id + " delivered", Style: discordgo.SuccessButton, CustomID: bots.MustCustomID(e.cfg.Currency+"adm", "done", id)},

@@ -282,6 +282,15 @@ func TestOrderDesk(t *testing.T) {
 	if o, _ := w.store.Order(ctx, w.guild.ID, 3); o.State != economy.StateOpen {
 		t.Fatalf("order 3 is %s", o.State)
 	}
+	// Both sides see the open order: the donor in /gp orders, staff in
+	// /gp orders pending (pointing at the desk post, no delivery buttons).
+	if r := w.do(gpCmd(donor, discordtest.SubCommand("orders"))); !strings.Contains(text(r), "#3") || !strings.Contains(text(r), "waiting for staff") {
+		t.Fatalf("donor's orders: %s", text(r))
+	}
+	r := w.do(gpCmd(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
+	if !strings.Contains(text(r), "#3 Base move") || !strings.Contains(text(r), "order desk post") || len(ids(r.Data.Components)) != 0 {
+		t.Fatalf("staff pending: %s", text(r))
+	}
 	// The donor was told at each step (DMs).
 	dm, err := w.fake.DMChannel(w.bot, donor)
 	if err != nil {
