@@ -89,7 +89,7 @@ func newFeedRig(t *testing.T) *feedRig {
 	if err := (&guildStore{db: db}).AddServer(ctx, bots.GameServer{GuildID: r.guild, ServiceID: r.svc, Name: "Kill Island"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetSettings(ctx, r.guild, map[string]string{storage.SettingChatBridgeCategory: cat}); err != nil {
+	if err := db.SetSettings(ctx, r.guild, map[string]string{bots.KeyChatBridgeCategory: cat}); err != nil {
 		t.Fatal(err)
 	}
 	r.env = []string{"PATH=" + os.Getenv("PATH"),

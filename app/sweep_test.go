@@ -84,7 +84,7 @@ func sweep(ctx context.Context, t *testing.T, sb *sandbox, n *sweepCounts) error
 	if err := sb.app.db.UpsertGuild(ctx, &storage.Guild{ID: sbGuildID, Name: "Bliss Sandbox"}); err != nil {
 		return err
 	}
-	if err := sb.app.db.SetSetting(ctx, sbGuildID, storage.SettingStaffRoleIDs, sbRoleStaff); err != nil {
+	if err := sb.app.db.SetSetting(ctx, sbGuildID, bots.KeyStaffRoles, sbRoleStaff); err != nil {
 		return err
 	}
 	sb.discord.AddGuild(discordtest.Guild{ID: swGuildID, Name: "Elsewhere", OwnerID: sbUserAdmin,

@@ -68,7 +68,7 @@ func TestDeleteGuild_Cascades(t *testing.T) {
 	if err := db.AddServer(ctx, &storage.Server{GuildID: "g", ServiceID: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetSetting(ctx, "g", storage.SettingTicketCategory, "123"); err != nil {
+	if err := db.SetSetting(ctx, "g", "ticket_category", "123"); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.DeleteGuild(ctx, "g"); err != nil {

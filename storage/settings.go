@@ -7,16 +7,8 @@ import (
 	"fmt"
 )
 
-// Well-known guild setting keys. Values are plain strings; lists (role ids)
-// are comma-separated. Keys are free-form, so features may add their own.
-const (
-	SettingStaffRoleIDs       = "staff_role_ids"       // comma-separated role ids
-	SettingChatBridgeCategory = "chat_bridge_category" // category channel id
-	SettingTicketCategory     = "ticket_category"      // category channel id
-	SettingAdminLogChannel    = "admin_log_channel"    // channel id
-	SettingDonationLogChannel = "donation_log_channel" // channel id
-	SettingTicketLogChannel   = "ticket_log_channel"   // channel id
-)
+// Keys are declared by the bots that own them (bots.Setting, the settings
+// registry); storage keeps plain strings and knows none of them.
 
 // maxSettingKey bounds keys, which come from /config input.
 const maxSettingKey = 64

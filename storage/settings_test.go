@@ -14,19 +14,19 @@ func TestSettings(t *testing.T) {
 	ctx := t.Context()
 	mustGuild(t, db, "g")
 
-	if _, err := db.Setting(ctx, "g", storage.SettingStaffRoleIDs); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := db.Setting(ctx, "g", "staff_role_ids"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("unset Setting = %v, want ErrNotFound", err)
 	}
-	if err := db.SetSetting(ctx, "g", storage.SettingStaffRoleIDs, "1,2"); err != nil {
+	if err := db.SetSetting(ctx, "g", "staff_role_ids", "1,2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetSetting(ctx, "g", storage.SettingStaffRoleIDs, "3"); err != nil { // replace
+	if err := db.SetSetting(ctx, "g", "staff_role_ids", "3"); err != nil { // replace
 		t.Fatal(err)
 	}
-	if err := db.SetSetting(ctx, "g", storage.SettingChatBridgeCategory, "99"); err != nil {
+	if err := db.SetSetting(ctx, "g", "chat_bridge_category", "99"); err != nil {
 		t.Fatal(err)
 	}
-	v, err := db.Setting(ctx, "g", storage.SettingStaffRoleIDs)
+	v, err := db.Setting(ctx, "g", "staff_role_ids")
 	if err != nil || v != "3" {
 		t.Errorf("Setting = %q, %v; want 3", v, err)
 	}
@@ -34,13 +34,13 @@ func TestSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m) != 2 || m[storage.SettingChatBridgeCategory] != "99" {
+	if len(m) != 2 || m["chat_bridge_category"] != "99" {
 		t.Errorf("Settings = %v", m)
 	}
-	if err := db.DeleteSetting(ctx, "g", storage.SettingStaffRoleIDs); err != nil {
+	if err := db.DeleteSetting(ctx, "g", "staff_role_ids"); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeleteSetting(ctx, "g", storage.SettingStaffRoleIDs); !errors.Is(err, storage.ErrNotFound) {
+	if err := db.DeleteSetting(ctx, "g", "staff_role_ids"); !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("second DeleteSetting = %v, want ErrNotFound", err)
 	}
 
