@@ -195,7 +195,7 @@ func (d *dispatcher) resolve(i *discordgo.Interaction, log *slog.Logger) (*Ctx, 
 		}
 		if c.Sub != "" {
 			rt.run = cmd.Subcommands[c.Sub]
-			rt.ephemeral = rt.ephemeral || cmd.EphemeralSubs[c.Sub]
+			rt.access, rt.ephemeral = cmd.subAccess(c.Sub), cmd.subEphemeral(c.Sub)
 		} else {
 			rt.run = cmd.Run
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,8 +55,18 @@ func (a Access) valid() bool { return a == Everyone || a == Staff }
 // Command is one slash command: its Discord spec plus handlers.
 type Command struct {
 	Spec *discordgo.ApplicationCommand
-	// Access applies to the command and all its subcommands.
+	// Access applies to the command and all its subcommands, except those
+	// SubAccess lists. It decides the command's registration (a Staff
+	// command is hidden from members without Manage Server).
 	Access Access
+	// SubAccess sets the access of single subcommand paths ("sub" or
+	// "group sub") of an Everyone command: staff-only subcommands of a
+	// command players use. The dispatcher refuses a non-staff caller of a
+	// Staff path before its handler (and its autocomplete) runs, exactly as
+	// for a Staff command, and a Staff path answers ephemerally. A path
+	// listed with AccessUnset is refused to everyone; Validate reports it,
+	// and a path that does not exist or loosens the command's Access.
+	SubAccess map[string]Access
 	// Ephemeral makes replies (and the deferral) visible to the caller only.
 	Ephemeral bool
 	// Run handles a command without subcommands.
@@ -63,8 +74,8 @@ type Command struct {
 	// Subcommands handles subcommands by path: "view", or "group sub".
 	Subcommands map[string]HandlerFunc
 	// EphemeralSubs makes the replies and the deferral of these subcommand
-	// paths ephemeral (a staff-only view under an Everyone command, which a
-	// slow handler must not answer publicly).
+	// paths ephemeral (a public command with a private view). Staff paths
+	// of SubAccess are ephemeral without being listed here.
 	EphemeralSubs map[string]bool
 	// Autocomplete serves options with Autocomplete set.
 	Autocomplete AutocompleteFunc
@@ -148,9 +159,24 @@ func (r *Router) Command(c *Command) *Router {
 	case c.Run == nil && len(c.Subcommands) == 0:
 		r.errs = append(r.errs, fmt.Errorf("router: command %q has no handler", c.Spec.Name))
 	}
-	for _, p := range subcommandPaths(c.Spec) {
+	paths := subcommandPaths(c.Spec)
+	for _, p := range paths {
 		if c.Subcommands[p] == nil {
 			r.errs = append(r.errs, fmt.Errorf("router: command %q: no handler for subcommand %q", c.Spec.Name, p))
+		}
+	}
+	subs := make([]string, 0, len(c.SubAccess))
+	for p := range c.SubAccess {
+		subs = append(subs, p)
+	}
+	sort.Strings(subs)
+	for _, p := range subs {
+		a := c.SubAccess[p]
+		switch {
+		case !slices.Contains(paths, p):
+			r.errs = append(r.errs, fmt.Errorf("router: command %q: SubAccess names %q, which is not a subcommand", c.Spec.Name, p))
+		case a.valid() && c.Access == Staff && a != Staff:
+			r.errs = append(r.errs, fmt.Errorf("router: command %q: SubAccess %q is %s under a staff command (Discord hides the whole command from players)", c.Spec.Name, p, a))
 		}
 	}
 	r.commands[c.Spec.Name] = c
@@ -233,7 +259,7 @@ func (r *Router) Validate() error {
 	errs := append([]error(nil), r.errs...)
 	for _, rt := range r.Routes() {
 		if !rt.Access.valid() {
-			errs = append(errs, fmt.Errorf("router: %s %q: Access not set (want bots.Everyone or bots.Staff)", rt.Kind, rt.Name))
+			errs = append(errs, fmt.Errorf("router: %s %q: Access not set (want bots.Everyone or bots.Staff)", rt.Kind, strings.TrimSpace(rt.Name+" "+rt.Sub)))
 		}
 	}
 	if err := ValidateCommands(r.Specs()); err != nil {
@@ -257,10 +283,15 @@ const (
 // Route describes one registered route, for tests that drive every route
 // of a bot (the access sweep) and for documentation.
 type Route struct {
-	Kind   RouteKind
-	Name   string // command name, component/modal prefix, or pager kind
-	Sub    string // subcommand path ("view", "group sub") for RouteSubcommand
+	Kind RouteKind
+	Name string // command name, component/modal prefix, or pager kind
+	Sub  string // subcommand path ("view", "group sub") for RouteSubcommand
+	// Access is who may use this route: for a subcommand, its SubAccess
+	// entry if it has one, else the command's.
 	Access Access
+	// CommandAccess is the command's own Access (RouteCommand,
+	// RouteSubcommand), which decides how it is registered.
+	CommandAccess Access
 	// Spec is the command's spec (RouteCommand, RouteSubcommand).
 	Spec *discordgo.ApplicationCommand
 	// Autocomplete: the command serves autocomplete.
@@ -277,10 +308,10 @@ func (r *Router) Routes() []Route {
 		}
 		paths := subcommandPaths(c.Spec)
 		if len(paths) == 0 {
-			out = append(out, Route{Kind: RouteCommand, Name: c.Spec.Name, Access: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
+			out = append(out, Route{Kind: RouteCommand, Name: c.Spec.Name, Access: c.Access, CommandAccess: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
 		}
 		for _, p := range paths {
-			out = append(out, Route{Kind: RouteSubcommand, Name: c.Spec.Name, Sub: p, Access: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
+			out = append(out, Route{Kind: RouteSubcommand, Name: c.Spec.Name, Sub: p, Access: c.subAccess(p), CommandAccess: c.Access, Spec: c.Spec, Autocomplete: c.Autocomplete != nil})
 		}
 	}
 	add := func(kind RouteKind, m map[string]*Component) {
@@ -304,6 +335,24 @@ func (r *Router) Routes() []Route {
 		out = append(out, Route{Kind: RoutePager, Name: k, Access: r.pagers[k].access})
 	}
 	return out
+}
+
+// subAccess is the access of subcommand path p: its SubAccess entry (even
+// AccessUnset: a listed path never falls back to the command's), else the
+// command's Access.
+func (c *Command) subAccess(p string) Access {
+	if a, ok := c.SubAccess[p]; ok {
+		return a
+	}
+	return c.Access
+}
+
+// subEphemeral reports whether path p answers ephemerally: the command is
+// Ephemeral, p is in EphemeralSubs, or p is a staff-only path of a command
+// players use (its answer is for staff eyes).
+func (c *Command) subEphemeral(p string) bool {
+	a, listed := c.SubAccess[p]
+	return c.Ephemeral || c.EphemeralSubs[p] || listed && a != Everyone
 }
 
 // subcommandPaths lists "sub" and "group sub" paths of a spec.
