@@ -23,6 +23,10 @@ import (
 var clusterChatSetting = bots.Setting{Key: "cluster_chat", Kind: bots.SettingText, Default: "",
 	Help: "Clusters (names, comma-separated) whose maps share in-game chat; lines are tagged with the source map."}
 
+// tribeThreadsSetting turns on a private tribe-log thread per tribe.
+var tribeThreadsSetting = bots.Setting{Key: "tribe_log_threads", Kind: bots.SettingBool, Default: "false",
+	Help: "Also post each tribe's log lines to a private thread of its own under the tribe log channel; add the tribe's members to it."}
+
 // feedSyncJob adds and removes the per-server poll jobs.
 const feedSyncJob = "feed/sync"
 
@@ -74,7 +78,7 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 			return fmt.Errorf("livefeed: %w", err)
 		}
 	}
-	r.Settings(clusterChatSetting)
+	r.Settings(clusterChatSetting, tribeThreadsSetting)
 	r.Messages(bots.MessageHandlers{Create: func(ctx context.Context, s *discordgo.Session, m *discordgo.MessageCreate) {
 		if m.Author == nil || (s.State != nil && s.State.User != nil && m.Author.ID == s.State.User.ID) {
 			return
@@ -244,7 +248,7 @@ func (d *feedDirectory) Guild(ctx context.Context, guildID string) (livefeed.Gui
 	if err != nil {
 		return livefeed.Guild{}, err
 	}
-	return livefeed.Guild{BridgeCategoryID: gs.ChatBridgeCategoryID, LogChannels: gs.LogChannels}, nil
+	return livefeed.Guild{BridgeCategoryID: gs.ChatBridgeCategoryID, LogChannels: gs.LogChannels, TribeThreads: gs.Bool(tribeThreadsSetting)}, nil
 }
 
 // feedStore adapts storage's outbox to livefeed.Store.
@@ -379,7 +383,7 @@ func (d feedDiscord) EnsureChannel(ctx context.Context, guildID, categoryID, nam
 	return c.ID, nil
 }
 
-func (d feedDiscord) EnsureThread(ctx context.Context, guildID, channelID, name string) (string, error) {
+func (d feedDiscord) EnsureThread(ctx context.Context, guildID, channelID, name string, private bool) (string, error) {
 	s, err := d.s()
 	if err != nil {
 		return "", err
@@ -391,7 +395,11 @@ func (d feedDiscord) EnsureThread(ctx context.Context, guildID, channelID, name 
 			}
 		}
 	}
-	t, err := s.ThreadStart(channelID, name, discordgo.ChannelTypeGuildPublicThread, 10080, discordgo.WithContext(ctx))
+	typ := discordgo.ChannelTypeGuildPublicThread
+	if private {
+		typ = discordgo.ChannelTypeGuildPrivateThread
+	}
+	t, err := s.ThreadStart(channelID, name, typ, 10080, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", err
 	}

@@ -283,3 +283,35 @@ func TestGameRestartClosesSessionsAtLastSeen(t *testing.T) {
 		t.Fatalf("Alice left at %v, want %v (last seen)", ss[0].Left, want)
 	}
 }
+
+// TestTribeThreads: with the per-tribe option, a tribe-log line goes to the
+// server's tribe thread and to a private thread of its tribe; staff
+// triggers see it once.
+func TestTribeThreads(t *testing.T) {
+	w := newWorld(t, 53)
+	w.dir.mu.Lock()
+	w.dir.guild.TribeThreads = true
+	w.dir.mu.Unlock()
+	db := w.openDB()
+	defer db.Close()
+	var seen []string
+	f := w.feed(db, nil, func(o *livefeed.Options) {
+		o.NoGameLog = false
+		o.OnLine = func(_ context.Context, _ string, _ int64, kind, line string) { seen = append(seen, kind) }
+	})
+	g := w.games[53]
+	g.rc.AddGameLog("2026.09.13_18.00.11: Tribe Tribe of Guppy, ID 123: Day 1, 12:00:00: Your Tribe Tamed a Juvenile Kentrosaurus - Lvl 24 (Kentrosaurus)!",
+		"2026.09.13_18.00.12: Tribe Other Tribe, ID 124: Day 1, 12:00:01: Bob was added to the Tribe!")
+	pollAll(t, w, f)
+	server := w.discord.lines(w.discord.thread("Map 53 tribe"))
+	own := w.discord.lines(w.discord.thread("Map 53 tribe Tribe of Guppy"))
+	if len(server) != 2 || len(own) != 1 || own[0] != server[0] || !strings.Contains(own[0], "Tamed a Juvenile Kentrosaurus") {
+		t.Fatalf("server thread %q, tribe thread %q (threads %v)", server, own, w.discord.threads)
+	}
+	if !w.discord.private[w.discord.thread("Map 53 tribe Tribe of Guppy")] || w.discord.private[w.discord.thread("Map 53 tribe")] {
+		t.Fatalf("private threads %v", w.discord.private)
+	}
+	if !slices.Equal(seen, []string{"tribe", "tribe"}) {
+		t.Fatalf("staff triggers saw %q", seen)
+	}
+}

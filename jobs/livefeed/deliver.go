@@ -236,6 +236,10 @@ func (f *Feed) retry(ctx context.Context, batch []Item, cause error) {
 // on first use; thread ids are durable cursors.
 func (f *Feed) target(ctx context.Context, d dest) (string, error) {
 	key := threadKey(d.guild, d.route, d.sid)
+	tribe := ""
+	if t, ok := strings.CutPrefix(d.route, tribeRoutePrefix); ok {
+		tribe = t
+	}
 	f.mu.Lock()
 	id, ok := f.threads[key]
 	f.mu.Unlock()
@@ -265,13 +269,20 @@ func (f *Feed) target(ctx context.Context, d dest) (string, error) {
 				return "", fmt.Errorf("chat-bridge channel: %w", err)
 			}
 		} else {
-			parent = g.LogChannels[d.route]
-			if parent == "" {
-				return "", fmt.Errorf("%w: %s log channel", ErrNoChannel, d.route)
+			route := d.route
+			if tribe != "" {
+				route = RouteTribe
 			}
-			name += " " + d.route
+			parent = g.LogChannels[route]
+			if parent == "" {
+				return "", fmt.Errorf("%w: %s log channel", ErrNoChannel, route)
+			}
+			name += " " + route
+			if tribe != "" {
+				name = cutUTF8(name+" "+tribe, 100)
+			}
 		}
-		id, err = f.o.Discord.EnsureThread(ctx, d.guild, parent, name)
+		id, err = f.o.Discord.EnsureThread(ctx, d.guild, parent, name, tribe != "")
 		if err != nil {
 			return "", fmt.Errorf("thread %q: %w", name, err)
 		}

@@ -134,8 +134,9 @@ type Discord interface {
 	// EnsureChannel returns the text channel named name in the category
 	// (creating it on first use).
 	EnsureChannel(ctx context.Context, guildID, categoryID, name string) (string, error)
-	// EnsureThread returns the thread named name under channel (creating it).
-	EnsureThread(ctx context.Context, guildID, channelID, name string) (string, error)
+	// EnsureThread returns the thread named name under channel (creating
+	// it; private: a private thread staff can add members to).
+	EnsureThread(ctx context.Context, guildID, channelID, name string, private bool) (string, error)
 	React(ctx context.Context, channelID, messageID, emoji string) error
 	// Messages returns up to limit messages of a channel or thread posted
 	// after the message id after, oldest first.
@@ -157,6 +158,9 @@ type Server struct {
 type Guild struct {
 	BridgeCategoryID string            // where the chat-bridge channel is created
 	LogChannels      map[string]string // route → channel id
+	// TribeThreads: tribe-log lines also go to a private thread per tribe
+	// under the tribe log channel, which the tribe's members can be added to.
+	TribeThreads bool
 }
 
 // Directory lists the followed servers and guild settings.

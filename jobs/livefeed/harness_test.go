@@ -120,6 +120,7 @@ type fakeDiscord struct {
 	reactions map[string][]string // message → emojis
 	sends     int
 	said      map[string][]livefeed.DiscordMessage // channel → user messages, oldest first
+	private   map[string]bool                      // private thread ids
 }
 
 // userSays posts a user's message in ch (what CatchUp reads back).
@@ -176,7 +177,7 @@ func (d *fakeDiscord) EnsureChannel(_ context.Context, guild, cat, name string) 
 	return d.channels[k], nil
 }
 
-func (d *fakeDiscord) EnsureThread(_ context.Context, _, parent, name string) (string, error) {
+func (d *fakeDiscord) EnsureThread(_ context.Context, _, parent, name string, private bool) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k := parent + "/" + name
@@ -184,6 +185,12 @@ func (d *fakeDiscord) EnsureThread(_ context.Context, _, parent, name string) (s
 		return id, nil
 	}
 	d.threads[k] = d.id()
+	if private {
+		if d.private == nil {
+			d.private = map[string]bool{}
+		}
+		d.private[d.threads[k]] = true
+	}
 	return d.threads[k], nil
 }
 

@@ -354,7 +354,26 @@ func (f *Feed) recordEvents(ctx context.Context, st *serverState, evs []rcon.Log
 	if len(items) == 0 && cursorKey == "" {
 		return nil
 	}
-	created, err := f.o.Store.RecordStream(ctx, cursorKey, cursorValue, items)
+	// Per-tribe threads (after the rows above, so created[i] still lines
+	// up with fresh[i]).
+	var tribeItems []Item
+	perTribe, asked := false, false
+	for i, ev := range fresh {
+		if !ev.Class.Tribe() || ev.Tribe == "" {
+			continue
+		}
+		if !asked {
+			g, ok := f.guildOf(ctx, srv.GuildID)
+			perTribe, asked = ok && g.TribeThreads, true
+		}
+		if perTribe {
+			it := items[i]
+			it.Key += "/tribe"
+			it.Target = tribeRoutePrefix + tribeName(ev.Tribe)
+			tribeItems = append(tribeItems, it)
+		}
+	}
+	created, err := f.o.Store.RecordStream(ctx, cursorKey, cursorValue, append(items, tribeItems...))
 	if err != nil {
 		return fmt.Errorf("livefeed: record %s events of %d: %w", src, srv.ServiceID, err)
 	}
@@ -614,7 +633,7 @@ func (f *Feed) notify(ctx context.Context, items []Item, created []bool) {
 		return
 	}
 	for i, it := range items {
-		if it.Kind != KindFeed || i >= len(created) || !created[i] {
+		if it.Kind != KindFeed || i >= len(created) || !created[i] || strings.HasPrefix(it.Target, tribeRoutePrefix) {
 			continue
 		}
 		var l line
@@ -626,4 +645,28 @@ func (f *Feed) notify(ctx context.Context, items []Item, created []bool) {
 			f.o.OnLine(ctx, it.GuildID, it.ServiceID, it.Target, text)
 		}
 	}
+}
+
+// tribeRoutePrefix marks the route of a tribe's own thread: "tribe:<name>".
+const tribeRoutePrefix = "tribe:"
+
+// tribeName is a tribe's name as a route and thread name: printable, one
+// line, at most 60 characters.
+func tribeName(s string) string {
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '/' }), " ")
+	s = cutUTF8(strings.TrimSpace(s), 60)
+	if s == "" {
+		return "tribe"
+	}
+	return s
+}
+
+// guildOf reads a guild's feed settings (false when they cannot be read).
+func (f *Feed) guildOf(ctx context.Context, guildID string) (Guild, bool) {
+	g, err := f.o.Directory.Guild(ctx, guildID)
+	if err != nil {
+		f.log.Warn("livefeed: guild settings", slog.String("guild", guildID), slog.Any("err", err))
+		return Guild{}, false
+	}
+	return g, true
 }
