@@ -315,3 +315,43 @@ func TestTribeThreads(t *testing.T) {
 		t.Fatalf("staff triggers saw %q", seen)
 	}
 }
+
+// TestSharedChannelRelaysOnce: servers share the chat-bridge channel with
+// a thread each; a message goes to its thread's server only, once, and a
+// message in the channel itself goes nowhere.
+func TestSharedChannelRelaysOnce(t *testing.T) {
+	w := newWorld(t, 71, 72, 73)
+	db := w.openDB()
+	defer db.Close()
+	f := w.feed(db, nil, nil)
+	ctx := context.Background()
+	for _, sid := range []int64{71, 72, 73} {
+		w.games[sid].say("P", "C", "hi")
+	}
+	pollAll(t, w, f)
+	th := w.discord.thread("Map 72")
+	var parent string
+	for _, id := range w.discord.channels {
+		parent = id
+	}
+	for i, ch := range []string{th, parent, th} { // the third is the gateway replaying the first
+		id := "m72"
+		if i == 1 {
+			id = "m-parent"
+		}
+		if err := f.OnDiscordMessage(ctx, livefeed.DiscordMessage{GuildID: "g1", ChannelID: ch, MessageID: id, AuthorName: "Kate", Content: "only on 72"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pollAll(t, w, f)
+	for _, sid := range []int64{71, 72, 73} {
+		got := serverChats(w.games[sid].rc.Commands())
+		want := 0
+		if sid == 72 {
+			want = 1
+		}
+		if len(got) != want {
+			t.Fatalf("server %d got ServerChat %q", sid, got)
+		}
+	}
+}
