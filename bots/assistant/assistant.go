@@ -112,9 +112,10 @@ func New(d Deps) *bots.Router {
 		Subcommands: map[string]bots.HandlerFunc{"set": b.timezoneSet, "show": b.timezoneShow, "clear": b.timezoneClear}})
 	r.Command(&bots.Command{Spec: coordsSpec(), Access: bots.Everyone, Ephemeral: true, Autocomplete: b.serverAutocomplete,
 		Subcommands: map[string]bots.HandlerFunc{"latlon": b.coordsLatLon, "ue": b.coordsUE}})
-	// add/remove check staff themselves (bots.IsStaff) and are audited;
-	// find/list are for everyone, filtered by tribe.
+	// add/remove/import are staff-only and audited; find/list are for
+	// everyone, filtered by tribe.
 	r.Command(&bots.Command{Spec: teleportSpec(), Access: bots.Everyone, Ephemeral: true, Autocomplete: b.serverAutocomplete,
+		SubAccess: map[string]bots.Access{"add": bots.Staff, "remove": bots.Staff, "import": bots.Staff},
 		Subcommands: map[string]bots.HandlerFunc{"find": b.teleportFind, "list": b.teleportList, "add": b.teleportAdd,
 			"remove": b.teleportRemove, "import": b.teleportImport}})
 	r.Pager(pagerTeleports, bots.Everyone, b.teleportPage)

@@ -312,6 +312,15 @@ func TestE2ETeleportFromSave(t *testing.T) {
 	if !strings.Contains(text(r), "staff role") || w.count("teleport_points") != points || w.count("audit_log") != audits {
 		t.Fatalf("player remove: %s", text(r))
 	}
+	// Nor are they offered the staff list's names: the router refuses the
+	// autocomplete of a Staff subcommand (staff get them below).
+	acRemove := func(user string) discordtest.Response {
+		return w.do(discordtest.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete, User: &discordgo.User{ID: user}, CommandName: "teleport",
+			Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("remove", str("map", "ragnarok"), discordtest.Focused(str("name", "")))}})
+	}
+	if r := acRemove(playerID); r.Type != discordgo.InteractionApplicationCommandAutocompleteResult || len(r.Data.Choices) != 0 {
+		t.Fatalf("player offered staff list names: %d choices", len(r.Data.Choices))
+	}
 	// Staff add a public point; it is audited and everyone finds it.
 	r = w.cmd(staffID, "teleport", discordtest.SubCommand("add", str("map", "ragnarok"), str("name", "Green Ob"), num("lat", 40.6), num("lon", 40.1),
 		num("z", 2000), str("note", "by the obelisk")))
@@ -320,6 +329,9 @@ func TestE2ETeleportFromSave(t *testing.T) {
 	}
 	if p := find(playerID); !strings.Contains(p, "1. Green Ob** — 6.2 foundations NW of it") {
 		t.Fatalf("player after add:\n%s", p)
+	}
+	if r := acRemove(staffID); len(r.Data.Choices) != 1 || r.Data.Choices[0].Value != "Green Ob" {
+		t.Fatalf("staff offered %d names for /teleport remove", len(r.Data.Choices))
 	}
 
 	// /teleport list: a pager of the same points.

@@ -456,10 +456,8 @@ func (b *bot) pageBases(ctx context.Context, c *bots.Ctx, query string, page int
 // defaultDecayWithin is the /info decay window when none is given.
 const defaultDecayWithin = 72
 
+// infoDecay is staff-only (SubAccess: the router refuses others).
 func (b *bot) infoDecay(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if !b.isStaff(ctx, c) {
-		return nil, &bots.UserError{Msg: "This needs a staff role (or the Administrator permission).", Err: bots.ErrForbidden}
-	}
 	hours := c.Int(optWithin)
 	if hours <= 0 {
 		hours = defaultDecayWithin

@@ -153,7 +153,7 @@ func New(d Deps) *bots.Router {
 			"restart": b.countdown("restart"), "stop": b.countdown("stop"), "start": b.countdown("start"),
 		}})
 	r.Command(&bots.Command{Spec: infoSpec(), Access: bots.Everyone, Autocomplete: ac,
-		EphemeralSubs: map[string]bool{"decay": true},
+		SubAccess: map[string]bots.Access{"decay": bots.Staff}, // staff-only, so ephemeral
 		Subcommands: map[string]bots.HandlerFunc{
 			"players": b.infoPlayers, "player": b.infoPlayer, "tribes": b.infoTribes, "tribe": b.infoTribe,
 			"dinos": b.infoDinos, "bases": b.infoBases, "decay": b.infoDecay, "structures": b.infoStructures,
