@@ -161,8 +161,8 @@ func (w *feedWiring) sync(ctx context.Context) error {
 func (w *feedWiring) status(ctx context.Context) []ComponentStatus {
 	st := w.feed.Stats(ctx)
 	c := ComponentStatus{Name: "livefeed", State: StateOK,
-		Detail: fmt.Sprintf("%d lines read, %d delivered, %d pending, lag %.1fs, %d recovered from the game log",
-			st.LinesRead, st.LinesDelivered, st.Pending, st.LagSeconds, st.Recovered)}
+		Detail: fmt.Sprintf("%d lines read, %d delivered, %d pending, lag %.1fs, %d recovered from the game log; %d relayed to the game, %d waiting",
+			st.LinesRead, st.LinesDelivered, st.Pending, st.LagSeconds, st.Recovered, st.Relayed, st.RelaysPending)}
 	if len(st.NoGameLog) > 0 {
 		c.Detail += "; no game log on " + strings.Join(st.NoGameLog, ", ") +
 			" (a lost GetChat reply cannot be recovered there)"
@@ -187,6 +187,7 @@ func (w *feedWiring) metrics(m *metricWriter) {
 	m.counter("bliss_feed_recovered_total", "Chat lines recovered from the game log.", float64(st.Recovered))
 	m.counter("bliss_feed_gaps_total", "Failed GetChat polls (a reply may have been lost).", float64(st.Gaps))
 	m.gauge("bliss_feed_pending", "Feed lines waiting for Discord.", float64(st.Pending))
+	m.gauge("bliss_feed_relays_pending", "Discord lines waiting to be sent to the game.", float64(st.RelaysPending))
 	m.gauge("bliss_feed_lag_seconds", "Age of the last delivered batch when it was posted.", st.LagSeconds)
 	m.counter("bliss_feed_maybe_lost_total", "GetChat replies that may have been lost on servers without a readable game log.", float64(st.MaybeLost))
 	m.gauge("bliss_feed_servers_without_game_log", "Followed servers whose ShooterGame.log is unknown or unreadable.", float64(len(st.NoGameLog)))

@@ -27,10 +27,17 @@
 //
 // A message in a bridge thread (not from a bot or a webhook) becomes one
 // outbox row per ServerChat line (sanitised, ≤ 180 characters, split at word
-// boundaries); a ✅ reaction follows when RCON accepted every line, ❌
-// otherwise. Our own echo ("SERVER: …" and continuation lines) is never
-// relayed; cluster chat relays a player's line to the other maps of the
-// cluster, tagged with the source map (it comes back as SERVER: and stops).
+// boundaries), keyed by the message id; a ✅ reaction follows when RCON
+// accepted every line, ❌ and a notice with the reason otherwise. Messages
+// posted while the process was down (or the gateway was away) are read back
+// from the thread after a durable cursor (CatchUp). A row is marked in
+// flight before ServerChat; an attempt whose outcome is unknown (the process
+// died, RCON failed after the command may have run) is settled by its
+// "SERVER:" echo, in a GetChat reply read after it or in ShooterGame.log,
+// before it is ever sent again. Rows go out in message order per server.
+// Our own echo ("SERVER: …" and continuation lines) is never relayed;
+// cluster chat relays a player's line to the other maps of the cluster,
+// tagged with the source map (it comes back as SERVER: and stops).
 //
 // Like every job, livefeed declares the interfaces it needs and never
 // imports storage or bots; app wires them (app/wire_feed.go).
@@ -217,6 +224,7 @@ type Stats struct {
 	Gaps           int64 // GetChat failures (a reply may have been lost)
 	MaybeLost      int64 // gaps on servers without a readable game log
 	Pending        int   // feed rows waiting
+	RelaysPending  int   // ServerChat lines waiting
 	LagSeconds     float64
 	Paused         bool
 	// NoGameLog names the followed servers whose ShooterGame.log is
@@ -308,6 +316,9 @@ func (f *Feed) Stats(ctx context.Context) Stats {
 	}
 	if n, err := f.o.Store.Pending(ctx, KindFeed); err == nil {
 		st.Pending = n
+	}
+	if n, err := f.o.Store.Pending(ctx, KindRelay); err == nil {
+		st.RelaysPending = n
 	}
 	f.mu.Lock()
 	for id, s := range f.servers {
