@@ -337,6 +337,16 @@ func (r *Router) Routes() []Route {
 	return out
 }
 
+// StaffPaths returns a SubAccess map making paths Staff:
+// SubAccess: bots.StaffPaths("give", "shop add").
+func StaffPaths(paths ...string) map[string]Access {
+	m := make(map[string]Access, len(paths))
+	for _, p := range paths {
+		m[p] = Staff
+	}
+	return m
+}
+
 // subAccess is the access of subcommand path p: its SubAccess entry (even
 // AccessUnset: a listed path never falls back to the command's), else the
 // command's Access.

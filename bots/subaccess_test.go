@@ -30,7 +30,7 @@ func subAccessRouter(ran *atomic.Int32) *Router {
 		opt("find"), opt("add"),
 		{Type: discordgo.ApplicationCommandOptionSubCommandGroup, Name: "admin", Description: "Admin", Options: []*discordgo.ApplicationCommandOption{opt("wipe")}},
 	}}, Access: Everyone,
-		SubAccess:   map[string]Access{"add": Staff, "admin wipe": Staff},
+		SubAccess:   StaffPaths("add", "admin wipe"),
 		Subcommands: map[string]HandlerFunc{"find": h("find"), "add": h("add"), "admin wipe": h("wipe")},
 		Autocomplete: func(ctx context.Context, c *Ctx, f *discordgo.ApplicationCommandInteractionDataOption) ([]*discordgo.ApplicationCommandOptionChoice, error) {
 			ran.Add(1)

@@ -119,7 +119,8 @@ func New(d Deps) *bots.Router {
 	subs := b.eco.Handlers()
 	subs["link"], subs["whoami"], subs["help"] = b.link, b.whoami, b.help
 	subs["staff link"], subs["staff unlink"] = b.staffLink, b.staffUnlink
-	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete})
+	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete,
+		SubAccess: bots.StaffPaths("give", "take", "shop add", "shop edit", "shop remove", "staff link", "staff unlink")})
 	b.eco.Register(r)
 	r.Settings(Settings()...)
 	return r
@@ -213,10 +214,8 @@ func (b *apBot) whoami(ctx context.Context, c *bots.Ctx) (*bots.Response, error)
 		Field("Balance", fmt.Sprintf("%d AP", bal), true).Embed()), nil
 }
 
+// staffLink is a Staff subcommand (SubAccess).
 func (b *apBot) staffLink(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := b.eco.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	who := c.ID("player")
 	eos, err := rcon.NormalizeEOSID(c.String("eos_id"))
 	if err != nil || who == "" {
@@ -235,10 +234,8 @@ func (b *apBot) staffLink(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 	return bots.Reply(embed.Success("Linked", fmt.Sprintf("<@%s> ↔ `%s`.", who, eos))), nil
 }
 
+// staffUnlink is a Staff subcommand (SubAccess).
 func (b *apBot) staffUnlink(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := b.eco.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	who := c.ID("player")
 	ok, err := b.Links.Unlink(ctx, c.GuildID, who)
 	if err != nil {

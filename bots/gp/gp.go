@@ -86,7 +86,8 @@ func New(d Deps) *bots.Router {
 	r := bots.NewRouter()
 	subs := b.eco.Handlers()
 	subs["link"], subs["donations"], subs["help"], subs["staff link"] = b.link, b.donations, b.help, b.staffLink
-	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete})
+	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete,
+		SubAccess: bots.StaffPaths("give", "take", "shop add", "shop edit", "shop remove", "staff link")})
 	r.Component(&bots.Component{Prefix: "gpdesk", Access: bots.Staff, UpdateMessage: true, Run: b.desk})
 	r.Pager("gpdon", bots.Everyone, b.donationsPage)
 	b.eco.Register(r)
@@ -150,10 +151,8 @@ func (b *gpBot) link(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 		bots.SanitizeName(name, 64), ttl, code, bots.SanitizeName(name, 64))).Embed()), nil
 }
 
+// staffLink is a Staff subcommand (SubAccess).
 func (b *gpBot) staffLink(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := b.eco.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	name, who := strings.TrimSpace(c.String("nitrado_username")), c.ID("player")
 	if name == "" || who == "" {
 		return nil, bots.Errorf("give a Nitrado username and a member")
