@@ -51,7 +51,9 @@ func sweepPersonas() []persona {
 // (read from the supervisor's routers, so a new bot's routes join without
 // editing this test) as a plain member, as a member of another guild and in
 // a DM, and checks that every Staff route refuses and changes nothing in
-// SQLite. Everyone routes are driven too (they must answer).
+// SQLite. Everyone routes are driven too (they must answer). A staff
+// subcommand of an Everyone command (bots.Command.SubAccess) is a Staff
+// route of its own.
 func TestAccessSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole appliance; skipped with -short")
@@ -70,13 +72,16 @@ func TestAccessSweep(t *testing.T) {
 	}
 	t.Logf("swept %d routes (%d staff) of %d bots: %d staff refusals checked, %d deliveries Discord itself refuses (DM-less commands), %d everyone-route answers",
 		counts.routes, counts.staffRoutes, counts.bots, counts.refused, counts.undeliverable, counts.everyone)
-	if counts.bots == 0 || counts.staffRoutes == 0 || counts.refused == 0 {
+	t.Logf("%d staff subcommands of Everyone commands swept as staff routes: %s", len(counts.staffSubs), strings.Join(counts.staffSubs, ", "))
+	if counts.bots == 0 || counts.staffRoutes == 0 || counts.refused == 0 || len(counts.staffSubs) == 0 {
 		t.Fatalf("the sweep drove nothing: %+v", counts)
 	}
 }
 
 type sweepCounts struct {
 	bots, routes, staffRoutes, refused, undeliverable, everyone int
+	// staffSubs: staff subcommands of Everyone commands (Command.SubAccess).
+	staffSubs []string
 }
 
 func sweep(ctx context.Context, t *testing.T, sb *sandbox, n *sweepCounts) error {
@@ -148,9 +153,9 @@ func sweep(ctx context.Context, t *testing.T, sb *sandbox, n *sweepCounts) error
 			switch {
 			case c == nil:
 				t.Errorf("%s /%s is not registered in the guild", k, rt.Name)
-			case rt.Access == bots.Staff && c.DefaultMemberPermissions == nil:
+			case rt.CommandAccess == bots.Staff && c.DefaultMemberPermissions == nil:
 				t.Errorf("%s staff command /%s registered without default_member_permissions", k, rt.Name)
-			case rt.Access == bots.Everyone && c.DefaultMemberPermissions != nil && *c.DefaultMemberPermissions != 0 && rt.Spec.DefaultMemberPermissions == nil:
+			case rt.CommandAccess == bots.Everyone && c.DefaultMemberPermissions != nil && *c.DefaultMemberPermissions != 0 && rt.Spec.DefaultMemberPermissions == nil:
 				t.Errorf("%s everyone command /%s registered with default_member_permissions %d", k, rt.Name, *c.DefaultMemberPermissions)
 			}
 		}
@@ -158,6 +163,9 @@ func sweep(ctx context.Context, t *testing.T, sb *sandbox, n *sweepCounts) error
 			n.routes++
 			if rt.Access == bots.Staff {
 				n.staffRoutes++
+				if rt.Kind == bots.RouteSubcommand && rt.CommandAccess != bots.Staff {
+					n.staffSubs = append(n.staffSubs, fmt.Sprintf("%s /%s %s", k, rt.Name, rt.Sub))
+				}
 			}
 			for pi, p := range sweepPersonas() {
 				if rt.Access != bots.Staff && pi > 0 {
