@@ -73,10 +73,6 @@ type Command struct {
 	Run HandlerFunc
 	// Subcommands handles subcommands by path: "view", or "group sub".
 	Subcommands map[string]HandlerFunc
-	// EphemeralSubs makes the replies and the deferral of these subcommand
-	// paths ephemeral (a public command with a private view). Staff paths
-	// of SubAccess are ephemeral without being listed here.
-	EphemeralSubs map[string]bool
 	// Autocomplete serves options with Autocomplete set.
 	Autocomplete AutocompleteFunc
 }
@@ -358,11 +354,11 @@ func (c *Command) subAccess(p string) Access {
 }
 
 // subEphemeral reports whether path p answers ephemerally: the command is
-// Ephemeral, p is in EphemeralSubs, or p is a staff-only path of a command
-// players use (its answer is for staff eyes).
+// Ephemeral, or p is a staff-only path of a command players use (its
+// answer, and a slow handler's deferral, are for staff eyes only).
 func (c *Command) subEphemeral(p string) bool {
 	a, listed := c.SubAccess[p]
-	return c.Ephemeral || c.EphemeralSubs[p] || listed && a != Everyone
+	return c.Ephemeral || listed && a != Everyone
 }
 
 // subcommandPaths lists "sub" and "group sub" paths of a spec.

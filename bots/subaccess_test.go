@@ -181,3 +181,26 @@ func TestSubAccessValidate(t *testing.T) {
 		t.Fatalf("unset subcommand access not refused: %s", txt)
 	}
 }
+
+// TestStaffSubcommandDefersEphemerally: a slow staff subcommand of an
+// Everyone (non-ephemeral) command is deferred ephemerally, so neither
+// the "thinking…" placeholder nor the answer is public.
+func TestStaffSubcommandDefersEphemerally(t *testing.T) {
+	block := func(ctx context.Context, c *Ctx) (*Response, error) { <-ctx.Done(); return nil, ctx.Err() }
+	r := NewRouter().Command(&Command{Spec: &discordgo.ApplicationCommand{Name: "info", Description: "Info", Options: []*discordgo.ApplicationCommandOption{
+		{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "bases", Description: "b"},
+		{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "decay", Description: "d"}}},
+		Access: Everyone, SubAccess: StaffPaths("decay"), Subcommands: map[string]HandlerFunc{"bases": block, "decay": block}})
+	for sub, wantFlags := range map[string]any{"decay": float64(discordgo.MessageFlagsEphemeral), "bases": nil} {
+		d, s, rec := testDispatcher(t, r)
+		d.timeout = time.Second // the handler blocks until then; the deferral comes at 50 ms
+		d.handle(s, command("info", member("u", discordgo.PermissionAdministrator), &discordgo.ApplicationCommandInteractionDataOption{Name: sub, Type: discordgo.ApplicationCommandOptionSubCommand}))
+		calls := rec.get()
+		if len(calls) == 0 || calls[0].Body["type"].(float64) != 5 {
+			t.Fatalf("/info %s: no deferral: %+v", sub, calls)
+		}
+		if got := data(calls[0])["flags"]; got != wantFlags {
+			t.Fatalf("/info %s: deferral flags %v, want %v", sub, got, wantFlags)
+		}
+	}
+}
