@@ -58,6 +58,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
 	}
+	if err := fillFolds(ctx, sqldb); err != nil { // rows stored before migration 0014
+		sqldb.Close()
+		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
+	}
 	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
 }
 

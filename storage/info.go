@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -17,12 +16,18 @@ import (
 
 // Read queries behind the Server bot's /info commands. Every query takes
 // the set of servers the caller's guild may see (its linked servers'
-// service ids as text); nothing outside that set is ever returned.
+// Nitrado service ids); nothing outside that set is ever returned.
 //
-// Name filters are case- and accent-insensitive: the text and the stored
-// names are compared after FoldText. SQLite's NOCASE only folds ASCII, so
-// a filtered listing reads the (small) name columns of the scope, folds and
-// matches them in Go, and then loads only the rows of the page.
+// Name filters are case- and accent-insensitive: the search text and the
+// stored names are compared after FoldText. Snapshots store the folded
+// names next to the names (migration 0014), so a filter is a substring
+// test (instr) over an index in SQL and only the page's rows come back.
+//
+// A page is read in two steps within one statement: the keys of the page
+// are found in a covering index (per server in index order; SQLite stops
+// each server's walk once the page is certain, so a page costs about
+// offset+limit index entries per server), then only the page's rows are
+// read from the table.
 
 // maxScope bounds the servers one query may name.
 const maxScope = 64
@@ -79,40 +84,7 @@ var foldTable = func() map[rune]string {
 	return m
 }()
 
-// containsFold reports whether FoldText(s) contains needle (already
-// folded), without allocating when both are ASCII.
-func containsFold(s, needle string) bool {
-	if !isASCII(s) || !isASCII(needle) {
-		return strings.Contains(FoldText(s), needle)
-	}
-	n := len(needle)
-	for i := 0; i+n <= len(s); i++ {
-		j := 0
-		for ; j < n; j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != needle[j] {
-				break
-			}
-		}
-		if j == n {
-			return true
-		}
-	}
-	return n == 0
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
+// scopeArgs is the "(?, …)" list of servers and its arguments.
 func scopeArgs(op string, servers []int64) (string, []any, error) {
 	if len(servers) == 0 {
 		return "", nil, fmt.Errorf("storage: %s: %w: no servers", op, ErrInvalid)
@@ -126,29 +98,6 @@ func scopeArgs(op string, servers []int64) (string, []any, error) {
 	}
 	return "(" + strings.TrimSuffix(strings.Repeat("?,", len(servers)), ",") + ")", args, nil
 }
-
-// topN builds "SELECT * FROM (per-server top-n subqueries of cols) ORDER BY
-// outer LIMIT ? OFFSET ?". Each server's subquery is ordered by inner,
-// which must match an index (ties broken by the index's own trailing
-// columns) so SQLite walks the index instead of sorting the snapshot; n is
-// offset+limit. where holds the filters after "server_id = ?" and
-// whereArgs their arguments.
-func topN(cols, table, where, inner, outer string, servers []int64, whereArgs []any, limit, offset int) (string, []any) {
-	var b strings.Builder
-	var args []any
-	b.WriteString("SELECT * FROM (")
-	for i, sid := range servers {
-		if i > 0 {
-			b.WriteString(" UNION ALL ")
-		}
-		b.WriteString("SELECT * FROM (SELECT " + cols + " FROM " + table + " WHERE server_id = ?" + where + " ORDER BY " + inner + " LIMIT ?)")
-		args = append(append(append(args, sid), whereArgs...), limit+offset)
-	}
-	b.WriteString(") ORDER BY " + outer + " LIMIT ? OFFSET ?")
-	return b.String(), append(args, limit, offset)
-}
-
-func idList(n int) string { return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")" }
 
 // SnapshotTime is when the newest save of a server was taken (SavedAt, or
 // the run's CreatedAt when the save time is unknown) and its run id.
@@ -224,152 +173,197 @@ func scanPlayers(rows *sql.Rows, op string) ([]PlayerRow, error) {
 	return out, nil
 }
 
-type nameHit struct {
-	rowid int64
-	key   string // folded sort key
+// branch is one part of a listing's WHERE clause: the rows of one set of
+// servers. The branches of one listing never share a server, so their rows
+// never overlap.
+type branch struct {
+	where string
+	args  []any
 }
 
-// matchNames runs q (selecting rowid and name columns), folds the names and
-// keeps the rows where any of them contains needle, sorted by the folded
-// first name (desc: by the integer column after the names, descending).
-func (db *DB) matchNames(ctx context.Context, op, q string, args []any, nNames int, needle string) ([]nameHit, error) {
+// and adds a filter (" AND …") to every branch.
+func and(bs []branch, filter string, args ...any) []branch {
+	out := make([]branch, len(bs))
+	for i, b := range bs {
+		out[i] = branch{b.where + filter, slices.Concat(b.args, args)}
+	}
+	return out
+}
+
+// scopeBranch is the one branch of every server of the scope.
+func scopeBranch(op string, servers []int64) ([]branch, string, []any, error) {
+	in, args, err := scopeArgs(op, servers)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return []branch{{`server_id IN ` + in, args}}, in, args, nil
+}
+
+// maxTribeFilter bounds the tribes one owner filter names.
+const maxTribeFilter = 400
+
+// tribeBranches are the branches of the tribes ts (at most maxTribeFilter)
+// that are on one of servers: one per server, "server_id = ? AND col IN
+// (…)", which SQLite answers with one index seek per tribe. (A row-value
+// "(server_id, col) IN (VALUES …)" costs several times more: it seeks every
+// listed tribe id on every listed server and compiles the VALUES rows.)
+func tribeBranches(servers []int64, col string, ts []TribeRef) []branch {
+	ts = ts[:min(len(ts), maxTribeFilter)]
+	var bs []branch
+	for _, sid := range servers {
+		var ids []any
+		for _, t := range ts {
+			if t.ServerID == sid && !slices.Contains(ids, any(t.TribeID)) {
+				ids = append(ids, t.TribeID)
+			}
+		}
+		if len(ids) > 0 {
+			bs = append(bs, branch{`server_id = ? AND ` + col + ` IN ` + idList(len(ids)), append([]any{sid}, ids...)})
+		}
+	}
+	return bs
+}
+
+func idList(n int) string { return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")" }
+
+// listing is a paged list of one table's rows. A page is read in one
+// statement and two steps: its keys (keys, aliased k_*) are found in an
+// index walked in list order (inner), and then only the page's rows are
+// read from the table (joined by on) and returned in the same order
+// (outer, over the aliases). With "server_id IN (…)" SQLite walks the index
+// once per server and stops each walk once it cannot reach the page, so a
+// page costs about offset+limit index entries per server, not the snapshot.
+type listing struct {
+	table string
+	keys  string
+	inner string
+	outer string
+	on    string
+	cols  string
+}
+
+// countSQL counts the rows of bs.
+func (l listing) countSQL(bs []branch) (string, []any) {
+	if len(bs) == 1 {
+		return `SELECT count(*) FROM ` + l.table + ` WHERE ` + bs[0].where, bs[0].args
+	}
+	parts := make([]string, len(bs))
+	var args []any
+	for i, b := range bs {
+		parts[i] = `(SELECT count(*) FROM ` + l.table + ` WHERE ` + b.where + `)`
+		args = append(args, b.args...)
+	}
+	return `SELECT ` + strings.Join(parts, " + "), args
+}
+
+// pageSQL selects the page [offset, offset+limit) of the rows of bs. Each
+// of several branches is cut to its first offset+limit rows before they
+// are merged.
+func (l listing) pageSQL(bs []branch, limit, offset int) (string, []any) {
+	var keys string
+	var args []any
+	if len(bs) == 1 {
+		keys = `SELECT ` + l.keys + ` FROM ` + l.table + ` WHERE ` + bs[0].where + ` ORDER BY ` + l.inner + ` LIMIT ? OFFSET ?`
+		args = slices.Concat(bs[0].args, []any{limit, offset})
+	} else {
+		parts := make([]string, len(bs))
+		for i, b := range bs {
+			parts[i] = `SELECT * FROM (SELECT ` + l.keys + ` FROM ` + l.table + ` WHERE ` + b.where + ` ORDER BY ` + l.inner + ` LIMIT ?)`
+			args = append(append(args, b.args...), offset+limit)
+		}
+		keys = `SELECT * FROM (` + strings.Join(parts, " UNION ALL ") + `) ORDER BY ` + l.outer + ` LIMIT ? OFFSET ?`
+		args = append(args, limit, offset)
+	}
+	return `SELECT ` + l.cols + ` FROM (` + keys + `) CROSS JOIN ` + l.table + ` ON ` + l.on + ` ORDER BY ` + l.outer, args
+}
+
+// count returns the number of rows of bs.
+func (db *DB) count(ctx context.Context, op string, l listing, bs []branch) (int, error) {
+	q, args := l.countSQL(bs)
+	var n int
+	if err := db.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, wrap(op, err)
+	}
+	return n, nil
+}
+
+// page queries the page of the rows of bs.
+func (db *DB) page(ctx context.Context, op string, l listing, bs []branch, limit, offset int) (*sql.Rows, error) {
+	q, args := l.pageSQL(bs, limit, offset)
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
-	defer rows.Close()
-	var hits []nameHit
-	names := make([]sql.RawBytes, nNames)
-	dest := make([]any, 0, nNames+1)
-	var rowid int64
-	dest = append(dest, &rowid)
-	for i := range names {
-		dest = append(dest, &names[i])
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, wrap(op, err)
-		}
-		ok := false
-		for _, n := range names {
-			if containsFold(unsafeString(n), needle) {
-				ok = true
-				break
-			}
-		}
-		if ok {
-			hits = append(hits, nameHit{rowid: rowid, key: FoldText(string(names[0]))})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return hits, nil
+	return rows, nil
 }
 
-func pageOf[T any](all []T, limit, offset int) []T {
-	if offset >= len(all) {
-		return nil
+// runTotal is the number of rows of the scope's current snapshots as their
+// newest runs recorded it (col: players or tamed_dinos), which
+// ReplaceSnapshot writes in the transaction of the rows: an unfiltered
+// total without counting the rows.
+func (db *DB) runTotal(ctx context.Context, op, col, in string, args []any) (int, error) {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT coalesce(sum(`+col+`), 0) FROM save_snapshots WHERE id IN
+	(SELECT max(id) FROM save_snapshots WHERE server_id IN `+in+` GROUP BY server_id)`, args...).Scan(&n); err != nil {
+		return 0, wrap(op, err)
 	}
-	return all[offset:min(offset+limit, len(all))]
+	return n, nil
+}
+
+// players lists players by folded character name (ties by folded platform
+// name), walking players_fold, which also holds both folded names for the
+// filters.
+var players = listing{
+	table: "players",
+	keys:  "rowid AS k_rid, character_fold AS k_c, platform_fold AS k_p, server_id AS k_s",
+	inner: "character_fold, platform_fold, server_id, rowid",
+	outer: "k_c, k_p, k_s, k_rid",
+	on:    "players.rowid = k_rid",
+	cols:  infoPlayerCols,
+}
+
+// playerSearch filters players whose character or platform name contains
+// needle (folded).
+func playerSearch(bs []branch, needle string) []branch {
+	return and(bs, ` AND (instr(character_fold, ?) > 0 OR instr(platform_fold, ?) > 0)`, needle, needle)
 }
 
 // InfoPlayers returns one page of the players of servers whose character or
 // platform name contains search (case- and accent-insensitive; "" = all),
-// ordered by character name, and the number of matches.
+// ordered by character name (folded), and the number of matches.
 func (db *DB) InfoPlayers(ctx context.Context, servers []int64, search string, limit, offset int) ([]PlayerRow, int, error) {
 	const op = "info players"
-	in, args, err := scopeArgs(op, servers)
+	bs, in, args, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, 0, err
 	}
 	limit, offset = pageArgs(limit, offset)
-	needle := FoldText(strings.TrimSpace(search))
-	if needle == "" {
-		var total int
-		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM players WHERE server_id IN `+in, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		q, qargs := topN("rowid AS rid, "+infoPlayerCols, "players", "", "character_name, rid", "character_name, server_id, rid",
-			servers, nil, limit, offset)
-		rows, err := db.db.QueryContext(ctx, q, qargs...)
-		if err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		ps, err := scanPlayersRowid(rows, op)
-		out := make([]PlayerRow, len(ps))
-		for i, p := range ps {
-			out[i] = p.PlayerRow
-		}
-		return out, total, err
+	var total int
+	if needle := FoldText(strings.TrimSpace(search)); needle != "" {
+		bs = playerSearch(bs, needle)
+		total, err = db.count(ctx, op, players, bs)
+	} else {
+		total, err = db.runTotal(ctx, op, "players", in, args)
 	}
-	hits, err := db.matchNames(ctx, op, `SELECT rowid, character_name, platform_name FROM players WHERE server_id IN `+in, args, 2, needle)
+	if err != nil || offset >= total {
+		return nil, total, err
+	}
+	rows, err := db.page(ctx, op, players, bs, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	slices.SortFunc(hits, func(a, b nameHit) int { return cmp.Or(strings.Compare(a.key, b.key), cmp.Compare(a.rowid, b.rowid)) })
-	page := pageOf(hits, limit, offset)
-	if len(page) == 0 {
-		return nil, len(hits), nil
-	}
-	ids := make([]any, len(page))
-	for i, h := range page {
-		ids[i] = h.rowid
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT rowid, `+infoPlayerCols+` FROM players WHERE rowid IN `+idList(len(ids)), ids...)
-	if err != nil {
-		return nil, 0, wrap(op, err)
-	}
-	got, err := scanPlayersRowid(rows, op)
+	ps, err := scanPlayers(rows, op)
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]PlayerRow, 0, len(got))
-	for _, h := range page {
-		for _, p := range got {
-			if p.rowid == h.rowid {
-				out = append(out, p.PlayerRow)
-			}
-		}
-	}
-	return out, len(hits), nil
-}
-
-type playerRowid struct {
-	PlayerRow
-	rowid int64
-}
-
-func scanPlayersRowid(rows *sql.Rows, op string) ([]playerRowid, error) {
-	defer rows.Close()
-	var out []playerRowid
-	for rows.Next() {
-		var p playerRowid
-		var id int64
-		var login sql.NullString
-		var x, y, z, lat, lon sql.NullFloat64
-		if err := rows.Scan(&p.rowid, &p.ServerID, &id, &p.EOSID, &p.PlatformName, &p.CharacterName, &p.Level, &p.TribeID,
-			&p.TribeName, &login, &p.LoginGameTime, &x, &y, &z, &lat, &lon); err != nil {
-			return nil, wrap(op, err)
-		}
-		p.PlayerDataID = uint64(id)
-		var err error
-		if p.LastLogin, err = parseSnapTime(login); err != nil {
-			return nil, wrap(op, err)
-		}
-		p.Location = nullLoc(x, y, z, lat, lon)
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return out, nil
+	return ps, total, nil
 }
 
 // FindPlayers returns up to limit players of servers whose character or
 // platform name (folded) equals name, or, when none does, contains it; or
 // whose EOS id equals name.
 func (db *DB) FindPlayers(ctx context.Context, servers []int64, name string, limit int) ([]PlayerRow, error) {
+	const op = "find players"
 	if limit <= 0 {
 		limit = 25
 	}
@@ -377,32 +371,34 @@ func (db *DB) FindPlayers(ctx context.Context, servers []int64, name string, lim
 	if needle == "" {
 		return nil, nil
 	}
-	all, _, err := db.InfoPlayers(ctx, servers, needle, 500, 0)
+	bs, in, args, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, err
 	}
-	var exact []PlayerRow
-	for _, p := range all {
-		if FoldText(p.CharacterName) == needle || FoldText(p.PlatformName) == needle {
-			exact = append(exact, p)
-		}
-	}
-	if len(exact) > 0 {
-		return exact[:min(limit, len(exact))], nil
-	}
-	if len(all) == 0 && len(needle) == 32 {
-		in, args, err := scopeArgs("find players", servers)
+	// An exact name: two index seeks per server (players_fold,
+	// players_platform_fold), then the rows by rowid.
+	exact := []branch{{`rowid IN (SELECT rowid FROM players WHERE server_id IN ` + in + ` AND character_fold = ?
+	UNION ALL SELECT rowid FROM players WHERE server_id IN ` + in + ` AND platform_fold = ?)`,
+		slices.Concat(args, []any{needle}, args, []any{needle})}}
+	for _, q := range [][]branch{exact, playerSearch(bs, needle)} {
+		rows, err := db.page(ctx, op, players, q, limit, 0)
 		if err != nil {
 			return nil, err
 		}
-		rows, err := db.db.QueryContext(ctx, `SELECT `+infoPlayerCols+` FROM players WHERE eos_id IN (?, ?) AND server_id IN `+in+` LIMIT ?`,
-			append(append([]any{needle, strings.ToUpper(needle)}, args...), limit)...)
-		if err != nil {
-			return nil, wrap("find players", err)
+		ps, err := scanPlayers(rows, op)
+		if err != nil || len(ps) > 0 {
+			return ps, err
 		}
-		return scanPlayers(rows, "find players")
 	}
-	return all[:min(limit, len(all))], nil
+	if len(needle) != 32 {
+		return nil, nil
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+infoPlayerCols+` FROM players WHERE eos_id IN (?, ?) AND server_id IN `+in+` LIMIT ?`,
+		slices.Concat([]any{needle, strings.ToUpper(needle)}, args, []any{limit})...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return scanPlayers(rows, op)
 }
 
 func scanTribes(rows *sql.Rows, op string) ([]TribeRow, error) {
@@ -436,52 +432,43 @@ func scanTribes(rows *sql.Rows, op string) ([]TribeRow, error) {
 
 const infoTribeCols = `server_id, tribe_id, name, owner_id, member_ids, member_names, tamed_dinos, structures`
 
+// tribes lists tribes largest first, walking tribes_order, which also holds
+// the folded name for the filters.
+var tribes = listing{
+	table: "tribes",
+	keys:  "rowid AS k_rid, structures AS k_st, tamed_dinos AS k_td, name AS k_n, server_id AS k_s, tribe_id AS k_t",
+	inner: "structures DESC, tamed_dinos DESC, name, server_id, tribe_id",
+	outer: "k_st DESC, k_td DESC, k_n COLLATE NOCASE, k_s, k_t",
+	on:    "tribes.rowid = k_rid",
+	cols:  infoTribeCols,
+}
+
 // InfoTribes returns one page of the tribes of servers whose name contains
 // search (case- and accent-insensitive; "" = all), most structures first,
 // and the number of matches.
 func (db *DB) InfoTribes(ctx context.Context, servers []int64, search string, limit, offset int) ([]TribeRow, int, error) {
 	const op = "info tribes"
-	in, args, err := scopeArgs(op, servers)
+	bs, _, _, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, 0, err
 	}
 	limit, offset = pageArgs(limit, offset)
-	needle := FoldText(strings.TrimSpace(search))
-	if needle == "" {
-		var total int
-		if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM tribes WHERE server_id IN `+in, args...).Scan(&total); err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		rows, err := db.db.QueryContext(ctx, `SELECT `+infoTribeCols+` FROM tribes WHERE server_id IN `+in+`
-		ORDER BY structures DESC, tamed_dinos DESC, name, server_id, tribe_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
-		if err != nil {
-			return nil, 0, wrap(op, err)
-		}
-		ts, err := scanTribes(rows, op)
-		return ts, total, err
+	if needle := FoldText(strings.TrimSpace(search)); needle != "" {
+		bs = and(bs, ` AND instr(name_fold, ?) > 0`, needle)
 	}
-	hits, err := db.matchNames(ctx, op, `SELECT rowid, name FROM tribes WHERE server_id IN `+in, args, 1, needle)
+	total, err := db.count(ctx, op, tribes, bs)
+	if err != nil || offset >= total {
+		return nil, total, err
+	}
+	rows, err := db.page(ctx, op, tribes, bs, limit, offset)
 	if err != nil {
 		return nil, 0, err
-	}
-	if len(hits) == 0 {
-		return nil, 0, nil
-	}
-	// Order matches like the unfiltered list: load them (tribes are few).
-	ids := make([]any, 0, len(hits))
-	for _, h := range hits[:min(len(hits), 2000)] {
-		ids = append(ids, h.rowid)
-	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+infoTribeCols+` FROM tribes WHERE rowid IN `+idList(len(ids))+`
-	ORDER BY structures DESC, tamed_dinos DESC, name, server_id, tribe_id`, ids...)
-	if err != nil {
-		return nil, 0, wrap(op, err)
 	}
 	ts, err := scanTribes(rows, op)
 	if err != nil {
 		return nil, 0, err
 	}
-	return pageOf(ts, limit, offset), len(hits), nil
+	return ts, total, nil
 }
 
 // TribeRef names one tribe of one server.
@@ -493,6 +480,7 @@ type TribeRef struct {
 // FindTribes returns the tribes of servers whose folded name equals name,
 // or, when none does, contains it (at most limit, largest first).
 func (db *DB) FindTribes(ctx context.Context, servers []int64, name string, limit int) ([]TribeRow, error) {
+	const op = "find tribes"
 	if limit <= 0 {
 		limit = 25
 	}
@@ -500,20 +488,21 @@ func (db *DB) FindTribes(ctx context.Context, servers []int64, name string, limi
 	if needle == "" {
 		return nil, nil
 	}
-	all, _, err := db.InfoTribes(ctx, servers, needle, 500, 0)
+	bs, _, _, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, err
 	}
-	var exact []TribeRow
-	for _, t := range all {
-		if FoldText(t.Name) == needle {
-			exact = append(exact, t)
+	for _, q := range [][]branch{and(bs, ` AND name_fold = ?`, needle), and(bs, ` AND instr(name_fold, ?) > 0`, needle)} {
+		rows, err := db.page(ctx, op, tribes, q, limit, 0)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := scanTribes(rows, op)
+		if err != nil || len(ts) > 0 {
+			return ts, err
 		}
 	}
-	if len(exact) > 0 {
-		return exact[:min(limit, len(exact))], nil
-	}
-	return all[:min(limit, len(all))], nil
+	return nil, nil
 }
 
 // ClassCount is a number of dinos of one class.
@@ -556,68 +545,100 @@ type InfoDinoFilter struct {
 	Offset   int
 }
 
+// dinos lists tamed dinos highest level first, walking dinos_level
+// (server_id, level, class, and the primary key's tribe_id, seq) backwards.
+var dinos = listing{
+	table: "dinos",
+	keys:  "server_id AS k_s, tribe_id AS k_t, seq AS k_q, level AS k_l, class AS k_c",
+	inner: "level DESC, class DESC, server_id, tribe_id DESC, seq DESC",
+	outer: "k_l DESC, k_c COLLATE NOCASE DESC, k_s, k_t DESC, k_q DESC",
+	on:    "dinos.server_id = k_s AND dinos.tribe_id = k_t AND dinos.seq = k_q",
+	cols: `server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
+	tamed_at_game, x, y, z, lat, lon`,
+}
+
+// dinoClasses returns the classes of the tamed dinos of servers that
+// contain needle (folded; LIKE is ASCII case-insensitive and classes are
+// ASCII blueprint names). The distinct classes are enumerated with one
+// dinos_class seek per class and server (a loose index scan), so a species
+// filter becomes "class IN (…)" instead of a pattern tested on every dino.
+func (db *DB) dinoClasses(ctx context.Context, op string, servers []int64, needle string) ([]any, error) {
+	_, args, err := scopeArgs(op, servers)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.db.QueryContext(ctx, `WITH RECURSIVE s(id) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(servers)), ",")+`),
+	c(sid, cls) AS (SELECT id, (SELECT min(class) FROM dinos WHERE server_id = id) FROM s
+		UNION ALL SELECT sid, (SELECT min(class) FROM dinos WHERE server_id = sid AND class > cls) FROM c WHERE cls IS NOT NULL)
+	SELECT DISTINCT cls FROM c WHERE cls LIKE ? ESCAPE '\'`, append(args, likePattern(needle))...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	defer rows.Close()
+	var out []any
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, wrap(op, err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap2(op, rows.Err())
+}
+
 // InfoDinos returns one page of the tamed dinos of servers matching f,
 // highest level first, and the number of matches.
 func (db *DB) InfoDinos(ctx context.Context, servers []int64, f InfoDinoFilter) ([]DinoRow, int, error) {
 	const op = "info dinos"
-	in, args, err := scopeArgs(op, servers)
+	bs, in, args, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Tribes != nil && len(f.Tribes) == 0 {
-		return nil, 0, nil
-	}
-	limit, offset := pageArgs(f.Limit, f.Offset)
-	var filter string
-	var fargs []any
-	if len(f.Tribes) > 0 {
-		ts := f.Tribes[:min(len(f.Tribes), 400)]
-		filter += ` AND (server_id, tribe_id) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
-		for _, t := range ts {
-			fargs = append(fargs, t.ServerID, t.TribeID)
+	if f.Tribes != nil {
+		if bs = tribeBranches(servers, "tribe_id", f.Tribes); len(bs) == 0 {
+			return nil, 0, nil
 		}
 	}
+	limit, offset := pageArgs(f.Limit, f.Offset)
+	counted, paged := bs, bs
 	if c := FoldText(strings.TrimSpace(f.Class)); c != "" {
-		// Classes are ASCII blueprint names, so NOCASE LIKE is enough once
-		// the search text is folded.
-		filter += ` AND class LIKE ? ESCAPE '\'`
-		fargs = append(fargs, likePattern(c))
+		classes, err := db.dinoClasses(ctx, op, servers, c)
+		if err != nil || len(classes) == 0 {
+			return nil, 0, err
+		}
+		// The page walks dinos_level and tests the class: "+class" keeps
+		// SQLite from reading a one-class list as class = ?, which (class
+		// not being an index constraint there) makes it walk every dino
+		// of the server instead of stopping at the page.
+		counted = and(counted, ` AND class IN `+idList(len(classes)), classes...)
+		paged = and(paged, ` AND +class IN `+idList(len(classes)), classes...)
 	}
 	if f.MinLevel > 0 {
-		filter += ` AND level >= ?`
-		fargs = append(fargs, f.MinLevel)
+		counted, paged = and(counted, ` AND level >= ?`, f.MinLevel), and(paged, ` AND level >= ?`, f.MinLevel)
 	}
 	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM dinos WHERE server_id IN `+in+filter, append(args, fargs...)...).Scan(&total); err != nil {
-		return nil, 0, wrap(op, err)
+	if f.Tribes == nil && f.Class == "" && f.MinLevel <= 0 {
+		total, err = db.runTotal(ctx, op, "tamed_dinos", in, args)
+	} else {
+		total, err = db.count(ctx, op, dinos, counted)
 	}
-	if offset >= total {
-		return nil, total, nil
+	if err != nil || offset >= total {
+		return nil, total, err
 	}
-	const dinoCols = `server_id, guid, dino_id, class, name, level, sex, tribe_id, tribe_name, owner_name, cryopodded,
-	tamed_at_game, x, y, z, lat, lon, seq`
-	const dinoOrder = "level DESC, class DESC, server_id, tribe_id DESC, seq DESC"
-	q, qargs := topN(dinoCols, "dinos", filter, "level DESC, class DESC, tribe_id DESC, seq DESC", dinoOrder, servers, fargs, limit, offset)
-	if len(f.Tribes) > 0 {
-		// A tribe filter selects few rows: look them up by primary key
-		// (server_id, tribe_id) and sort just those.
-		q = `SELECT ` + dinoCols + ` FROM dinos WHERE server_id IN ` + in + filter + ` ORDER BY ` + dinoOrder + ` LIMIT ? OFFSET ?`
-		qargs = append(append(append([]any{}, args...), fargs...), limit, offset)
-	}
-	rows, err := db.db.QueryContext(ctx, q, qargs...)
+	rows, err := db.page(ctx, op, dinos, paged, limit, offset)
 	if err != nil {
-		return nil, 0, wrap(op, err)
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []DinoRow
 	for rows.Next() {
 		var d DinoRow
 		var guid []byte
-		var id, seq int64
+		var id int64
 		var sex int
 		var x, y, z, lat, lon sql.NullFloat64
 		if err := rows.Scan(&d.ServerID, &guid, &id, &d.Class, &d.Name, &d.Level, &sex, &d.TribeID, &d.TribeName,
-			&d.OwnerName, &d.Cryopodded, &d.TamedAtGame, &x, &y, &z, &lat, &lon, &seq); err != nil {
+			&d.OwnerName, &d.Cryopodded, &d.TamedAtGame, &x, &y, &z, &lat, &lon); err != nil {
 			return nil, 0, wrap(op, err)
 		}
 		copy(d.ID[:], guid)
@@ -642,55 +663,58 @@ type InfoBaseFilter struct {
 	Offset       int
 }
 
+const infoBaseCols = `server_id, seq, owner, owner_name, structures, by_material, storage_count, foundations, tamed_dinos,
+	x, y, z, lat, lon, min_x, min_y, min_z, max_x, max_y, max_z, decay_tier, decay_ns, last_refresh, refresh_known, decays_at`
+
+// The bases' orders: largest first (walking bases_structures backwards),
+// soonest decay first (bases_decays_at), and soonest decay first with the
+// unknown ones last (sorted: only used for a few tribes' bases).
+var (
+	basesBySize = listing{
+		table: "bases", keys: "rowid AS k_rid, server_id AS k_s, structures AS k",
+		inner: "structures DESC, server_id, rowid DESC", outer: "k DESC, k_s, k_rid DESC",
+		on: "bases.rowid = k_rid", cols: infoBaseCols,
+	}
+	basesByDecay = listing{
+		table: "bases", keys: "rowid AS k_rid, server_id AS k_s, decays_at AS k",
+		inner: "decays_at, server_id, rowid", outer: "k, k_s, k_rid",
+		on: "bases.rowid = k_rid", cols: infoBaseCols,
+	}
+	basesByDecayKnownFirst = listing{
+		table: "bases", keys: "rowid AS k_rid, server_id AS k_s, decays_at AS k",
+		inner: "decays_at IS NULL, decays_at, server_id, rowid", outer: "k IS NULL, k, k_s, k_rid",
+		on: "bases.rowid = k_rid", cols: infoBaseCols,
+	}
+)
+
 // InfoBases returns one page of the bases of servers matching f and the
 // number of matches.
 func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) ([]BaseRow, int, error) {
 	const op = "info bases"
-	in, args, err := scopeArgs(op, servers)
+	bs, _, _, err := scopeBranch(op, servers)
 	if err != nil {
 		return nil, 0, err
 	}
-	if f.Tribes != nil && len(f.Tribes) == 0 {
-		return nil, 0, nil
-	}
-	limit, offset := pageArgs(f.Limit, f.Offset)
-	var filter string
-	var fargs []any
-	if len(f.Tribes) > 0 {
-		ts := f.Tribes[:min(len(f.Tribes), 400)]
-		filter += ` AND (server_id, owner) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(ts)), ",") + `)`
-		for _, t := range ts {
-			fargs = append(fargs, t.ServerID, t.TribeID)
+	if f.Tribes != nil {
+		if bs = tribeBranches(servers, "owner", f.Tribes); len(bs) == 0 {
+			return nil, 0, nil
 		}
 	}
-	inner, outer := "structures DESC, rid DESC", "structures DESC, server_id, rid DESC" // walks bases_structures
+	limit, offset := pageArgs(f.Limit, f.Offset)
+	l := basesBySize
 	switch {
 	case !f.DecaysBefore.IsZero():
-		filter += ` AND decays_at IS NOT NULL AND decays_at < ?`
-		fargs = append(fargs, snapTime(f.DecaysBefore))
-		inner, outer = "decays_at, rid", "decays_at, server_id, rid" // walks bases_decays_at
+		bs, l = and(bs, ` AND decays_at IS NOT NULL AND decays_at < ?`, snapTime(f.DecaysBefore)), basesByDecay
 	case f.OrderByDecay:
-		inner, outer = "decays_at IS NULL, decays_at, rid", "decays_at IS NULL, decays_at, server_id, rid"
+		l = basesByDecayKnownFirst
 	}
-	var total int
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM bases WHERE server_id IN `+in+filter, append(args, fargs...)...).Scan(&total); err != nil {
-		return nil, 0, wrap(op, err)
+	total, err := db.count(ctx, op, l, bs)
+	if err != nil || offset >= total {
+		return nil, total, err
 	}
-	if offset >= total {
-		return nil, total, nil
-	}
-	const baseCols = `server_id, seq, owner, owner_name, structures, by_material, storage_count,
-	foundations, tamed_dinos, x, y, z, lat, lon, min_x, min_y, min_z, max_x, max_y, max_z, decay_tier, decay_ns,
-	last_refresh, refresh_known, decays_at, rowid AS rid`
-	q, qargs := topN(baseCols, "bases", filter, inner, outer, servers, fargs, limit, offset)
-	if len(f.Tribes) > 0 {
-		// A tribe's bases are few: filter first, sort just those.
-		q = `SELECT ` + baseCols + ` FROM bases WHERE server_id IN ` + in + filter + ` ORDER BY ` + outer + ` LIMIT ? OFFSET ?`
-		qargs = append(append(append([]any{}, args...), fargs...), limit, offset)
-	}
-	rows, err := db.db.QueryContext(ctx, q, qargs...)
+	rows, err := db.page(ctx, op, l, bs, limit, offset)
 	if err != nil {
-		return nil, 0, wrap(op, err)
+		return nil, 0, err
 	}
 	defer rows.Close()
 	var out []BaseRow
@@ -700,10 +724,9 @@ func (db *DB) InfoBases(ctx context.Context, servers []int64, f InfoBaseFilter) 
 		var lat, lon sql.NullFloat64
 		var decay int64
 		var refresh, decays sql.NullString
-		var rid int64
 		if err := rows.Scan(&b.ServerID, &b.Seq, &b.Owner, &b.OwnerName, &b.Structures, &byMat, &b.StorageCount, &b.Foundations,
 			&b.TamedDinos, &b.Center.X, &b.Center.Y, &b.Center.Z, &lat, &lon, &b.Min.X, &b.Min.Y, &b.Min.Z,
-			&b.Max.X, &b.Max.Y, &b.Max.Z, &b.DecayTier, &decay, &refresh, &b.RefreshKnown, &decays, &rid); err != nil {
+			&b.Max.X, &b.Max.Y, &b.Max.Z, &b.DecayTier, &decay, &refresh, &b.RefreshKnown, &decays); err != nil {
 			return nil, 0, wrap(op, err)
 		}
 		if lat.Valid && lon.Valid {

@@ -3,6 +3,8 @@ package storage_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -219,5 +221,257 @@ func TestMapBasesAndSessions(t *testing.T) {
 	}
 	if c, err := db.GetCountdown(ctx, id); err != nil || c.MessageID != "m1" {
 		t.Fatalf("countdown message: %+v %v", c, err)
+	}
+}
+
+// TestInfoPagesMatchReference pages through every /info listing of two
+// servers (sharing tribe ids, as a cluster's maps do) and checks the pages
+// against the rows filtered and counted in Go: the total, every row on
+// exactly one page, the list order, and each filter.
+func TestInfoPagesMatchReference(t *testing.T) {
+	ctx := context.Background()
+	db := openSnapDB(t)
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	sizes := infoSizes{tribes: 30, players: 150, dinos: 400, bases: 80, varied: true}
+	snaps := map[int64]*storage.Snapshot{}
+	for i, id := range []int64{11, 22} {
+		snaps[id] = sizedInfoSnapshot(id, now, uint64(7+i), sizes)
+		if err := db.ReplaceSnapshot(ctx, snaps[id]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.ReplaceSnapshot(ctx, sizedInfoSnapshot(33, now, 9, sizes)); err != nil { // out of scope
+		t.Fatal(err)
+	}
+	scope := []int64{11, 22, 44}
+	const limit = 9
+	all := func(what string, page func(offset int) (n, total int, err error)) int {
+		t.Helper()
+		seen, total := 0, -1
+		for off := 0; ; off += limit {
+			n, tot, err := page(off)
+			if err != nil {
+				t.Fatalf("%s at %d: %v", what, off, err)
+			}
+			if total >= 0 && tot != total {
+				t.Fatalf("%s: total %d, then %d", what, total, tot)
+			}
+			total, seen = tot, seen+n
+			if n < limit {
+				break
+			}
+		}
+		if seen != total {
+			t.Fatalf("%s: %d rows on the pages, total %d", what, seen, total)
+		}
+		return total
+	}
+
+	for _, search := range []string{"", "ZO", "ré", "ça", "zz"} {
+		needle := storage.FoldText(search)
+		want := 0
+		for _, id := range []int64{11, 22} {
+			for _, p := range snaps[id].Players {
+				if strings.Contains(storage.FoldText(p.CharacterName), needle) || strings.Contains(storage.FoldText(p.PlatformName), needle) {
+					want++
+				}
+			}
+		}
+		var got []storage.PlayerRow
+		total := all("players "+search, func(off int) (int, int, error) {
+			ps, total, err := db.InfoPlayers(ctx, scope, search, limit, off)
+			got = append(got, ps...)
+			return len(ps), total, err
+		})
+		if total != want || len(got) != want {
+			t.Fatalf("players %q: total %d, %d rows, want %d", search, total, len(got), want)
+		}
+		keys := map[string]bool{}
+		for i, p := range got {
+			k := fmt.Sprint(p.ServerID, p.PlayerDataID)
+			if keys[k] || p.ServerID == 33 {
+				t.Fatalf("players %q: %s twice or out of scope", search, k)
+			}
+			keys[k] = true
+			if i > 0 && storage.FoldText(got[i-1].CharacterName) > storage.FoldText(p.CharacterName) {
+				t.Fatalf("players %q: %q before %q", search, got[i-1].CharacterName, p.CharacterName)
+			}
+		}
+	}
+
+	for _, search := range []string{"", "tribe ka", "RÉ"} {
+		needle := storage.FoldText(search)
+		want := 0
+		for _, id := range []int64{11, 22} {
+			for _, tr := range snaps[id].Tribes {
+				if strings.Contains(storage.FoldText(tr.Name), needle) {
+					want++
+				}
+			}
+		}
+		var got []storage.TribeRow
+		if total := all("tribes "+search, func(off int) (int, int, error) {
+			ts, total, err := db.InfoTribes(ctx, scope, search, limit, off)
+			got = append(got, ts...)
+			return len(ts), total, err
+		}); total != want {
+			t.Fatalf("tribes %q: %d, want %d", search, total, want)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1].Structures < got[i].Structures || got[i-1].Structures == got[i].Structures && got[i-1].TamedDinos < got[i].TamedDinos {
+				t.Fatalf("tribes %q: %+v before %+v", search, got[i-1], got[i])
+			}
+		}
+	}
+
+	// Tribe filters span both servers; the tribe of 33 is out of scope.
+	refs := []storage.TribeRef{{ServerID: 11, TribeID: 10001}, {ServerID: 11, TribeID: 10003}, {ServerID: 22, TribeID: 10003},
+		{ServerID: 22, TribeID: 10007}, {ServerID: 33, TribeID: 10001}}
+	inRefs := func(refs []storage.TribeRef, server, tribe int64) bool {
+		for _, r := range refs {
+			if r.ServerID == server && r.TribeID == tribe && server != 33 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, f := range []storage.InfoDinoFilter{{}, {Class: "REX"}, {MinLevel: 300}, {Class: "rex", MinLevel: 200}, {Class: "o_char"},
+		{Tribes: refs}, {Tribes: refs, Class: "raptor", MinLevel: 100}, {Class: "nothing"}, {Tribes: []storage.TribeRef{}}} {
+		want := 0
+		for _, id := range []int64{11, 22} {
+			for _, d := range snaps[id].Dinos {
+				if (f.Tribes == nil || inRefs(f.Tribes, id, d.TribeID)) && strings.Contains(strings.ToLower(d.Class), strings.ToLower(f.Class)) && d.Level >= f.MinLevel {
+					want++
+				}
+			}
+		}
+		var got []storage.DinoRow
+		what := fmt.Sprintf("dinos %+v", f)
+		if total := all(what, func(off int) (int, int, error) {
+			f.Limit, f.Offset = limit, off
+			ds, total, err := db.InfoDinos(ctx, scope, f)
+			got = append(got, ds...)
+			return len(ds), total, err
+		}); total != want {
+			t.Fatalf("%s: %d, want %d", what, total, want)
+		}
+		keys := map[string]bool{}
+		for i, d := range got {
+			k := fmt.Sprint(d.ServerID, d.DinoID)
+			if keys[k] || d.Level < f.MinLevel || f.Tribes != nil && !inRefs(f.Tribes, d.ServerID, d.TribeID) {
+				t.Fatalf("%s: %s twice or not matching: %+v", what, k, d)
+			}
+			keys[k] = true
+			if i > 0 && (got[i-1].Level < d.Level || got[i-1].Level == d.Level && strings.ToLower(got[i-1].Class) < strings.ToLower(d.Class)) {
+				t.Fatalf("%s: level %d %s before %d %s", what, got[i-1].Level, got[i-1].Class, d.Level, d.Class)
+			}
+		}
+	}
+
+	for _, f := range []storage.InfoBaseFilter{{}, {Tribes: refs}, {OrderByDecay: true, DecaysBefore: now.Add(10 * 24 * time.Hour)},
+		{Tribes: refs, OrderByDecay: true}, {Tribes: refs, DecaysBefore: now.Add(20 * 24 * time.Hour)}} {
+		want := 0
+		for _, id := range []int64{11, 22} {
+			for _, b := range snaps[id].Bases {
+				if (f.Tribes == nil || inRefs(f.Tribes, id, b.Owner)) && (f.DecaysBefore.IsZero() || !b.DecaysAt.IsZero() && b.DecaysAt.Before(f.DecaysBefore)) {
+					want++
+				}
+			}
+		}
+		var got []storage.BaseRow
+		what := fmt.Sprintf("bases %+v", f)
+		if total := all(what, func(off int) (int, int, error) {
+			f.Limit, f.Offset = limit, off
+			bs, total, err := db.InfoBases(ctx, scope, f)
+			got = append(got, bs...)
+			return len(bs), total, err
+		}); total != want {
+			t.Fatalf("%s: %d, want %d", what, total, want)
+		}
+		keys := map[string]bool{}
+		for i, b := range got {
+			k := fmt.Sprint(b.ServerID, b.Seq)
+			if keys[k] || f.Tribes != nil && !inRefs(f.Tribes, b.ServerID, b.Owner) {
+				t.Fatalf("%s: %s twice or not matching", what, k)
+			}
+			keys[k] = true
+			if i == 0 {
+				continue
+			}
+			p := got[i-1]
+			byDecay := f.OrderByDecay || !f.DecaysBefore.IsZero()
+			if !byDecay && p.Structures < b.Structures ||
+				byDecay && (p.DecaysAt.IsZero() && !b.DecaysAt.IsZero() || !b.DecaysAt.IsZero() && p.DecaysAt.After(b.DecaysAt)) {
+				t.Fatalf("%s: %+v before %+v", what, p.Base, b.Base)
+			}
+		}
+	}
+
+	// Find: an exact folded name first, else a substring; EOS ids.
+	p := snaps[22].Players[5]
+	ps, err := db.FindPlayers(ctx, scope, strings.ToUpper(p.CharacterName), 50)
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("find %q: %v %v", p.CharacterName, ps, err)
+	}
+	for _, q := range ps {
+		if storage.FoldText(q.CharacterName) != storage.FoldText(p.CharacterName) && storage.FoldText(q.PlatformName) != storage.FoldText(p.CharacterName) {
+			t.Fatalf("find %q: %q is not an exact match", p.CharacterName, q.CharacterName)
+		}
+	}
+	if ps, _ := db.FindPlayers(ctx, []int64{22}, strings.ToUpper(p.EOSID), 5); len(ps) != 1 || ps[0].PlayerDataID != p.PlayerDataID {
+		t.Fatalf("find by EOS id: %+v", ps)
+	}
+	tr := snaps[11].Tribes[3]
+	if ts, err := db.FindTribes(ctx, scope, strings.ToUpper(tr.Name), 5); err != nil || len(ts) == 0 || storage.FoldText(ts[0].Name) != storage.FoldText(tr.Name) {
+		t.Fatalf("find tribe %q: %+v %v", tr.Name, ts, err)
+	}
+}
+
+// TestFoldedNamesFilledOnOpen: rows stored before the folded columns
+// existed (NULL) are folded when the database is opened, and the next
+// snapshot writes them as usual.
+func TestFoldedNamesFilledOnOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bliss.db")
+	db, err := storage.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	if err := db.ReplaceSnapshot(ctx, infoSnapshot(11, "r1", at)); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE players SET character_fold = NULL, platform_fold = NULL`, `UPDATE tribes SET name_fold = NULL`} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, total, _ := db.InfoPlayers(ctx, []int64{11}, "jose", 10, 0); total != 0 {
+		t.Fatalf("unfolded rows matched: %d", total)
+	}
+	db.Close()
+	if db, err = storage.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if ps, total, err := db.InfoPlayers(ctx, []int64{11}, "JOSE", 10, 0); err != nil || total != 2 || ps[0].CharacterName != "José" {
+		t.Fatalf("after open: %d %+v %v", total, ps, err)
+	}
+	if ts, _ := db.FindTribes(ctx, []int64{11}, "eclairs", 5); len(ts) != 1 {
+		t.Fatalf("tribe after open: %+v", ts)
+	}
+	var stale int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM players WHERE character_fold IS NULL OR platform_fold IS NULL`).Scan(&stale); err != nil || stale != 0 {
+		t.Fatalf("stale rows: %d %v", stale, err)
+	}
+	// A rewrite over a row without folds (upsert in place) folds it too.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE players SET character_fold = NULL WHERE seq = 0`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReplaceSnapshot(ctx, infoSnapshot(11, "r2", at)); err != nil {
+		t.Fatal(err)
+	}
+	if ps, total, _ := db.InfoPlayers(ctx, []int64{11}, "josé", 10, 0); total != 2 || len(ps) != 2 {
+		t.Fatalf("after rewrite: %d %+v", total, ps)
 	}
 }

@@ -18,24 +18,28 @@ type PlayerRow struct {
 }
 
 var playerCols = []string{"server_id", "seq", "player_data_id", "eos_id", "platform_name", "character_name", "level",
-	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon"}
+	"tribe_id", "tribe_name", "last_login", "login_game_time", "x", "y", "z", "lat", "lon", "character_fold", "platform_fold"}
 
 // playerUpsert writes a player over the previous snapshot's row at the same
 // position in place, unless an indexed column (names, EOS id) differs; then
-// nothing happens and playerUpdate is used. See dinoUpsert.
+// nothing happens and playerUpdate is used. See dinoUpsert. Equal names
+// fold equally, so the folded names (migration 0014) are only written by
+// the insert and playerUpdate; a row still without them (NULL) takes the
+// playerUpdate path too.
 var playerUpsert = insertSQL("players", playerCols) + `
 ON CONFLICT (server_id, seq) DO UPDATE SET player_data_id = excluded.player_data_id, level = excluded.level,
 	tribe_id = excluded.tribe_id, tribe_name = excluded.tribe_name, last_login = excluded.last_login,
 	login_game_time = excluded.login_game_time,
 	x = excluded.x, y = excluded.y, z = excluded.z, lat = excluded.lat, lon = excluded.lon
 WHERE eos_id = excluded.eos_id COLLATE BINARY AND platform_name = excluded.platform_name COLLATE BINARY
-	AND character_name = excluded.character_name COLLATE BINARY`
+	AND character_name = excluded.character_name COLLATE BINARY
+	AND character_fold IS NOT NULL AND platform_fold IS NOT NULL`
 
 // playerUpdate rewrites the row at a player's key (parameter numbers of
 // playerCols).
 const playerUpdate = `UPDATE players SET player_data_id = ?3, eos_id = ?4, platform_name = ?5, character_name = ?6,
 	level = ?7, tribe_id = ?8, tribe_name = ?9, last_login = ?10, login_game_time = ?11,
-	x = ?12, y = ?13, z = ?14, lat = ?15, lon = ?16
+	x = ?12, y = ?13, z = ?14, lat = ?15, lon = ?16, character_fold = ?17, platform_fold = ?18
 WHERE server_id = ?1 AND seq = ?2`
 
 // writePlayers replaces the players of s.Info.ServerID, written over the
@@ -101,6 +105,8 @@ func bindPlayer(w rowWriter, sid int64, seq int64, p *arksave.Player) {
 	bindTime(w, 10, p.LastLogin)
 	w.real(11, realOr0(p.LoginGameTime))
 	bindLoc(w, 12, p.Location)
+	w.text(17, FoldText(p.CharacterName))
+	w.text(18, FoldText(p.PlatformName))
 }
 
 // Players returns the players of serverID whose character or platform name

@@ -20,7 +20,7 @@ type TribeRow struct {
 }
 
 var tribeCols = []string{"server_id", "tribe_id", "name", "owner_id", "members", "member_ids", "member_names",
-	"tamed_dinos", "structures"}
+	"tamed_dinos", "structures", "name_fold"}
 
 func insertTribes(ctx context.Context, dc any, s *Snapshot) error {
 	dinos := make(map[int64]int, len(s.Tribes))
@@ -68,6 +68,7 @@ func insertTribes(ctx context.Context, dc any, s *Snapshot) error {
 		w.text(7, unsafeString(nameJSON))
 		w.int(8, int64(dinos[t.ID]))
 		w.int(9, int64(s.StructuresByTribe[t.ID]))
+		w.text(10, FoldText(t.Name))
 		if err := w.exec(); err != nil {
 			return err
 		}
