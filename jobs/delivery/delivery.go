@@ -271,7 +271,12 @@ func (j *Job) roster(ctx context.Context, svc int64, rosters map[int64]map[strin
 }
 
 func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]string, st *Stats) error {
-	j.setWaiting(it.ID, "", nil) // set again below if the buyer is still offline
+	postponed := false // the buyer is still offline: the row stays in waiting (keeping its last wake)
+	defer func() {
+		if !postponed {
+			j.setWaiting(it.ID, "", nil)
+		}
+	}()
 	var p Payload
 	if err := json.Unmarshal(it.Payload, &p); err != nil || p.OrderID <= 0 {
 		return j.store.Close(ctx, it.ID, "unreadable delivery payload")
@@ -316,6 +321,7 @@ func (j *Job) one(ctx context.Context, it Item, rosters map[int64]map[string]str
 		if answered == 0 {
 			note = "no server answered ListPlayers"
 		}
+		postponed = true
 		j.setWaiting(it.ID, who.EOSID, servers)
 		return j.store.Postpone(ctx, it.ID, j.o.Now().Add(j.o.OfflineRecheck), note)
 	}

@@ -130,6 +130,18 @@ func TestWakeOnJoin(t *testing.T) {
 	if n, _ := j.Wake(ctx, map[string][]int64{eos: {1}}); n != 0 {
 		t.Fatal("woken twice within the spacing")
 	}
+	// The feed saw Bob but ListPlayers does not list him yet: the order
+	// waits again, and is not woken again before the spacing has passed.
+	if s, err := j.Tick(ctx); err != nil || s.Waiting != 1 {
+		t.Fatalf("woken, still offline: %+v %v", s, err)
+	}
+	if n, _ := j.Wake(ctx, map[string][]int64{eos: {1}}); n != 0 {
+		t.Fatal("woken again right after a tick that found the buyer offline")
+	}
+	now = now.Add(time.Minute)
+	if n, _ := j.Wake(ctx, map[string][]int64{eos: {1}}); n != 1 {
+		t.Fatal("not woken after the spacing")
+	}
 	rc.online[1] = `Bøb the "Great", ` + eos
 	if s, err := j.Tick(ctx); err != nil || s.Delivered != 1 {
 		t.Fatalf("after join: %+v %v", s, err)
