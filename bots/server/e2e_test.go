@@ -64,6 +64,7 @@ type world struct {
 
 	sup    *bots.Supervisor
 	runner *countdown.Runner
+	clock  *holdClock // the countdowns' clock
 
 	annMu sync.Mutex
 	ann   map[int64]string // countdown id → announcement message id
@@ -73,7 +74,7 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
 	t.Cleanup(fake.Close)
-	w := &world{t: t, fake: fake, store: bots.NewMemStore(), servers: map[int64]*gameServer{}}
+	w := &world{t: t, fake: fake, store: bots.NewMemStore(), servers: map[int64]*gameServer{}, clock: &holdClock{}}
 	w.bot = fake.AddBot("token-server")
 	w.guildA = fake.AddGuild(discordtest.Guild{Name: "Cluster A",
 		Roles: []*discordgo.Role{{ID: roleAdm, Name: "Admin", Permissions: discordgo.PermissionAdministrator}, {ID: roleStf, Name: "Staff"}},
@@ -208,6 +209,7 @@ func (w *world) start() (stop func()) {
 	runner, err := countdown.New(countdown.Options{Store: serverstore.Countdowns{DB: w.db},
 		Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
 		Report:  serverstore.Report(w.post, w.edit, auditor, nil),
+		Now:     w.clock.Now,
 		Minute:  150 * time.Millisecond, Tick: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Settle: 50 * time.Millisecond,
 		CallTimeout: 2 * time.Second})
 	if err != nil {
@@ -231,7 +233,7 @@ func (w *world) start() (stop func()) {
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
 	t.Cleanup(stop)
-	wctx, wcancel := context.WithTimeout(ctx, 15*time.Second)
+	wctx, wcancel := context.WithTimeout(ctx, waitDeadline)
 	defer wcancel()
 	for len(w.fake.Commands(w.bot, w.guildA.ID)) == 0 || len(w.fake.Commands(w.bot, w.guildB.ID)) == 0 || w.sup.Session(bots.Server) == nil {
 		if wctx.Err() != nil {
@@ -247,7 +249,7 @@ func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: 
 // do sends one interaction and waits for the final answer.
 func (w *world) do(in discordtest.Interaction) (*discordtest.InteractionHandle, discordtest.Response) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitDeadline)
 	defer cancel()
 	if in.GuildID == "" {
 		in.GuildID = w.guildA.ID
@@ -322,9 +324,14 @@ func buttons(r discordtest.Response) []string {
 	return out
 }
 
+// waitDeadline bounds every wait for something the bot does in the
+// background. Generous: a 2-core machine at load 15-20 under -race can
+// stall the bot for seconds; only a failing test waits this long.
+const waitDeadline = 60 * time.Second
+
 func waitFor(t testing.TB, what string, cond func() bool, dump ...func()) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(waitDeadline)
 	for !cond() {
 		if time.Now().After(deadline) {
 			for _, d := range dump {
@@ -347,3 +354,43 @@ func countCmd(g *gameServer, prefix string) int {
 }
 
 func eos(n int) string { return fmt.Sprintf("0002%028x", n) }
+
+// holdClock is the countdowns' clock: real time, except while held, when it
+// stands still. A countdown minute is 150 ms in these tests, so a busy
+// machine could otherwise run a countdown out (or past its first warning)
+// before the test has looked; held, a countdown warns and waits until the
+// test releases the clock. Time never jumps: after a hold it goes on from
+// where it stood.
+type holdClock struct {
+	mu     sync.Mutex
+	held   bool
+	at     time.Time     // the time while held
+	behind time.Duration // how far it runs behind real time (the holds so far)
+}
+
+func (c *holdClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held {
+		return c.at
+	}
+	return time.Now().Add(-c.behind)
+}
+
+// Hold stops the clock.
+func (c *holdClock) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.held {
+		c.at, c.held = time.Now().Add(-c.behind), true
+	}
+}
+
+// Release lets the clock run on from where it stood.
+func (c *holdClock) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held {
+		c.behind, c.held = time.Since(c.at), false
+	}
+}
