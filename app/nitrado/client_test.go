@@ -459,7 +459,7 @@ func TestErrorMapping(t *testing.T) {
 		{"404", nitradotest.Fault{Status: 404}, nitrado.ErrNotFound, 404},
 		{"500 not found", nitradotest.Fault{Status: 500, Message: "File doesn't exist"}, nitrado.ErrNotFound, 500},
 		{"500 other", nitradotest.Fault{Status: 500, Message: "The service is currently in state 4 but it expecting state 2,3."}, nil, 500},
-		{"403", nitradotest.Fault{Status: 403, Message: "Access denied"}, nil, 403},
+		{"403", nitradotest.Fault{Status: 403, Message: "Access denied"}, nitrado.ErrForbidden, 403},
 		{"200 error envelope", nitradotest.Fault{Status: 200, Body: `{"status":"error","message":"nope"}`}, nil, 200},
 		{"502 html", nitradotest.Fault{Status: 502, ContentType: "text/html", Body: "<html><title>502 Bad Gateway</title></html>"}, nil, 502},
 	}
@@ -478,7 +478,7 @@ func TestErrorMapping(t *testing.T) {
 			if tc.want != nil && !errors.Is(err, tc.want) {
 				t.Fatalf("want %v, got %v", tc.want, err)
 			}
-			for _, s := range []error{nitrado.ErrInvalidToken, nitrado.ErrActionInProgress, nitrado.ErrMaintenance, nitrado.ErrNotFound, nitrado.ErrRateLimited} {
+			for _, s := range []error{nitrado.ErrInvalidToken, nitrado.ErrForbidden, nitrado.ErrActionInProgress, nitrado.ErrMaintenance, nitrado.ErrNotFound, nitrado.ErrRateLimited} {
 				if s != tc.want && errors.Is(err, s) {
 					t.Fatalf("unexpected match %v: %v", s, err)
 				}

@@ -2,6 +2,8 @@ package nitrado
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -242,6 +244,41 @@ func (c *Client) AllBoosts(ctx context.Context, serviceID int64) ([]Boost, error
 			return out, err
 		}
 		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Tasks returns the service's scheduled tasks (GET /services/{id}/tasks):
+// the restarts (and other actions) set up in Nitrado's web interface, in
+// the order Nitrado lists them. A token without RoleScheduledRestartRead
+// gets an error matching ErrForbidden (403) or ErrInvalidToken (401).
+func (c *Client) Tasks(ctx context.Context, serviceID int64) ([]Task, error) {
+	op := "service " + strconv.FormatInt(serviceID, 10) + ": tasks"
+	if err := checkID(op, serviceID); err != nil {
+		return nil, err
+	}
+	var data struct {
+		Tasks json.RawMessage `json:"tasks"`
+	}
+	path := "/services/" + strconv.FormatInt(serviceID, 10) + "/tasks"
+	if _, err := c.do(ctx, call{op: op, method: http.MethodGet, path: path}, &data); err != nil {
+		if errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalidToken) {
+			return nil, fmt.Errorf("%w (reading tasks needs %s)", err, RoleScheduledRestartRead)
+		}
+		return nil, err
+	}
+	if len(data.Tasks) == 0 {
+		return nil, fmt.Errorf("nitrado: %s: %w: response has no tasks", op, ErrBadResponse)
+	}
+	var list taskList
+	if err := json.Unmarshal(data.Tasks, &list); err != nil {
+		return nil, c.errorf(op, "%w", jsonError(err, data.Tasks))
+	}
+	out := []Task(list)
+	for i := range out {
+		if out[i].ServiceID == 0 {
+			out[i].ServiceID = serviceID
+		}
 	}
 	return out, nil
 }

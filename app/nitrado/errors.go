@@ -14,6 +14,9 @@ import (
 var (
 	// ErrInvalidToken: HTTP 401, the token is invalid, expired or revoked.
 	ErrInvalidToken = errors.New("invalid or expired token")
+	// ErrForbidden: HTTP 403, the token lacks the role (permission) the call
+	// needs, e.g. RoleScheduledRestartRead for Tasks.
+	ErrForbidden = errors.New("permission denied")
 	// ErrActionInProgress: HTTP 428, another action is still running on the
 	// service; try again later.
 	ErrActionInProgress = errors.New("another action is in progress")
@@ -35,7 +38,7 @@ var (
 )
 
 // APIError is an error answer from the API other than 429. Its sentinel (see
-// Is) depends on Status: 401 ErrInvalidToken, 428 ErrActionInProgress,
+// Is) depends on Status: 401 ErrInvalidToken, 403 ErrForbidden, 428 ErrActionInProgress,
 // 503 ErrMaintenance, 404 or "doesn't exist" 500 ErrNotFound.
 type APIError struct {
 	Status    int    // HTTP status code (200 when the envelope said "error")
@@ -67,6 +70,8 @@ func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrInvalidToken:
 		return e.Status == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.Status == http.StatusForbidden
 	case ErrActionInProgress:
 		return e.Status == http.StatusPreconditionRequired
 	case ErrMaintenance:

@@ -3,6 +3,7 @@ package nitrado
 import (
 	"encoding/json"
 	"testing"
+	"time"
 )
 
 // FuzzDecode feeds untrusted bytes to every response decoder; they must
@@ -16,6 +17,10 @@ func FuzzDecode(f *testing.F) {
 		`{"stats":{"cpuUsage":[[1.5,1700000000],[null,1700000300]]}}`,
 		`{"entries":[{"type":"file","size":"12","modified_at":1700000000}]}`,
 		`{"token":{"url":"http://x/y","token":"t"}}`,
+		`{"tasks":[{"id":8394912,"status":"error","minute":"5","hour":"3","day":"*","month":"*","weekday":"*","next_run":"2023-03-11T03:05:00","last_run":"2023-03-10T03:05:16","timezone":"America/Los_Angeles","action_method":"game_server_restart","action_data":null}]}`,
+		`{"tasks":[{"id":"1","next_run":1767326400,"last_run":"1767326400000","timezone":"Europe/Berlin","minute":0,"action_data":{"a":[1]}}]}`,
+		`{"tasks":{}}`,
+		`{"tasks":[{"next_run":"2026-01-02T05:00:00+01:00","timezone":"../../etc/passwd"},{"next_run":-1e308}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -42,6 +47,17 @@ func FuzzDecode(f *testing.F) {
 			Entries []FileEntry `json:"entries"`
 		}
 		_ = json.Unmarshal(b, &fe)
+		var tl taskList
+		if json.Unmarshal(b, &struct {
+			Tasks *taskList `json:"tasks"`
+		}{&tl}) == nil {
+			now := time.Now()
+			for _, t := range tl {
+				_ = t.Next(now)
+				_, _ = t.Enabled(), t.IsRestart()
+			}
+		}
+		_ = parseTime(b, time.UTC)
 		var env envelope
 		_ = json.Unmarshal(b, &env)
 		_ = jsonError(json.Unmarshal(b, &env), b)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // task timezones resolve on a host without /usr/share/zoneinfo
 )
 
 // Time is a Nitrado timestamp. Nitrado sends "2006-01-02T15:04:05" without a
@@ -20,28 +21,59 @@ type Time struct{ time.Time }
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	t.Time = time.Time{}
+	t.Time = parseTime(b, time.UTC)
+	return nil
+}
+
+// parseTime reads a Nitrado timestamp: unix seconds (a number or a numeric
+// string; values past 10^12 are taken as milliseconds), an RFC 3339 string,
+// or a zone-less "2006-01-02T15:04:05" / "2006-01-02 15:04:05" /
+// "2006-01-02" read in loc. null, "", non-positive numbers and anything
+// else give the zero time.
+func parseTime(b []byte, loc *time.Location) time.Time {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || string(b) == "null" {
-		return nil
+		return time.Time{}
+	}
+	s := string(b)
+	if b[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return time.Time{}
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return time.Time{}
+		}
+	}
+	if c := s[0]; c == '-' || c == '+' || (c >= '0' && c <= '9') {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return unixAny(n)
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 && f < 1<<62 {
+			return unixAny(int64(f))
+		}
 	}
 	if b[0] != '"' {
-		if n, err := strconv.ParseInt(string(b), 10, 64); err == nil && n > 0 {
-			t.Time = time.Unix(n, 0).UTC()
-		}
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return nil
+		return time.Time{}
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02"} {
-		if v, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			t.Time = v.UTC()
-			return nil
+		if v, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return v.UTC()
 		}
 	}
-	return nil
+	return time.Time{}
+}
+
+// unixAny is unix seconds, or milliseconds when n is past 10^12 (year
+// 33658 in seconds); zero for n <= 0.
+func unixAny(n int64) time.Time {
+	switch {
+	case n <= 0:
+		return time.Time{}
+	case n >= 1e12:
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Unix(n, 0).UTC()
 }
 
 // flexInt accepts a JSON number, a numeric string or null.
@@ -614,4 +646,128 @@ func (d ServerDetails) LogValue() slog.Value {
 		slog.Int64("service_id", d.ServiceID), slog.String("name", d.Name), slog.String("map", d.Map),
 		slog.String("status", d.Status), slog.String("ip", d.IP), slog.Int("port", d.Port),
 		slog.Int("rcon_port", d.RCONPort), slog.String("rcon_password", redacted), slog.String("game_path", d.GamePath))
+}
+
+// TaskActionRestart is the action_method of a scheduled restart task, the
+// only task action Bliss's docs list for gameservers.
+const TaskActionRestart = "game_server_restart"
+
+// RoleScheduledRestartRead is the service role a guest token needs to read
+// the scheduled tasks; without it (and without ROLE_OWNER) Nitrado refuses
+// GET /services/{id}/tasks with 401 or 403.
+const RoleScheduledRestartRead = "ROLE_WEBINTERFACE_SCHEDULED_RESTART_READ"
+
+// Task is one scheduled task of a service (GET /services/{id}/tasks), as
+// set up in Nitrado's web interface: a cron-like schedule (Minute, Hour,
+// Day, Month, Weekday, each a cron field such as "5", "*", "*/4") in
+// Timezone, and the action it runs.
+type Task struct {
+	ID        int64
+	ServiceID int64
+	// Status as Nitrado sends it. Observed: "error" (the last run failed;
+	// the task stays scheduled). See Enabled.
+	Status                            string
+	Minute, Hour, Day, Month, Weekday string
+	// NextRun and LastRun are zero when Nitrado sends null, nothing, or a
+	// value that is no time. Zone-less strings ("2023-03-11T03:05:00") are
+	// read in Timezone (they match the cron fields there), UTC when the
+	// zone is unknown; unix seconds and RFC 3339 strings are absolute.
+	NextRun, LastRun time.Time
+	Timezone         string // IANA name, e.g. "Europe/Berlin"; "" unknown
+	ActionMethod     string // e.g. TaskActionRestart
+	// ActionData is the action's parameters as JSON ("null" mostly).
+	ActionData json.RawMessage
+}
+
+// IsRestart reports ActionMethod == TaskActionRestart.
+func (t Task) IsRestart() bool { return t.ActionMethod == TaskActionRestart }
+
+// Enabled reports whether the task is still scheduled: every status but
+// one that says it is switched off (disabled, inactive, paused,
+// deactivated). Nitrado does not document the status values; "error" only
+// means the last run failed.
+func (t Task) Enabled() bool {
+	switch strings.ToLower(strings.TrimSpace(t.Status)) {
+	case "disabled", "inactive", "paused", "deactivated", "deleted":
+		return false
+	}
+	return true
+}
+
+// Next is when the task runs next after now: NextRun when it is after now,
+// otherwise the zero time (Nitrado's next run is unknown or already past).
+func (t Task) Next(now time.Time) time.Time {
+	if t.NextRun.After(now) {
+		return t.NextRun
+	}
+	return time.Time{}
+}
+
+// UnmarshalJSON decodes one task, tolerating numbers sent as strings (and
+// cron fields sent as numbers), unknown fields and unparseable times.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	var aux struct {
+		ID           flexInt         `json:"id"`
+		ServiceID    flexInt         `json:"service_id"`
+		Status       SettingValue    `json:"status"`
+		Minute       SettingValue    `json:"minute"`
+		Hour         SettingValue    `json:"hour"`
+		Day          SettingValue    `json:"day"`
+		Month        SettingValue    `json:"month"`
+		Weekday      SettingValue    `json:"weekday"`
+		NextRun      json.RawMessage `json:"next_run"`
+		LastRun      json.RawMessage `json:"last_run"`
+		Timezone     SettingValue    `json:"timezone"`
+		ActionMethod SettingValue    `json:"action_method"`
+		ActionData   json.RawMessage `json:"action_data"`
+	}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	loc := time.UTC
+	tz := strings.TrimSpace(string(aux.Timezone))
+	if tz != "" && len(tz) < 64 {
+		if l, err := time.LoadLocation(tz); err == nil {
+			loc = l
+		}
+	}
+	*t = Task{
+		ID: int64(aux.ID), ServiceID: int64(aux.ServiceID), Status: string(aux.Status),
+		Minute: string(aux.Minute), Hour: string(aux.Hour), Day: string(aux.Day),
+		Month: string(aux.Month), Weekday: string(aux.Weekday),
+		NextRun: parseTime(aux.NextRun, loc), LastRun: parseTime(aux.LastRun, loc),
+		Timezone: tz, ActionMethod: strings.TrimSpace(string(aux.ActionMethod)),
+	}
+	if len(aux.ActionData) > 0 {
+		t.ActionData = append(json.RawMessage(nil), aux.ActionData...)
+	}
+	return nil
+}
+
+// taskList is data.tasks: a JSON array of tasks; null and PHP's empty
+// object ({}) are no tasks.
+type taskList []Task
+
+func (l *taskList) UnmarshalJSON(b []byte) error {
+	*l = nil
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || string(b) == "null" {
+		return nil
+	}
+	if b[0] == '{' {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		if len(m) == 0 {
+			return nil
+		}
+		return fmt.Errorf("tasks is an object with %d keys, want an array", len(m))
+	}
+	var ts []Task
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return err
+	}
+	*l = ts
+	return nil
 }
