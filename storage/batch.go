@@ -21,6 +21,7 @@ type groupCommit struct {
 	mu      sync.Mutex
 	queue   []*gcReq
 	running bool
+	stmts   *stmtCache   // the DB's; nil runs statements unprepared
 	txs     atomic.Int64 // transactions run
 	reqs    atomic.Int64 // requests run in them
 }
@@ -33,11 +34,13 @@ func (db *DB) GroupCommitStats() (txs, reqs int64) { return db.gc.txs.Load(), db
 // read in it that the group's requests share (shop items: the catalogue is
 // written outside grouped transactions, and an IMMEDIATE transaction sees
 // no other writer's commits, so a memo is exact for its lifetime).
-// (Caching prepared statements here was measured: modernc re-prepares on
-// every execution, so it bought nothing; fewer statements do.)
+// Statements run through the DB's statement cache, bound to the
+// transaction once per query text.
 type txn struct {
-	tx   *sql.Tx
-	memo *txMemo
+	tx    *sql.Tx
+	db    *sql.DB
+	cache *stmtCache
+	memo  *txMemo
 }
 
 type itemKey struct {
@@ -48,9 +51,32 @@ type itemKey struct {
 
 type txMemo struct {
 	items map[itemKey]ShopItem
+	stmts map[string]*sql.Stmt // cached statements bound to this transaction
 }
 
-func newTxn(tx *sql.Tx) txn { return txn{tx: tx, memo: &txMemo{}} }
+func (g *groupCommit) newTxn(tx *sql.Tx, db *sql.DB) txn {
+	return txn{tx: tx, db: db, cache: g.stmts, memo: &txMemo{}}
+}
+
+// stmt returns q's cached statement bound to the transaction, or nil to
+// run q unprepared.
+func (t txn) stmt(ctx context.Context, q string) *sql.Stmt {
+	if s, ok := t.memo.stmts[q]; ok {
+		return s
+	}
+	if t.cache == nil {
+		return nil
+	}
+	s := t.cache.get(ctx, t.db, q)
+	if s != nil {
+		s = t.tx.StmtContext(ctx, s)
+	}
+	if t.memo.stmts == nil {
+		t.memo.stmts = map[string]*sql.Stmt{}
+	}
+	t.memo.stmts[q] = s
+	return s
+}
 
 // item reads a shop item once per transaction (sql.ErrNoRows when absent).
 func (t txn) item(ctx context.Context, guildID string, cur Currency, id int64) (ShopItem, error) {
@@ -58,7 +84,7 @@ func (t txn) item(ctx context.Context, guildID string, cur Currency, id int64) (
 	if it, ok := t.memo.items[k]; ok {
 		return it, nil
 	}
-	it, err := scanItem(t.tx.QueryRowContext(ctx, `SELECT `+itemCols+` FROM shop_items WHERE id = ? AND guild_id = ? AND currency = ?`,
+	it, err := scanItem(t.QueryRowContext(ctx, `SELECT `+itemCols+` FROM shop_items WHERE id = ? AND guild_id = ? AND currency = ?`,
 		id, guildID, string(cur)))
 	if err != nil {
 		return ShopItem{}, err
@@ -71,14 +97,23 @@ func (t txn) item(ctx context.Context, guildID string, cur Currency, id int64) (
 }
 
 func (t txn) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, q, args...)
 }
 
 func (t txn) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 func (t txn) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, q, args...)
 }
 
@@ -184,7 +219,7 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 		finish(err)
 		return
 	}
-	t := newTxn(tx)
+	t := g.newTxn(tx, db)
 	if len(batch) == 1 { // alone: no savepoint needed, a failure rolls back the transaction
 		b := batch[0]
 		if b.err = b.ctx.Err(); b.err == nil {
@@ -217,20 +252,20 @@ func (g *groupCommit) run(ctx context.Context, db *sql.DB, batch []*gcReq) {
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(tctx, `SAVEPOINT gc`); err != nil {
+		if _, err := t.ExecContext(tctx, `SAVEPOINT gc`); err != nil {
 			_ = tx.Rollback()
 			finish(err)
 			return
 		}
 		b.err = safeRun(b.fn, t)
 		if b.err != nil {
-			if _, err := tx.ExecContext(tctx, `ROLLBACK TO gc`); err != nil {
+			if _, err := t.ExecContext(tctx, `ROLLBACK TO gc`); err != nil {
 				_ = tx.Rollback()
 				finish(fmt.Errorf("rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := tx.ExecContext(tctx, `RELEASE gc`); err != nil {
+		if _, err := t.ExecContext(tctx, `RELEASE gc`); err != nil {
 			_ = tx.Rollback()
 			finish(err)
 			return
@@ -253,7 +288,7 @@ func (g *groupCommit) runAlone(ctx context.Context, db *sql.DB, b *gcReq) {
 		b.err = err
 		return
 	}
-	if b.err = safeRun(b.fn, newTxn(tx)); b.err != nil {
+	if b.err = safeRun(b.fn, g.newTxn(tx, db)); b.err != nil {
 		_ = tx.Rollback()
 		return
 	}

@@ -20,6 +20,8 @@ type DB struct {
 	db   *sql.DB
 	path string
 	gc   groupCommit // batches small concurrent write transactions (batch.go)
+	// stmts holds prepared statements of hot queries (stmtcache.go).
+	stmts stmtCache
 
 	// Now returns the current time for created_at columns. Tests may
 	// replace it right after Open, before the DB is shared.
@@ -62,7 +64,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", abs, err)
 	}
-	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
+	d := &DB{db: sqldb, path: abs, Now: time.Now}
+	d.gc.stmts = &d.stmts
+	return d, nil
 }
 
 // migrateRetry runs the migrations, retrying for up to busyWait while
@@ -183,6 +187,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the database. It is safe to call more than once.
 func (db *DB) Close() error {
+	db.stmts.close()
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("storage: close: %w", err)
 	}
@@ -337,7 +342,9 @@ func OpenReadOnly(ctx context.Context, path string) (*DB, error) {
 		sqldb.Close()
 		return nil, fmt.Errorf("storage: open %s: %w", abs, explain(err))
 	}
-	return &DB{db: sqldb, path: abs, Now: time.Now}, nil
+	d := &DB{db: sqldb, path: abs, Now: time.Now}
+	d.gc.stmts = &d.stmts
+	return d, nil
 }
 
 // readOnlyDSN opens path read-only without creating anything next to it.

@@ -114,7 +114,7 @@ func (db *DB) SnapshotTimes(ctx context.Context, servers []int64) ([]SnapshotTim
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT s.server_id, s.run_id, s.saved_at, s.created_at FROM save_snapshots s
+	rows, err := db.query(ctx, `SELECT s.server_id, s.run_id, s.saved_at, s.created_at FROM save_snapshots s
 	JOIN (SELECT server_id, max(id) AS id FROM save_snapshots WHERE server_id IN `+in+` GROUP BY server_id) m ON m.id = s.id
 	ORDER BY s.server_id`, args...)
 	if err != nil {
@@ -281,7 +281,7 @@ func (l listing) pageSQL(bs []branch, limit, offset int) (string, []any) {
 func (db *DB) count(ctx context.Context, op string, l listing, bs []branch) (int, error) {
 	q, args := l.countSQL(bs)
 	var n int
-	if err := db.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	if err := db.queryRow(ctx, q, args...).Scan(&n); err != nil {
 		return 0, wrap(op, err)
 	}
 	return n, nil
@@ -290,7 +290,7 @@ func (db *DB) count(ctx context.Context, op string, l listing, bs []branch) (int
 // page queries the page of the rows of bs.
 func (db *DB) page(ctx context.Context, op string, l listing, bs []branch, limit, offset int) (*sql.Rows, error) {
 	q, args := l.pageSQL(bs, limit, offset)
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -303,7 +303,7 @@ func (db *DB) page(ctx context.Context, op string, l listing, bs []branch, limit
 // total without counting the rows.
 func (db *DB) runTotal(ctx context.Context, op, col, in string, args []any) (int, error) {
 	var n int
-	if err := db.db.QueryRowContext(ctx, `SELECT coalesce(sum(`+col+`), 0) FROM save_snapshots WHERE id IN
+	if err := db.queryRow(ctx, `SELECT coalesce(sum(`+col+`), 0) FROM save_snapshots WHERE id IN
 	(SELECT max(id) FROM save_snapshots WHERE server_id IN `+in+` GROUP BY server_id)`, args...).Scan(&n); err != nil {
 		return 0, wrap(op, err)
 	}
@@ -393,7 +393,7 @@ func (db *DB) FindPlayers(ctx context.Context, servers []int64, name string, lim
 	if len(needle) != 32 {
 		return nil, nil
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT `+infoPlayerCols+` FROM players WHERE eos_id IN (?, ?) AND server_id IN `+in+` LIMIT ?`,
+	rows, err := db.query(ctx, `SELECT `+infoPlayerCols+` FROM players WHERE eos_id IN (?, ?) AND server_id IN `+in+` LIMIT ?`,
 		slices.Concat([]any{needle, strings.ToUpper(needle)}, args, []any{limit})...)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -515,7 +515,7 @@ type ClassCount struct {
 func (db *DB) TribeSpecies(ctx context.Context, t TribeRef, limit int) ([]ClassCount, error) {
 	op := fmt.Sprintf("species of tribe %d on server %d", t.TribeID, t.ServerID)
 	limit, _ = pageArgs(limit, 0)
-	rows, err := db.db.QueryContext(ctx, `SELECT class, count(*) AS n FROM dinos WHERE server_id = ? AND tribe_id = ?
+	rows, err := db.query(ctx, `SELECT class, count(*) AS n FROM dinos WHERE server_id = ? AND tribe_id = ?
 	GROUP BY class ORDER BY n DESC, class LIMIT ?`, t.ServerID, t.TribeID, limit)
 	if err != nil {
 		return nil, wrap(op, err)
@@ -567,7 +567,7 @@ func (db *DB) dinoClasses(ctx context.Context, op string, servers []int64, needl
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `WITH RECURSIVE s(id) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(servers)), ",")+`),
+	rows, err := db.query(ctx, `WITH RECURSIVE s(id) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?),", len(servers)), ",")+`),
 	c(sid, cls) AS (SELECT id, (SELECT min(class) FROM dinos WHERE server_id = id) FROM s
 		UNION ALL SELECT sid, (SELECT min(class) FROM dinos WHERE server_id = sid AND class > cls) FROM c WHERE cls IS NOT NULL)
 	SELECT DISTINCT cls FROM c WHERE cls LIKE ? ESCAPE '\'`, append(args, likePattern(needle))...)
@@ -792,7 +792,7 @@ WHERE server_id = ? AND lat IS NOT NULL AND lon IS NOT NULL`
 	}
 	q += ` ORDER BY structures DESC, rowid LIMIT ?`
 	args = append(args, maxMapBases)
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -833,7 +833,7 @@ func (db *DB) SessionsBetween(ctx context.Context, serviceIDs []int64, from, to 
 // latest snapshot, or "" when it has none.
 func (db *DB) SnapshotMap(ctx context.Context, serverID int64) (string, error) {
 	var m string
-	err := db.db.QueryRowContext(ctx, `SELECT map FROM save_snapshots WHERE server_id = ? ORDER BY id DESC LIMIT 1`, serverID).Scan(&m)
+	err := db.queryRow(ctx, `SELECT map FROM save_snapshots WHERE server_id = ? ORDER BY id DESC LIMIT 1`, serverID).Scan(&m)
 	if err == sql.ErrNoRows {
 		return "", nil
 	}
