@@ -117,8 +117,13 @@ func (a *appliance) wireServer(ctx context.Context) error {
 		}
 		return ""
 	}
+	if n, err := serverstore.MoveCountdowns(ctx, a.db, a.state); err != nil {
+		return fmt.Errorf("countdowns: move to the state file: %w", err)
+	} else if n > 0 {
+		log.Info("countdowns moved from SQLite to the state file", "count", n)
+	}
 	runner, err := countdown.New(countdown.Options{
-		Store:   serverstore.Countdowns{DB: a.db},
+		Store:   serverstore.Countdowns{State: a.state},
 		Servers: serverstore.GameServers{RCON: a.rcon, Nitrado: a.nitrado, Names: names, Changed: a.sd.Invalidate},
 		Report:  serverstore.Report(a.postEmbed, a.editEmbed, a.audit(), log),
 		Logger:  log,

@@ -2,15 +2,15 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
 
-// Countdown is a scheduled restart/stop/start of one or more servers (see
-// jobs/countdown). It is stored so that it survives an appliance restart.
+// Countdown is a scheduled restart/stop/start as releases before the
+// state file kept it in the countdowns table (migration 0004). Countdowns
+// now live in the bbolt state file (jobs/countdown, app/serverstore); this
+// table is only read once, to move the active ones there.
 type Countdown struct {
 	ID        int64
 	GuildID   string
@@ -21,142 +21,82 @@ type Countdown struct {
 	Reason    string
 	ActorID   string
 	Actor     string
-	ChannelID string // where the result is posted
-	MessageID string // the countdown's announcement in ChannelID ("" none)
+	ChannelID string
+	MessageID string
 	FireAt    time.Time
 	Warned    int    // last minute mark announced (-1: none)
-	State     string // pending, running, done, cancelled, failed
+	State     string // pending or running
 	Result    string
-	CreatedAt time.Time
-	UpdatedAt time.Time
 }
 
-// Countdown states.
-const (
-	CountdownPending   = "pending"
-	CountdownRunning   = "running"
-	CountdownDone      = "done"
-	CountdownCancelled = "cancelled"
-	CountdownFailed    = "failed"
-)
-
-const countdownCols = `id, guild_id, action, servers, step, sent, reason, actor_id, actor, channel_id, fire_at, warned,
-	state, result, created_at, updated_at, message_id`
-
-// AddCountdown stores c (state pending) and returns its id.
-func (db *DB) AddCountdown(ctx context.Context, c Countdown) (int64, error) {
-	if c.GuildID == "" || len(c.Servers) == 0 {
-		return 0, fmt.Errorf("storage: add countdown: %w: guild and servers are required", ErrInvalid)
+// LegacyCountdowns returns the active countdowns of the countdowns table,
+// soonest first, and the largest id the table ever gave (0 for none).
+func (db *DB) LegacyCountdowns(ctx context.Context) ([]Countdown, int64, error) {
+	const op = "legacy countdowns"
+	var maxID int64
+	if err := db.db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM countdowns`).Scan(&maxID); err != nil {
+		return nil, 0, wrap(op, err)
 	}
-	srv, err := json.Marshal(c.Servers)
-	if err != nil {
-		return 0, fmt.Errorf("storage: add countdown: %w", err)
-	}
-	now := db.Now().UTC().UnixNano()
-	var id int64
-	err = db.db.QueryRowContext(ctx, `INSERT INTO countdowns (guild_id, action, servers, step, reason, actor_id, actor,
-	channel_id, fire_at, warned, state, result, created_at, updated_at)
-VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, -1, 'pending', '', ?, ?) RETURNING id`,
-		c.GuildID, c.Action, string(srv), auditCut(c.Reason, auditShort), c.ActorID, auditCut(c.Actor, auditShort),
-		c.ChannelID, c.FireAt.UTC().UnixNano(), now, now).Scan(&id)
-	if err != nil {
-		return 0, wrap("add countdown for guild "+c.GuildID, err)
-	}
-	return id, nil
-}
-
-func scanCountdown(sc interface{ Scan(...any) error }) (Countdown, error) {
-	var c Countdown
-	var srv string
-	var fire, created, updated int64
-	if err := sc.Scan(&c.ID, &c.GuildID, &c.Action, &srv, &c.Step, &c.Sent, &c.Reason, &c.ActorID, &c.Actor, &c.ChannelID,
-		&fire, &c.Warned, &c.State, &c.Result, &created, &updated, &c.MessageID); err != nil {
-		return c, err
-	}
-	if err := json.Unmarshal([]byte(srv), &c.Servers); err != nil {
-		return c, fmt.Errorf("servers: %w", err)
-	}
-	c.FireAt, c.CreatedAt, c.UpdatedAt = time.Unix(0, fire).UTC(), time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
-	return c, nil
-}
-
-// SetCountdownMessage records the announcement message of countdown id of
-// guildID (whose Cancel button is removed when the countdown ends).
-func (db *DB) SetCountdownMessage(ctx context.Context, guildID string, id int64, messageID string) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE countdowns SET message_id = ? WHERE id = ? AND guild_id = ?`,
-		auditCut(messageID, auditShort), id, guildID)
-	if err != nil {
-		return wrap(fmt.Sprintf("countdown %d message", id), err)
-	}
-	return nil
-}
-
-// GetCountdown returns countdown id, or ErrNotFound.
-func (db *DB) GetCountdown(ctx context.Context, id int64) (Countdown, error) {
-	op := fmt.Sprintf("countdown %d", id)
-	c, err := scanCountdown(db.db.QueryRowContext(ctx, `SELECT `+countdownCols+` FROM countdowns WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("storage: %s: %w", op, ErrNotFound)
-	}
-	if err != nil {
-		return c, wrap(op, err)
-	}
-	return c, nil
-}
-
-// ActiveCountdowns returns the pending and running countdowns, soonest first.
-func (db *DB) ActiveCountdowns(ctx context.Context) ([]Countdown, error) {
-	const op = "active countdowns"
-	rows, err := db.db.QueryContext(ctx, `SELECT `+countdownCols+` FROM countdowns
+	rows, err := db.db.QueryContext(ctx, `SELECT id, guild_id, action, servers, step, sent, reason, actor_id, actor,
+	channel_id, fire_at, warned, state, result, message_id FROM countdowns
 	WHERE state IN ('pending', 'running') ORDER BY fire_at, id`)
 	if err != nil {
-		return nil, wrap(op, err)
+		return nil, 0, wrap(op, err)
 	}
 	defer rows.Close()
 	var out []Countdown
 	for rows.Next() {
-		c, err := scanCountdown(rows)
-		if err != nil {
-			return nil, wrap(op, err)
+		var c Countdown
+		var srv string
+		var fire int64
+		if err := rows.Scan(&c.ID, &c.GuildID, &c.Action, &srv, &c.Step, &c.Sent, &c.Reason, &c.ActorID, &c.Actor,
+			&c.ChannelID, &fire, &c.Warned, &c.State, &c.Result, &c.MessageID); err != nil {
+			return nil, 0, wrap(op, err)
 		}
+		if err := json.Unmarshal([]byte(srv), &c.Servers); err != nil {
+			return nil, 0, fmt.Errorf("storage: %s: countdown %d servers: %w", op, c.ID, err)
+		}
+		c.FireAt = time.Unix(0, fire).UTC()
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
+		return nil, 0, wrap(op, err)
 	}
-	return out, nil
+	return out, maxID, nil
 }
 
-// UpdateCountdown writes the progress fields of c (step, sent, fire_at, warned,
-// state, result) if the stored row is still active; false when it is not
-// (cancelled meanwhile).
-func (db *DB) UpdateCountdown(ctx context.Context, c Countdown) (bool, error) {
-	res, err := db.db.ExecContext(ctx, `UPDATE countdowns SET step = ?, sent = ?, fire_at = ?, warned = ?, state = ?, result = ?,
-	updated_at = ? WHERE id = ? AND state IN ('pending', 'running')`, c.Step, c.Sent, c.FireAt.UTC().UnixNano(), c.Warned,
-		c.State, auditCut(c.Result, auditLong), db.Now().UTC().UnixNano(), c.ID)
-	if err != nil {
-		return false, wrap(fmt.Sprintf("update countdown %d", c.ID), err)
+// DeleteLegacyCountdowns deletes countdowns by id from the countdowns
+// table (after they were moved to the state file).
+func (db *DB) DeleteLegacyCountdowns(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
-	n, err := res.RowsAffected()
+	j, err := json.Marshal(ids)
 	if err != nil {
-		return false, wrap(fmt.Sprintf("update countdown %d", c.ID), err)
+		return fmt.Errorf("storage: delete legacy countdowns: %w", err)
 	}
-	return n == 1, nil
+	if _, err := db.db.ExecContext(ctx, `DELETE FROM countdowns WHERE id IN (SELECT value FROM json_each(?))`, string(j)); err != nil {
+		return wrap("delete legacy countdowns", err)
+	}
+	return nil
 }
 
-// CancelCountdown cancels countdown id of guildID if it is still pending
-// or running (the servers not yet handled are skipped). It
-// returns false when there was nothing to cancel. Another guild's id is
-// never touched.
-func (db *DB) CancelCountdown(ctx context.Context, guildID string, id int64, result string) (bool, error) {
-	res, err := db.db.ExecContext(ctx, `UPDATE countdowns SET state = 'cancelled', result = ?, updated_at = ?
-	WHERE id = ? AND guild_id = ? AND state IN ('pending', 'running')`, auditCut(result, auditLong), db.Now().UTC().UnixNano(), id, guildID)
+// AddLegacyCountdown writes a countdown row as an older release did; for
+// tests of the move.
+func (db *DB) AddLegacyCountdown(ctx context.Context, c Countdown) (int64, error) {
+	srv, err := json.Marshal(c.Servers)
 	if err != nil {
-		return false, wrap(fmt.Sprintf("cancel countdown %d", id), err)
+		return 0, fmt.Errorf("storage: add legacy countdown: %w", err)
 	}
-	n, err := res.RowsAffected()
+	now := db.Now().UTC().UnixNano()
+	var id int64
+	err = db.db.QueryRowContext(ctx, `INSERT INTO countdowns (guild_id, action, servers, step, sent, reason, actor_id, actor,
+	channel_id, fire_at, warned, state, result, created_at, updated_at, message_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		c.GuildID, c.Action, string(srv), c.Step, c.Sent, c.Reason, c.ActorID, c.Actor, c.ChannelID, c.FireAt.UTC().UnixNano(),
+		c.Warned, c.State, c.Result, now, now, c.MessageID).Scan(&id)
 	if err != nil {
-		return false, wrap(fmt.Sprintf("cancel countdown %d", id), err)
+		return 0, wrap("add legacy countdown", err)
 	}
-	return n == 1, nil
+	return id, nil
 }

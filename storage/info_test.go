@@ -107,33 +107,38 @@ func TestAuditAndDecayMarks(t *testing.T) {
 	}
 }
 
-func TestCountdownLifecycle(t *testing.T) {
+// The countdowns table is only read to move its active rows to the state
+// file: LegacyCountdowns lists pending and running ones with the largest
+// id, and DeleteLegacyCountdowns removes the moved ones.
+func TestLegacyCountdowns(t *testing.T) {
 	ctx := context.Background()
 	db := openSnapDB(t)
+	if cs, maxID, err := db.LegacyCountdowns(ctx); err != nil || len(cs) != 0 || maxID != 0 {
+		t.Fatalf("empty table: %v %d %v", cs, maxID, err)
+	}
 	fire := time.Now().Add(time.Minute).UTC().Truncate(time.Microsecond)
-	id, err := db.AddCountdown(ctx, storage.Countdown{GuildID: "g1", Action: "restart", Servers: []int64{1, 2}, FireAt: fire, Reason: "update"})
-	if err != nil {
+	var ids []int64
+	for i, st := range []string{"running", "done", "pending", "cancelled"} {
+		id, err := db.AddLegacyCountdown(ctx, storage.Countdown{GuildID: "g1", Action: "restart", Servers: []int64{1, 2},
+			Step: 1, Sent: true, FireAt: fire.Add(time.Duration(-i) * time.Second), Warned: 3, State: st, MessageID: "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	cs, maxID, err := db.LegacyCountdowns(ctx)
+	if err != nil || maxID != ids[3] || len(cs) != 2 {
+		t.Fatalf("legacy: %+v %d %v", cs, maxID, err)
+	}
+	if c := cs[0]; c.ID != ids[2] || c.State != "pending" || len(c.Servers) != 2 || !c.Sent || c.Step != 1 || c.Warned != 3 ||
+		c.MessageID != "m" || !c.FireAt.Equal(fire.Add(-2*time.Second)) {
+		t.Fatalf("first (soonest): %+v", c)
+	}
+	if err := db.DeleteLegacyCountdowns(ctx, []int64{cs[0].ID, cs[1].ID}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := db.GetCountdown(ctx, id)
-	if err != nil || c.State != storage.CountdownPending || len(c.Servers) != 2 || !c.FireAt.Equal(fire) || c.Warned != -1 {
-		t.Fatalf("get: %+v %v", c, err)
-	}
-	c.Step, c.Sent, c.State = 1, true, storage.CountdownRunning
-	if ok, err := db.UpdateCountdown(ctx, c); !ok || err != nil {
-		t.Fatalf("update: %v %v", ok, err)
-	}
-	if ok, _ := db.CancelCountdown(ctx, "g2", id, "x"); ok {
-		t.Fatal("another guild cancelled it")
-	}
-	if ok, _ := db.CancelCountdown(ctx, "g1", id, "by admin"); !ok {
-		t.Fatal("not cancelled")
-	}
-	if ok, _ := db.UpdateCountdown(ctx, c); ok {
-		t.Fatal("cancelled countdown updated")
-	}
-	if as, _ := db.ActiveCountdowns(ctx); len(as) != 0 {
-		t.Fatalf("active: %+v", as)
+	if cs, maxID, _ := db.LegacyCountdowns(ctx); len(cs) != 0 || maxID != ids[3] {
+		t.Fatalf("after delete: %+v %d", cs, maxID)
 	}
 }
 
@@ -209,19 +214,6 @@ func TestMapBasesAndSessions(t *testing.T) {
 		t.Fatal("empty scope accepted")
 	}
 
-	id, err := db.AddCountdown(ctx, storage.Countdown{GuildID: "g1", Action: "restart", Servers: []int64{11}, FireAt: at})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCountdownMessage(ctx, "g2", id, "m-other"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SetCountdownMessage(ctx, "g1", id, "m1"); err != nil {
-		t.Fatal(err)
-	}
-	if c, err := db.GetCountdown(ctx, id); err != nil || c.MessageID != "m1" {
-		t.Fatalf("countdown message: %+v %v", c, err)
-	}
 }
 
 // TestInfoPagesMatchReference pages through every /info listing of two

@@ -1,4 +1,5 @@
-// Package serverstore adapts storage to the Server bot (bots/server), the
+// Package serverstore adapts storage (SQLite, and the bbolt state file for
+// countdowns) to the Server bot (bots/server), the
 // shared auditor (bots.AuditStore) and the countdown runner
 // (jobs/countdown). It is the one set of adapters, used by app's wiring and
 // by the bot's end-to-end tests and benchmarks.
@@ -231,59 +232,6 @@ func (a Audit) AddAudit(ctx context.Context, e bots.AuditEntry) error {
 	_, err := a.DB.AddAudit(ctx, storage.AuditRecord{GuildID: e.GuildID, ActorID: e.ActorID, Actor: e.Actor, Bot: string(e.Bot),
 		Action: e.Action, Target: e.Target, Server: e.Server, Detail: e.Detail, OK: e.OK, Result: e.Result, At: e.At})
 	return err
-}
-
-// Countdowns implements countdown.Store over the countdowns table.
-type Countdowns struct{ DB *storage.DB }
-
-var _ countdown.Store = Countdowns{}
-
-func toJob(c storage.Countdown) countdown.Countdown {
-	return countdown.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
-		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, MessageID: c.MessageID, FireAt: c.FireAt,
-		Warned: c.Warned, State: c.State, Result: c.Result}
-}
-
-func fromJob(c countdown.Countdown) storage.Countdown {
-	return storage.Countdown{ID: c.ID, GuildID: c.GuildID, Action: c.Action, Servers: c.Servers, Step: c.Step, Sent: c.Sent,
-		Reason: c.Reason, ActorID: c.ActorID, Actor: c.Actor, ChannelID: c.ChannelID, MessageID: c.MessageID, FireAt: c.FireAt,
-		Warned: c.Warned, State: c.State, Result: c.Result}
-}
-
-// AddCountdown implements countdown.Store.
-func (s Countdowns) AddCountdown(ctx context.Context, c countdown.Countdown) (int64, error) {
-	return s.DB.AddCountdown(ctx, fromJob(c))
-}
-
-// ActiveCountdowns implements countdown.Store.
-func (s Countdowns) ActiveCountdowns(ctx context.Context) ([]countdown.Countdown, error) {
-	cs, err := s.DB.ActiveCountdowns(ctx)
-	out := make([]countdown.Countdown, len(cs))
-	for i, c := range cs {
-		out[i] = toJob(c)
-	}
-	return out, err
-}
-
-// UpdateCountdown implements countdown.Store.
-func (s Countdowns) UpdateCountdown(ctx context.Context, c countdown.Countdown) (bool, error) {
-	return s.DB.UpdateCountdown(ctx, fromJob(c))
-}
-
-// CancelCountdown implements countdown.Store.
-func (s Countdowns) CancelCountdown(ctx context.Context, guildID string, id int64, result string) (bool, error) {
-	return s.DB.CancelCountdown(ctx, guildID, id, result)
-}
-
-// SetCountdownMessage implements countdown.Store.
-func (s Countdowns) SetCountdownMessage(ctx context.Context, guildID string, id int64, messageID string) error {
-	return s.DB.SetCountdownMessage(ctx, guildID, id, messageID)
-}
-
-// GetCountdown implements countdown.Store.
-func (s Countdowns) GetCountdown(ctx context.Context, id int64) (countdown.Countdown, error) {
-	c, err := s.DB.GetCountdown(ctx, id)
-	return toJob(c), err
 }
 
 // Scheduler adapts a countdown.Runner to server.Countdowns.

@@ -23,6 +23,7 @@ import (
 	"github.com/blissark/bliss/bots/server"
 	"github.com/blissark/bliss/jobs/countdown"
 	"github.com/blissark/bliss/storage"
+	"github.com/blissark/bliss/storage/state"
 )
 
 const (
@@ -57,6 +58,7 @@ type world struct {
 	store   *bots.MemStore
 	db      *storage.DB
 	dbPath  string
+	state   *state.Store // countdowns live here
 	nit     *nitradotest.Server
 	nc      *nitrado.Client
 	pool    *rcon.Pool
@@ -124,7 +126,15 @@ func (w *world) openDB() {
 	}
 	w.db = db
 	w.t.Cleanup(func() { db.Close() })
+	st, err := state.Open(filepath.Join(filepath.Dir(w.dbPath), "state.db"), state.Options{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.state = st
+	w.t.Cleanup(func() { st.Close() })
 }
+
+func (w *world) countdowns() serverstore.Countdowns { return serverstore.Countdowns{State: w.state} }
 
 // addServer links a fake game server to guild.
 func (w *world) addServer(guild string, id int64, name, cluster string, players ...rcontest.Player) *gameServer {
@@ -206,7 +216,7 @@ func (w *world) start() (stop func()) {
 		}
 		return ""
 	}
-	runner, err := countdown.New(countdown.Options{Store: serverstore.Countdowns{DB: w.db},
+	runner, err := countdown.New(countdown.Options{Store: w.countdowns(),
 		Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
 		Report:  serverstore.Report(w.post, w.edit, auditor, nil),
 		Now:     w.clock.Now,

@@ -342,7 +342,7 @@ func TestE2ECountdowns(t *testing.T) {
 	waitFor(t, "first warning", func() bool {
 		return countCmd(w.servers[101], "ServerChat Server restart in 3 minutes. Reason: mods") == 1
 	}, func() {
-		cs, err := w.db.ActiveCountdowns(context.Background())
+		cs, err := w.countdowns().ActiveCountdowns(context.Background())
 		t.Logf("sent to 101: %q; active %+v %v", w.servers[101].rc.Commands(), cs, err)
 	})
 	if r := w.click(playerA, messageButtons(ann)[0], ann); !refused(r) {
@@ -362,7 +362,7 @@ func TestE2ECountdowns(t *testing.T) {
 	// The warning is sent, then recorded: the appliance stops once it is
 	// recorded, so the restarted runner must not repeat it.
 	waitFor(t, "warning recorded", func() bool {
-		c, err := w.db.GetCountdown(context.Background(), 2)
+		c, err := w.countdowns().GetCountdown(context.Background(), 2)
 		return err == nil && c.Warned == 2 && countCmd(w.servers[102], "ServerChat Server restart in 2 minutes.") == 1
 	})
 	stop()
@@ -375,7 +375,7 @@ func TestE2ECountdowns(t *testing.T) {
 		return w.nit.CountCalls("POST", "/services/102/gameservers/restart") == 1 && hasMessage(w, chanA, "Restart #2 finished")
 	}, func() {
 		dumpMessages(t, w, chanA)
-		cs, _ := w.db.ActiveCountdowns(context.Background())
+		cs, _ := w.countdowns().ActiveCountdowns(context.Background())
 		t.Logf("active: %+v; restarts %d", cs, restarts())
 	})
 	if n := countCmd(w.servers[102], "ServerChat Server restart in 2 minutes."); n != 1 {

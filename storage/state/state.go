@@ -17,6 +17,7 @@ var (
 	bucketByteCursors = []byte("byte_cursors")
 	bucketStale       = []byte("stale")
 	bucketJobs        = []byte("jobs")
+	bucketCountdowns  = []byte("countdowns")
 )
 
 // DefaultTimeout is how long Open waits for the file lock.
@@ -68,7 +69,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("state: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketCursors, bucketByteCursors, bucketStale, bucketJobs} {
+		for _, b := range [][]byte{bucketCursors, bucketByteCursors, bucketStale, bucketJobs, bucketCountdowns} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("bucket %s: %w", b, err)
 			}
