@@ -155,3 +155,39 @@ func TestTasksRetried(t *testing.T) {
 		t.Fatalf("attempts %d", n)
 	}
 }
+
+// TestTasksFromFake reads the fake's tasks through the client: zone-less
+// times in the task's zone and unix seconds give the same instants, and a
+// token lacking the role is ErrForbidden.
+func TestTasksFromFake(t *testing.T) {
+	e := setup(t, nitrado.Options{RetryMax: -1})
+	ctx := context.Background()
+	if tasks, err := e.c.Tasks(ctx, 1001); err != nil || len(tasks) != 0 {
+		t.Fatalf("no tasks: %v %v", tasks, err)
+	}
+	next := time.Now().Add(90 * time.Minute).Truncate(time.Second).UTC()
+	e.fake.SetTasks(1001,
+		nitradotest.Task{NextRun: next, LastRun: next.Add(-24 * time.Hour)},
+		nitradotest.Task{Timezone: "America/Los_Angeles", NextRun: next},
+		nitradotest.Task{UnixTimes: true, NextRun: next, Status: "disabled"},
+		nitradotest.Task{ActionMethod: "game_server_stop", NextRun: next})
+	tasks, err := e.c.Tasks(ctx, 1001)
+	if err != nil || len(tasks) != 4 {
+		t.Fatalf("tasks: %v %v", tasks, err)
+	}
+	for i, tk := range tasks {
+		if !tk.NextRun.Equal(next) || tk.ServiceID != 1001 || tk.ID != int64(i+1) {
+			t.Errorf("task %d: %+v, want next %v", i, tk, next)
+		}
+	}
+	if !tasks[0].LastRun.Equal(next.Add(-24*time.Hour)) || tasks[0].Timezone != "Europe/Berlin" || !tasks[0].IsRestart() || !tasks[0].Enabled() {
+		t.Errorf("first task: %+v", tasks[0])
+	}
+	if tasks[2].Enabled() || tasks[3].IsRestart() {
+		t.Errorf("disabled %+v, stop %+v", tasks[2], tasks[3])
+	}
+	e.fake.SetRoles(1001, nitradotest.RoleGeneralControl)
+	if _, err := e.c.Tasks(ctx, 1001); !errors.Is(err, nitrado.ErrForbidden) || !strings.Contains(err.Error(), nitrado.RoleScheduledRestartRead) {
+		t.Fatalf("403: %v", err)
+	}
+}

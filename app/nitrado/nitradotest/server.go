@@ -1,9 +1,10 @@
 // Package nitradotest is a fake of the Nitrado REST API for tests. It serves
 // real HTTP on loopback and speaks the documented JSON shapes (the
 // {status,message,data} envelope, X-RateLimit-* headers, the two-step file
-// download, boost history pages), checks the Bearer token, records every call
-// and injects faults (status codes with headers, "File doesn't exist" 500,
-// HTML pages, truncated bodies, latency, dropped connections).
+// download, boost history pages, scheduled tasks), checks the Bearer token
+// (and the service role the tasks need), records every call and injects
+// faults (status codes with headers, "File doesn't exist" 500, HTML pages,
+// truncated bodies, latency, dropped connections).
 package nitradotest
 
 import (
@@ -24,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // task timezones resolve without /usr/share/zoneinfo
 )
 
 // DownloadPathPattern matches the file URLs the fake hands out in download
@@ -77,6 +79,31 @@ type Boost struct {
 	Message     string
 	BoostedAt   time.Time // written as "2006-01-02T15:04:05" UTC
 	Avatar      string
+}
+
+// Roles a token can hold on a service (Service.Roles). GET
+// /services/{id}/tasks needs RoleOwner or RoleScheduledRestartRead.
+const (
+	RoleOwner                = "ROLE_OWNER"
+	RoleGeneralControl       = "ROLE_WEBINTERFACE_GENERAL_CONTROL"
+	RoleScheduledRestartRead = "ROLE_WEBINTERFACE_SCHEDULED_RESTART_READ"
+)
+
+// Task is one scheduled task (GET /services/{id}/tasks). Zero fields get
+// defaults when set (see SetTasks).
+type Task struct {
+	ID     int64  // default: its position, from 1
+	Status string // default "active" (the fake's choice; Nitrado does not document the values)
+	// Cron fields; defaults "0", "4", "*", "*", "*" (daily at 04:00).
+	Minute, Hour, Day, Month, Weekday string
+	// NextRun and LastRun are written as Nitrado does, zone-less
+	// "2006-01-02T15:04:05" in Timezone (unix seconds when UnixTimes);
+	// zero is null.
+	NextRun, LastRun time.Time
+	Timezone         string // default "Europe/Berlin"
+	ActionMethod     string // default "game_server_restart"
+	ActionData       any    // default null
+	UnixTimes        bool
 }
 
 // Call is one request the fake received.
@@ -157,6 +184,7 @@ type Server struct {
 	services  map[int64]*Service
 	files     map[int64]map[string]fileSrc
 	boosts    map[int64][]Boost
+	tasks     map[int64][]Task
 	dlTokens  map[string]dlTarget
 	faults    []*faultState
 	calls     []Call
@@ -188,6 +216,7 @@ func NewServer(opts Options) *Server {
 		services:  map[int64]*Service{},
 		files:     map[int64]map[string]fileSrc{},
 		boosts:    map[int64][]Boost{},
+		tasks:     map[int64][]Task{},
 		dlTokens:  map[string]dlTarget{},
 	}
 	if s.token == "" {
@@ -255,7 +284,7 @@ func (s *Server) AddService(svc Service) {
 		svc.Location = "DE"
 	}
 	if svc.Roles == nil {
-		svc.Roles = []string{"ROLE_OWNER"}
+		svc.Roles = []string{RoleOwner}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -310,6 +339,45 @@ func (s *Server) AddBoost(serviceID int64, b ...Boost) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.boosts[serviceID] = append(s.boosts[serviceID], b...)
+}
+
+// SetTasks replaces the service's scheduled tasks (none by default),
+// filling defaults.
+func (s *Server) SetTasks(serviceID int64, tasks ...Task) {
+	out := make([]Task, len(tasks))
+	for i, t := range tasks {
+		if t.ID == 0 {
+			t.ID = int64(i + 1)
+		}
+		if t.Status == "" {
+			t.Status = "active"
+		}
+		for _, f := range []struct {
+			p   *string
+			def string
+		}{{&t.Minute, "0"}, {&t.Hour, "4"}, {&t.Day, "*"}, {&t.Month, "*"}, {&t.Weekday, "*"},
+			{&t.Timezone, "Europe/Berlin"}, {&t.ActionMethod, "game_server_restart"}} {
+			if *f.p == "" {
+				*f.p = f.def
+			}
+		}
+		out[i] = t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tasks[serviceID] = out
+}
+
+// SetRoles sets the roles the token holds on a service. Without RoleOwner
+// and RoleScheduledRestartRead, GET /services/{id}/tasks answers 403 (a
+// guest token lacking the role); the roles are also listed by GET
+// /services.
+func (s *Server) SetRoles(serviceID int64, roles ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if svc, ok := s.services[serviceID]; ok {
+		svc.Roles = append([]string(nil), roles...)
+	}
 }
 
 // Fail injects a fault.
@@ -683,6 +751,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, form url.Values) 
 		if allow(w, r, http.MethodGet) {
 			s.serveBoosts(w, r, id)
 		}
+	case "tasks":
+		if allow(w, r, http.MethodGet) {
+			s.serveTasks(w, &cp)
+		}
 	default:
 		_ = form
 		writeErr(w, http.StatusNotFound, "Not found.")
@@ -904,6 +976,51 @@ func serveStats(w http.ResponseWriter, r *http.Request, svc *Service) {
 		"cpuUsage":       series(12.5),
 		"memoryUsage":    series(8192),
 	}})
+}
+
+func hasRole(roles []string, want ...string) bool {
+	for _, r := range roles {
+		for _, w := range want {
+			if r == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *Server) serveTasks(w http.ResponseWriter, svc *Service) {
+	if !hasRole(svc.Roles, RoleOwner, RoleScheduledRestartRead) {
+		// The fake's wording; Nitrado's own text is not documented.
+		writeErr(w, http.StatusForbidden, "Access denied: the token lacks the permission "+RoleScheduledRestartRead+".")
+		return
+	}
+	s.mu.Lock()
+	tasks := append([]Task(nil), s.tasks[svc.ID]...)
+	s.mu.Unlock()
+	list := make([]map[string]any, 0, len(tasks))
+	for _, t := range tasks {
+		loc, err := time.LoadLocation(t.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		stamp := func(at time.Time) any {
+			switch {
+			case at.IsZero():
+				return nil
+			case t.UnixTimes:
+				return at.Unix()
+			}
+			return at.In(loc).Format("2006-01-02T15:04:05")
+		}
+		list = append(list, map[string]any{
+			"id": t.ID, "service_id": svc.ID, "status": t.Status,
+			"minute": t.Minute, "hour": t.Hour, "day": t.Day, "month": t.Month, "weekday": t.Weekday,
+			"next_run": stamp(t.NextRun), "last_run": stamp(t.LastRun), "timezone": t.Timezone,
+			"action_method": t.ActionMethod, "action_data": t.ActionData,
+		})
+	}
+	writeData(w, map[string]any{"tasks": list})
 }
 
 func (s *Server) serveBoosts(w http.ResponseWriter, r *http.Request, id int64) {

@@ -169,3 +169,51 @@ func TestCloseAbortsLatency(t *testing.T) {
 		t.Fatal("want error")
 	}
 }
+
+func TestTasks(t *testing.T) {
+	s := nitradotest.New(t)
+	s.AddService(nitradotest.Service{ID: 7})
+	tok := s.Token()
+	_, m := do(t, s, "GET", "/services/7/tasks", tok, nil, "")
+	if data, _ := m["data"].(map[string]any); m["status"] != "success" || data == nil || len(data["tasks"].([]any)) != 0 {
+		t.Fatalf("no tasks: %v", m)
+	}
+	next := time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC) // 04:00 in Berlin
+	s.SetTasks(7, nitradotest.Task{NextRun: next},
+		nitradotest.Task{ID: 99, Status: "error", Minute: "30", Hour: "*/6", Timezone: "UTC", ActionMethod: "game_server_stop",
+			NextRun: next, LastRun: next.Add(-6 * time.Hour), UnixTimes: true, ActionData: map[string]string{"message": "bye"}})
+	_, m = do(t, s, "GET", "/services/7/tasks", tok, nil, "")
+	tasks := m["data"].(map[string]any)["tasks"].([]any)
+	if len(tasks) != 2 {
+		t.Fatalf("tasks: %v", m)
+	}
+	a, b := tasks[0].(map[string]any), tasks[1].(map[string]any)
+	if a["id"] != 1.0 || a["service_id"] != 7.0 || a["status"] != "active" || a["minute"] != "0" || a["hour"] != "4" || a["weekday"] != "*" ||
+		a["next_run"] != "2026-03-01T04:00:00" || a["last_run"] != nil || a["timezone"] != "Europe/Berlin" ||
+		a["action_method"] != "game_server_restart" || a["action_data"] != nil {
+		t.Fatalf("default task: %v", a)
+	}
+	if b["id"] != 99.0 || b["status"] != "error" || b["hour"] != "*/6" || b["next_run"] != float64(next.Unix()) ||
+		b["last_run"] != float64(next.Add(-6*time.Hour).Unix()) || b["action_method"] != "game_server_stop" || b["action_data"].(map[string]any)["message"] != "bye" {
+		t.Fatalf("second task: %v", b)
+	}
+	// A guest token without the scheduled-restart read role gets 403.
+	s.SetRoles(7, nitradotest.RoleGeneralControl)
+	resp, m := do(t, s, "GET", "/services/7/tasks", tok, nil, "")
+	if resp.StatusCode != http.StatusForbidden || m["status"] != "error" || !strings.Contains(m["message"].(string), nitradotest.RoleScheduledRestartRead) {
+		t.Fatalf("403: %d %v", resp.StatusCode, m)
+	}
+	s.SetRoles(7, nitradotest.RoleGeneralControl, nitradotest.RoleScheduledRestartRead)
+	if resp, _ := do(t, s, "GET", "/services/7/tasks", tok, nil, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("with the role: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, s, "POST", "/services/7/tasks", tok, nil, ""); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Fatalf("POST: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, s, "GET", "/services/8/tasks", tok, nil, ""); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown service: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, s, "GET", "/services/7/tasks", "wrong", nil, ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", resp.StatusCode)
+	}
+}
