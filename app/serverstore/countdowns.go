@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"unicode/utf8"
 
+	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/jobs/countdown"
 	"github.com/blissark/bliss/storage"
 	"github.com/blissark/bliss/storage/state"
@@ -20,21 +20,14 @@ type Countdowns struct{ State *state.Store }
 
 var _ countdown.Store = Countdowns{}
 
-// Text fields are capped as the audit log caps them.
+// Text fields are capped (the bot caps reasons already; a result carries
+// error text from Nitrado or RCON).
 const (
 	capShort = 200
 	capLong  = 1000
 )
 
-func capText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
-}
+func capText(s string, n int) string { return embed.Truncate(s, n) }
 
 func active(c countdown.Countdown) bool {
 	return c.State == countdown.StatePending || c.State == countdown.StateRunning
