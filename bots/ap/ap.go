@@ -116,16 +116,17 @@ func New(d Deps) *bots.Router {
 	b := &apBot{Deps: d, eco: economy.New(economy.Config{Currency: "ap", Label: "AP", Store: d.Store, Guilds: d.Guilds,
 		Staff: d.Staff, Audit: d.Audit, Bot: bots.AP})}
 	r := bots.NewRouter()
-	subs := b.eco.Handlers()
-	subs["link"], subs["whoami"], subs["help"] = b.link, b.whoami, b.help
-	subs["staff link"], subs["staff unlink"] = b.staffLink, b.staffUnlink
-	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete,
-		SubAccess: bots.StaffPaths("give", "take", "shop add", "shop edit", "shop remove", "staff link", "staff unlink")})
+	subs := map[string]bots.HandlerFunc{"link": b.link, "whoami": b.whoami, "help": b.help,
+		"staff link": b.staffLink, "staff unlink": b.staffUnlink}
+	// The economy's staff subcommands are Staff by economy.Command; these
+	// are AP's own.
+	r.Command(b.eco.Command(b.spec(), subs, "staff link", "staff unlink"))
 	b.eco.Register(r)
 	r.Settings(Settings()...)
 	return r
 }
 
+// spec is /ap's own options; economy.Command appends the economy's.
 func (b *apBot) spec() *discordgo.ApplicationCommand {
 	f := false
 	opts := []*discordgo.ApplicationCommandOption{
@@ -146,8 +147,7 @@ func (b *apBot) spec() *discordgo.ApplicationCommand {
 			}},
 		}},
 	}
-	return &discordgo.ApplicationCommand{Name: "ap", Description: "Activity Points: link, balance, shop", DMPermission: &f,
-		Options: append(opts, b.eco.Options()...)}
+	return &discordgo.ApplicationCommand{Name: "ap", Description: "Activity Points: link, balance, shop", DMPermission: &f, Options: opts}
 }
 
 func ptr[T any](v T) *T { return &v }

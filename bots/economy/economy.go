@@ -170,9 +170,39 @@ func (e *Economy) Register(r *bots.Router) {
 	r.Pager(p+"ord", bots.Everyone, e.ordersPage)
 }
 
-// Options are the subcommand specs the economy serves; Handlers maps
+// StaffSubcommands are the paths of the economy's staff-only subcommands.
+// The economy owns this list: Command declares them Staff
+// (bots.Command.SubAccess), so the dispatcher refuses a non-staff caller
+// before their handlers (and their autocomplete) run, and the handlers do
+// not check again. A fresh slice each call.
+func StaffSubcommands() []string {
+	return []string{"give", "take", "shop add", "shop edit", "shop remove"}
+}
+
+// Command is the one way a bot mounts the economy: its slash command spec
+// with the economy's options appended after the bot's own (spec itself is
+// not changed), open to everyone and ephemeral, serving the bot's subs and
+// the economy's subcommands and autocomplete. StaffSubcommands and the
+// bot's own staff paths are Staff subcommands. A bot subcommand named like
+// one of the economy's is a duplicate option the router's Validate reports;
+// the economy's handler serves it.
+func (e *Economy) Command(spec *discordgo.ApplicationCommand, subs map[string]bots.HandlerFunc, staff ...string) *bots.Command {
+	s := *spec
+	s.Options = append(slices.Clone(spec.Options), e.options()...)
+	handlers := make(map[string]bots.HandlerFunc, len(subs)+16)
+	for p, h := range subs {
+		handlers[p] = h
+	}
+	for p, h := range e.handlers() {
+		handlers[p] = h
+	}
+	return &bots.Command{Spec: &s, Access: bots.Everyone, Ephemeral: true, Subcommands: handlers, Autocomplete: e.Autocomplete,
+		SubAccess: bots.StaffPaths(append(StaffSubcommands(), staff...)...)}
+}
+
+// options are the subcommand specs the economy serves; handlers maps
 // their paths to handlers.
-func (e *Economy) Options() []*discordgo.ApplicationCommandOption {
+func (e *Economy) options() []*discordgo.ApplicationCommandOption {
 	L := e.cfg.Label
 	user := func(desc string, req bool) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "player", Description: desc, Required: req}
@@ -225,8 +255,8 @@ func (e *Economy) Options() []*discordgo.ApplicationCommandOption {
 	}
 }
 
-// Handlers maps the economy's subcommand paths to handlers.
-func (e *Economy) Handlers() map[string]bots.HandlerFunc {
+// handlers maps the economy's subcommand paths to handlers.
+func (e *Economy) handlers() map[string]bots.HandlerFunc {
 	return map[string]bots.HandlerFunc{
 		"balance": e.balance, "history": e.history, "leaderboard": e.leaderboard, "give": e.give, "take": e.take,
 		e.cfg.BuyName: e.buy, "orders": e.orders, "shop browse": e.browse, "shop add": e.shopAdd, "shop edit": e.shopEdit,
@@ -265,8 +295,11 @@ func (e *Economy) Autocomplete(ctx context.Context, c *bots.Ctx, f *discordgo.Ap
 	return out, nil
 }
 
-// RequireStaff refuses non-staff callers of staff subcommands (the /ap
-// command itself is open to everyone).
+// RequireStaff refuses a non-staff caller of what only an option or a
+// click makes staff-only: someone else's balance or history, /orders
+// pending, and (through IsStaff) pager pages, which anyone who sees the
+// message can click. The StaffSubcommands need no call: the dispatcher
+// refuses others before they run.
 func (e *Economy) RequireStaff(ctx context.Context, c *bots.Ctx) error {
 	if c.Staff {
 		return nil
@@ -328,6 +361,8 @@ func (e *Economy) Audit(ctx context.Context, c *bots.Ctx, action, target, detail
 
 func mention(id string) string { return "<@" + id + ">" }
 
+// target is whose balance or history an Everyone subcommand shows: only
+// the player option makes it staff-only, so the check stays here.
 func (e *Economy) target(ctx context.Context, c *bots.Ctx) (string, error) {
 	if id := c.ID("player"); id != "" && id != c.User.ID {
 		if err := e.RequireStaff(ctx, c); err != nil {
@@ -422,10 +457,8 @@ func (e *Economy) take(ctx context.Context, c *bots.Ctx) (*bots.Response, error)
 	return e.adjust(ctx, c, -1)
 }
 
+// adjust serves give and take, Staff subcommands (StaffSubcommands).
 func (e *Economy) adjust(ctx context.Context, c *bots.Ctx, sign int64) (*bots.Response, error) {
-	if err := e.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	who, n := c.ID("player"), c.Int("amount")
 	reason := bots.SanitizeChat(c.String("reason"), 200)
 	if who == "" || n <= 0 || reason == "" {
@@ -566,10 +599,8 @@ func describeItem(it Item) string {
 	return "fulfilled by staff at the order desk"
 }
 
+// shopAdd, shopEdit and shopRemove are Staff subcommands (StaffSubcommands).
 func (e *Economy) shopAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := e.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	it := Item{Name: bots.SanitizeName(c.String("name"), 100), Quantity: 1}
 	if it.Name == "" {
 		return nil, bots.Errorf("give the item a name")
@@ -589,9 +620,6 @@ func (e *Economy) shopAdd(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 }
 
 func (e *Economy) shopEdit(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := e.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	it, err := e.cfg.Store.Item(ctx, c.GuildID, c.String("name"))
 	if err != nil {
 		return nil, UserErr(err)
@@ -607,9 +635,6 @@ func (e *Economy) shopEdit(ctx context.Context, c *bots.Ctx) (*bots.Response, er
 }
 
 func (e *Economy) shopRemove(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if err := e.RequireStaff(ctx, c); err != nil {
-		return nil, err
-	}
 	it, err := e.cfg.Store.Item(ctx, c.GuildID, c.String("name"))
 	if err != nil {
 		return nil, UserErr(err)
@@ -716,7 +741,7 @@ func (e *Economy) confirm(ctx context.Context, c *bots.Ctx) (*bots.Response, err
 // ---- orders ----
 
 func (e *Economy) orders(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
-	if c.Bool("pending") {
+	if c.Bool("pending") { // /orders is Everyone; only this option is staff-only
 		if err := e.RequireStaff(ctx, c); err != nil {
 			return nil, err
 		}

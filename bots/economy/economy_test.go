@@ -85,8 +85,7 @@ func newWorld(t *testing.T) *world {
 	e := economy.New(economy.Config{Currency: "pt", Label: "PT", Store: w.store, Guilds: guilds, Staff: staff, Audit: w.audit, Bot: bots.AP})
 	r := bots.NewRouter()
 	f := false
-	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "pt", Description: "Points", DMPermission: &f, Options: e.Options()},
-		Access: bots.Everyone, Ephemeral: true, Subcommands: e.Handlers(), Autocomplete: e.Autocomplete})
+	r.Command(e.Command(&discordgo.ApplicationCommand{Name: "pt", Description: "Points", DMPermission: &f}, nil))
 	e.Register(r)
 	sup, err := bots.NewSupervisor(bots.Options{
 		Bots:          []bots.BotConfig{{Kind: bots.AP, Token: w.bot.Token, AppID: w.bot.AppID}},
@@ -337,5 +336,106 @@ func TestUserErrAndStates(t *testing.T) {
 	}
 	if err := economy.ValidateItem(economy.Item{Price: 1, Kind: economy.KindDino, Command: `ScriptCommand spawn {eos} "{name}"`}); err != nil {
 		t.Errorf("good template refused: %v", err)
+	}
+}
+
+// TestCommandStaffSubcommands: economy.Command makes exactly the economy's
+// StaffSubcommands (and the bot's own staff paths) Staff routes of an
+// Everyone command, and StaffSubcommands names exactly the subcommands the
+// economy's specs call "Staff:". The handlers do not check again, so a path
+// missing here would be open to every member.
+func TestCommandStaffSubcommands(t *testing.T) {
+	e := economy.New(economy.Config{Currency: "pt", Label: "PT"})
+	own := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "mine", Description: "Staff: the bot's own"}
+	spec := &discordgo.ApplicationCommand{Name: "pt", Description: "Points", Options: []*discordgo.ApplicationCommandOption{own}}
+	noop := func(context.Context, *bots.Ctx) (*bots.Response, error) { return nil, nil }
+	cmd := e.Command(spec, map[string]bots.HandlerFunc{"mine": noop}, "mine")
+	if len(spec.Options) != 1 {
+		t.Fatalf("Command changed the bot's spec: %d options", len(spec.Options))
+	}
+	if cmd.Access != bots.Everyone || !cmd.Ephemeral || cmd.Autocomplete == nil {
+		t.Fatalf("command: access %s, ephemeral %v, autocomplete %v", cmd.Access, cmd.Ephemeral, cmd.Autocomplete != nil)
+	}
+	r := bots.NewRouter()
+	r.Command(cmd)
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := economytest.CheckStaffRoutes(r, "pt", "mine"); err != nil {
+		t.Fatal(err)
+	}
+	if err := economytest.CheckStaffRoutes(r, "pt"); err == nil || !strings.Contains(err.Error(), "/pt mine: staff (command everyone), want everyone") {
+		t.Fatalf("a staff path the check was not told of: %v", err)
+	}
+	if s := economy.StaffSubcommands(); len(s) > 0 {
+		s[0] = "balance"
+		if economy.StaffSubcommands()[0] == "balance" {
+			t.Error("StaffSubcommands shares its slice")
+		}
+	}
+}
+
+// A member's shop add, edit and remove are refused by the dispatcher
+// before the handler runs (the handlers no longer check): nothing changes
+// and nothing is audited; the item-name autocomplete of a staff path
+// offers them nothing. Staff edit and remove.
+func TestShopStaffOnly(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(text(r), "Item added") {
+		t.Fatalf("add: %s", text(r))
+	}
+	before := len(w.audit.actions())
+	shop := func(who, sub string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
+		return w.do(pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand(sub, opts...))))
+	}
+	for _, r := range []discordtest.Response{
+		shop(player, "add", discordtest.StringOpt("name", "Sword"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk")),
+		shop(player, "edit", discordtest.StringOpt("name", "Helmet"), discordtest.IntOpt("price", 1)),
+		shop(player, "remove", discordtest.StringOpt("name", "Helmet")),
+	} {
+		if !strings.Contains(text(r), "staff role") {
+			t.Fatalf("member changed the shop: %s", text(r))
+		}
+	}
+	items, err := w.store.Items(ctx, w.guild.ID)
+	if err != nil || len(items) != 1 || items[0].Price != 10 || len(w.audit.actions()) != before {
+		t.Fatalf("after a member's attempts: items %+v, err %v, audits %v", items, err, w.audit.actions())
+	}
+	complete := func(who string) []*discordgo.ApplicationCommandOptionChoice {
+		in := pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand("edit", discordtest.Focused(discordtest.StringOpt("name", "hel")))))
+		in.GuildID, in.ChannelID, in.Type = w.guild.ID, general, discordgo.InteractionApplicationCommandAutocomplete
+		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		h, err := w.fake.Interact(actx, w.bot, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := h.WaitFinal(actx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Data.Choices
+	}
+	if c := complete(player); len(c) != 0 {
+		t.Fatalf("a member got item names from a staff path: %+v", c)
+	}
+	if c := complete(staff1); len(c) != 1 {
+		t.Fatalf("staff autocomplete: %+v", c)
+	}
+	if r := shop(staff1, "edit", discordtest.StringOpt("name", "Helmet"), discordtest.IntOpt("price", 12)); !strings.Contains(text(r), "Item changed") {
+		t.Fatalf("edit: %s", text(r))
+	}
+	if r := shop(staff1, "remove", discordtest.StringOpt("name", "Helmet")); !strings.Contains(text(r), "Item removed") {
+		t.Fatalf("remove: %s", text(r))
+	}
+	got := strings.Join(w.audit.actions(), "\n")
+	for _, want := range []string{"pt shop edit Helmet ok=true", "pt shop remove Helmet ok=true"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("audit lacks %q:\n%s", want, got)
+		}
+	}
+	if items, _ := w.store.Items(ctx, w.guild.ID); len(items) != 0 {
+		t.Fatalf("items after remove: %+v", items)
 	}
 }

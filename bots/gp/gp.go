@@ -84,10 +84,10 @@ func New(d Deps) *bots.Router {
 	b.eco = economy.New(economy.Config{Currency: "gp", Label: "GP", BuyName: "order", Store: d.Store, Guilds: d.Guilds,
 		Staff: d.Staff, Audit: d.Audit, Bot: bots.GP, OnOrder: b.onOrder})
 	r := bots.NewRouter()
-	subs := b.eco.Handlers()
-	subs["link"], subs["donations"], subs["help"], subs["staff link"] = b.link, b.donations, b.help, b.staffLink
-	r.Command(&bots.Command{Spec: b.spec(), Access: bots.Everyone, Ephemeral: true, Subcommands: subs, Autocomplete: b.eco.Autocomplete,
-		SubAccess: bots.StaffPaths("give", "take", "shop add", "shop edit", "shop remove", "staff link")})
+	subs := map[string]bots.HandlerFunc{"link": b.link, "donations": b.donations, "help": b.help, "staff link": b.staffLink}
+	// The economy's staff subcommands are Staff by economy.Command; this
+	// is GP's own.
+	r.Command(b.eco.Command(b.spec(), subs, "staff link"))
 	r.Component(&bots.Component{Prefix: "gpdesk", Access: bots.Staff, UpdateMessage: true, Run: b.desk})
 	r.Pager("gpdon", bots.Everyone, b.donationsPage)
 	b.eco.Register(r)
@@ -97,6 +97,7 @@ func New(d Deps) *bots.Router {
 
 func ptr[T any](v T) *T { return &v }
 
+// spec is /gp's own options; economy.Command appends the economy's.
 func (b *gpBot) spec() *discordgo.ApplicationCommand {
 	f := false
 	user := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "nitrado_username",
@@ -113,8 +114,7 @@ func (b *gpBot) spec() *discordgo.ApplicationCommand {
 				user, {Type: discordgo.ApplicationCommandOptionUser, Name: "player", Description: "Discord account", Required: true}}},
 		}},
 	}
-	return &discordgo.ApplicationCommand{Name: "gp", Description: "Guardian Points: donations, balance, rewards", DMPermission: &f,
-		Options: append(opts, b.eco.Options()...)}
+	return &discordgo.ApplicationCommand{Name: "gp", Description: "Guardian Points: donations, balance, rewards", DMPermission: &f, Options: opts}
 }
 
 func (b *gpBot) help(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {

@@ -335,9 +335,41 @@ func TestDonations(t *testing.T) {
 	}
 }
 
-// Staff link a donor by hand; a member cannot.
+// TestStaffSubcommandsAreStaffRoutes: /gp is a command players use; the
+// economy's staff subcommands (bots/economy owns the list) and GP's own
+// staff link are Staff routes, refused to others before they run.
+func TestStaffSubcommandsAreStaffRoutes(t *testing.T) {
+	r := gp.New(gp.Deps{})
+	if err := r.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := economytest.CheckStaffRoutes(r, "gp", "staff link"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Staff link a donor by hand; a member cannot, nor use the economy's staff
+// subcommands on /gp (refused by the dispatcher: their handlers do not
+// check).
 func TestStaffLink(t *testing.T) {
 	w := newWorld(t)
+	ctx := context.Background()
+	for _, opt := range []*discordgo.ApplicationCommandInteractionDataOption{
+		discordtest.SubCommand("give", discordtest.UserOpt("player", other), discordtest.IntOpt("amount", 5), discordtest.StringOpt("reason", "x")),
+		discordtest.SubCommand("take", discordtest.UserOpt("player", donor), discordtest.IntOpt("amount", 5), discordtest.StringOpt("reason", "x")),
+		discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", discordtest.StringOpt("name", "Sword"),
+			discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk"))),
+	} {
+		if r := w.do(gpCmd(other, opt)); !strings.Contains(text(r), "staff role") {
+			t.Fatalf("member used %s: %s", opt.Name, text(r))
+		}
+	}
+	if b, _ := w.store.Balance(ctx, w.guild.ID, other); b != 0 {
+		t.Fatalf("member gave themselves %d GP", b)
+	}
+	if items, _ := w.store.Items(ctx, w.guild.ID); len(items) != 0 {
+		t.Fatalf("member added %+v", items)
+	}
 	staffLink := func(who string) discordtest.Response {
 		return w.do(gpCmd(who, discordtest.SubCommandGroup("staff", discordtest.SubCommand("link",
 			discordtest.StringOpt("nitrado_username", "Alice"), discordtest.UserOpt("player", donor)))))
