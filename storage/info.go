@@ -412,15 +412,8 @@ func scanTribes(rows *sql.Rows, op string) ([]TribeRow, error) {
 			return nil, wrap(op, err)
 		}
 		t.OwnerID = uint64(owner)
-		var raw []int64
-		if err := json.Unmarshal([]byte(ids), &raw); err != nil {
-			return nil, wrap(op, fmt.Errorf("member_ids: %w", err))
-		}
-		for _, id := range raw {
-			t.MemberIDs = append(t.MemberIDs, uint64(id))
-		}
-		if err := json.Unmarshal([]byte(names), &t.Members); err != nil {
-			return nil, wrap(op, fmt.Errorf("member_names: %w", err))
+		if err := t.decodeMembers(ids, names); err != nil {
+			return nil, wrap(op, err)
 		}
 		out = append(out, t)
 	}

@@ -103,15 +103,8 @@ func (db *DB) Tribes(ctx context.Context, serverID int64, nameLike string, limit
 			return nil, wrap(op, err)
 		}
 		t.OwnerID = uint64(owner)
-		var raw []int64
-		if err := json.Unmarshal([]byte(ids), &raw); err != nil {
-			return nil, wrap(op, fmt.Errorf("member_ids: %w", err))
-		}
-		for _, id := range raw {
-			t.MemberIDs = append(t.MemberIDs, uint64(id))
-		}
-		if err := json.Unmarshal([]byte(names), &t.Members); err != nil {
-			return nil, wrap(op, fmt.Errorf("member_names: %w", err))
+		if err := t.decodeMembers(ids, names); err != nil {
+			return nil, wrap(op, err)
 		}
 		out = append(out, t)
 	}
@@ -119,4 +112,19 @@ func (db *DB) Tribes(ctx context.Context, serverID int64, nameLike string, limit
 		return nil, wrap(op, err)
 	}
 	return out, nil
+}
+
+// decodeMembers fills MemberIDs and Members from their stored JSON arrays.
+func (t *TribeRow) decodeMembers(ids, names string) error {
+	var raw []int64
+	if err := json.Unmarshal([]byte(ids), &raw); err != nil {
+		return fmt.Errorf("member_ids: %w", err)
+	}
+	for _, id := range raw {
+		t.MemberIDs = append(t.MemberIDs, uint64(id))
+	}
+	if err := json.Unmarshal([]byte(names), &t.Members); err != nil {
+		return fmt.Errorf("member_names: %w", err)
+	}
+	return nil
 }
