@@ -29,41 +29,36 @@ func (a *appliance) audit() bots.Auditor {
 	return a.auditor
 }
 
-// postEmbed posts an embed as the Server bot (or the Master bot), with
-// mentions disabled.
-func (a *appliance) postEmbed(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
+// session is the session appliance posts go out through: the Server
+// bot's, or the Master bot's when the Server bot is not connected.
+func (a *appliance) session(what string) (*discordgo.Session, error) {
 	if a.sup == nil {
-		return fmt.Errorf("post: bots not wired")
+		return nil, fmt.Errorf("%s: bots not wired", what)
 	}
 	s := a.sup.Session(bots.Server)
 	if s == nil {
 		s = a.sup.Session(bots.Master)
 	}
 	if s == nil {
-		return fmt.Errorf("post: no bot connected")
+		return nil, fmt.Errorf("%s: no bot connected", what)
 	}
-	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e},
-		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
-	if err != nil {
-		return fmt.Errorf("post to %s: %w", channelID, err)
-	}
-	return nil
+	return s, nil
+}
+
+// postEmbed posts an embed as the Server bot (or the Master bot), with
+// mentions disabled.
+func (a *appliance) postEmbed(ctx context.Context, channelID string, e *discordgo.MessageEmbed) error {
+	return a.postFiles(ctx, channelID, e, nil)
 }
 
 // postFiles posts an embed with attachments (the decay post's base map)
 // like postEmbed.
 func (a *appliance) postFiles(ctx context.Context, channelID string, e *discordgo.MessageEmbed, files []*discordgo.File) error {
-	if a.sup == nil {
-		return fmt.Errorf("post: bots not wired")
+	s, err := a.session("post")
+	if err != nil {
+		return err
 	}
-	s := a.sup.Session(bots.Server)
-	if s == nil {
-		s = a.sup.Session(bots.Master)
-	}
-	if s == nil {
-		return fmt.Errorf("post: no bot connected")
-	}
-	_, err := s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e}, Files: files,
+	_, err = s.ChannelMessageSendComplex(channelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{e}, Files: files,
 		AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("post to %s: %w", channelID, err)
@@ -75,18 +70,12 @@ func (a *appliance) postFiles(ctx context.Context, channelID string, e *discordg
 // countdown announcement when the countdown ends), as the Server bot (or
 // the Master bot).
 func (a *appliance) editEmbed(ctx context.Context, channelID, messageID string, e *discordgo.MessageEmbed) error {
-	if a.sup == nil {
-		return fmt.Errorf("edit: bots not wired")
-	}
-	s := a.sup.Session(bots.Server)
-	if s == nil {
-		s = a.sup.Session(bots.Master)
-	}
-	if s == nil {
-		return fmt.Errorf("edit: no bot connected")
+	s, err := a.session("edit")
+	if err != nil {
+		return err
 	}
 	embeds, comps := []*discordgo.MessageEmbed{e}, []discordgo.MessageComponent{}
-	_, err := s.ChannelMessageEditComplex(&discordgo.MessageEdit{Channel: channelID, ID: messageID, Embeds: &embeds,
+	_, err = s.ChannelMessageEditComplex(&discordgo.MessageEdit{Channel: channelID, ID: messageID, Embeds: &embeds,
 		Components: &comps, AllowedMentions: &discordgo.MessageAllowedMentions{}}, discordgo.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("edit %s/%s: %w", channelID, messageID, err)
