@@ -70,6 +70,10 @@ type world struct {
 
 	annMu sync.Mutex
 	ann   map[int64]string // countdown id → announcement message id
+
+	// cdOverride, when set before start, replaces the countdown runner as
+	// the bot's Countdowns.
+	cdOverride server.Countdowns
 }
 
 func newWorld(t testing.TB) *world {
@@ -226,8 +230,12 @@ func (w *world) start() (stop func()) {
 		t.Fatal(err)
 	}
 	w.runner = runner
+	var cds server.Countdowns = serverstore.Scheduler{Runner: runner}
+	if w.cdOverride != nil {
+		cds = w.cdOverride
+	}
 	r := server.New(server.Deps{Store: w.store, RCON: w.pool, Nitrado: w.nc, Details: detailsFromNitrado{w.nc},
-		Info: serverstore.Info{DB: w.db}, Audit: auditor, Countdowns: serverstore.Scheduler{Runner: runner},
+		Info: serverstore.Info{DB: w.db}, Audit: auditor, Countdowns: cds, Schedules: w.nc,
 		RCONTimeout: 2 * time.Second, NitradoTimeout: 3 * time.Second})
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -44,6 +45,19 @@ func failEmbed(s bots.GameServer, what string, err error) *discordgo.MessageEmbe
 	return embed.Error(serverName(s)+": "+what+" failed", cause(err))
 }
 
+// Schedules reads the tasks set up in Nitrado's web interface (scheduled
+// restarts); *nitrado.Client implements it.
+type Schedules interface {
+	Tasks(ctx context.Context, serviceID int64) ([]nitrado.Task, error)
+}
+
+// tasksResult is the answer of the Tasks call /server info makes beside
+// the Gameserver call.
+type tasksResult struct {
+	tasks []nitrado.Task
+	err   error
+}
+
 func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {
 	if b.Nitrado == nil {
 		return nil, errNoNitrado
@@ -54,8 +68,22 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 	}
 	nctx, cancel := context.WithTimeout(ctx, b.NitradoTimeout)
 	defer cancel()
+	// Nitrado's schedule is read in parallel with the details, within the
+	// same timeout; the goroutine has ended when serverInfo returns.
+	var tasks chan tasksResult
+	if b.Schedules != nil {
+		tasks = make(chan tasksResult, 1)
+		go func() {
+			ts, err := b.Schedules.Tasks(nctx, s.ServiceID)
+			tasks <- tasksResult{ts, err}
+		}()
+	}
 	g, err := b.Nitrado.Gameserver(nctx, s.ServiceID)
 	if err != nil {
+		if tasks != nil {
+			cancel()
+			<-tasks
+		}
 		return bots.Reply(failEmbed(s, "Nitrado details", err)), nil
 	}
 	addr := "unknown"
@@ -77,7 +105,12 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 		}
 		e.Field(label, rel(time.Unix(g.LastStatusChange, 0)), true)
 	}
-	e.Field("Next scheduled restart", b.nextRestart(ctx, c.GuildID, s.ServiceID), true)
+	var sched *tasksResult
+	if tasks != nil {
+		r := <-tasks
+		sched = &r
+	}
+	e.Field("Next scheduled restart", b.nextRestart(ctx, c.GuildID, s.ServiceID, sched), true)
 	if s.Cluster != "" {
 		e.Field("Cluster", bots.SanitizeName(s.Cluster, 32), true)
 	}
@@ -85,25 +118,84 @@ func (b *bot) serverInfo(ctx context.Context, c *bots.Ctx) (*bots.Response, erro
 	return bots.Reply(e.Embed()), nil
 }
 
-// nextRestart names the next restart (or stop) Bliss has scheduled for a
-// server. Nitrado's own schedule (web UI tasks, /services/{id}/tasks) is
-// not in the gameserver details, so only Bliss countdowns are known.
-func (b *bot) nextRestart(ctx context.Context, guildID string, id int64) string {
-	if b.Countdowns == nil {
-		return "none scheduled"
+// nextRestart names the next scheduled restart (or stop) of a server: the
+// earlier of Bliss's next pending countdown and the next run of an enabled
+// restart task set up in Nitrado's web interface (sched, the answer of
+// GET /services/{id}/tasks; nil when Schedules is not wired). When one
+// source cannot be read, the other is still shown and the field says
+// which part is unknown and why.
+func (b *bot) nextRestart(ctx context.Context, guildID string, id int64, sched *tasksResult) string {
+	now := b.Now()
+	type cand struct {
+		at   time.Time
+		text string
 	}
-	p, ok, err := b.Countdowns.Next(ctx, guildID, id)
+	var best *cand
+	consider := func(c cand) {
+		if best == nil || c.at.Before(best.at) {
+			best = &c
+		}
+	}
+	var notes []string
+	cdErr := false
+	if b.Countdowns != nil {
+		p, ok, err := b.Countdowns.Next(ctx, guildID, id)
+		switch {
+		case err != nil:
+			cdErr = true
+			notes = append(notes, "countdowns unknown ("+cause(err)+")")
+		case !ok:
+		case !p.At.After(now):
+			consider(cand{now, fmt.Sprintf("%s in progress (countdown #%d)", p.Action, p.ID)})
+		case p.Action == "stop":
+			consider(cand{p.At, fmt.Sprintf("stop %s (countdown #%d)", rel(p.At), p.ID)})
+		default:
+			consider(cand{p.At, fmt.Sprintf("%s (countdown #%d)", rel(p.At), p.ID)})
+		}
+	}
+	if sched != nil {
+		if sched.err != nil {
+			notes = append(notes, "Nitrado schedule unavailable ("+scheduleCause(sched.err)+")")
+		}
+		for _, t := range sched.tasks {
+			if !t.Enabled() || !t.IsRestart() {
+				continue
+			}
+			if at := t.Next(now); !at.IsZero() {
+				consider(cand{at, rel(at) + " (Nitrado schedule)"})
+			}
+		}
+	}
+	var out string
 	switch {
-	case err != nil:
-		return "unknown (" + cause(err) + ")"
-	case !ok:
-		return "none scheduled"
-	case !p.At.After(b.Now()):
-		return fmt.Sprintf("%s in progress (countdown #%d)", p.Action, p.ID)
-	case p.Action == "stop":
-		return fmt.Sprintf("stop %s (countdown #%d)", rel(p.At), p.ID)
+	case best != nil:
+		out = best.text
+	case len(notes) == 0:
+		out = "none scheduled"
+	case cdErr && (sched == nil || sched.err != nil):
+		out, notes = strings.Join(notes, " · "), nil // nothing known: only the causes
+	case cdErr:
+		out = "none on Nitrado's schedule"
+	default:
+		out = "no countdown"
 	}
-	return fmt.Sprintf("%s (countdown #%d)", rel(p.At), p.ID)
+	if len(notes) > 0 {
+		out += " · " + strings.Join(notes, " · ")
+	}
+	return out
+}
+
+// scheduleCause says why Nitrado's schedule could not be read.
+func scheduleCause(err error) string {
+	switch {
+	case errors.Is(err, nitrado.ErrForbidden), errors.Is(err, nitrado.ErrInvalidToken):
+		return "token lacks the scheduled-restart read permission"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "Nitrado did not answer in time"
+	case errors.Is(err, nitrado.ErrBadResponse):
+		return "Nitrado's answer could not be read"
+	}
+	return cause(err)
 }
 
 func (b *bot) serverStatus(ctx context.Context, c *bots.Ctx) (*bots.Response, error) {

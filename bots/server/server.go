@@ -93,6 +93,9 @@ type Deps struct {
 	Info       InfoStore
 	Audit      bots.Auditor
 	Countdowns Countdowns
+	// Schedules reads Nitrado's own scheduled restarts for /server info;
+	// nil shows only Bliss's countdowns.
+	Schedules Schedules
 	// RCONTimeout bounds one server's RCON call (default 8 s); a cluster
 	// command's servers run in parallel, each within it.
 	RCONTimeout time.Duration
