@@ -128,7 +128,15 @@ func hasCommand(cmds []string, prefix string) bool {
 func sceneServerCountdown(ctx context.Context, sb *sandbox) error {
 	sb.app.countdowns.SetPace(300*time.Millisecond, 25*time.Millisecond, 50*time.Millisecond, 100*time.Millisecond)
 	s := sb.servers[len(sb.servers)-1]
-	r, err := sb.command(ctx, bots.Server, "admin", "server", discordtest.SubCommand("restart",
+	// Before the countdown, the next restart is Nitrado's own daily one.
+	r, err := sb.command(ctx, bots.Server, "admin", "server", discordtest.SubCommand("info", sbOpt("server", itoa(s.id))))
+	if err != nil {
+		return err
+	}
+	if err := expect(r, "/server info", "Next scheduled restart", "(Nitrado schedule)"); err != nil {
+		return err
+	}
+	r, err = sb.command(ctx, bots.Server, "admin", "server", discordtest.SubCommand("restart",
 		sbOpt("server", itoa(s.id)), sbOpt("minutes", 2), sbOpt("reason", "mod update")))
 	if err != nil {
 		return err

@@ -46,6 +46,8 @@ func TestSandbox(t *testing.T) {
 		"[jobs] parse/1001 done in ",
 		"[jobs] snapshot of Ragnarok (Ragnarok_WP, save v14): 4 players, 2 tribes, 6 tamed / 4 wild dinos, 160 structures in 2 bases, 0 failed rows",
 		"base of Synthetic Tribe 1: 80 structures",
+		"> @admin /server info server:1002",
+		"(Nitrado schedule)", // the fake's daily 04:00 Berlin restart task
 		"> @admin /status",
 		"Bliss status",
 		"Ragnarok (`1001`): 20",

@@ -182,6 +182,9 @@ func (sb *sandbox) startFakes(ctx context.Context) error {
 		sb.nitrado.AddService(nitradotest.Service{ID: d.id, Name: "Bliss Sandbox " + d.name, Map: d.mapName,
 			IP: "127.0.0.1", RCONPort: port, RCONPassword: pw, Username: username, GamePath: gamePath,
 			PlayerCurrent: len(d.players)})
+		// Nitrado's own schedule (set up in its web interface): a daily
+		// restart at 04:00 Berlin time, shown by /server info.
+		sb.nitrado.SetTasks(d.id, nitradotest.Task{Minute: "0", Hour: "4", Timezone: "Europe/Berlin", NextRun: nextDaily(time.Now(), 4, "Europe/Berlin")})
 
 		local := filepath.Join(saves, fmt.Sprintf("%d-%s.ark", d.id, d.mapName))
 		save := arksavetest.Generate(arksavetest.Counts{Seed: d.seed, Map: d.mapName, Players: 4, Tribes: 2, TamedDinos: 6, WildDinos: 4, Structures: 160})
@@ -195,6 +198,21 @@ func (sb *sandbox) startFakes(ctx context.Context) error {
 		sb.nitrado.AddFile(d.id, srv.savePath, local)
 	}
 	return ctx.Err()
+}
+
+// nextDaily is the next hour:00 in zone after now (UTC when the zone is
+// unknown).
+func nextDaily(now time.Time, hour int, zone string) time.Time {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	n := now.In(loc)
+	next := time.Date(n.Year(), n.Month(), n.Day(), hour, 0, 0, 0, loc)
+	if !next.After(n) {
+		next = time.Date(n.Year(), n.Month(), n.Day()+1, hour, 0, 0, 0, loc)
+	}
+	return next
 }
 
 func portOf(addr string) (int, error) {

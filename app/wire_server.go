@@ -126,7 +126,7 @@ func (a *appliance) wireServer(ctx context.Context) error {
 	info := serverstore.Info{DB: a.db}
 	r := server.New(server.Deps{
 		Store: a.guilds, RCON: a.rcon, Nitrado: a.nitrado, Details: serverDetails{a}, Info: info,
-		Audit: a.audit(), Countdowns: serverstore.Scheduler{Runner: runner},
+		Audit: a.audit(), Countdowns: serverstore.Scheduler{Runner: runner}, Schedules: a.nitrado,
 	})
 	if err := a.sup.Handle(bots.Server, r); err != nil {
 		return fmt.Errorf("bots: %w", err)
