@@ -36,7 +36,8 @@ var clients = []string{"app/nitrado", "app/rcon"}
 
 func under(pkg, top string) bool { return pkg == top || strings.HasPrefix(pkg, top+"/") }
 
-// isFake reports a fake for tests (nitradotest, rcontest, discordtest, …).
+// isFake reports a package for tests only: a fake (nitradotest, rcontest,
+// discordtest, …) or a test harness (bots/bottest).
 func isFake(pkg string) bool { return strings.HasSuffix(path.Base(pkg), "test") }
 
 // fakeOf returns the client whose fake pkg is (app/rcon/rcontest → app/rcon),
@@ -212,6 +213,9 @@ func TestImportRules(t *testing.T) {
 		{"bot imports app wiring", one("bots/master", "x.go", "app/guildstore"), "only main imports app"},
 		{"bot imports app/config", one("bots/master", "x.go", "app/config"), "only main imports app"},
 		{"production code imports a fake", one("bots/tickets", "x.go", "bots/discordtest"), "fakes are for tests"},
+		{"production code imports the bots' test harness", one("bots/gp", "x.go", "bots/bottest"), "fakes are for tests"},
+		{"the bots' test harness imports the fake Discord", one("bots/bottest", "x.go", "bots", "bots/discordtest"), ""},
+		{"the bots' test harness imports storage", one("bots/bottest", "x.go", "storage"), "declare interfaces"},
 		{"app non-sandbox file imports a fake", one("app", "wire.go", "app/rcon/rcontest"), "fakes are for tests"},
 		{"storage imports a client", one("storage", "x.go", "app/nitrado"), "clients serve"},
 		{"storage imports jobs", one("storage", "x.go", "jobs"), "storage is below"},
