@@ -39,9 +39,13 @@ func router() *bots.Router {
 	r.Command(&bots.Command{Spec: &discordgo.ApplicationCommand{Name: "secret", Description: "Staff only"}, Access: bots.Staff, Ephemeral: true,
 		Run: func(context.Context, *bots.Ctx) (*bots.Response, error) { return bots.Text("the secret"), nil }})
 	r.Component(&bots.Component{Prefix: "wave", Access: bots.Everyone,
-		Run: func(_ context.Context, c *bots.Ctx) (*bots.Response, error) { return bots.Text("waved by " + c.User.Username), nil }})
+		Run: func(_ context.Context, c *bots.Ctx) (*bots.Response, error) {
+			return bots.Text("waved by " + c.User.Username), nil
+		}})
 	r.Modal(&bots.Component{Prefix: "note", Access: bots.Everyone,
-		Run: func(_ context.Context, c *bots.Ctx) (*bots.Response, error) { return bots.Text("noted " + c.Fields["text"]), nil }})
+		Run: func(_ context.Context, c *bots.Ctx) (*bots.Response, error) {
+			return bots.Text("noted " + c.Fields["text"]), nil
+		}})
 	return r
 }
 
