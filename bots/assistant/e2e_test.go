@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/blissark/bliss/arksave/maps"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/assistant"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/jobs/bases"
 	"github.com/blissark/bliss/storage"
@@ -49,6 +48,7 @@ type world struct {
 	db    *storage.DB
 	save  *arksave.Save
 	now   time.Time
+	bottest.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -58,14 +58,8 @@ func newWorld(t *testing.T) *world {
 	t.Cleanup(fake.Close)
 	w := &world{t: t, fake: fake, store: bots.NewMemStore(), now: time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)}
 	w.bot = fake.AddBot("token-assistant")
-	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster",
-		Roles:    []*discordgo.Role{{ID: roleAdm, Name: "Admin", Permissions: discordgo.PermissionAdministrator}, {ID: roleStf, Name: "Staff"}},
-		Channels: []*discordgo.Channel{{ID: chanID, Name: "general", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: adminID, Username: "admin"}, Roles: []string{roleAdm}},
-			{User: &discordgo.User{ID: staffID, Username: "staff"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: playerID, Username: "player"}},
-		}})
+	w.guild = fake.AddGuild(bottest.Personas{Admin: adminID, Staff: staffID, Player: playerID, AdminRole: roleAdm, StaffRole: roleStf}.
+		Guild("Cluster", []*discordgo.Channel{bottest.TextChannel(chanID, "general")}))
 	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +71,8 @@ func newWorld(t *testing.T) *world {
 	}
 	t.Cleanup(func() { db.Close() })
 	w.db = db
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: chanID,
+		User: func(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-2:]} }}
 	return w
 }
 
@@ -155,56 +151,11 @@ func (w *world) parseSave() {
 }
 
 func (w *world) start() {
-	t := w.t
-	sup, err := bots.NewSupervisor(bots.Options{
-		Bots:          []bots.BotConfig{{Kind: bots.Assistant, Token: w.bot.Token, AppID: w.bot.AppID}},
-		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer,
-		GuildIDs: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.store),
-		Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond, DeferAfter: 1500 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	st := assistantstore.New(w.db)
 	r := assistant.New(assistant.Deps{Store: w.store, Zones: st, Teleports: st, World: st,
 		Audit: bots.NewAuditor(serverstore.Audit{DB: w.db}, nil, w.store), Now: func() time.Time { return w.now }})
-	if err := sup.Handle(bots.Assistant, r); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); _ = sup.Run(ctx) }()
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for len(w.fake.Commands(w.bot, w.guild.ID)) == 0 || sup.Session(bots.Assistant) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("assistant never registered: %+v", sup.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (w *world) do(in discordtest.Interaction) discordtest.Response {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	in.GuildID, in.ChannelID = w.guild.ID, chanID
-	h, err := w.fake.Interact(ctx, w.bot, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
-}
-
-func (w *world) cmd(who, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
-	w.t.Helper()
-	return w.do(discordtest.Interaction{Type: discordgo.InteractionApplicationCommand, User: &discordgo.User{ID: who, Username: "u" + who[len(who)-2:]},
-		CommandName: name, Options: opts})
+	bottest.Start(w.t, w.fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.Assistant, Fake: w.bot, Router: r}},
+		Guilds: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.store), Supervisor: bots.Options{DeferAfter: 1500 * time.Millisecond}})
 }
 
 // text is the response as JSON without HTML escaping (so "<t:…>" and
@@ -236,7 +187,7 @@ func (w *world) count(table string) int {
 func TestE2ETimestamp(t *testing.T) {
 	w := newWorld(t)
 	w.start()
-	r := w.cmd(playerID, "timezone", discordtest.SubCommand("set", str("zone", "america/new_york")))
+	r := w.Cmd(playerID, "timezone", discordtest.SubCommand("set", str("zone", "america/new_york")))
 	if !r.Ephemeral() || !strings.Contains(text(r), "America/New_York") {
 		t.Fatalf("set: %s", text(r))
 	}
@@ -245,7 +196,7 @@ func TestE2ETimestamp(t *testing.T) {
 	}
 	// 2026-12-03 13:00 UTC is 08:00 in New York; "next friday 20:30" there
 	// is 2026-12-04 20:30 EST = 2026-12-05 01:30 UTC.
-	r = w.cmd(playerID, "timestamp", str("when", "next friday 20:30"))
+	r = w.Cmd(playerID, "timestamp", str("when", "next friday 20:30"))
 	want := time.Date(2026, 12, 5, 1, 30, 0, 0, time.UTC).Unix()
 	for _, style := range []string{"t", "T", "d", "D", "f", "F", "R"} {
 		if tag := fmt.Sprintf("<t:%d:%s>", want, style); strings.Count(text(r), tag) != 2 { // rendered and as code
@@ -256,17 +207,16 @@ func TestE2ETimestamp(t *testing.T) {
 		t.Fatal("timestamp reply is public")
 	}
 	// Autocomplete of the zone option.
-	r = w.do(discordtest.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete, User: &discordgo.User{ID: playerID},
-		CommandName: "timestamp", Options: []*discordgo.ApplicationCommandInteractionDataOption{str("when", "8pm"), discordtest.Focused(str("timezone", "tokyo"))}})
+	r = w.Autocomplete(playerID, "timestamp", str("when", "8pm"), discordtest.Focused(str("timezone", "tokyo")))
 	if len(r.Data.Choices) != 1 || r.Data.Choices[0].Value != "Asia/Tokyo" {
 		t.Fatalf("autocomplete: %s", text(r))
 	}
 	// A stranger without a saved zone reads UTC.
-	r = w.cmd(adminID, "timestamp", str("when", "2026-12-24 20:00"))
+	r = w.Cmd(adminID, "timestamp", str("when", "2026-12-24 20:00"))
 	if !strings.Contains(text(r), fmt.Sprintf("<t:%d:F>", time.Date(2026, 12, 24, 20, 0, 0, 0, time.UTC).Unix())) || !strings.Contains(text(r), "Read as UTC") {
 		t.Fatalf("utc: %s", text(r))
 	}
-	r = w.cmd(playerID, "timestamp", str("when", "whenever"))
+	r = w.Cmd(playerID, "timestamp", str("when", "whenever"))
 	if !strings.Contains(text(r), "could not find a date") {
 		t.Fatalf("refusal: %s", text(r))
 	}
@@ -282,7 +232,7 @@ func TestE2ETeleportFromSave(t *testing.T) {
 	}
 	find := func(who string) string {
 		t.Helper()
-		r := w.cmd(who, "teleport", discordtest.SubCommand("find", str("map", "ragnarok"), num("lat", 40.5), num("lon", 40)))
+		r := w.Cmd(who, "teleport", discordtest.SubCommand("find", str("map", "ragnarok"), num("lat", 40.5), num("lon", 40)))
 		if !r.Ephemeral() {
 			t.Fatal("find is public")
 		}
@@ -304,25 +254,24 @@ func TestE2ETeleportFromSave(t *testing.T) {
 
 	// A player cannot add to the staff list: refused, and nothing changes.
 	points, audits := w.count("teleport_points"), w.count("audit_log")
-	r := w.cmd(playerID, "teleport", discordtest.SubCommand("add", str("map", "ragnarok"), str("name", "My Spot"), num("lat", 10), num("lon", 10)))
+	r := w.Cmd(playerID, "teleport", discordtest.SubCommand("add", str("map", "ragnarok"), str("name", "My Spot"), num("lat", 10), num("lon", 10)))
 	if !r.Ephemeral() || !strings.Contains(text(r), "staff role") {
 		t.Fatalf("player add: %s", text(r))
 	}
-	r = w.cmd(playerID, "teleport", discordtest.SubCommand("remove", str("map", "ragnarok"), str("name", "My Spot")))
+	r = w.Cmd(playerID, "teleport", discordtest.SubCommand("remove", str("map", "ragnarok"), str("name", "My Spot")))
 	if !strings.Contains(text(r), "staff role") || w.count("teleport_points") != points || w.count("audit_log") != audits {
 		t.Fatalf("player remove: %s", text(r))
 	}
 	// Nor are they offered the staff list's names: the router refuses the
 	// autocomplete of a Staff subcommand (staff get them below).
 	acRemove := func(user string) discordtest.Response {
-		return w.do(discordtest.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete, User: &discordgo.User{ID: user}, CommandName: "teleport",
-			Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("remove", str("map", "ragnarok"), discordtest.Focused(str("name", "")))}})
+		return w.Autocomplete(user, "teleport", discordtest.SubCommand("remove", str("map", "ragnarok"), discordtest.Focused(str("name", ""))))
 	}
 	if r := acRemove(playerID); r.Type != discordgo.InteractionApplicationCommandAutocompleteResult || len(r.Data.Choices) != 0 {
 		t.Fatalf("player offered staff list names: %d choices", len(r.Data.Choices))
 	}
 	// Staff add a public point; it is audited and everyone finds it.
-	r = w.cmd(staffID, "teleport", discordtest.SubCommand("add", str("map", "ragnarok"), str("name", "Green Ob"), num("lat", 40.6), num("lon", 40.1),
+	r = w.Cmd(staffID, "teleport", discordtest.SubCommand("add", str("map", "ragnarok"), str("name", "Green Ob"), num("lat", 40.6), num("lon", 40.1),
 		num("z", 2000), str("note", "by the obelisk")))
 	if !strings.Contains(text(r), "Teleport point added") || w.count("teleport_points") != points+1 || w.count("audit_log") != audits+1 {
 		t.Fatalf("staff add: %s", text(r))
@@ -335,7 +284,7 @@ func TestE2ETeleportFromSave(t *testing.T) {
 	}
 
 	// /teleport list: a pager of the same points.
-	r = w.cmd(playerID, "teleport", discordtest.SubCommand("list", str("map", "ragnarok")))
+	r = w.Cmd(playerID, "teleport", discordtest.SubCommand("list", str("map", "ragnarok")))
 	if !strings.Contains(text(r), "Teleport points on Ragnarok (3)") || !strings.Contains(text(r), "Green Ob") {
 		t.Fatalf("list: %s", text(r))
 	}
@@ -347,43 +296,38 @@ func TestE2ETeleportFromSave(t *testing.T) {
 	for i := range 20 {
 		fmt.Fprintf(&marks, "SavedMinimapMarks=(Name=\"Mark %02d\",Location=(X=%d.0,Y=-1000.0,Z=50.0),MapName=\"Ragnarok_WP\")\n", i, i*1000)
 	}
-	r = w.cmd(staffID, "teleport", discordtest.SubCommand("import", str("map", "ragnarok"), str("marks", marks.String())))
+	r = w.Cmd(staffID, "teleport", discordtest.SubCommand("import", str("map", "ragnarok"), str("marks", marks.String())))
 	if !strings.Contains(text(r), "20 added, 0 replaced") || w.count("teleport_points") != points+21 {
 		t.Fatalf("import: %s", text(r))
 	}
-	r = w.cmd(playerID, "teleport", discordtest.SubCommand("list", str("map", "ragnarok")))
+	r = w.Cmd(playerID, "teleport", discordtest.SubCommand("list", str("map", "ragnarok")))
 	next := ""
-	for _, row := range r.Data.Components {
-		if ar, ok := row.(*discordgo.ActionsRow); ok {
-			for _, c := range ar.Components {
-				if b, ok := c.(*discordgo.Button); ok && strings.HasPrefix(b.Label, "Next") {
-					next = b.CustomID
-				}
-			}
+	for label, id := range bottest.Buttons(r.Data.Components) {
+		if strings.HasPrefix(label, "Next") {
+			next = id
 		}
 	}
 	if !strings.Contains(text(r), "(23)") || next == "" {
 		t.Fatalf("list of 23: %s", text(r))
 	}
-	r = w.do(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: &discordgo.User{ID: playerID}, CustomID: next})
+	r = w.Click(playerID, next)
 	if !strings.Contains(text(r), "Page 2 of 2") || !strings.Contains(text(r), "Your tribe's Tek Teleporter") || strings.Contains(text(r), "Mark 00") {
 		t.Fatalf("page 2: %s", text(r))
 	}
 
 	// /coords both ways, with the closest base for staff.
 	bx, by := rag(t).UE(45, 45)
-	r = w.cmd(staffID, "coords", discordtest.SubCommand("latlon", str("map", "ragnarok"), num("lat", 45), num("lon", 45), str("server", fmt.Sprint(serverID))))
+	r = w.Cmd(staffID, "coords", discordtest.SubCommand("latlon", str("map", "ragnarok"), num("lat", 45), num("lon", 45), str("server", fmt.Sprint(serverID))))
 	if !strings.Contains(text(r), fmt.Sprintf("%.0f %.0f 0", bx, by)) || !strings.Contains(text(r), tribeA) || !strings.Contains(text(r), "Closest bases") {
 		t.Fatalf("coords latlon:\n%s", text(r))
 	}
-	r = w.cmd(playerID, "coords", discordtest.SubCommand("ue", str("map", "ragnarok"), num("x", bx), num("y", by), str("server", fmt.Sprint(serverID))))
+	r = w.Cmd(playerID, "coords", discordtest.SubCommand("ue", str("map", "ragnarok"), num("x", bx), num("y", by), str("server", fmt.Sprint(serverID))))
 	if !strings.Contains(text(r), "45.00 / 45.00") || strings.Contains(text(r), tribeA) || !strings.Contains(text(r), "Only staff") {
 		t.Fatalf("coords ue as player:\n%s", text(r))
 	}
 	// Server autocomplete offers the guild's server.
-	r = w.do(discordtest.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete, User: &discordgo.User{ID: staffID}, CommandName: "coords",
-		Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("latlon", str("map", "ragnarok"), num("lat", 1), num("lon", 1),
-			discordtest.Focused(str("server", "rag")))}})
+	r = w.Autocomplete(staffID, "coords", discordtest.SubCommand("latlon", str("map", "ragnarok"), num("lat", 1), num("lon", 1),
+		discordtest.Focused(str("server", "rag"))))
 	if len(r.Data.Choices) != 1 || r.Data.Choices[0].Value != fmt.Sprint(serverID) {
 		t.Fatalf("server autocomplete: %s", text(r))
 	}

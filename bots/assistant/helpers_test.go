@@ -104,18 +104,6 @@ func (m *memZones) SetUserTimezone(_ context.Context, u, z string) error {
 	return nil
 }
 
-type recAudit struct {
-	mu sync.Mutex
-	es []bots.AuditEntry
-}
-
-func (a *recAudit) Audit(_ context.Context, e bots.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.es = append(a.es, e)
-	return nil
-}
-
 func testBot(t *testing.T, d Deps) *bot {
 	t.Helper()
 	if d.Store == nil {

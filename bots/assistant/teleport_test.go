@@ -8,12 +8,13 @@ import (
 
 	"github.com/blissark/bliss/arksave/maps"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 )
 
 // teleWorld: server 7 runs Ragnarok with two tek teleporters (tribes 11
 // and 22), the player is in tribe 11, and the staff list holds a public,
 // a tribe-22 and a staff-only point.
-func teleWorld(t *testing.T) (*bot, *memTeleports, *recAudit, maps.Map) {
+func teleWorld(t *testing.T) (*bot, *memTeleports, *bottest.Audits, maps.Map) {
 	t.Helper()
 	ctx := context.Background()
 	store := bots.NewMemStore()
@@ -42,7 +43,7 @@ func teleWorld(t *testing.T) (*bot, *memTeleports, *recAudit, maps.Map) {
 	} {
 		_, _ = tp.AddTeleportPoint(ctx, testGuild, p)
 	}
-	au := &recAudit{}
+	au := &bottest.Audits{}
 	return testBot(t, Deps{Store: store, Teleports: tp, World: w, Audit: au}), tp, au, rag
 }
 
@@ -151,8 +152,8 @@ func TestTeleportAddRemoveStaffOnly(t *testing.T) {
 	if _, err := b.teleportRemove(ctx, ctxFor(testStaff, true, optS("map", "ragnarok"), optS("name", "Alpha Gate"))); err != nil {
 		t.Fatal(err)
 	}
-	if len(au.es) != 3 || au.es[0].Action != "teleport add" || au.es[2].Action != "teleport remove" || !au.es[2].OK {
-		t.Fatalf("audit: %+v", au.es)
+	if es := au.Entries(); len(es) != 3 || es[0].Action != "teleport add" || es[2].Action != "teleport remove" || !es[2].OK {
+		t.Fatalf("audit: %+v", es)
 	}
 }
 
@@ -203,8 +204,8 @@ SavedMinimapMarks=(Name="No map",Location=(X=10,Y=20,Z=30))`
 			found = p.X == -29740 && p.Y == -303517 && p.Z == -12093 && p.Public
 		}
 	}
-	if !found || len(au.es) != 1 {
-		t.Fatalf("stored %+v, audits %d", ps, len(au.es))
+	if !found || len(au.Entries()) != 1 {
+		t.Fatalf("stored %+v, audits %d", ps, len(au.Entries()))
 	}
 	if _, err := b.teleportImport(ctx, ctxFor(testStaff, true, optS("map", "ragnarok"), optS("marks", "nothing here"))); err == nil {
 		t.Fatal("empty import accepted")
