@@ -28,7 +28,7 @@ type probe struct {
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", "check [-config FILE] [-offline]", stderr)
 	path := configFlag(fs)
-	offline := fs.Bool("offline", false, "skip network probes (Nitrado, RCON)")
+	offline := fs.Bool("offline", false, "skip network probes (Discord, Nitrado, RCON)")
 	timeout := fs.Duration("timeout", 10*time.Second, "time limit for each network probe")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,11 +57,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return d, nil
 	}})
-	if note := intentsNote(cfg.ConfiguredBots()); note != "" {
-		probes = append(probes, probe{"intents", func(context.Context) (string, error) { return note, nil }})
-	}
 	if !*offline {
+		probes = append(probes, discordProbe(cfg))
 		probes = append(probes, networkProbes(cfg, red)...)
+	} else if note := intentsNote(cfg.ConfiguredBots()); note != "" {
+		probes = append(probes, probe{"intents", func(context.Context) (string, error) { return note, nil }})
 	}
 	failed := false
 	for _, p := range probes {

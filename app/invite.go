@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/bots"
@@ -42,32 +41,13 @@ func runInvite(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// privilegedIntents names the privileged gateway intents bot k identifies
-// with. Discord refuses the connection (close 4014, not retried) of a bot
-// whose application does not have them switched on in the Developer
-// Portal, and an invite link cannot ask for them.
-func privilegedIntents(k bots.BotKind) []string {
-	in := k.Info().Intents
-	var out []string
-	if in&discordgo.IntentMessageContent != 0 {
-		out = append(out, "Message Content")
-	}
-	if in&discordgo.IntentGuildMembers != 0 {
-		out = append(out, "Server Members")
-	}
-	if in&discordgo.IntentGuildPresences != 0 {
-		out = append(out, "Presence")
-	}
-	return out
-}
-
 // intentsNote says which of bs need a privileged intent switched on, and
 // why ("" when none does): the Server bot reads Discord chat for the game,
 // the Ticket bot records every ticket message for the transcripts.
 func intentsNote(bs []config.Bot) string {
 	var need []string
 	for _, b := range bs {
-		if p := privilegedIntents(bots.BotKind(b)); len(p) > 0 {
+		if p := bots.BotKind(b).PrivilegedIntents(); len(p) > 0 {
 			need = append(need, b.Name()+" ("+strings.Join(p, ", ")+")")
 		}
 	}

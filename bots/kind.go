@@ -67,6 +67,25 @@ type KindInfo struct {
 	Purpose string
 }
 
+// PrivilegedIntents names the privileged gateway intents bot k identifies
+// with, as the Developer Portal labels them (Application → Bot →
+// Privileged Gateway Intents); each must be switched on there, or Discord
+// closes the bot's gateway connection with 4014.
+func (k BotKind) PrivilegedIntents() []string {
+	in := k.Info().Intents
+	var out []string
+	if in&discordgo.IntentMessageContent != 0 {
+		out = append(out, "Message Content")
+	}
+	if in&discordgo.IntentGuildMembers != 0 {
+		out = append(out, "Server Members")
+	}
+	if in&discordgo.IntentGuildPresences != 0 {
+		out = append(out, "Presence")
+	}
+	return out
+}
+
 // Info returns the metadata of k. Unknown kinds get a zero Permissions field
 // and the Guilds intent.
 func (k BotKind) Info() KindInfo {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -457,7 +458,7 @@ func (r *runner) run(ctx context.Context) error {
 		r.setState(StateConnecting, nil)
 		err := sess.Open()
 		if err != nil && !errors.Is(err, discordgo.ErrWSAlreadyOpen) {
-			err = fmt.Errorf("%s: open gateway: %w", r.kind, err)
+			err = fmt.Errorf("%s: open gateway: %w", r.kind, explainRefusal(r.kind, err))
 			r.log.Warn("connect failed", "err", err, "retry_in", backoff)
 			r.setState(StateFailed, err)
 			if !wait() {
@@ -486,6 +487,27 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	r.shutdown(sess, cancelBase)
 	return nil
+}
+
+// explainRefusal says what an admin must do about the gateway closes
+// that no retry fixes (the runner still retries, at its longest backoff,
+// so the bot connects once the admin has acted).
+func explainRefusal(k BotKind, err error) error {
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	switch ce.Code {
+	case 4004:
+		return fmt.Errorf("%w: Discord refused the bot token (reset it in the Developer Portal, Application → Bot, and update bliss.env)", err)
+	case 4014:
+		need := strings.Join(k.PrivilegedIntents(), ", ")
+		if need == "" {
+			need = "none expected"
+		}
+		return fmt.Errorf("%w: a privileged intent this bot needs is switched off (Developer Portal → Application → Bot → Privileged Gateway Intents: %s)", err, need)
+	}
+	return err
 }
 
 // shutdown stops accepting events, lets in-flight handlers finish (within

@@ -198,3 +198,54 @@ func TestSupervisorLong429Storm(t *testing.T) {
 		t.Fatalf("%d injected 429s never reached (calls went elsewhere?)", n)
 	}
 }
+
+// A privileged intent switched off in the Developer Portal (close 4014):
+// the status names the switch to turn on, and the bot connects by itself
+// once it is on.
+func TestSupervisorDisallowedIntents(t *testing.T) {
+	t.Parallel()
+	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
+	t.Cleanup(fake.Close)
+	bot := fake.AddBot("token-intents")
+	if err := fake.SetPrivilegedIntents(bot, 0); err != nil {
+		t.Fatal(err)
+	}
+	sup, err := bots.NewSupervisor(bots.Options{
+		Bots:          []bots.BotConfig{{Kind: bots.Server, Token: bot.Token, AppID: bot.AppID}},
+		NewHTTPClient: fake.HTTPClient, NewDialer: fake.Dialer, Logger: slog.New(slog.DiscardHandler),
+		MinBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sup.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	status := func() bots.SessionStatus {
+		for _, st := range sup.Status() {
+			if st.Kind == bots.Server {
+				return st
+			}
+		}
+		return bots.SessionStatus{}
+	}
+	wait := func(what string, ok func(bots.SessionStatus) bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok(status()) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %+v", what, status())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	wait("refusal explained", func(st bots.SessionStatus) bool {
+		return st.State == bots.StateFailed && strings.Contains(st.LastError, "4014") &&
+			strings.Contains(st.LastError, "Privileged Gateway Intents: Message Content")
+	})
+	if err := fake.SetPrivilegedIntents(bot, discordgo.IntentMessageContent); err != nil {
+		t.Fatal(err)
+	}
+	wait("connected once switched on", func(st bots.SessionStatus) bool { return st.State == bots.StateConnected })
+}

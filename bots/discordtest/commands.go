@@ -8,6 +8,39 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
+// Application flags of the privileged intents an unverified app (in fewer
+// than 100 servers) has switched on; verified apps get the unlimited bits
+// (1<<12, 1<<14, 1<<18), which bots must accept too.
+const (
+	flagPresenceLimited       = 1 << 13
+	flagGuildMembersLimited   = 1 << 15
+	flagMessageContentLimited = 1 << 19
+)
+
+// currentAppLocked answers GET /applications/@me and
+// /oauth2/applications/@me: the bot's application, whose flags say which
+// privileged intents are switched on.
+func (s *Server) currentAppLocked(rc *reqCtx) reply {
+	if rc.method != http.MethodGet {
+		return errMethod
+	}
+	b := rc.bot
+	on := privilegedIntents &^ b.portalOff
+	flags := 0
+	for _, f := range []struct {
+		in   discordgo.Intent
+		flag int
+	}{{discordgo.IntentGuildPresences, flagPresenceLimited}, {discordgo.IntentGuildMembers, flagGuildMembersLimited},
+		{discordgo.IntentMessageContent, flagMessageContentLimited}} {
+		if on&f.in != 0 {
+			flags |= f.flag
+		}
+	}
+	return ok(map[string]any{"id": b.bot.AppID, "name": b.bot.Username, "description": "", "bot_public": true,
+		"bot_require_code_grant": false, "verify_key": "", "flags": flags,
+		"bot": map[string]any{"id": b.bot.UserID, "username": b.bot.Username, "bot": true}})
+}
+
 func (s *Server) applicationsLocked(rc *reqCtx) reply {
 	sg := rc.segs
 	b := rc.bot

@@ -103,7 +103,8 @@
 //
 // # REST
 //
-// Implemented (all under /api/v9): gateway(/bot); users/@me, users/{id},
+// Implemented (all under /api/v9): gateway(/bot); (oauth2/)applications/@me
+// (flags of the privileged intents switched on); users/@me, users/{id},
 // users/@me/channels (DMs), users/@me/guilds; interaction callback;
 // webhooks/{app}/{token} (followups, ?wait=true) and
 // .../messages/{@original|id} GET/PATCH/DELETE; applications/{app}/commands

@@ -289,6 +289,10 @@ func (s *Server) identifyLocked(c *gwConn, p gwPayload) gwResult {
 	if c.bot != nil && c.bot.conn == c && c.bot.sessionID != "" {
 		return gwResult{closeCode: 4005, closeText: "Already authenticated."}
 	}
+	if discordgo.Intent(id.Intents)&b.portalOff != 0 {
+		s.logf("gateway: IDENTIFY asks for privileged intents switched off in the portal")
+		return gwResult{closeCode: 4014, closeText: "Disallowed intent(s)."}
+	}
 	if old := b.conn; old != nil && old != c {
 		b.conn = nil // the old connection no longer receives dispatches
 	}
@@ -613,12 +617,29 @@ func (s *Server) fillMentionsLocked(m *discordgo.Message) {
 // 1000, which invalidates the session) after 5 missed ACK intervals and
 // reconnects; the RESUME fails and it re-IDENTIFYs.
 func (s *Server) SuppressHeartbeatACKs(bot Bot, suppress bool) error {
+	return s.withBot(bot, func(b *botState) { b.noACKs = suppress })
+}
+
+// privilegedIntents are the intents the Developer Portal switches on and
+// off; the others are always allowed.
+const privilegedIntents = discordgo.IntentGuildMembers | discordgo.IntentGuildPresences | discordgo.IntentMessageContent
+
+// SetPrivilegedIntents sets which privileged intents (Server Members,
+// Presence, Message Content) are switched on in the bot's Developer Portal
+// settings; by default all are. An IDENTIFY asking for one that is off is
+// closed with 4014 "Disallowed intent(s).", as Discord does, and the
+// application's flags (GET /oauth2/applications/@me) say which are on.
+func (s *Server) SetPrivilegedIntents(bot Bot, on discordgo.Intent) error {
+	return s.withBot(bot, func(b *botState) { b.portalOff = privilegedIntents &^ on })
+}
+
+func (s *Server) withBot(bot Bot, fn func(b *botState)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.botLocked(bot)
 	if err != nil {
 		return err
 	}
-	b.noACKs = suppress
+	fn(b)
 	return nil
 }

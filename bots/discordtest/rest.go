@@ -255,7 +255,14 @@ func (s *Server) routeLocked(rc *reqCtx) reply {
 	case "webhooks":
 		return s.webhooksLocked(rc)
 	case "applications":
+		if len(sg) == 2 && sg[1] == "@me" {
+			return s.currentAppLocked(rc)
+		}
 		return s.applicationsLocked(rc)
+	case "oauth2":
+		if len(sg) == 3 && sg[1] == "applications" && sg[2] == "@me" {
+			return s.currentAppLocked(rc)
+		}
 	case "channels":
 		return s.channelsLocked(rc)
 	case "guilds":

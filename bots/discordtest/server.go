@@ -70,8 +70,9 @@ type Options struct {
 	// IDENTIFY (GUILDS, GUILD_MEMBERS, GUILD_MESSAGES, DIRECT_MESSAGES) and
 	// blanks content, embeds, attachments and components of guild messages
 	// for bots without MESSAGE_CONTENT unless they wrote or are mentioned in
-	// them. Whether privileged intents are enabled for the app is not
-	// modelled (no close 4014). discordgo's default intents
+	// them. Whether a privileged intent is switched on for the app is
+	// modelled apart from this (SetPrivilegedIntents, close 4014).
+	// discordgo's default intents
 	// (IntentsAllWithoutPrivileged) lack GUILD_MEMBERS and MESSAGE_CONTENT.
 	EnforceIntents bool
 	// EnforceGatewayRateLimit closes a connection that sends more than 120
@@ -149,6 +150,9 @@ type botState struct {
 	compress  bool             // the session asked for compression in IDENTIFY
 	intents   discordgo.Intent // intents of the last IDENTIFY
 	noACKs    bool             // SuppressHeartbeatACKs
+	// portalOff are the privileged intents switched off in the app's
+	// Developer Portal settings (SetPrivilegedIntents); zero: all on.
+	portalOff discordgo.Intent
 	sessions  int              // counter for session IDs
 	stats     GatewayStats
 	statsCh   chan struct{}
