@@ -1,6 +1,7 @@
 package nitrado
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ func FuzzDecode(f *testing.F) {
 		`{"tasks":[{"id":8394912,"status":"error","minute":"5","hour":"3","day":"*","month":"*","weekday":"*","next_run":"2023-03-11T03:05:00","last_run":"2023-03-10T03:05:16","timezone":"America/Los_Angeles","action_method":"game_server_restart","action_data":null}]}`,
 		`{"tasks":[{"id":"1","next_run":1767326400,"last_run":"1767326400000","timezone":"Europe/Berlin","minute":0,"action_data":{"a":[1]}}]}`,
 		`{"tasks":{}}`,
+		`0 4 * * *`, `*/15 1-5,22 31 2 7`, `5/10 */6 29 2 0-6`,
 		`{"tasks":[{"next_run":"2026-01-02T05:00:00+01:00","timezone":"../../etc/passwd"},{"next_run":-1e308}]}`,
 	} {
 		f.Add([]byte(s))
@@ -58,6 +60,11 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		_ = parseTime(b, time.UTC)
+		if f := bytes.Fields(b); len(f) >= 5 {
+			if c, ok := parseCron(string(f[0]), string(f[1]), string(f[2]), string(f[3]), string(f[4])); ok {
+				_ = c.next(time.Date(2026, 3, 29, 1, 59, 0, 0, time.UTC), taskLocation("Europe/Berlin"))
+			}
+		}
 		var env envelope
 		_ = json.Unmarshal(b, &env)
 		_ = jsonError(json.Unmarshal(b, &env), b)

@@ -80,10 +80,15 @@ func TestTasksDecodes(t *testing.T) {
 	if tasks[1].Minute != "0" || tasks[1].Hour != "4" || tasks[1].Weekday != "1-5" || string(tasks[1].ActionData) != `{"message":"daily"}` {
 		t.Errorf("second task fields: %+v", tasks[1])
 	}
-	// Next: only a future next run counts.
+	// Next: a future next run, else the cron fields in the task's zone
+	// (the first task's next_run is years old: 03:05 Los Angeles time
+	// after now), else nothing.
 	now := time.Unix(1767326400, 0).Add(-time.Hour)
-	if !tasks[1].Next(now).Equal(tasks[1].NextRun) || !tasks[0].Next(now).IsZero() || !tasks[6].Next(now).IsZero() {
-		t.Errorf("Next: %v %v %v", tasks[1].Next(now), tasks[0].Next(now), tasks[6].Next(now))
+	if got, want := tasks[0].Next(now), time.Date(2026, 1, 2, 3, 5, 0, 0, la); !got.Equal(want) {
+		t.Errorf("Next of the stale task: %v, want %v", got, want)
+	}
+	if !tasks[1].Next(now).Equal(tasks[1].NextRun) || !tasks[6].Next(now).IsZero() {
+		t.Errorf("Next: %v %v", tasks[1].Next(now), tasks[6].Next(now))
 	}
 }
 

@@ -694,13 +694,30 @@ func (t Task) Enabled() bool {
 	return true
 }
 
-// Next is when the task runs next after now: NextRun when it is after now,
-// otherwise the zero time (Nitrado's next run is unknown or already past).
+// Next is when the task runs next after now: NextRun when it is after now;
+// otherwise (Nitrado's next run is unknown or already past) the first
+// minute after now that the cron fields match in Timezone (UTC when the
+// zone is unknown); the zero time when the fields are not understood or
+// never match.
 func (t Task) Next(now time.Time) time.Time {
 	if t.NextRun.After(now) {
 		return t.NextRun
 	}
-	return time.Time{}
+	c, ok := parseCron(t.Minute, t.Hour, t.Day, t.Month, t.Weekday)
+	if !ok {
+		return time.Time{}
+	}
+	return c.next(now, taskLocation(t.Timezone))
+}
+
+// taskLocation is the task's zone, UTC when unknown.
+func taskLocation(tz string) *time.Location {
+	if tz != "" && len(tz) < 64 {
+		if l, err := time.LoadLocation(tz); err == nil {
+			return l
+		}
+	}
+	return time.UTC
 }
 
 // UnmarshalJSON decodes one task, tolerating numbers sent as strings (and
@@ -724,13 +741,8 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &aux); err != nil {
 		return err
 	}
-	loc := time.UTC
 	tz := strings.TrimSpace(string(aux.Timezone))
-	if tz != "" && len(tz) < 64 {
-		if l, err := time.LoadLocation(tz); err == nil {
-			loc = l
-		}
-	}
+	loc := taskLocation(tz)
 	*t = Task{
 		ID: int64(aux.ID), ServiceID: int64(aux.ServiceID), Status: string(aux.Status),
 		Minute: string(aux.Minute), Hour: string(aux.Hour), Day: string(aux.Day),

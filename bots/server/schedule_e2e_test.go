@@ -107,7 +107,8 @@ func TestE2EServerInfoNitradoSchedule(t *testing.T) {
 	w.nit.SetTasks(101,
 		nitradotest.Task{NextRun: now.Add(2 * time.Minute), Status: "disabled"},
 		nitradotest.Task{NextRun: now.Add(3 * time.Minute), ActionMethod: "game_server_stop"},
-		nitradotest.Task{NextRun: now.Add(-time.Hour), LastRun: now.Add(-25 * time.Hour)},
+		// A past next_run falls back to the cron fields: 31 February never comes.
+		nitradotest.Task{NextRun: now.Add(-time.Hour), LastRun: now.Add(-25 * time.Hour), Day: "31", Month: "2"},
 		nitradotest.Task{NextRun: early, Timezone: "America/Los_Angeles", Status: "error"},
 		nitradotest.Task{NextRun: now.Add(40 * time.Minute)})
 	w.nit.SetTasks(201, nitradotest.Task{NextRun: now.Add(5 * time.Minute)})
@@ -119,6 +120,18 @@ func TestE2EServerInfoNitradoSchedule(t *testing.T) {
 	expect("nitrado later", info(), stamp(cdAt)+" (countdown #3)")
 	cds.set(101, nil)
 	expect("only nitrado", info(), stamp(now.Add(3*time.Hour))+" (Nitrado schedule)")
+
+	// Without next_run, the next minute the cron fields match: every minute
+	// here, so the next minute after the command ran.
+	w.nit.SetTasks(101, nitradotest.Task{Minute: "*", Hour: "*"})
+	before := time.Now()
+	got := info()
+	after := time.Now()
+	if a, b := stamp(before.Truncate(time.Minute).Add(time.Minute))+" (Nitrado schedule)",
+		stamp(after.Truncate(time.Minute).Add(time.Minute))+" (Nitrado schedule)"; got != a && got != b {
+		t.Fatalf("cron fallback: got %q, want %q or %q", got, a, b)
+	}
+	w.nit.SetTasks(101, nitradotest.Task{NextRun: now.Add(3 * time.Hour), UnixTimes: true})
 
 	// A guest token lacking ROLE_WEBINTERFACE_SCHEDULED_RESTART_READ: 403 on
 	// the tasks, the details are still shown with the Bliss part.
