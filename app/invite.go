@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/bots"
 )

@@ -153,7 +153,7 @@ type botState struct {
 	// portalOff are the privileged intents switched off in the app's
 	// Developer Portal settings (SetPrivilegedIntents); zero: all on.
 	portalOff discordgo.Intent
-	sessions  int              // counter for session IDs
+	sessions  int // counter for session IDs
 	stats     GatewayStats
 	statsCh   chan struct{}
 
