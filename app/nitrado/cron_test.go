@@ -1,6 +1,7 @@
 package nitrado
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -92,5 +93,28 @@ func BenchmarkTaskNext(b *testing.B) {
 				_ = bc.task.Next(now)
 			}
 		})
+	}
+}
+
+// BenchmarkDecodeTasks decodes a reply of 20 tasks (a busy schedule) the
+// way Tasks does.
+func BenchmarkDecodeTasks(b *testing.B) {
+	var buf []byte
+	buf = append(buf, `{"tasks":[`...)
+	for i := range 20 {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"id":8394912,"service_id":1001,"status":"active","minute":"5","hour":"3","day":"*","month":"*","weekday":"*","next_run":"2026-03-11T03:05:00","last_run":"2026-03-10T03:05:16","timezone":"Europe/Berlin","action_method":"game_server_restart","action_data":null}`...)
+	}
+	buf = append(buf, `]}`...)
+	b.SetBytes(int64(len(buf)))
+	for b.Loop() {
+		var data struct {
+			Tasks taskList `json:"tasks"`
+		}
+		if err := json.Unmarshal(buf, &data); err != nil || len(data.Tasks) != 20 {
+			b.Fatal(err)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 // Package nitrado is a small client for the parts of the Nitrado REST API
 // (https://api.nitrado.net) that Bliss needs: listing services, gameserver
 // details (including the RCON endpoint and password), start/stop/restart, the
-// file server (list and streamed download), resource stats, boost history
-// and the /ping health probe.
+// file server (list and streamed download), resource stats, boost history,
+// the scheduled tasks set up in Nitrado's web interface (Tasks; a task's
+// next run from next_run or, failing that, its cron fields) and the /ping
+// health probe.
 //
 // The client is built on github.com/hashicorp/go-retryablehttp:
 //
@@ -10,7 +12,7 @@
 //     own User-Agent. The token never appears in an error, a log record or a
 //     String() result.
 //   - Responses use Nitrado's {status, message, data} envelope. Failures map
-//     to sentinel errors usable with errors.Is (ErrInvalidToken,
+//     to sentinel errors usable with errors.Is (ErrInvalidToken, ErrForbidden,
 //     ErrActionInProgress, ErrRateLimited, ErrMaintenance, ErrNotFound,
 //     ErrBadResponse, ErrTooLarge) and to the structured *APIError and
 //     *RateLimitError usable with errors.As.
