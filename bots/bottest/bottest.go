@@ -175,6 +175,14 @@ func (c Client) Send(in discordtest.Interaction) (*discordtest.InteractionHandle
 	return h, r
 }
 
+// In is the client in channel (the same client if channel is "").
+func (c Client) In(channel string) Client {
+	if channel != "" {
+		c.Channel = channel
+	}
+	return c
+}
+
 // Do is Send without the handle.
 func (c Client) Do(in discordtest.Interaction) discordtest.Response {
 	c.T.Helper()

@@ -2,9 +2,7 @@ package tickets_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/blissark/bliss/app/ticketstore"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/tickets"
 	"github.com/blissark/bliss/storage"
@@ -56,8 +55,8 @@ type world struct {
 	store *bots.MemStore
 	db    *storage.DB
 	tb    *tickets.Bot
-	sup   *bots.Supervisor
 	clock *clock
+	bottest.Client
 
 	mu        sync.Mutex
 	forwarded []string // custom ids handed on by Forward
@@ -116,121 +115,44 @@ func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *worl
 	t.Cleanup(func() { db.Close() })
 	db.Now = w.clock.Now
 	w.db = db
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: supportCh}
 	w.start()
 	return w
 }
 
 func (w *world) start() {
-	t := w.t
-	var sup *bots.Supervisor
-	w.tb = tickets.NewBot(tickets.Deps{Guilds: w.store, Store: ticketstore.New(w.db), Now: w.clock.Now,
-		Session: func() *discordgo.Session { return sup.Session(bots.Ticket) },
-		Forward: func(ctx context.Context, c *bots.Ctx, id string) (*bots.Response, error) {
-			w.mu.Lock()
-			w.forwarded = append(w.forwarded, id)
-			w.mu.Unlock()
-			return bots.Text("restarting"), nil
-		}})
-	sup, err := bots.NewSupervisor(bots.Options{
-		Bots:          []bots.BotConfig{{Kind: bots.Ticket, Token: w.bot.Token, AppID: w.bot.AppID}},
-		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer, GuildIDs: []string{w.guild.ID},
-		Staff: bots.StaffFromStore(w.store), Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sup.Handle(bots.Ticket, w.tb.Router()); err != nil {
-		t.Fatal(err)
-	}
-	w.sup = sup
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
+	_, w.stop = bottest.Start(w.t, w.fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.Ticket, Fake: w.bot}},
+		Guilds: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.store),
+		Setup: func(sup *bots.Supervisor) {
+			w.tb = tickets.NewBot(tickets.Deps{Guilds: w.store, Store: ticketstore.New(w.db), Now: w.clock.Now,
+				Session: func() *discordgo.Session { return sup.Session(bots.Ticket) },
+				Forward: func(ctx context.Context, c *bots.Ctx, id string) (*bots.Response, error) {
+					w.mu.Lock()
+					w.forwarded = append(w.forwarded, id)
+					w.mu.Unlock()
+					return bots.Text("restarting"), nil
+				}})
+			if err := sup.Handle(bots.Ticket, w.tb.Router()); err != nil {
+				w.t.Fatal(err)
 			}
-		})
-	}
-	t.Cleanup(stop)
-	w.stop = stop
-	w.waitFor("ticket bot connected and registered", func() bool {
-		return sup.Session(bots.Ticket) != nil && len(w.fake.Commands(w.bot, w.guild.ID)) > 0
-	})
-}
-
-// waitFor polls cond with a generous deadline (busy CI machines).
-func (w *world) waitFor(what string, cond func() bool) {
-	w.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			w.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		}})
 }
 
 func user(id string) *discordgo.User { return &discordgo.User{ID: id} }
 
-func (w *world) interact(in discordtest.Interaction) discordtest.Response {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if in.GuildID == "" {
-		in.GuildID = w.guild.ID
-	}
-	if in.ChannelID == "" {
-		in.ChannelID = supportCh
-	}
-	h, err := w.fake.Interact(ctx, w.bot, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
-}
-
 func (w *world) command(who, channel string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
 	w.t.Helper()
-	return w.interact(discordtest.Interaction{User: user(who), ChannelID: channel, CommandName: "ticket", Options: opts})
+	return w.In(channel).Cmd(who, "ticket", opts...)
 }
 
 func (w *world) click(who, channel, customID string) discordtest.Response {
 	w.t.Helper()
-	return w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(who), ChannelID: channel, CustomID: customID})
+	return w.In(channel).Click(who, customID)
 }
 
 func (w *world) submit(who, channel, customID string, values map[string]string) discordtest.Response {
 	w.t.Helper()
-	return w.interact(discordtest.Interaction{Type: discordgo.InteractionModalSubmit, User: user(who), ChannelID: channel, CustomID: customID, ModalValues: values})
-}
-
-func text(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
-}
-
-func buttons(m *discordgo.Message) map[string]string {
-	out := map[string]string{}
-	for _, c := range m.Components {
-		row, ok := c.(*discordgo.ActionsRow)
-		if !ok {
-			continue
-		}
-		for _, x := range row.Components {
-			if b, ok := x.(*discordgo.Button); ok {
-				out[b.Label] = b.CustomID
-			}
-		}
-	}
-	return out
+	return w.In(channel).Submit(who, customID, values)
 }
 
 func (w *world) noErrors() {
@@ -248,8 +170,8 @@ func (w *world) addType(label, questions string) string {
 		opts = append(opts, discordtest.StringOpt("questions", questions))
 	}
 	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("add", opts...)))
-	if !strings.Contains(text(r), "Ticket type added") {
-		w.t.Fatalf("type add: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Ticket type added") {
+		w.t.Fatalf("type add: %s", bottest.Text(r))
 	}
 	types, err := ticketstore.New(w.db).Types(context.Background(), w.guild.ID)
 	if err != nil {
@@ -267,7 +189,7 @@ func (w *world) addType(label, questions string) string {
 // threadOf returns the thread id a "Ticket #N is open: <#id>" answer names.
 func threadOf(t testing.TB, r discordtest.Response) string {
 	t.Helper()
-	s := text(r)
+	s := bottest.Text(r)
 	for _, marker := range []string{`\u003c#`, "<#"} {
 		if j := strings.Index(s, marker); j >= 0 {
 			rest := s[j+len(marker):]

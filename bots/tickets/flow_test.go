@@ -13,6 +13,7 @@ import (
 
 	"github.com/blissark/bliss/app/ticketstore"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/tickets"
 )
@@ -38,25 +39,25 @@ func testLifecycle(t *testing.T, strict bool) {
 	open := w.addType("Support", "What happened? | Which server?")
 
 	r := w.command(adminID, supportCh, discordtest.SubCommand("panel", discordtest.ChannelOpt("channel", supportCh)))
-	if !strings.Contains(text(r), "Panel posted") {
-		t.Fatalf("panel: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Panel posted") {
+		t.Fatalf("panel: %s", bottest.Text(r))
 	}
 	panel := w.fake.Messages(supportCh)
-	if len(panel) != 1 || buttons(panel[0])["Support"] != open {
+	if len(panel) != 1 || bottest.Buttons(panel[0].Components)["Support"] != open {
 		t.Fatalf("panel message: %+v", panel)
 	}
 
 	// The button opens the form.
-	r = w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
+	r = w.Do(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
 		CustomID: open, MessageID: panel[0].ID})
 	if r.Type != discordgo.InteractionResponseModal || len(r.Data.Components) != 2 {
-		t.Fatalf("form: %v %s", r.Type, text(r))
+		t.Fatalf("form: %v %s", r.Type, bottest.Text(r))
 	}
 	form := r.Data.CustomID
 	long := strings.Repeat("x", 4000-len(spam)) + spam
 	r = w.submit(playerID, supportCh, form, map[string]string{"q0": long, "q1": long})
-	if !strings.Contains(text(r), "Ticket #1 is open") {
-		t.Fatalf("open: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Ticket #1 is open") {
+		t.Fatalf("open: %s", bottest.Text(r))
 	}
 	thread := threadOf(t, r)
 	ch, ok := w.fake.Channel(thread)
@@ -76,7 +77,7 @@ func testLifecycle(t *testing.T, strict bool) {
 	if len(first) < 2 {
 		t.Fatalf("the answers (8000+ characters) need several messages, got %d", len(first))
 	}
-	btn := buttons(first[0])
+	btn := bottest.Buttons(first[0].Components)
 	if btn["Claim"] == "" || btn["Close"] == "" {
 		t.Fatalf("first message buttons: %v", btn)
 	}
@@ -105,7 +106,7 @@ func testLifecycle(t *testing.T, strict bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.waitFor("the member's message recorded", func() bool {
+	bottest.WaitFor(w.t, "the member's message recorded", func() bool {
 		ms, _ := store.Messages(ctx, tk.ID)
 		for _, m := range ms {
 			if m.Content == "here is a screenshot" && len(m.AttachmentNames) == 1 {
@@ -121,7 +122,7 @@ func testLifecycle(t *testing.T, strict bool) {
 	for _, who := range []string{staff1ID, staff2ID} {
 		wg.Go(func() {
 			r := w.click(who, thread, btn["Claim"])
-			switch s := text(r); {
+			switch s := bottest.Text(r); {
 			case strings.Contains(s, "is yours"):
 				wins.Add(1)
 			case strings.Contains(s, "already claimed"):
@@ -135,45 +136,45 @@ func testLifecycle(t *testing.T, strict bool) {
 	if wins.Load() != 1 || losses.Load() != 1 {
 		t.Fatalf("claims: %d won, %d lost", wins.Load(), losses.Load())
 	}
-	if r := w.command(staff2ID, thread, discordtest.SubCommand("unclaim")); !strings.Contains(text(r), "is unclaimed") {
-		t.Fatalf("unclaim: %s", text(r))
+	if r := w.command(staff2ID, thread, discordtest.SubCommand("unclaim")); !strings.Contains(bottest.Text(r), "is unclaimed") {
+		t.Fatalf("unclaim: %s", bottest.Text(r))
 	}
-	if r := w.click(staff2ID, thread, btn["Claim"]); !strings.Contains(text(r), "is yours") {
-		t.Fatalf("claim after unclaim: %s", text(r))
+	if r := w.click(staff2ID, thread, btn["Claim"]); !strings.Contains(bottest.Text(r), "is yours") {
+		t.Fatalf("claim after unclaim: %s", bottest.Text(r))
 	}
 	// A member cannot claim.
-	if r := w.click(playerID, thread, btn["Claim"]); !strings.Contains(text(r), "Only the staff") {
-		t.Fatalf("member claim: %s", text(r))
+	if r := w.click(playerID, thread, btn["Claim"]); !strings.Contains(bottest.Text(r), "Only the staff") {
+		t.Fatalf("member claim: %s", bottest.Text(r))
 	}
 
 	r = w.command(staff1ID, thread, discordtest.SubCommand("note", discordtest.StringOpt("text", "TOP-SECRET staff note")))
-	if !strings.Contains(text(r), "Note saved") {
-		t.Fatalf("note: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Note saved") {
+		t.Fatalf("note: %s", bottest.Text(r))
 	}
 	r = w.command(staff1ID, thread, discordtest.SubCommand("add", discordtest.UserOpt("member", player2ID)))
-	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(text(r), "was added to") || !contains(members, player2ID) {
-		t.Fatalf("add member: %s %v", text(r), members)
+	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(bottest.Text(r), "was added to") || !contains(members, player2ID) {
+		t.Fatalf("add member: %s %v", bottest.Text(r), members)
 	}
 	r = w.command(staff1ID, thread, discordtest.SubCommand("remove", discordtest.UserOpt("member", player2ID)))
-	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(text(r), "was removed from") || contains(members, player2ID) {
-		t.Fatalf("remove member: %s %v", text(r), members)
+	if members, _ := w.fake.ThreadMembers(thread); !strings.Contains(bottest.Text(r), "was removed from") || contains(members, player2ID) {
+		t.Fatalf("remove member: %s %v", bottest.Text(r), members)
 	}
-	if r := w.command(staff1ID, thread, discordtest.SubCommand("remove", discordtest.UserOpt("member", playerID))); !strings.Contains(text(r), "stays in it") {
-		t.Fatalf("removed the opener: %s", text(r))
+	if r := w.command(staff1ID, thread, discordtest.SubCommand("remove", discordtest.UserOpt("member", playerID))); !strings.Contains(bottest.Text(r), "stays in it") {
+		t.Fatalf("removed the opener: %s", bottest.Text(r))
 	}
 	r = w.command(staff1ID, thread, discordtest.SubCommand("rename", discordtest.StringOpt("name", "Lost dino")))
-	if !strings.Contains(text(r), "0001-lost-dino") {
-		t.Fatalf("rename: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "0001-lost-dino") {
+		t.Fatalf("rename: %s", bottest.Text(r))
 	}
 
 	// The opener closes with a reason: the form is the confirmation.
 	r = w.click(playerID, thread, btn["Close"])
 	if r.Type != discordgo.InteractionResponseModal {
-		t.Fatalf("close button: %s", text(r))
+		t.Fatalf("close button: %s", bottest.Text(r))
 	}
 	r = w.submit(playerID, thread, r.Data.CustomID, map[string]string{"reason": "solved, thanks <@&800000000000000002>"})
-	if !strings.Contains(text(r), "Ticket #1 is closed") || !strings.Contains(text(r), "by DM") {
-		t.Fatalf("close: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Ticket #1 is closed") || !strings.Contains(bottest.Text(r), "by DM") {
+		t.Fatalf("close: %s", bottest.Text(r))
 	}
 	ch, _ = w.fake.Channel(thread)
 	if ch.ThreadMetadata == nil || !ch.ThreadMetadata.Archived || !ch.ThreadMetadata.Locked {
@@ -207,13 +208,13 @@ func testLifecycle(t *testing.T, strict bool) {
 
 	// Reopen within the window.
 	closed := w.fake.Messages(thread)
-	reopen := buttons(closed[len(closed)-1])["Reopen"]
+	reopen := bottest.Buttons(closed[len(closed)-1].Components)["Reopen"]
 	if reopen == "" {
 		t.Fatalf("no Reopen button on %+v", closed[len(closed)-1])
 	}
 	r = w.click(playerID, thread, reopen)
-	if !strings.Contains(text(r), "open again") {
-		t.Fatalf("reopen: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "open again") {
+		t.Fatalf("reopen: %s", bottest.Text(r))
 	}
 	ch, _ = w.fake.Channel(thread)
 	if ch.ThreadMetadata.Archived || ch.ThreadMetadata.Locked {
@@ -221,12 +222,12 @@ func testLifecycle(t *testing.T, strict bool) {
 	}
 	r = w.command(staff2ID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
 	if len(r.Data.Files) != 1 || !strings.Contains(string(r.Data.Files[0].Data), "TOP-SECRET") {
-		t.Fatalf("/ticket transcript: %s", text(r))
+		t.Fatalf("/ticket transcript: %s", bottest.Text(r))
 	}
 	// A plain member cannot use staff commands.
 	r = w.command(playerID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
-	if !strings.Contains(text(r), "staff role") {
-		t.Fatalf("member ran /ticket transcript: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("member ran /ticket transcript: %s", bottest.Text(r))
 	}
 	w.noErrors()
 }
@@ -291,7 +292,7 @@ func TestE2EConcurrentOpensRespectLimit(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			switch s := text(r); {
+			switch s := bottest.Text(r); {
 			case strings.Contains(s, "is open"):
 				opened.Add(1)
 			case strings.Contains(s, "maximum number of open tickets"):
@@ -359,12 +360,12 @@ func TestE2EIncidents(t *testing.T) {
 		t.Fatalf("automatic ticket messages: %d, first %+v", len(msgs), msgs[0].Embeds)
 	}
 	// The action button is handed on to the bot that raised the incident.
-	restart := buttons(msgs[0])["Restart"]
-	if r := w.click(playerID, th, restart); !strings.Contains(text(r), "staff role") {
-		t.Fatalf("member ran an incident action: %s", text(r))
+	restart := bottest.Buttons(msgs[0].Components)["Restart"]
+	if r := w.click(playerID, th, restart); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("member ran an incident action: %s", bottest.Text(r))
 	}
 	if r := w.click(staff1ID, th, restart); r.Data.Content != "restarting" {
-		t.Fatalf("action: %s", text(r))
+		t.Fatalf("action: %s", bottest.Text(r))
 	}
 	if len(w.forwarded) != 1 || w.forwarded[0] != "srv:restart:1001" {
 		t.Fatalf("forwarded %v", w.forwarded)
@@ -389,8 +390,8 @@ func TestE2EIncidents(t *testing.T) {
 	// A staff trigger on chat lines.
 	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("trigger", discordtest.SubCommand("add",
 		discordtest.StringOpt("kind", "chat"), discordtest.StringOpt("pattern", `admin\s+help`), discordtest.StringOpt("label", "Admin help"))))
-	if !strings.Contains(text(r), "Trigger added") {
-		t.Fatalf("trigger add: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Trigger added") {
+		t.Fatalf("trigger add: %s", bottest.Text(r))
 	}
 	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "tribe", "ADMIN HELP"); err != nil || n != 0 {
 		t.Fatalf("trigger on another kind: %d %v", n, err)
@@ -398,8 +399,8 @@ func TestE2EIncidents(t *testing.T) {
 	// A tribe-log trigger (a structure destroyed by another tribe) on one server only.
 	r = w.command(adminID, supportCh, discordtest.SubCommandGroup("trigger", discordtest.SubCommand("add",
 		discordtest.StringOpt("kind", "tribe"), discordtest.StringOpt("pattern", `destroyed your '.+'`), discordtest.StringOpt("server", "1003"))))
-	if !strings.Contains(text(r), "Trigger added") {
-		t.Fatalf("tribe trigger add: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Trigger added") {
+		t.Fatalf("tribe trigger add: %s", bottest.Text(r))
 	}
 	line := "Tribe Bob, ID 123: Day 12, 10:00:00: Your 'Metal Wall' was destroyed by Alice - Lvl 90 (Tribe of Alice)! destroyed your 'Metal Wall'"
 	if n, err := w.tb.Trigger(ctx, w.guild.ID, 1002, "tribe", line); err != nil || n != 0 {
@@ -502,10 +503,10 @@ func testMemberLeft(t *testing.T, strict bool) {
 	}
 	r := w.command(staff1ID, thread, discordtest.SubCommand("close", discordtest.StringOpt("reason", "left the server")))
 	if r.Type != discordgo.InteractionResponseModal {
-		t.Fatalf("/ticket close: %s", text(r))
+		t.Fatalf("/ticket close: %s", bottest.Text(r))
 	}
 	r = w.submit(staff1ID, thread, r.Data.CustomID, map[string]string{"reason": "left the server"})
-	if s := text(r); !strings.Contains(s, "Ticket #1 is closed") || !strings.Contains(s, "could not be reached by DM") {
+	if s := bottest.Text(r); !strings.Contains(s, "Ticket #1 is closed") || !strings.Contains(s, "could not be reached by DM") {
 		t.Fatalf("close: %s", s)
 	}
 	if h := w.attachment(logCh, "ticket-0001-transcript.html"); !strings.Contains(h, "left the server") {
@@ -530,12 +531,12 @@ func TestE2EPanelSurvivesEditAndRestart(t *testing.T) {
 	w.command(adminID, supportCh, discordtest.SubCommand("panel"))
 	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("edit",
 		discordtest.StringOpt("type", "Bug report"), discordtest.StringOpt("label", "Bugs"), discordtest.StringOpt("questions", "What broke? | When?"))))
-	if !strings.Contains(text(r), "1 panel(s) updated") {
-		t.Fatalf("edit: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "1 panel(s) updated") {
+		t.Fatalf("edit: %s", bottest.Text(r))
 	}
 	panel := w.fake.Messages(supportCh)[0]
-	if buttons(panel)["Bugs"] != open {
-		t.Fatalf("panel not re-rendered: %v", buttons(panel))
+	if bottest.Buttons(panel.Components)["Bugs"] != open {
+		t.Fatalf("panel not re-rendered: %v", bottest.Buttons(panel.Components))
 	}
 	quick := w.addType("Quick", "")
 	thread := threadOf(t, w.click(playerID, supportCh, quick))
@@ -546,12 +547,12 @@ func TestE2EPanelSurvivesEditAndRestart(t *testing.T) {
 	w.start()
 	r = w.command(staff1ID, supportCh, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
 	if len(r.Data.Files) != 1 || !strings.Contains(string(r.Data.Files[0].Data), "written while the bot was offline") {
-		t.Fatalf("transcript lacks the message sent while offline: %s", text(r))
+		t.Fatalf("transcript lacks the message sent while offline: %s", bottest.Text(r))
 	}
-	r = w.interact(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
+	r = w.Do(discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(playerID), ChannelID: supportCh,
 		CustomID: open, MessageID: panel.ID})
 	if r.Type != discordgo.InteractionResponseModal || len(r.Data.Components) != 2 {
-		t.Fatalf("after restart: %v %s", r.Type, text(r))
+		t.Fatalf("after restart: %v %s", r.Type, bottest.Text(r))
 	}
 	w.noErrors()
 }
@@ -583,7 +584,7 @@ func TestE2EMissingPermissionExplained(t *testing.T) {
 	w := newWorldStrict(t, map[string]string{"ticket_channel": lockedCh, "ticket_cooldown": "0s"}, true)
 	open := w.addType("Quick", "")
 	r := w.click(playerID, supportCh, open)
-	if s := text(r); !strings.Contains(s, "lacks permissions") || !strings.Contains(s, "Create Private Threads") {
+	if s := bottest.Text(r); !strings.Contains(s, "lacks permissions") || !strings.Contains(s, "Create Private Threads") {
 		t.Fatalf("answer: %s", s)
 	}
 	if _, err := ticketstore.New(w.db).ByNumber(context.Background(), w.guild.ID, 1); err == nil {
@@ -600,24 +601,24 @@ func TestE2EMissingPermissionExplained(t *testing.T) {
 func TestE2ECooldown(t *testing.T) {
 	w := newWorld(t, map[string]string{"ticket_channel": ticketCh})
 	open := w.addType("Quick", "")
-	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "Ticket #1 is open") {
-		t.Fatalf("first: %s", text(r))
+	if r := w.click(playerID, supportCh, open); !strings.Contains(bottest.Text(r), "Ticket #1 is open") {
+		t.Fatalf("first: %s", bottest.Text(r))
 	}
-	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "please wait 1m") {
-		t.Fatalf("within the cooldown: %s", text(r))
+	if r := w.click(playerID, supportCh, open); !strings.Contains(bottest.Text(r), "please wait 1m") {
+		t.Fatalf("within the cooldown: %s", bottest.Text(r))
 	}
 	w.clock.Advance(61 * time.Second)
-	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "Ticket #2 is open") {
-		t.Fatalf("after the cooldown: %s", text(r))
+	if r := w.click(playerID, supportCh, open); !strings.Contains(bottest.Text(r), "Ticket #2 is open") {
+		t.Fatalf("after the cooldown: %s", bottest.Text(r))
 	}
 	r := w.command(adminID, supportCh, discordtest.SubCommandGroup("type", discordtest.SubCommand("edit",
 		discordtest.StringOpt("type", "Quick"), discordtest.IntOpt("limit", 2))))
-	if !strings.Contains(text(r), "2 open per member") {
-		t.Fatalf("type edit: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "2 open per member") {
+		t.Fatalf("type edit: %s", bottest.Text(r))
 	}
 	w.clock.Advance(61 * time.Second)
-	if r := w.click(playerID, supportCh, open); !strings.Contains(text(r), "maximum number of open tickets") {
-		t.Fatalf("past the type's limit: %s", text(r))
+	if r := w.click(playerID, supportCh, open); !strings.Contains(bottest.Text(r), "maximum number of open tickets") {
+		t.Fatalf("past the type's limit: %s", bottest.Text(r))
 	}
 	w.noErrors()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/app/ticketstore"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 )
 
@@ -37,7 +38,7 @@ func TestE2EClaimReadOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.waitFor("message of "+who+" handled", func() bool {
+		bottest.WaitFor(w.t, "message of "+who+" handled", func() bool {
 			cur, err := store.ByID(ctx, tk.ID)
 			return err == nil && cur.LastActive.Add(time.Millisecond).After(m.Timestamp)
 		})
@@ -50,18 +51,18 @@ func TestE2EClaimReadOnly(t *testing.T) {
 		if _, err := w.fake.SendMessage(thread, user(staff2ID), text); err != nil {
 			t.Fatal(err)
 		}
-		w.waitFor("the refused message removed", func() bool { return !hasMessage(w.fake.Messages(thread), text) })
+		bottest.WaitFor(w.t, "the refused message removed", func() bool { return !hasMessage(w.fake.Messages(thread), text) })
 	}
 	kept(staff2ID, "before the claim anyone writes")
-	claim := buttons(w.fake.Messages(thread)[0])["Claim"]
-	if r := w.click(staff1ID, thread, claim); !strings.Contains(text(r), "is yours") {
-		t.Fatalf("claim: %s", text(r))
+	claim := bottest.Buttons(w.fake.Messages(thread)[0].Components)["Claim"]
+	if r := w.click(staff1ID, thread, claim); !strings.Contains(bottest.Text(r), "is yours") {
+		t.Fatalf("claim: %s", bottest.Text(r))
 	}
 	if !hasEmbed(w.fake.Messages(thread), "read along") {
 		t.Error("the claim message does not say the ticket is read-only for other staff")
 	}
 	refused("let me handle this instead")
-	w.waitFor("the notice to the refused staff member", func() bool { return countEmbeds(w.fake.Messages(thread), "Claimed ticket") == 1 })
+	bottest.WaitFor(w.t, "the notice to the refused staff member", func() bool { return countEmbeds(w.fake.Messages(thread), "Claimed ticket") == 1 })
 	refused("second try")
 	kept(staff1ID, "claimer here")
 	kept(playerID, "opener here")
@@ -71,10 +72,10 @@ func TestE2EClaimReadOnly(t *testing.T) {
 	}
 	r := w.command(staff1ID, thread, discordtest.SubCommand("transcript", discordtest.IntOpt("number", 1)))
 	if len(r.Data.Files) != 1 || !strings.Contains(string(r.Data.Files[0].Data), "let me handle this instead") {
-		t.Fatalf("the refused message is not in the staff transcript: %s", text(r))
+		t.Fatalf("the refused message is not in the staff transcript: %s", bottest.Text(r))
 	}
-	if r := w.command(staff1ID, thread, discordtest.SubCommand("unclaim")); !strings.Contains(text(r), "is unclaimed") {
-		t.Fatalf("unclaim: %s", text(r))
+	if r := w.command(staff1ID, thread, discordtest.SubCommand("unclaim")); !strings.Contains(bottest.Text(r), "is unclaimed") {
+		t.Fatalf("unclaim: %s", bottest.Text(r))
 	}
 	kept(staff2ID, "after the unclaim anyone writes")
 	w.noErrors()
@@ -92,16 +93,16 @@ func TestE2EClaimReadOnly(t *testing.T) {
 	if tk, err = store.ByThread(ctx, thread); err != nil {
 		t.Fatal(err)
 	}
-	claim = buttons(w.fake.Messages(thread)[0])["Claim"]
-	if r := w.click(staff1ID, thread, claim); !strings.Contains(text(r), "is yours") {
-		t.Fatalf("claim: %s", text(r))
+	claim = bottest.Buttons(w.fake.Messages(thread)[0].Components)["Claim"]
+	if r := w.click(staff1ID, thread, claim); !strings.Contains(bottest.Text(r), "is yours") {
+		t.Fatalf("claim: %s", bottest.Text(r))
 	}
 	for i := 0; i < 2; i++ {
 		if _, err := w.fake.SendMessage(thread, user(staff2ID), "no permission to remove me"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	w.waitFor("the missing-permission notice", func() bool { return hasEmbed(w.fake.Messages(thread), "Manage Messages") })
+	bottest.WaitFor(w.t, "the missing-permission notice", func() bool { return hasEmbed(w.fake.Messages(thread), "Manage Messages") })
 	kept(staff1ID, "sync")
 	if n := countEmbeds(w.fake.Messages(thread), "Read-only claim not enforced"); n != 1 {
 		t.Fatalf("%d permission notices, want 1", n)
