@@ -420,8 +420,9 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	w.cmd(staffA, "server", sc("start", str("server", "103")))
 	waitFor(t, "started", func() bool { return hasMessage(w, chanA, "Start #5 finished") })
-	// /server info names the next scheduled restart (Bliss's countdowns;
-	// Nitrado's own schedule is not in the gameserver details).
+	// /server info names the next scheduled restart (here a Bliss
+	// countdown: the fake's Nitrado schedule is empty; see
+	// TestE2EServerInfoNitradoSchedule for Nitrado's own tasks).
 	w.cmd(staffA, "server", sc("restart", str("server", "103"), discordtest.IntOpt("minutes", 30)))
 	if got := text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "Next scheduled restart") ||
 		!strings.Contains(got, "countdown #6") {
