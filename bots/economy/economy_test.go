@@ -2,10 +2,8 @@ package economy_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/economy"
 	"github.com/blissark/bliss/bots/economy/economytest"
@@ -27,28 +26,6 @@ const (
 	general = "910000000000000001"
 )
 
-type audits struct {
-	mu  sync.Mutex
-	got []bots.AuditEntry
-}
-
-func (a *audits) Audit(_ context.Context, e bots.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.got = append(a.got, e)
-	return nil
-}
-
-func (a *audits) actions() []string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []string
-	for _, e := range a.got {
-		out = append(out, fmt.Sprintf("%s %s ok=%v", e.Action, e.Target, e.OK))
-	}
-	return out
-}
-
 // world: one economy ("pt") mounted on a router as the AP and GP bots do,
 // run by a real discordgo session against the fake Discord.
 type world struct {
@@ -57,7 +34,8 @@ type world struct {
 	bot   discordtest.Bot
 	guild discordtest.Guild
 	store *economytest.Store
-	audit *audits
+	audit *bottest.Audits
+	bottest.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -66,15 +44,11 @@ func newWorld(t *testing.T) *world {
 	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
 	t.Cleanup(fake.Close)
 	guilds := bots.NewMemStore()
-	w := &world{t: t, fake: fake, store: economytest.New(nil), audit: &audits{}}
+	w := &world{t: t, fake: fake, store: economytest.New(nil), audit: &bottest.Audits{}}
 	w.bot = fake.AddBot("token-ap")
 	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster", Roles: []*discordgo.Role{{ID: roleStf, Name: "Staff"}},
-		Channels: []*discordgo.Channel{{ID: general, Name: "general", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: staff1, Username: "staff1"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: staff2, Username: "staff2"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: player, Username: "player"}},
-		}})
+		Channels: []*discordgo.Channel{bottest.TextChannel(general, "general")},
+		Members:  []*discordgo.Member{bottest.Member(staff1, "staff1", roleStf), bottest.Member(staff2, "staff2", roleStf), bottest.Member(player, "player")}})
 	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -87,49 +61,9 @@ func newWorld(t *testing.T) *world {
 	f := false
 	r.Command(e.Command(&discordgo.ApplicationCommand{Name: "pt", Description: "Points", DMPermission: &f}, nil))
 	e.Register(r)
-	sup, err := bots.NewSupervisor(bots.Options{
-		Bots:          []bots.BotConfig{{Kind: bots.AP, Token: w.bot.Token, AppID: w.bot.AppID}},
-		NewHTTPClient: fake.HTTPClient, NewDialer: fake.Dialer, GuildIDs: []string{w.guild.ID},
-		Staff: staff, Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sup.Handle(bots.AP, r); err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sup.Run(rctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for len(fake.Commands(w.bot, w.guild.ID)) == 0 || sup.Session(bots.AP) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("bot never registered: %+v", sup.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	bottest.Start(t, fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.AP, Fake: w.bot, Router: r}}, Guilds: []string{w.guild.ID}, Staff: staff})
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: general}
 	return w
-}
-
-func (w *world) do(in discordtest.Interaction) discordtest.Response {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	in.GuildID, in.ChannelID = w.guild.ID, general
-	in.Type = discordgo.InteractionApplicationCommand
-	if in.CommandName == "" {
-		in.Type = discordgo.InteractionMessageComponent
-	}
-	h, err := w.fake.Interact(ctx, w.bot, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
 }
 
 func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-1:]} }
@@ -142,25 +76,6 @@ func click(who, id string) discordtest.Interaction {
 	return discordtest.Interaction{User: user(who), CustomID: id}
 }
 
-func text(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
-}
-
-func buttons(r discordtest.Response) map[string]string {
-	out := map[string]string{}
-	for _, row := range r.Data.Components {
-		if ar, ok := row.(*discordgo.ActionsRow); ok {
-			for _, c := range ar.Components {
-				if b, ok := c.(*discordgo.Button); ok {
-					out[b.Label] = b.CustomID
-				}
-			}
-		}
-	}
-	return out
-}
-
 func (w *world) balance(who string) int64 {
 	b, _ := w.store.Balance(context.Background(), w.guild.ID, who)
 	return b
@@ -169,7 +84,7 @@ func (w *world) balance(who string) int64 {
 func (w *world) addItem(name string, price int64, kind string, extra ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
 	opts := append([]*discordgo.ApplicationCommandInteractionDataOption{discordtest.StringOpt("name", name),
 		discordtest.IntOpt("price", price), discordtest.StringOpt("kind", kind)}, extra...)
-	return w.do(pts(staff1, discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", opts...))))
+	return w.Do(pts(staff1, discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", opts...))))
 }
 
 // Staff give and take are audited; a take past the balance writes nothing;
@@ -177,31 +92,31 @@ func (w *world) addItem(name string, price int64, kind string, extra ...*discord
 func TestGiveTake(t *testing.T) {
 	w := newWorld(t)
 	adj := func(who, verb string, n int64) discordtest.Response {
-		return w.do(pts(who, discordtest.SubCommand(verb, discordtest.UserOpt("player", player),
+		return w.Do(pts(who, discordtest.SubCommand(verb, discordtest.UserOpt("player", player),
 			discordtest.IntOpt("amount", n), discordtest.StringOpt("reason", "event"))))
 	}
-	if r := adj(player, "give", 50); !strings.Contains(text(r), "staff role") || w.balance(player) != 0 {
-		t.Fatalf("member gave: %s", text(r))
+	if r := adj(player, "give", 50); !strings.Contains(bottest.Text(r), "staff role") || w.balance(player) != 0 {
+		t.Fatalf("member gave: %s", bottest.Text(r))
 	}
 	adj(staff1, "give", 50)
-	if r := adj(staff1, "take", 60); !strings.Contains(text(r), "not enough points") || w.balance(player) != 50 {
-		t.Fatalf("take past the balance: %s (balance %d)", text(r), w.balance(player))
+	if r := adj(staff1, "take", 60); !strings.Contains(bottest.Text(r), "not enough points") || w.balance(player) != 50 {
+		t.Fatalf("take past the balance: %s (balance %d)", bottest.Text(r), w.balance(player))
 	}
 	adj(staff1, "take", 20)
 	if w.balance(player) != 30 || len(w.store.Entries(w.guild.ID, player)) != 2 {
 		t.Fatalf("balance %d, entries %d", w.balance(player), len(w.store.Entries(w.guild.ID, player)))
 	}
-	got := strings.Join(w.audit.actions(), "\n")
+	got := strings.Join(w.audit.Actions(), "\n")
 	for _, want := range []string{"pt give <@" + player + "> ok=true", "pt take <@" + player + "> ok=false", "pt take <@" + player + "> ok=true"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("audit lacks %q:\n%s", want, got)
 		}
 	}
-	if r := w.do(pts(player, discordtest.SubCommand("history"))); !strings.Contains(text(r), "take") || !strings.Contains(text(r), "give") {
-		t.Fatalf("history: %s", text(r))
+	if r := w.Do(pts(player, discordtest.SubCommand("history"))); !strings.Contains(bottest.Text(r), "take") || !strings.Contains(bottest.Text(r), "give") {
+		t.Fatalf("history: %s", bottest.Text(r))
 	}
-	if r := w.do(pts(player, discordtest.SubCommand("balance", discordtest.UserOpt("player", staff1)))); !strings.Contains(text(r), "staff") {
-		t.Fatalf("a member read another balance: %s", text(r))
+	if r := w.Do(pts(player, discordtest.SubCommand("balance", discordtest.UserOpt("player", staff1)))); !strings.Contains(bottest.Text(r), "staff") {
+		t.Fatalf("a member read another balance: %s", bottest.Text(r))
 	}
 }
 
@@ -211,21 +126,21 @@ func TestGiveTake(t *testing.T) {
 func TestBuyConfirmation(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if r := w.addItem("Evil", 1, "command", discordtest.StringOpt("command", "ScriptCommand x {name} | DoExit")); !strings.Contains(text(r), "would chain") {
-		t.Fatalf("bad template accepted: %s", text(r))
+	if r := w.addItem("Evil", 1, "command", discordtest.StringOpt("command", "ScriptCommand x {name} | DoExit")); !strings.Contains(bottest.Text(r), "would chain") {
+		t.Fatalf("bad template accepted: %s", bottest.Text(r))
 	}
-	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(text(r), "Item added") {
-		t.Fatalf("add: %s", text(r))
+	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(bottest.Text(r), "Item added") {
+		t.Fatalf("add: %s", bottest.Text(r))
 	}
 	if _, err := w.store.Post(ctx, w.guild.ID, player, 20, "give", "", "seed", ""); err != nil {
 		t.Fatal(err)
 	}
 	ask := func() string {
-		r := w.do(pts(player, discordtest.SubCommand("buy", discordtest.StringOpt("item", "Helmet"))))
-		if buttons(r)["Confirm"] == "" {
-			t.Fatalf("no confirmation: %s", text(r))
+		r := w.Do(pts(player, discordtest.SubCommand("buy", discordtest.StringOpt("item", "Helmet"))))
+		if bottest.Buttons(r.Data.Components)["Confirm"] == "" {
+			t.Fatalf("no confirmation: %s", bottest.Text(r))
 		}
-		return buttons(r)["Confirm"]
+		return bottest.Buttons(r.Data.Components)["Confirm"]
 	}
 	confirm := ask()
 	it, _ := w.store.Item(ctx, w.guild.ID, "Helmet")
@@ -233,28 +148,28 @@ func TestBuyConfirmation(t *testing.T) {
 	if err := w.store.UpdateItem(ctx, w.guild.ID, it); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "price of Helmet changed to 12") || w.balance(player) != 20 {
-		t.Fatalf("old price bought: %s", text(r))
+	if r := w.Do(click(player, confirm)); !strings.Contains(bottest.Text(r), "price of Helmet changed to 12") || w.balance(player) != 20 {
+		t.Fatalf("old price bought: %s", bottest.Text(r))
 	}
 	confirm = ask()
-	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "Order #1") || w.balance(player) != 8 {
-		t.Fatalf("buy: %s (balance %d)", text(r), w.balance(player))
+	if r := w.Do(click(player, confirm)); !strings.Contains(bottest.Text(r), "Order #1") || w.balance(player) != 8 {
+		t.Fatalf("buy: %s (balance %d)", bottest.Text(r), w.balance(player))
 	}
-	if r := w.do(click(player, ask())); !strings.Contains(text(r), "not enough points") {
-		t.Fatalf("second buy: %s", text(r))
+	if r := w.Do(click(player, ask())); !strings.Contains(bottest.Text(r), "not enough points") {
+		t.Fatalf("second buy: %s", bottest.Text(r))
 	}
 	confirm = ask()
 	if err := w.store.RemoveItem(ctx, w.guild.ID, it.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.do(click(player, confirm)); !strings.Contains(text(r), "no longer sold") {
-		t.Fatalf("removed item: %s", text(r))
+	if r := w.Do(click(player, confirm)); !strings.Contains(bottest.Text(r), "no longer sold") {
+		t.Fatalf("removed item: %s", bottest.Text(r))
 	}
 	if _, n, _ := w.store.Orders(ctx, w.guild.ID, "", nil, 10, 0); n != 1 || w.balance(player) != 8 {
 		t.Fatalf("%d orders, balance %d", n, w.balance(player))
 	}
-	if r := w.do(pts(player, discordtest.SubCommand("orders"))); !strings.Contains(text(r), "Helmet") {
-		t.Fatalf("orders: %s", text(r))
+	if r := w.Do(pts(player, discordtest.SubCommand("orders"))); !strings.Contains(bottest.Text(r), "Helmet") {
+		t.Fatalf("orders: %s", bottest.Text(r))
 	}
 }
 
@@ -271,28 +186,28 @@ func TestPendingButtons(t *testing.T) {
 	if _, _, err := w.store.Buy(ctx, w.guild.ID, player, it.ID, 0, "k"); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.do(pts(player, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true)))); !strings.Contains(text(r), "staff role") {
-		t.Fatalf("member listed pending: %s", text(r))
+	if r := w.Do(pts(player, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true)))); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("member listed pending: %s", bottest.Text(r))
 	}
-	r := w.do(pts(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
-	refund := buttons(r)["#1 refund"]
+	r := w.Do(pts(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
+	refund := bottest.Buttons(r.Data.Components)["#1 refund"]
 	if refund == "" {
-		t.Fatalf("pending: %s", text(r))
+		t.Fatalf("pending: %s", bottest.Text(r))
 	}
-	if r := w.do(click(player, refund)); !strings.Contains(text(r), "staff role") {
-		t.Fatalf("member refunded: %s", text(r))
+	if r := w.Do(click(player, refund)); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("member refunded: %s", bottest.Text(r))
 	}
 	// staff1 listed the orders while staff; the role is gone at the click.
 	if err := w.fake.SetMemberRoles(w.guild.ID, staff1, nil); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.do(click(staff1, refund)); !strings.Contains(text(r), "staff role") || w.balance(player) != 0 {
-		t.Fatalf("former staff refunded: %s", text(r))
+	if r := w.Do(click(staff1, refund)); !strings.Contains(bottest.Text(r), "staff role") || w.balance(player) != 0 {
+		t.Fatalf("former staff refunded: %s", bottest.Text(r))
 	}
 	var wg sync.WaitGroup
 	res := make([]string, 2)
 	for i := range res {
-		wg.Go(func() { res[i] = text(w.do(click(staff2, refund))) })
+		wg.Go(func() { res[i] = bottest.Text(w.Do(click(staff2, refund))) })
 	}
 	wg.Wait()
 	if joined := strings.Join(res, "\n"); strings.Count(joined, "refunded") < 1 || !strings.Contains(joined, "already handled") {
@@ -382,25 +297,25 @@ func TestCommandStaffSubcommands(t *testing.T) {
 func TestShopStaffOnly(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(text(r), "Item added") {
-		t.Fatalf("add: %s", text(r))
+	if r := w.addItem("Helmet", 10, "item", discordtest.StringOpt("blueprint", "/Game/X/Helmet.Helmet")); !strings.Contains(bottest.Text(r), "Item added") {
+		t.Fatalf("add: %s", bottest.Text(r))
 	}
-	before := len(w.audit.actions())
+	before := len(w.audit.Actions())
 	shop := func(who, sub string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
-		return w.do(pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand(sub, opts...))))
+		return w.Do(pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand(sub, opts...))))
 	}
 	for _, r := range []discordtest.Response{
 		shop(player, "add", discordtest.StringOpt("name", "Sword"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk")),
 		shop(player, "edit", discordtest.StringOpt("name", "Helmet"), discordtest.IntOpt("price", 1)),
 		shop(player, "remove", discordtest.StringOpt("name", "Helmet")),
 	} {
-		if !strings.Contains(text(r), "staff role") {
-			t.Fatalf("member changed the shop: %s", text(r))
+		if !strings.Contains(bottest.Text(r), "staff role") {
+			t.Fatalf("member changed the shop: %s", bottest.Text(r))
 		}
 	}
 	items, err := w.store.Items(ctx, w.guild.ID)
-	if err != nil || len(items) != 1 || items[0].Price != 10 || len(w.audit.actions()) != before {
-		t.Fatalf("after a member's attempts: items %+v, err %v, audits %v", items, err, w.audit.actions())
+	if err != nil || len(items) != 1 || items[0].Price != 10 || len(w.audit.Actions()) != before {
+		t.Fatalf("after a member's attempts: items %+v, err %v, audits %v", items, err, w.audit.Actions())
 	}
 	complete := func(who string) []*discordgo.ApplicationCommandOptionChoice {
 		in := pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand("edit", discordtest.Focused(discordtest.StringOpt("name", "hel")))))
@@ -423,13 +338,13 @@ func TestShopStaffOnly(t *testing.T) {
 	if c := complete(staff1); len(c) != 1 {
 		t.Fatalf("staff autocomplete: %+v", c)
 	}
-	if r := shop(staff1, "edit", discordtest.StringOpt("name", "Helmet"), discordtest.IntOpt("price", 12)); !strings.Contains(text(r), "Item changed") {
-		t.Fatalf("edit: %s", text(r))
+	if r := shop(staff1, "edit", discordtest.StringOpt("name", "Helmet"), discordtest.IntOpt("price", 12)); !strings.Contains(bottest.Text(r), "Item changed") {
+		t.Fatalf("edit: %s", bottest.Text(r))
 	}
-	if r := shop(staff1, "remove", discordtest.StringOpt("name", "Helmet")); !strings.Contains(text(r), "Item removed") {
-		t.Fatalf("remove: %s", text(r))
+	if r := shop(staff1, "remove", discordtest.StringOpt("name", "Helmet")); !strings.Contains(bottest.Text(r), "Item removed") {
+		t.Fatalf("remove: %s", bottest.Text(r))
 	}
-	got := strings.Join(w.audit.actions(), "\n")
+	got := strings.Join(w.audit.Actions(), "\n")
 	for _, want := range []string{"pt shop edit Helmet ok=true", "pt shop remove Helmet ok=true"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("audit lacks %q:\n%s", want, got)
