@@ -2,8 +2,6 @@ package gp_test
 
 import (
 	"context"
-	"encoding/json"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/economy"
 	"github.com/blissark/bliss/bots/economy/economytest"
@@ -93,6 +92,7 @@ type world struct {
 	guilds *bots.MemStore
 	store  *economytest.Store
 	donors *donors
+	bottest.Client
 }
 
 func newWorld(t *testing.T) *world {
@@ -103,15 +103,10 @@ func newWorld(t *testing.T) *world {
 	w := &world{t: t, fake: fake, guilds: bots.NewMemStore(), store: economytest.New(nil), donors: &donors{links: map[string]string{}}}
 	w.bot = fake.AddBot("token-gp")
 	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster",
-		Roles: []*discordgo.Role{{ID: roleStf, Name: "Staff"}},
-		Channels: []*discordgo.Channel{{ID: general, Name: "general", Type: discordgo.ChannelTypeGuildText},
-			{ID: ordersC, Name: "orders", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: staff1, Username: "staff1"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: staff2, Username: "staff2"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: donor, Username: "donor"}},
-			{User: &discordgo.User{ID: other, Username: "other"}},
-		}})
+		Roles:    []*discordgo.Role{{ID: roleStf, Name: "Staff"}},
+		Channels: []*discordgo.Channel{bottest.TextChannel(general, "general"), bottest.TextChannel(ordersC, "orders")},
+		Members: []*discordgo.Member{bottest.Member(staff1, "staff1", roleStf), bottest.Member(staff2, "staff2", roleStf),
+			bottest.Member(donor, "donor"), bottest.Member(other, "other")}})
 	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -119,54 +114,11 @@ func newWorld(t *testing.T) *world {
 	if err := w.guilds.SaveGuildSettings(ctx, gs); err != nil {
 		t.Fatal(err)
 	}
-	sup, err := bots.NewSupervisor(bots.Options{
-		Bots:          []bots.BotConfig{{Kind: bots.GP, Token: w.bot.Token, AppID: w.bot.AppID}},
-		NewHTTPClient: fake.HTTPClient, NewDialer: fake.Dialer, GuildIDs: []string{w.guild.ID},
-		Staff: bots.StaffFromStore(w.guilds), Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sup.Handle(bots.GP, gp.New(gp.Deps{Store: w.store, Donors: w.donors, Guilds: w.guilds, Staff: bots.StaffFromStore(w.guilds)})); err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = sup.Run(rctx) })
-	t.Cleanup(func() { cancel(); wg.Wait() })
-	deadline := time.Now().Add(30 * time.Second)
-	for len(fake.Commands(w.bot, w.guild.ID)) == 0 || sup.Session(bots.GP) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("gp never registered: %+v", sup.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	bottest.Start(t, fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.GP, Fake: w.bot,
+		Router: gp.New(gp.Deps{Store: w.store, Donors: w.donors, Guilds: w.guilds, Staff: bots.StaffFromStore(w.guilds)})}},
+		Guilds: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.guilds)})
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: general}
 	return w
-}
-
-func (w *world) do(in discordtest.Interaction) discordtest.Response {
-	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	in.GuildID = w.guild.ID
-	if in.ChannelID == "" {
-		in.ChannelID = general
-	}
-	if in.Type == 0 {
-		in.Type = discordgo.InteractionApplicationCommand
-		if in.CommandName == "" {
-			in.Type = discordgo.InteractionMessageComponent
-		}
-	}
-	h, err := w.fake.Interact(ctx, w.bot, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return r
 }
 
 func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-1:]} }
@@ -175,36 +127,17 @@ func gpCmd(who string, opts ...*discordgo.ApplicationCommandInteractionDataOptio
 	return discordtest.Interaction{User: user(who), CommandName: "gp", Options: opts}
 }
 
-func text(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
-}
-
-func ids(components []discordgo.MessageComponent) map[string]string {
-	out := map[string]string{}
-	for _, row := range components {
-		if ar, ok := row.(*discordgo.ActionsRow); ok {
-			for _, c := range ar.Components {
-				if b, ok := c.(*discordgo.Button); ok {
-					out[b.Label] = b.CustomID
-				}
-			}
-		}
-	}
-	return out
-}
-
 // order buys the desk item as the donor and returns the desk post.
 func (w *world) order(item string) *discordgo.Message {
 	w.t.Helper()
 	before := len(w.fake.Messages(ordersC))
-	r := w.do(gpCmd(donor, discordtest.SubCommand("order", discordtest.StringOpt("item", item))))
-	confirm := ids(r.Data.Components)["Confirm"]
+	r := w.Do(gpCmd(donor, discordtest.SubCommand("order", discordtest.StringOpt("item", item))))
+	confirm := bottest.Buttons(r.Data.Components)["Confirm"]
 	if confirm == "" {
-		w.t.Fatalf("no confirmation: %s", text(r))
+		w.t.Fatalf("no confirmation: %s", bottest.Text(r))
 	}
-	if r := w.do(discordtest.Interaction{User: user(donor), CustomID: confirm}); !strings.Contains(text(r), "Order #") {
-		w.t.Fatalf("order: %s", text(r))
+	if r := w.Do(discordtest.Interaction{User: user(donor), CustomID: confirm}); !strings.Contains(bottest.Text(r), "Order #") {
+		w.t.Fatalf("order: %s", bottest.Text(r))
 	}
 	msgs := w.fake.Messages(ordersC)
 	if len(msgs) != before+1 {
@@ -215,7 +148,7 @@ func (w *world) order(item string) *discordgo.Message {
 
 func (w *world) desk(who string, m *discordgo.Message, label string) discordtest.Response {
 	w.t.Helper()
-	return w.do(discordtest.Interaction{User: user(who), CustomID: ids(m.Components)[label], ChannelID: ordersC, MessageID: m.ID})
+	return w.Do(discordtest.Interaction{User: user(who), CustomID: bottest.Buttons(m.Components)[label], ChannelID: ordersC, MessageID: m.ID})
 }
 
 // The order desk: the donor is refused on staff buttons, one of two staff
@@ -236,16 +169,16 @@ func TestOrderDesk(t *testing.T) {
 	if b, _ := w.store.Balance(ctx, w.guild.ID, donor); b != 400 {
 		t.Fatalf("balance %d after order", b)
 	}
-	if r := w.desk(donor, m, "Fulfil"); !strings.Contains(text(r), "staff role") {
-		t.Fatalf("donor fulfilled: %s", text(r))
+	if r := w.desk(donor, m, "Fulfil"); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("donor fulfilled: %s", bottest.Text(r))
 	}
-	if r := w.desk(staff1, m, "Accept"); !strings.Contains(text(r), "accepted by staff") {
-		t.Fatalf("accept: %s", text(r))
+	if r := w.desk(staff1, m, "Accept"); !strings.Contains(bottest.Text(r), "accepted by staff") {
+		t.Fatalf("accept: %s", bottest.Text(r))
 	}
 	var wg sync.WaitGroup
 	results := make([]string, 2)
 	for i, who := range []string{staff1, staff2} {
-		wg.Go(func() { results[i] = text(w.desk(who, m, "Fulfil")) })
+		wg.Go(func() { results[i] = bottest.Text(w.desk(who, m, "Fulfil")) })
 	}
 	wg.Wait()
 	won, told := 0, 0
@@ -262,11 +195,11 @@ func TestOrderDesk(t *testing.T) {
 	}
 	// A refused order is refunded once, however often Refuse is clicked.
 	m2 := w.order("Base move")
-	if r := w.desk(staff2, m2, "Refuse"); !strings.Contains(text(r), "refused and refunded") {
-		t.Fatalf("refuse: %s", text(r))
+	if r := w.desk(staff2, m2, "Refuse"); !strings.Contains(bottest.Text(r), "refused and refunded") {
+		t.Fatalf("refuse: %s", bottest.Text(r))
 	}
-	if r := w.desk(staff1, m2, "Refuse"); !strings.Contains(text(r), "Already handled") {
-		t.Fatalf("second refuse: %s", text(r))
+	if r := w.desk(staff1, m2, "Refuse"); !strings.Contains(bottest.Text(r), "Already handled") {
+		t.Fatalf("second refuse: %s", bottest.Text(r))
 	}
 	if b, _ := w.store.Balance(ctx, w.guild.ID, donor); b != 400 {
 		t.Fatalf("balance %d after refuse, want 400", b)
@@ -276,20 +209,20 @@ func TestOrderDesk(t *testing.T) {
 	if err := w.fake.SetMemberRoles(w.guild.ID, staff2, nil); err != nil {
 		t.Fatal(err)
 	}
-	if r := w.desk(staff2, m3, "Refuse"); !strings.Contains(text(r), "staff role") {
-		t.Fatalf("former staff refused: %s", text(r))
+	if r := w.desk(staff2, m3, "Refuse"); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("former staff refused: %s", bottest.Text(r))
 	}
 	if o, _ := w.store.Order(ctx, w.guild.ID, 3); o.State != economy.StateOpen {
 		t.Fatalf("order 3 is %s", o.State)
 	}
 	// Both sides see the open order: the donor in /gp orders, staff in
 	// /gp orders pending (pointing at the desk post, no delivery buttons).
-	if r := w.do(gpCmd(donor, discordtest.SubCommand("orders"))); !strings.Contains(text(r), "#3") || !strings.Contains(text(r), "waiting for staff") {
-		t.Fatalf("donor's orders: %s", text(r))
+	if r := w.Do(gpCmd(donor, discordtest.SubCommand("orders"))); !strings.Contains(bottest.Text(r), "#3") || !strings.Contains(bottest.Text(r), "waiting for staff") {
+		t.Fatalf("donor's orders: %s", bottest.Text(r))
 	}
-	r := w.do(gpCmd(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
-	if !strings.Contains(text(r), "#3 Base move") || !strings.Contains(text(r), "order desk post") || len(ids(r.Data.Components)) != 0 {
-		t.Fatalf("staff pending: %s", text(r))
+	r := w.Do(gpCmd(staff1, discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
+	if !strings.Contains(bottest.Text(r), "#3 Base move") || !strings.Contains(bottest.Text(r), "order desk post") || len(bottest.Buttons(r.Data.Components)) != 0 {
+		t.Fatalf("staff pending: %s", bottest.Text(r))
 	}
 	// The donor was told at each step (DMs).
 	dm, err := w.fake.DMChannel(w.bot, donor)
@@ -318,20 +251,20 @@ func TestDonations(t *testing.T) {
 		{ServiceID: 1, BoostID: 2, Username: "mallory", AmountRaw: "€1,00", ExtendedFor: -time.Hour, BoostedAt: at, Flags: []string{"amount", "extended_for"}},
 	}
 	month := discordtest.SubCommand("donations", discordtest.StringOpt("month", "2026-11"))
-	if r := w.do(gpCmd(donor, month)); !strings.Contains(text(r), "/gp link") {
-		t.Fatalf("unlinked donor: %s", text(r))
+	if r := w.Do(gpCmd(donor, month)); !strings.Contains(bottest.Text(r), "/gp link") {
+		t.Fatalf("unlinked donor: %s", bottest.Text(r))
 	}
 	w.donors.links["alice"] = donor
-	r := w.do(gpCmd(donor, month))
-	if s := text(r); !strings.Contains(s, "alice") || strings.Contains(s, "mallory") || !strings.Contains(s, "1.00") {
+	r := w.Do(gpCmd(donor, month))
+	if s := bottest.Text(r); !strings.Contains(s, "alice") || strings.Contains(s, "mallory") || !strings.Contains(s, "1.00") {
 		t.Fatalf("donor's donations: %s", s)
 	}
-	r = w.do(gpCmd(staff1, month))
-	if s := text(r); !strings.Contains(s, "alice") || !strings.Contains(s, "mallory") || !strings.Contains(s, "extended_for") {
+	r = w.Do(gpCmd(staff1, month))
+	if s := bottest.Text(r); !strings.Contains(s, "alice") || !strings.Contains(s, "mallory") || !strings.Contains(s, "extended_for") {
 		t.Fatalf("staff donations: %s", s)
 	}
-	if r := w.do(gpCmd(donor, discordtest.SubCommand("donations", discordtest.StringOpt("month", "2026-13")))); !strings.Contains(text(r), "2026-12") {
-		t.Fatalf("bad month: %s", text(r))
+	if r := w.Do(gpCmd(donor, discordtest.SubCommand("donations", discordtest.StringOpt("month", "2026-13")))); !strings.Contains(bottest.Text(r), "2026-12") {
+		t.Fatalf("bad month: %s", bottest.Text(r))
 	}
 }
 
@@ -360,8 +293,8 @@ func TestStaffLink(t *testing.T) {
 		discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", discordtest.StringOpt("name", "Sword"),
 			discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk"))),
 	} {
-		if r := w.do(gpCmd(other, opt)); !strings.Contains(text(r), "staff role") {
-			t.Fatalf("member used %s: %s", opt.Name, text(r))
+		if r := w.Do(gpCmd(other, opt)); !strings.Contains(bottest.Text(r), "staff role") {
+			t.Fatalf("member used %s: %s", opt.Name, bottest.Text(r))
 		}
 	}
 	if b, _ := w.store.Balance(ctx, w.guild.ID, other); b != 0 {
@@ -371,17 +304,17 @@ func TestStaffLink(t *testing.T) {
 		t.Fatalf("member added %+v", items)
 	}
 	staffLink := func(who string) discordtest.Response {
-		return w.do(gpCmd(who, discordtest.SubCommandGroup("staff", discordtest.SubCommand("link",
+		return w.Do(gpCmd(who, discordtest.SubCommandGroup("staff", discordtest.SubCommand("link",
 			discordtest.StringOpt("nitrado_username", "Alice"), discordtest.UserOpt("player", donor)))))
 	}
-	if r := staffLink(other); !strings.Contains(text(r), "staff role") || len(w.donors.links) != 0 {
-		t.Fatalf("member linked: %s", text(r))
+	if r := staffLink(other); !strings.Contains(bottest.Text(r), "staff role") || len(w.donors.links) != 0 {
+		t.Fatalf("member linked: %s", bottest.Text(r))
 	}
-	if r := staffLink(staff1); !strings.Contains(text(r), "Donor linked") || w.donors.links["alice"] != donor {
-		t.Fatalf("staff link: %s %v", text(r), w.donors.links)
+	if r := staffLink(staff1); !strings.Contains(bottest.Text(r), "Donor linked") || w.donors.links["alice"] != donor {
+		t.Fatalf("staff link: %s %v", bottest.Text(r), w.donors.links)
 	}
-	if r := w.do(gpCmd(donor, discordtest.SubCommand("link", discordtest.StringOpt("nitrado_username", "Alice")))); !strings.Contains(text(r), "BL-ABC123") {
-		t.Fatalf("link code: %s", text(r))
+	if r := w.Do(gpCmd(donor, discordtest.SubCommand("link", discordtest.StringOpt("nitrado_username", "Alice")))); !strings.Contains(bottest.Text(r), "BL-ABC123") {
+		t.Fatalf("link code: %s", bottest.Text(r))
 	}
 }
 
