@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/blissark/bliss/app/rcon/rcontest"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/ap"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/gp"
 	"github.com/blissark/bliss/bots/master"
@@ -62,18 +62,6 @@ func (r *recIncidents) kinds() []string {
 	return out
 }
 
-type recAudit struct {
-	mu  sync.Mutex
-	got []bots.AuditEntry
-}
-
-func (r *recAudit) Audit(_ context.Context, e bots.AuditEntry) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, e)
-	return nil
-}
-
 // ecoWorld: real SQLite, the real adapters, a fake RCON server over TCP
 // and the fake Discord with the AP and GP bots.
 type ecoWorld struct {
@@ -86,7 +74,7 @@ type ecoWorld struct {
 	bots    map[bots.BotKind]discordtest.Bot
 	guild   discordtest.Guild
 	inc     *recIncidents
-	audit   *recAudit
+	audit   *bottest.Audits
 	now     time.Time
 	nowMu   sync.Mutex
 	routers map[bots.BotKind]*bots.Router
@@ -112,7 +100,7 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &recIncidents{}, audit: &recAudit{},
+	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &recIncidents{}, audit: &bottest.Audits{},
 		now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), routers: map[bots.BotKind]*bots.Router{}}
 	w.rc, err = rcontest.New(rcontest.Options{Password: "pw"})
 	if err != nil {
@@ -128,14 +116,10 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 	w.bots = map[bots.BotKind]discordtest.Bot{bots.AP: w.fake.AddBot("token-ap"), bots.GP: w.fake.AddBot("token-gp")}
 	w.guild = w.fake.AddGuild(discordtest.Guild{Name: "Ark",
 		Roles: []*discordgo.Role{{ID: ecoAdminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator}},
-		Channels: []*discordgo.Channel{{ID: "910000000000000001", Name: "general", Type: discordgo.ChannelTypeGuildText},
-			{ID: "910000000000000002", Name: "orders", Type: discordgo.ChannelTypeGuildText},
-			{ID: "910000000000000003", Name: "donations", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: ecoGuildAdmin, Username: "admin"}, Roles: []string{ecoAdminRole}},
-			{User: &discordgo.User{ID: ecoGuildPlayer, Username: "bob"}},
-			{User: &discordgo.User{ID: ecoGuildOther, Username: "eve"}},
-		}})
+		Channels: []*discordgo.Channel{bottest.TextChannel("910000000000000001", "general"),
+			bottest.TextChannel("910000000000000002", "orders"), bottest.TextChannel("910000000000000003", "donations")},
+		Members: []*discordgo.Member{bottest.Member(ecoGuildAdmin, "admin", ecoAdminRole), bottest.Member(ecoGuildPlayer, "bob"),
+			bottest.Member(ecoGuildOther, "eve")}})
 	for _, b := range w.bots {
 		if err := w.fake.AddBotToGuild(b, w.guild.ID); err != nil {
 			t.Fatal(err)
@@ -153,65 +137,16 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 
 func (w *ecoWorld) start(t testing.TB) {
 	t.Helper()
-	opts := bots.Options{NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer, GuildIDs: []string{w.guild.ID},
-		Staff: bots.StaffFromStore(w.guilds), Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond}
-	for k, b := range w.bots {
-		if w.routers[k] != nil {
-			opts.Bots = append(opts.Bots, bots.BotConfig{Kind: k, Token: b.Token, AppID: b.AppID})
-		}
-	}
-	sup, err := bots.NewSupervisor(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var bs []bottest.Bot
 	for k, r := range w.routers {
-		if err := sup.Handle(k, r); err != nil {
-			t.Fatal(err)
-		}
+		bs = append(bs, bottest.Bot{Kind: k, Fake: w.bots[k], Router: r})
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for k := range w.routers {
-		for len(w.fake.Commands(w.bots[k], w.guild.ID)) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s never registered: %+v", k, sup.Status())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
+	bottest.Start(t, w.fake, bottest.Options{Bots: bs, Guilds: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.guilds)})
 }
 
 func (w *ecoWorld) run(t testing.TB, k bots.BotKind, in discordtest.Interaction) discordtest.Response {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	in.GuildID = w.guild.ID
-	if in.ChannelID == "" {
-		in.ChannelID = "910000000000000001"
-	}
-	if in.Type == 0 && in.CommandName != "" {
-		in.Type = discordgo.InteractionApplicationCommand
-	}
-	if in.Type == 0 {
-		in.Type = discordgo.InteractionMessageComponent
-	}
-	h, err := w.fake.Interact(ctx, w.bots[k], in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return bottest.Client{T: t, Fake: w.fake, Bot: w.bots[k], Guild: w.guild.ID, Channel: "910000000000000001"}.Do(in)
 }
 
 func cmd(user, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Interaction {
@@ -220,26 +155,6 @@ func cmd(user, name string, opts ...*discordgo.ApplicationCommandInteractionData
 
 func click(user, customID string) discordtest.Interaction {
 	return discordtest.Interaction{User: &discordgo.User{ID: user, Username: "u" + user[len(user)-1:]}, CustomID: customID}
-}
-
-func rtext(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
-}
-
-// buttons returns the custom ids of a response's buttons.
-func buttons(r discordtest.Response) []string {
-	var out []string
-	for _, row := range r.Data.Components {
-		if ar, ok := row.(*discordgo.ActionsRow); ok {
-			for _, c := range ar.Components {
-				if b, ok := c.(*discordgo.Button); ok {
-					out = append(out, b.CustomID)
-				}
-			}
-		}
-	}
-	return out
 }
 
 func (w *ecoWorld) deliveryJob() *delivery.Job {
@@ -264,9 +179,9 @@ func (w *ecoWorld) linkBob(t testing.TB) {
 	t.Helper()
 	ctx := context.Background()
 	r := w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("link", discordtest.StringOpt("name", "Bob"))))
-	code := codeRE.FindString(rtext(r))
+	code := codeRE.FindString(bottest.Text(r))
 	if code == "" || !r.Ephemeral() {
-		t.Fatalf("no code: %s", rtext(r))
+		t.Fatalf("no code: %s", bottest.Text(r))
 	}
 	for _, p := range []struct{ eos, name string }{{bobEOS, "bob_pc"}, {eveEOS, "eve_pc"}} {
 		if err := w.db.SessionJoin(ctx, ecoService, p.eos, p.name, w.clock(), storage.SessionSourceLog); err != nil {
@@ -283,8 +198,8 @@ func (w *ecoWorld) linkBob(t testing.TB) {
 		t.Fatal("a used code linked again")
 	}
 	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("whoami")))
-	if !strings.Contains(rtext(r), bobEOS) {
-		t.Fatalf("whoami: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), bobEOS) {
+		t.Fatalf("whoami: %s", bottest.Text(r))
 	}
 }
 
@@ -293,8 +208,8 @@ func (w *ecoWorld) addItem(t testing.TB, k bots.BotKind, name string, price int6
 	opts := append([]*discordgo.ApplicationCommandInteractionDataOption{discordtest.StringOpt("name", name),
 		discordtest.IntOpt("price", price), discordtest.StringOpt("kind", kind)}, extra...)
 	r := w.run(t, k, cmd(ecoGuildAdmin, string(k), discordtest.SubCommandGroup("shop", discordtest.SubCommand("add", opts...))))
-	if !strings.Contains(rtext(r), "Item added") {
-		t.Fatalf("shop add %s: %s", name, rtext(r))
+	if !strings.Contains(bottest.Text(r), "Item added") {
+		t.Fatalf("shop add %s: %s", name, bottest.Text(r))
 	}
 }
 
@@ -306,9 +221,9 @@ func (w *ecoWorld) buy(t testing.TB, k bots.BotKind, user, item string) discordt
 		sub = "order"
 	}
 	r := w.run(t, k, cmd(user, string(k), discordtest.SubCommand(sub, discordtest.StringOpt("item", item))))
-	bs := buttons(r)
+	bs := bottest.ButtonIDs(r.Data.Components)
 	if len(bs) != 2 {
-		t.Fatalf("no confirmation: %s", rtext(r))
+		t.Fatalf("no confirmation: %s", bottest.Text(r))
 	}
 	return w.run(t, k, click(user, bs[0]))
 }
@@ -342,20 +257,20 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 	r := w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommandGroup("shop", discordtest.SubCommand("add",
 		discordtest.StringOpt("name", "Evil"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "command"),
 		discordtest.StringOpt("command", "ScriptCommand x {name} | DoExit")))))
-	if !strings.Contains(rtext(r), "would chain a second command") {
-		t.Fatalf("bad template accepted: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "would chain a second command") {
+		t.Fatalf("bad template accepted: %s", bottest.Text(r))
 	}
 	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommandGroup("shop", discordtest.SubCommand("add",
 		discordtest.StringOpt("name", "X"), discordtest.IntOpt("price", 1), discordtest.StringOpt("kind", "desk")))))
-	if !strings.Contains(rtext(r), "needs a staff role") {
-		t.Fatalf("player added an item: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "needs a staff role") {
+		t.Fatalf("player added an item: %s", bottest.Text(r))
 	}
 	w.addItem(t, bots.AP, "Helmet", 10, "item", discordtest.StringOpt("blueprint", helmet))
 	w.addItem(t, bots.AP, "Notify", 5, "command", discordtest.StringOpt("command", `ScriptCommand gsanotify success 5 {eos} "hi {name}"`))
 	// Buy while offline: queued, not a failure.
 	r = w.buy(t, bots.AP, ecoGuildPlayer, "Helmet")
-	if !strings.Contains(rtext(r), "Order #") || w.balance(t, storage.AP, ecoGuildPlayer) != 15 {
-		t.Fatalf("buy: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "Order #") || w.balance(t, storage.AP, ecoGuildPlayer) != 15 {
+		t.Fatalf("buy: %s", bottest.Text(r))
 	}
 	job := w.deliveryJob()
 	if err := job.Start(ctx); err != nil {
@@ -399,20 +314,20 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 	}
 	r = w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommand("orders", discordtest.BoolOpt("pending", true))))
 	var refund string
-	for _, id := range buttons(r) {
+	for _, id := range bottest.ButtonIDs(r.Data.Components) {
 		if strings.HasPrefix(id, "apadm:refund:") {
 			refund = id
 		}
 	}
 	if refund == "" {
-		t.Fatalf("pending orders: %s", rtext(r))
+		t.Fatalf("pending orders: %s", bottest.Text(r))
 	}
-	if r := w.run(t, bots.AP, click(ecoGuildPlayer, refund)); !strings.Contains(rtext(r), "staff role") {
-		t.Fatalf("player clicked refund: %s", rtext(r))
+	if r := w.run(t, bots.AP, click(ecoGuildPlayer, refund)); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("player clicked refund: %s", bottest.Text(r))
 	}
 	w.run(t, bots.AP, click(ecoGuildAdmin, refund))
-	if r := w.run(t, bots.AP, click(ecoGuildAdmin, refund)); !strings.Contains(rtext(r), "already handled") {
-		t.Fatalf("second refund: %s", rtext(r))
+	if r := w.run(t, bots.AP, click(ecoGuildAdmin, refund)); !strings.Contains(bottest.Text(r), "already handled") {
+		t.Fatalf("second refund: %s", bottest.Text(r))
 	}
 	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 15 {
 		t.Fatalf("after refund %d", b)
@@ -437,17 +352,17 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 		discordtest.IntOpt("amount", 7), discordtest.StringOpt("reason", "event prize"))))
 	r = w.run(t, bots.AP, cmd(ecoGuildAdmin, "ap", discordtest.SubCommand("take", discordtest.UserOpt("player", ecoGuildOther),
 		discordtest.IntOpt("amount", 8), discordtest.StringOpt("reason", "oops"))))
-	if !strings.Contains(rtext(r), "not enough points") || w.balance(t, storage.AP, ecoGuildOther) != 7 || len(w.audit.got) < 2 {
-		t.Fatalf("take: %s (audits %d)", rtext(r), len(w.audit.got))
+	if !strings.Contains(bottest.Text(r), "not enough points") || w.balance(t, storage.AP, ecoGuildOther) != 7 || len(w.audit.Entries()) < 2 {
+		t.Fatalf("take: %s (audits %d)", bottest.Text(r), len(w.audit.Entries()))
 	}
 	// History and leaderboard render.
 	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("history")))
-	if !strings.Contains(rtext(r), "award") || !strings.Contains(rtext(r), "refund") {
-		t.Fatalf("history: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "award") || !strings.Contains(bottest.Text(r), "refund") {
+		t.Fatalf("history: %s", bottest.Text(r))
 	}
 	r = w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("leaderboard")))
-	if !strings.Contains(rtext(r), ecoGuildPlayer) {
-		t.Fatalf("leaderboard: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), ecoGuildPlayer) {
+		t.Fatalf("leaderboard: %s", bottest.Text(r))
 	}
 	if bad, _ := w.db.LedgerAudit(ctx); len(bad) > 0 {
 		t.Fatal(bad)
@@ -465,13 +380,13 @@ func TestEconomyConcurrentBuyClicks(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.run(t, bots.AP, cmd(ecoGuildPlayer, "ap", discordtest.SubCommand("buy", discordtest.StringOpt("item", "Helmet"))))
-	confirm := buttons(r)[0]
+	confirm := bottest.ButtonIDs(r.Data.Components)[0]
 	var wg sync.WaitGroup
 	var ok, short atomic.Int32
 	for range 100 {
 		wg.Go(func() {
 			r := w.run(t, bots.AP, click(ecoGuildPlayer, confirm))
-			switch s := rtext(r); {
+			switch s := bottest.Text(r); {
 			case strings.Contains(s, "Order #"):
 				ok.Add(1)
 			case strings.Contains(s, "not enough points"):
@@ -674,9 +589,9 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	// donor1 links with a code put in the next boost's message; the earlier
 	// boosts are credited once: 100 + 250 + 500 GP at 100 GP per 1.00.
 	r := w.run(t, bots.GP, cmd(ecoGuildPlayer, "gp", discordtest.SubCommand("link", discordtest.StringOpt("nitrado_username", "donor1"))))
-	code := codeRE.FindString(rtext(r))
+	code := codeRE.FindString(bottest.Text(r))
 	if code == "" {
-		t.Fatalf("gp link: %s", rtext(r))
+		t.Fatalf("gp link: %s", bottest.Text(r))
 	}
 	nf.AddBoost(ecoService, nitradotest.Boost{ID: 4, Username: "donor1", ExtendedFor: day, Amount: "$5.00",
 		Message: "for the tribe " + code, BoostedAt: now.Add(-time.Hour)})
@@ -718,15 +633,15 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	}
 	// /gp donations: the donor sees their own.
 	r = w.run(t, bots.GP, cmd(ecoGuildPlayer, "gp", discordtest.SubCommand("donations", discordtest.StringOpt("month", "2026-11"))))
-	if !strings.Contains(rtext(r), "donor1") || strings.Contains(rtext(r), "weird") {
-		t.Fatalf("donations: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "donor1") || strings.Contains(bottest.Text(r), "weird") {
+		t.Fatalf("donations: %s", bottest.Text(r))
 	}
 	// The order desk: a base move for 300 GP, fulfilled by one of two staff
 	// clicking at once; a refused order is refunded.
 	w.addItem(t, bots.GP, "Base move", 300, "desk", discordtest.StringOpt("description", "staff move your base"))
 	r = w.buy(t, bots.GP, ecoGuildPlayer, "Base move")
-	if !strings.Contains(rtext(r), "Order #") || w.balance(t, storage.GP, ecoGuildPlayer) != 550 {
-		t.Fatalf("order: %s", rtext(r))
+	if !strings.Contains(bottest.Text(r), "Order #") || w.balance(t, storage.GP, ecoGuildPlayer) != 550 {
+		t.Fatalf("order: %s", bottest.Text(r))
 	}
 	desk := w.fake.Messages("910000000000000002")
 	if len(desk) != 1 {
@@ -751,8 +666,8 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 		in.ChannelID, in.MessageID = "910000000000000002", desk[0].ID
 		return w.run(t, bots.GP, in)
 	}
-	if r := onDesk(ecoGuildPlayer, ids["Fulfil"]); !strings.Contains(rtext(r), "staff role") {
-		t.Fatalf("donor fulfilled: %s", rtext(r))
+	if r := onDesk(ecoGuildPlayer, ids["Fulfil"]); !strings.Contains(bottest.Text(r), "staff role") {
+		t.Fatalf("donor fulfilled: %s", bottest.Text(r))
 	}
 	onDesk(ecoGuildAdmin, ids["Accept"])
 	second := "710000000000000009"
@@ -760,7 +675,7 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make([]string, 2)
 	for i, who := range []string{ecoGuildAdmin, second} {
-		wg.Go(func() { results[i] = rtext(onDesk(who, ids["Fulfil"])) })
+		wg.Go(func() { results[i] = bottest.Text(onDesk(who, ids["Fulfil"])) })
 	}
 	wg.Wait()
 	won := 0
@@ -777,8 +692,8 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	last := desk[len(desk)-1]
 	in := click(ecoGuildAdmin, deskIDs(last)["Refuse"])
 	in.ChannelID, in.MessageID = "910000000000000002", last.ID
-	if r := w.run(t, bots.GP, in); !strings.Contains(rtext(r), "refused") {
-		t.Fatalf("refuse: %s", rtext(r))
+	if r := w.run(t, bots.GP, in); !strings.Contains(bottest.Text(r), "refused") {
+		t.Fatalf("refuse: %s", bottest.Text(r))
 	}
 	if b := w.balance(t, storage.GP, ecoGuildPlayer); b != 550 {
 		t.Fatalf("after refuse %d", b)
