@@ -2,17 +2,15 @@ package master_test
 
 import (
 	"context"
-	"encoding/json"
-	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/bots/master"
@@ -40,15 +38,8 @@ func newWorld(t testing.TB) *world {
 	for _, k := range bots.Kinds() {
 		w.bots[k] = fake.AddBot("token-" + string(k))
 	}
-	w.guild = fake.AddGuild(discordtest.Guild{Name: "Ark Cluster",
-		Roles: []*discordgo.Role{{ID: "800000000000000001", Name: "Admin", Permissions: discordgo.PermissionAdministrator},
-			{ID: w.staffRl, Name: "Staff"}},
-		Channels: []*discordgo.Channel{{ID: "900000000000000001", Name: "general", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: w.adminID, Username: "admin"}, Roles: []string{"800000000000000001"}},
-			{User: &discordgo.User{ID: w.staffID, Username: "staff"}, Roles: []string{w.staffRl}},
-			{User: &discordgo.User{ID: w.userID, Username: "player"}},
-		}})
+	w.guild = fake.AddGuild(bottest.Personas{Admin: w.adminID, Staff: w.staffID, Player: w.userID, AdminRole: "800000000000000001", StaffRole: w.staffRl}.
+		Guild("Ark Cluster", []*discordgo.Channel{bottest.TextChannel("900000000000000001", "general")}))
 	for _, k := range bots.Kinds() {
 		if k == bots.GP { // GP has not been invited yet
 			continue
@@ -92,95 +83,26 @@ func testRouter(k bots.BotKind) *bots.Router {
 // called.
 func (w *world) start(t testing.TB, opts bots.Options) (sup *bots.Supervisor, stop func()) {
 	t.Helper()
+	var bs []bottest.Bot
 	for _, k := range bots.Kinds() {
-		opts.Bots = append(opts.Bots, bots.BotConfig{Kind: k, Token: w.bots[k].Token, AppID: w.bots[k].AppID})
-	}
-	opts.NewHTTPClient, opts.NewDialer = w.fake.HTTPClient, w.fake.Dialer
-	opts.GuildIDs = []string{w.guild.ID}
-	opts.Staff = bots.StaffFromStore(w.store)
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.MinBackoff == 0 {
-		opts.MinBackoff = 20 * time.Millisecond
-	}
-	sup, err := bots.NewSupervisor(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sup.Handle(bots.Master, master.New(master.Deps{Store: w.store, Bots: sup})); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range bots.Kinds()[1:] {
-		if err := sup.Handle(k, testRouter(k)); err != nil {
-			t.Fatal(err)
+		b := bottest.Bot{Kind: k, Fake: w.bots[k], Uninvited: k == bots.GP} // GP is not in the guild: nothing to register
+		if k != bots.Master {
+			b.Router = testRouter(k)
 		}
+		bs = append(bs, b)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- sup.Run(ctx) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
+	return bottest.Start(t, w.fake, bottest.Options{Bots: bs, Guilds: []string{w.guild.ID}, Staff: bots.StaffFromStore(w.store), Supervisor: opts,
+		Setup: func(sup *bots.Supervisor) {
+			if err := sup.Handle(bots.Master, master.New(master.Deps{Store: w.store, Bots: sup})); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
-	t.Cleanup(stop)
-	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-	defer wcancel()
-	for connected := false; !connected; time.Sleep(5 * time.Millisecond) {
-		if wctx.Err() != nil {
-			t.Fatalf("sessions never connected: %+v", sup.Status())
-		}
-		connected = true
-		for _, st := range sup.Status() {
-			connected = connected && st.State == bots.StateConnected
-		}
-	}
-	for _, k := range bots.Kinds() {
-		if k == bots.GP { // not in the guild: nothing to register
-			continue
-		}
-		for len(w.fake.Commands(w.bots[k], w.guild.ID)) == 0 {
-			if wctx.Err() != nil {
-				t.Fatalf("%s never registered its commands; status %+v", k, sup.Status())
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	return sup, stop
+		}})
 }
 
+// interact sends in to bot k and waits for the final answer.
 func (w *world) interact(t testing.TB, k bots.BotKind, in discordtest.Interaction) (*discordtest.InteractionHandle, discordtest.Response) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if in.GuildID == "" {
-		in.GuildID = w.guild.ID
-	}
-	if in.ChannelID == "" {
-		in.ChannelID = "900000000000000001"
-	}
-	if in.Type == 0 {
-		in.Type = discordgo.InteractionApplicationCommand
-	}
-	h, err := w.fake.Interact(ctx, w.bots[k], in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h, r
-}
-
-func text(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
+	return bottest.Client{T: t, Fake: w.fake, Bot: w.bots[k], Guild: w.guild.ID, Channel: "900000000000000001"}.Send(in)
 }
 
 func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-1:]} }
@@ -211,13 +133,13 @@ func TestE2ESetupRBAC(t *testing.T) {
 	// A plain member and a not-yet-configured staff member are refused.
 	for _, id := range []string{w.userID, w.staffID} {
 		_, r := w.interact(t, bots.Master, discordtest.Interaction{User: user(id), CommandName: "setup"})
-		if !r.Ephemeral() || !strings.Contains(text(r), "needs a staff role") {
-			t.Fatalf("/setup by %s not refused: %s", id, text(r))
+		if !r.Ephemeral() || !strings.Contains(bottest.Text(r), "needs a staff role") {
+			t.Fatalf("/setup by %s not refused: %s", id, bottest.Text(r))
 		}
 	}
 	// The administrator sees the wizard with GP's invite link.
 	_, r := w.interact(t, bots.Master, discordtest.Interaction{User: user(w.adminID), CommandName: "setup"})
-	out := text(r)
+	out := bottest.Text(r)
 	gp := w.bots[bots.GP]
 	wantInvite := "client_id=" + gp.AppID + `\u0026permissions=84992\u0026scope=bot+applications.commands`
 	if !strings.Contains(out, wantInvite) || !strings.Contains(out, "✅ Bliss Tickets") {
@@ -227,16 +149,16 @@ func TestE2ESetupRBAC(t *testing.T) {
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(w.adminID),
 		CustomID: "setup:set:staff_role_ids", ComponentType: discordgo.RoleSelectMenuComponent, Values: []string{w.staffRl}})
 	if r.Type != discordgo.InteractionResponseUpdateMessage {
-		t.Fatalf("select answered with %v: %s", r.Type, text(r))
+		t.Fatalf("select answered with %v: %s", r.Type, bottest.Text(r))
 	}
 	// Now the staff member may run /setup; the plain member still may not.
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{User: user(w.staffID), CommandName: "setup"})
-	if strings.Contains(text(r), "needs a staff role") {
-		t.Fatalf("staff refused: %s", text(r))
+	if strings.Contains(bottest.Text(r), "needs a staff role") {
+		t.Fatalf("staff refused: %s", bottest.Text(r))
 	}
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{User: user(w.userID), CommandName: "setup"})
-	if !strings.Contains(text(r), "needs a staff role") {
-		t.Fatalf("member allowed: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "needs a staff role") {
+		t.Fatalf("member allowed: %s", bottest.Text(r))
 	}
 }
 
@@ -244,8 +166,8 @@ func TestE2EPanicIsolatedAndDeferral(t *testing.T) {
 	w := newWorld(t)
 	sup, _ := w.start(t, bots.Options{DeferAfter: 100 * time.Millisecond})
 	_, r := w.interact(t, bots.AP, discordtest.Interaction{User: user(w.userID), CommandName: "boom"})
-	if !strings.Contains(text(r), "Internal error, logged as") {
-		t.Fatalf("panic answer: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Internal error, logged as") {
+		t.Fatalf("panic answer: %s", bottest.Text(r))
 	}
 	for _, k := range bots.Kinds()[1:] {
 		if k == bots.GP {
@@ -253,7 +175,7 @@ func TestE2EPanicIsolatedAndDeferral(t *testing.T) {
 		}
 		_, r := w.interact(t, k, discordtest.Interaction{User: user(w.userID), CommandName: "ping-" + string(k)})
 		if r.Data.Content != "pong "+string(k) {
-			t.Fatalf("%s after panic: %s", k, text(r))
+			t.Fatalf("%s after panic: %s", k, bottest.Text(r))
 		}
 	}
 	h, r := w.interact(t, bots.Ticket, discordtest.Interaction{User: user(w.userID), CommandName: "slow"})
@@ -296,7 +218,7 @@ func TestE2EGatewayDropResumes(t *testing.T) {
 	}
 	_, r := w.interact(t, bots.Server, discordtest.Interaction{User: user(w.userID), CommandName: "ping-server"})
 	if r.Data.Content != "pong server" {
-		t.Fatal(text(r))
+		t.Fatal(bottest.Text(r))
 	}
 }
 
@@ -309,7 +231,7 @@ func TestE2ERateLimitStorm(t *testing.T) {
 	}
 	_, r := w.interact(t, bots.Assistant, discordtest.Interaction{User: user(w.userID), CommandName: "ping-assistant"})
 	if r.Data.Content != "pong assistant" {
-		t.Fatal(text(r))
+		t.Fatal(bottest.Text(r))
 	}
 	if n := w.fake.PendingFailures(b); n != 0 {
 		t.Fatalf("%d injected 429s left", n)
@@ -342,8 +264,8 @@ func TestE2EPaginatorSurvivesRestart(t *testing.T) {
 	_, stop := w.start(t, bots.Options{})
 	_, r := w.interact(t, bots.Master, discordtest.Interaction{User: user(w.adminID), CommandName: "servers",
 		Options: []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommand("list")}})
-	if !strings.Contains(text(r), "Page 1 of 3") {
-		t.Fatalf("first page: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Page 1 of 3") {
+		t.Fatalf("first page: %s", bottest.Text(r))
 	}
 	row := r.Data.Components[0].(*discordgo.ActionsRow)
 	next := row.Components[2].(*discordgo.Button).CustomID
@@ -351,8 +273,8 @@ func TestE2EPaginatorSurvivesRestart(t *testing.T) {
 
 	w.start(t, bots.Options{}) // a new supervisor: nothing survives but the custom_id
 	_, r = w.interact(t, bots.Master, discordtest.Interaction{Type: discordgo.InteractionMessageComponent, User: user(w.adminID), CustomID: next})
-	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(text(r), "Page 2 of 3") {
-		t.Fatalf("after restart: %v %s", r.Type, text(r))
+	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(bottest.Text(r), "Page 2 of 3") {
+		t.Fatalf("after restart: %v %s", r.Type, bottest.Text(r))
 	}
 }
 
