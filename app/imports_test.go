@@ -105,11 +105,11 @@ func violations(t tree) []string {
 					bad(pkg, file, dep, "a bot never imports another bot")
 				case under(pkg, "storage") && (under(dep, "bots") || under(dep, "jobs") || under(dep, "app")):
 					bad(pkg, file, dep, "storage is below bots, jobs and app")
-				case pkg == "arksave" && dep != "arksave/maps", pkg == "arksave/maps":
-					bad(pkg, file, dep, "arksave is a leaf (it may use only its coordinate table arksave/maps)")
+				case pkg == "arksave" && dep != "arksave/maps", pkg == "arksave/maps", pkg == "arksave/species":
+					bad(pkg, file, dep, "arksave is a leaf (it may use only its coordinate table arksave/maps; the tables arksave/maps and arksave/species import no project package)")
 				}
 			}
-			if pkg == "arksave" || pkg == "arksave/maps" {
+			if pkg == "arksave" || pkg == "arksave/maps" || pkg == "arksave/species" {
 				for _, dep := range imps.other {
 					if strings.Contains(strings.SplitN(dep, "/", 2)[0], ".") {
 						bad(pkg, file, dep, "arksave uses only the standard library")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blissark/bliss/arksave"
+	"github.com/blissark/bliss/arksave/species"
 	"github.com/blissark/bliss/jobs/bases"
 )
 
@@ -327,7 +328,7 @@ func reportDinos(all []arksave.Dino, top int) []reportDino {
 			sex = "female"
 		}
 		out = append(out, reportDino{
-			ID: fmt.Sprintf("%x", d.ID[:]), DinoID: d.DinoID, Class: d.Class, Species: arksave.SpeciesName(d.Class),
+			ID: fmt.Sprintf("%x", d.ID[:]), DinoID: d.DinoID, Class: d.Class, Species: species.Name(d.Class),
 			Name: d.Name, Level: d.Level, Sex: sex, TribeID: d.TribeID, TribeName: d.TribeName, OwnerName: d.OwnerName,
 			Cryopodded: d.Cryopodded, Location: toLocation(d.Location),
 		})

@@ -1,12 +1,19 @@
-package arksave
+// Package species is the one table of ARK creature names: the species
+// players know a blueprint class by ("Argent_Character_BP_C" → "Argentavis").
+// It is a leaf (standard library only) so the decoder's callers, the report
+// parser and the bots all name creatures the same way.
+package species
 
-import "strings"
+import (
+	"path"
+	"strings"
+)
 
 // species maps the stem of a creature class (the short class without
 // "_Character_BP…_C") to the name players know it by. Only stems that do
-// not already read as the species are listed; SpeciesName falls back to
+// not already read as the species are listed; Name falls back to
 // the stem.
-var species = map[string]string{
+var table = map[string]string{
 	"Allo":           "Allosaurus",
 	"Ankylo":         "Ankylosaurus",
 	"Ant":            "Titanomyrma",
@@ -76,11 +83,11 @@ var species = map[string]string{
 	"GasBag":         "Gasbags",
 }
 
-// SpeciesName returns the species players know a creature class by:
+// Name returns the species players know a creature class by:
 // "Para_Character_BP_C" → "Parasaur", "Rex_Character_BP_TEK_C" → "Rex (TEK)".
 // Classes not in the table read as their stem with spaces
 // ("Mystery_Beast_Character_BP_C" → "Mystery Beast"); "" stays "".
-func SpeciesName(class string) string {
+func Name(class string) string {
 	if class == "" {
 		return ""
 	}
@@ -92,7 +99,7 @@ func SpeciesName(class string) string {
 		variant = strings.TrimPrefix(variant, "_BP")
 		variant = strings.Trim(strings.ReplaceAll(variant, "_", " "), " ")
 	}
-	name, ok := species[stem]
+	name, ok := table[stem]
 	if !ok {
 		name = strings.Trim(strings.ReplaceAll(stem, "_", " "), " ")
 	}
@@ -100,4 +107,13 @@ func SpeciesName(class string) string {
 		name += " (" + variant + ")"
 	}
 	return name
+}
+
+// shortClass strips a blueprint path to its class
+// ("/Game/…/Para_Character_BP.Para_Character_BP_C" → "Para_Character_BP_C").
+func shortClass(class string) string {
+	if i := strings.LastIndexByte(class, '.'); i >= 0 {
+		return class[i+1:]
+	}
+	return path.Base(class)
 }

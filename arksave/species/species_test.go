@@ -1,8 +1,8 @@
-package arksave
+package species
 
 import "testing"
 
-func TestSpeciesName(t *testing.T) {
+func TestName(t *testing.T) {
 	for class, want := range map[string]string{
 		"Para_Character_BP_C": "Parasaur",
 		"/Game/PrimalEarth/Dinos/Para/Para_Character_BP.Para_Character_BP_C": "Parasaur",
@@ -13,8 +13,8 @@ func TestSpeciesName(t *testing.T) {
 		"Dodo_Character_BP_Aberrant_C": "Dodo (Aberrant)",
 		"":                             "",
 	} {
-		if got := SpeciesName(class); got != want {
-			t.Errorf("SpeciesName(%q) = %q, want %q", class, got, want)
+		if got := Name(class); got != want {
+			t.Errorf("Name(%q) = %q, want %q", class, got, want)
 		}
 	}
 }

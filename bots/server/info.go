@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/blissark/bliss/arksave/species"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/embed"
 )
@@ -287,17 +288,10 @@ func (b *bot) infoTribe(ctx context.Context, c *bots.Ctx) (*bots.Response, error
 	return &bots.Response{Embeds: []*discordgo.MessageEmbed{e.Footer(footer).Embed()}, Ephemeral: staff}, nil
 }
 
-// speciesName shortens a blueprint class ("Rex_Character_BP_C" → "Rex").
+// speciesName is the species players know a blueprint class by
+// ("Argent_Character_BP_C" → "Argentavis"), capped for an embed line.
 func speciesName(class string) string {
-	s := class
-	for _, suf := range []string{"_C", "_BP", "_Character"} {
-		s = strings.TrimSuffix(s, suf)
-	}
-	s = strings.ReplaceAll(s, "_Character_BP", "")
-	if i := strings.Index(s, "_Character"); i > 0 {
-		s = s[:i]
-	}
-	return bots.SanitizeName(strings.ReplaceAll(s, "_", " "), 40)
+	return bots.SanitizeName(species.Name(class), 40)
 }
 
 // baseLine renders a base; decay times only for staff (in PvP they tell
