@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -62,7 +61,7 @@ func newWorld(t *testing.T) *world {
 	r.Command(e.Command(&discordgo.ApplicationCommand{Name: "pt", Description: "Points", DMPermission: &f}, nil))
 	e.Register(r)
 	bottest.Start(t, fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.AP, Fake: w.bot, Router: r}}, Guilds: []string{w.guild.ID}, Staff: staff})
-	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: general}
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guild.ID, Channel: general, User: user}
 	return w
 }
 
@@ -318,19 +317,7 @@ func TestShopStaffOnly(t *testing.T) {
 		t.Fatalf("after a member's attempts: items %+v, err %v, audits %v", items, err, w.audit.Actions())
 	}
 	complete := func(who string) []*discordgo.ApplicationCommandOptionChoice {
-		in := pts(who, discordtest.SubCommandGroup("shop", discordtest.SubCommand("edit", discordtest.Focused(discordtest.StringOpt("name", "hel")))))
-		in.GuildID, in.ChannelID, in.Type = w.guild.ID, general, discordgo.InteractionApplicationCommandAutocomplete
-		actx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		h, err := w.fake.Interact(actx, w.bot, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := h.WaitFinal(actx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Data.Choices
+		return w.Autocomplete(who, "pt", discordtest.SubCommandGroup("shop", discordtest.SubCommand("edit", discordtest.Focused(discordtest.StringOpt("name", "hel"))))).Data.Choices
 	}
 	if c := complete(player); len(c) != 0 {
 		t.Fatalf("a member got item names from a staff path: %+v", c)
