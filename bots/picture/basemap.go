@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"math"
 	"slices"
 	"strings"
@@ -288,31 +287,47 @@ func legend(cv *canvas, x, y, width int, scale time.Duration, tele bool) {
 	}
 }
 
-// drawScaled draws src into r of dst with nearest-neighbour scaling.
+// MapSize is the width and height in pixels of the map area of a
+// RenderBaseMap picture for BaseMap.Size (0: the default 1024). A
+// background scaled to fit it once is drawn without further resampling
+// loss.
+func MapSize(size int) int { return mapSize(size) }
+
+// bgDim is how much of a background's brightness is kept (percent) so the
+// dots stay readable.
+const bgDim = 55
+
+// drawScaled draws src stretched into r of dst with nearest-neighbour
+// scaling (its edges are the map's edges), dimmed; fully transparent pixels
+// leave the panel as it is. An *image.RGBA source is read directly.
 func drawScaled(dst *image.RGBA, r image.Rectangle, src image.Image) {
 	sb := src.Bounds()
-	if sb.Empty() {
+	if sb.Empty() || r.Empty() {
 		return
 	}
-	if sb.Dx() == r.Dx() && sb.Dy() == r.Dy() {
-		draw.Draw(dst, r, src, sb.Min, draw.Over)
-		return
+	rgba, _ := src.(*image.RGBA)
+	xs := make([]int, r.Dx())
+	for x := range xs {
+		xs[x] = sb.Min.X + x*sb.Dx()/r.Dx()
 	}
 	for y := r.Min.Y; y < r.Max.Y; y++ {
 		sy := sb.Min.Y + (y-r.Min.Y)*sb.Dy()/r.Dy()
-		for x := r.Min.X; x < r.Max.X; x++ {
-			sx := sb.Min.X + (x-r.Min.X)*sb.Dx()/r.Dx()
-			cr, cg, cb, ca := src.At(sx, sy).RGBA()
-			if ca == 0 {
-				continue
+		di := dst.PixOffset(r.Min.X, y)
+		for _, sx := range xs {
+			var cr, cg, cb, ca uint32
+			if rgba != nil {
+				si := rgba.PixOffset(sx, sy)
+				p := rgba.Pix[si : si+4 : si+4]
+				cr, cg, cb, ca = uint32(p[0]), uint32(p[1]), uint32(p[2]), uint32(p[3])
+			} else {
+				cr, cg, cb, ca = src.At(sx, sy).RGBA()
+				cr, cg, cb, ca = cr>>8, cg>>8, cb>>8, ca>>8
 			}
-			c := color.RGBA{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8), 255}
-			// Dim the background so the dots stay readable.
-			dst.SetRGBA(x, y, c)
-			i := dst.PixOffset(x, y)
-			for k := 0; k < 3; k++ {
-				dst.Pix[i+k] = uint8(int(dst.Pix[i+k]) * 55 / 100)
+			if ca != 0 {
+				q := dst.Pix[di : di+4 : di+4]
+				q[0], q[1], q[2], q[3] = uint8(cr*bgDim/100), uint8(cg*bgDim/100), uint8(cb*bgDim/100), 255
 			}
+			di += 4
 		}
 	}
 }
