@@ -111,8 +111,7 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 		return rcon.Target{Name: "island", Addr: w.rc.Addr(), Password: "pw"}, nil
 	}, rcon.Options{CommandTimeout: 5 * time.Second})
 	t.Cleanup(func() { w.pool.Close() })
-	w.fake = discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(w.fake.Close)
+	w.fake = bottest.NewFake(t, discordtest.Options{})
 	w.bots = map[bots.BotKind]discordtest.Bot{bots.AP: w.fake.AddBot("token-ap"), bots.GP: w.fake.AddBot("token-gp")}
 	w.guild = w.fake.AddGuild(discordtest.Guild{Name: "Ark",
 		Roles: []*discordgo.Role{{ID: ecoAdminRole, Name: "Admin", Permissions: discordgo.PermissionAdministrator}},
@@ -121,9 +120,7 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 		Members: []*discordgo.Member{bottest.Member(ecoGuildAdmin, "admin", ecoAdminRole), bottest.Member(ecoGuildPlayer, "bob"),
 			bottest.Member(ecoGuildOther, "eve")}})
 	for _, b := range w.bots {
-		if err := w.fake.AddBotToGuild(b, w.guild.ID); err != nil {
-			t.Fatal(err)
-		}
+		bottest.Invite(t, w.fake, b, w.guild.ID)
 	}
 	if err := w.guilds.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: ecoService, Name: "Island"}); err != nil {
 		t.Fatal(err)

@@ -54,15 +54,12 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	w := &world{t: t, fake: fake, store: bots.NewMemStore(), now: time.Date(2026, 12, 3, 13, 0, 0, 0, time.UTC)}
 	w.bot = fake.AddBot("token-assistant")
 	w.guild = fake.AddGuild(bottest.Personas{Admin: adminID, Staff: staffID, Player: playerID, AdminRole: roleAdm, StaffRole: roleStf}.
 		Guild("Cluster", []*discordgo.Channel{bottest.TextChannel(chanID, "general")}))
-	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
-		t.Fatal(err)
-	}
+	bottest.Invite(t, fake, w.bot, w.guild.ID)
 	_ = w.store.SaveGuildSettings(ctx, bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{roleStf}})
 	_ = w.store.AddServer(ctx, bots.GameServer{GuildID: w.guild.ID, ServiceID: serverID, Name: "Ragnarok", Cluster: "main"})
 	db, err := storage.Open(ctx, filepath.Join(t.TempDir(), "bliss.db"))

@@ -50,14 +50,11 @@ func router() *bots.Router {
 }
 
 func TestStartAndTalk(t *testing.T) {
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	bot := fake.AddBot("token-ap")
 	p := bottest.Personas{Admin: admin, Staff: staff, Player: player, AdminRole: roleAdm, StaffRole: roleStf}
 	g := fake.AddGuild(p.Guild("Cluster", []*discordgo.Channel{bottest.TextChannel(general, "general")}))
-	if err := fake.AddBotToGuild(bot, g.ID); err != nil {
-		t.Fatal(err)
-	}
+	bottest.Invite(t, fake, bot, g.ID)
 	store := bots.NewMemStore()
 	if err := store.SaveGuildSettings(context.Background(), bots.GuildSettings{GuildID: g.ID, StaffRoleIDs: []string{roleStf}}); err != nil {
 		t.Fatal(err)

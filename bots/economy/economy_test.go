@@ -40,17 +40,14 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	guilds := bots.NewMemStore()
 	w := &world{t: t, fake: fake, store: economytest.New(nil), audit: &bottest.Audits{}}
 	w.bot = fake.AddBot("token-ap")
 	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster", Roles: []*discordgo.Role{{ID: roleStf, Name: "Staff"}},
 		Channels: []*discordgo.Channel{bottest.TextChannel(general, "general")},
 		Members:  []*discordgo.Member{bottest.Member(staff1, "staff1", roleStf), bottest.Member(staff2, "staff2", roleStf), bottest.Member(player, "player")}})
-	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
-		t.Fatal(err)
-	}
+	bottest.Invite(t, fake, w.bot, w.guild.ID)
 	if err := guilds.SaveGuildSettings(ctx, bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{roleStf}}); err != nil {
 		t.Fatal(err)
 	}

@@ -98,8 +98,7 @@ type world struct {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	w := &world{t: t, fake: fake, guilds: bots.NewMemStore(), store: economytest.New(nil), donors: &donors{links: map[string]string{}}}
 	w.bot = fake.AddBot("token-gp")
 	w.guild = fake.AddGuild(discordtest.Guild{Name: "Cluster",
@@ -107,9 +106,7 @@ func newWorld(t *testing.T) *world {
 		Channels: []*discordgo.Channel{bottest.TextChannel(general, "general"), bottest.TextChannel(ordersC, "orders")},
 		Members: []*discordgo.Member{bottest.Member(staff1, "staff1", roleStf), bottest.Member(staff2, "staff2", roleStf),
 			bottest.Member(donor, "donor"), bottest.Member(other, "other")}})
-	if err := fake.AddBotToGuild(w.bot, w.guild.ID); err != nil {
-		t.Fatal(err)
-	}
+	bottest.Invite(t, fake, w.bot, w.guild.ID)
 	gs := bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{roleStf}, LogChannels: map[string]string{"orders": ordersC}}
 	if err := w.guilds.SaveGuildSettings(ctx, gs); err != nil {
 		t.Fatal(err)

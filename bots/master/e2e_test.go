@@ -30,8 +30,7 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	w := &world{fake: fake, bots: map[bots.BotKind]discordtest.Bot{}, store: bots.NewMemStore(),
 		adminID: "700000000000000001", staffID: "700000000000000002", userID: "700000000000000003",
 		staffRl: "800000000000000002"}
@@ -44,9 +43,7 @@ func newWorld(t testing.TB) *world {
 		if k == bots.GP { // GP has not been invited yet
 			continue
 		}
-		if err := fake.AddBotToGuild(w.bots[k], w.guild.ID); err != nil {
-			t.Fatal(err)
-		}
+		bottest.Invite(t, fake, w.bots[k], w.guild.ID)
 	}
 	return w
 }

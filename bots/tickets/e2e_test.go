@@ -72,9 +72,7 @@ func newWorld(t testing.TB, settings map[string]string) *world {
 // may not create threads, and events follow the session's intents.
 func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *world {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline,
-		EnforcePermissions: strict, EnforceIntents: strict, EnforceRenameLimit: strict})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{EnforcePermissions: strict, EnforceIntents: strict, EnforceRenameLimit: strict})
 	w := &world{t: t, fake: fake, store: bots.NewMemStore(), clock: &clock{now: time.Now().UTC()}}
 	w.bot = fake.AddBot("token-ticket")
 	text := discordgo.ChannelTypeGuildText
@@ -97,9 +95,7 @@ func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *worl
 			{User: &discordgo.User{ID: playerID, Username: "player", GlobalName: "Pat **Player**"}},
 			{User: &discordgo.User{ID: player2ID, Username: "player2"}},
 		}})
-	if err := fake.AddBotToGuild(w.bot, w.guild.ID, botRole); err != nil {
-		t.Fatal(err)
-	}
+	bottest.Invite(t, fake, w.bot, w.guild.ID, botRole)
 	gs := bots.GuildSettings{GuildID: w.guild.ID, StaffRoleIDs: []string{staffRole}, LogChannels: map[string]string{"tickets": logCh},
 		Values: map[string]string{}}
 	for k, v := range settings {
