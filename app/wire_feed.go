@@ -39,14 +39,29 @@ const feedReactionsJob = "feed/reactions"
 // link-code verifier. Must run after wireServer (the Server bot's router).
 func (a *appliance) wireFeed(ctx context.Context) error {
 	dir := &feedDirectory{a: a}
+	session := func() *discordgo.Session { return a.sup.Session(bots.Server) }
+	members, err := livefeed.NewMembers(livefeed.MembersOptions{
+		Store:     memberStore{a.db},
+		Discord:   feedDiscord{session: session},
+		Directory: dir,
+		Logger:    a.log.With("component", "livefeed"),
+	})
+	if err != nil {
+		return fmt.Errorf("livefeed: %w", err)
+	}
 	f, err := livefeed.New(livefeed.Options{
 		Store:     feedStore{a.db},
 		Sessions:  feedSessions{a.db},
 		RCON:      a.rcon,
 		Files:     a.nitrado,
-		Discord:   feedDiscord{session: func() *discordgo.Session { return a.sup.Session(bots.Server) }},
+		Discord:   feedDiscord{session: session},
 		Directory: dir,
 		OnChat:    a.OnGlobalChat,
+		OnTribeThread: func(ctx context.Context, t livefeed.TribeThread) {
+			if err := members.SyncThread(ctx, t); err != nil {
+				a.log.Warn("livefeed: tribe thread members", "thread", t.ThreadID, "err", err)
+			}
+		},
 		OnLine: func(ctx context.Context, guildID string, sid int64, kind, line string) {
 			if _, err := a.TriggerLine(ctx, guildID, sid, kind, line); err != nil {
 				a.log.Warn("livefeed: staff triggers", "err", err)
@@ -61,7 +76,7 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("livefeed: %w", err)
 	}
-	w := &feedWiring{a: a, feed: f, polls: map[int64]bool{}}
+	w := &feedWiring{a: a, feed: f, members: members, polls: map[int64]bool{}}
 	// A restart of the appliance closes open sessions at the last time seen.
 	if n, err := a.db.SessionsCloseOpen(ctx, 0); err != nil {
 		a.log.Warn("close open sessions", "err", err)
@@ -101,15 +116,29 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("livefeed: %w", err)
 	}
+	// Tribe thread members follow the links and the hourly snapshots: a
+	// pass calls Discord only for what changed since the last one.
+	if err := a.sched.Add(feedMembersJob, feedMembersSpec, members.Sync); err != nil {
+		return fmt.Errorf("livefeed: %w", err)
+	}
 	return a.sched.Add(feedSyncJob, syncSpec, w.sync)
 }
 
+// feedMembersJob keeps the tribes' private log threads' members in step
+// with /ap link and the latest snapshots (livefeed.Members).
+const feedMembersJob = "feed/tribe-members"
+
+// feedMembersSpec: a link made or removed, or a new snapshot, shows in the
+// tribe threads within a minute.
+const feedMembersSpec = "@every 1m"
+
 // feedWiring is the feed and its poll jobs.
 type feedWiring struct {
-	a     *appliance
-	feed  *livefeed.Feed
-	mu    sync.Mutex
-	polls map[int64]bool
+	a       *appliance
+	feed    *livefeed.Feed
+	members *livefeed.Members
+	mu      sync.Mutex
+	polls   map[int64]bool
 }
 
 func feedJobName(id int64) string { return "feed/" + itoa(id) }
@@ -191,6 +220,10 @@ func (w *feedWiring) metrics(m *metricWriter) {
 	m.gauge("bliss_feed_lag_seconds", "Age of the last delivered batch when it was posted.", st.LagSeconds)
 	m.counter("bliss_feed_maybe_lost_total", "GetChat replies that may have been lost on servers without a readable game log.", float64(st.MaybeLost))
 	m.gauge("bliss_feed_servers_without_game_log", "Followed servers whose ShooterGame.log is unknown or unreadable.", float64(len(st.NoGameLog)))
+	ms := w.members.Stats()
+	m.counter("bliss_feed_tribe_members_added_total", "Linked tribe members added to their tribe's log thread.", float64(ms.Added))
+	m.counter("bliss_feed_tribe_members_removed_total", "Users removed from a tribe log thread (no longer in the tribe).", float64(ms.Removed))
+	m.counter("bliss_feed_tribe_members_failed_total", "Refused additions to a tribe log thread (retried later).", float64(ms.Failed))
 	paused := 0.0
 	if st.Paused {
 		paused = 1
@@ -454,4 +487,74 @@ func (d feedDiscord) React(ctx context.Context, channelID, messageID, emoji stri
 		return err
 	}
 	return s.MessageReactionAdd(channelID, messageID, emoji, discordgo.WithContext(ctx))
+}
+
+// AddThreadMember adds a user to a thread (PUT thread-members).
+func (d feedDiscord) AddThreadMember(ctx context.Context, threadID, userID string) error {
+	s, err := d.s()
+	if err != nil {
+		return err
+	}
+	return threadMemberErr(s.ThreadMemberAdd(threadID, userID, discordgo.WithContext(ctx)))
+}
+
+// RemoveThreadMember removes a user from a thread (DELETE thread-members).
+func (d feedDiscord) RemoveThreadMember(ctx context.Context, threadID, userID string) error {
+	s, err := d.s()
+	if err != nil {
+		return err
+	}
+	return threadMemberErr(s.ThreadMemberRemove(threadID, userID, discordgo.WithContext(ctx)))
+}
+
+// threadMemberErr marks Discord's unknown thread / member / user answers
+// as livefeed.ErrGone.
+func threadMemberErr(err error) error {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil {
+		switch re.Message.Code {
+		case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMember, discordgo.ErrCodeUnknownUser:
+			return fmt.Errorf("%w: %w", livefeed.ErrGone, err)
+		}
+	}
+	return err
+}
+
+// memberStore adapts storage to livefeed.MemberStore.
+type memberStore struct{ db *storage.DB }
+
+func (s memberStore) Cursors(ctx context.Context, prefix string) (map[string]string, error) {
+	return s.db.CursorsWithPrefix(ctx, prefix)
+}
+
+func (s memberStore) TribePlayers(ctx context.Context, guildID string, servers []int64) ([]livefeed.TribePlayer, error) {
+	ps, err := s.db.TribePlayers(ctx, guildID, servers)
+	out := make([]livefeed.TribePlayer, len(ps))
+	for i, p := range ps {
+		out[i] = livefeed.TribePlayer{UserID: p.DiscordID, ServiceID: p.ServerID, Tribe: p.TribeName}
+	}
+	return out, err
+}
+
+func (s memberStore) ThreadMembers(ctx context.Context, guildID string) ([]livefeed.ThreadMember, error) {
+	rows, err := s.db.TribeThreadMembers(ctx, guildID)
+	out := make([]livefeed.ThreadMember, len(rows))
+	for i, r := range rows {
+		out[i] = livefeed.ThreadMember{GuildID: r.GuildID, ThreadID: r.ThreadID, UserID: r.DiscordID,
+			Added: r.State == storage.ThreadMemberAdded, Attempts: r.Attempts, NextAt: r.NextAt, Error: r.LastError}
+	}
+	return out, err
+}
+
+func (s memberStore) PutThreadMember(ctx context.Context, m livefeed.ThreadMember) error {
+	state := storage.ThreadMemberFailed
+	if m.Added {
+		state = storage.ThreadMemberAdded
+	}
+	return s.db.PutTribeThreadMember(ctx, storage.TribeThreadMember{GuildID: m.GuildID, ThreadID: m.ThreadID, DiscordID: m.UserID,
+		State: state, Attempts: m.Attempts, NextAt: m.NextAt, LastError: m.Error})
+}
+
+func (s memberStore) DeleteThreadMember(ctx context.Context, threadID, userID string) error {
+	return s.db.DeleteTribeThreadMember(ctx, threadID, userID)
 }

@@ -289,6 +289,9 @@ func (f *Feed) target(ctx context.Context, d dest) (string, error) {
 		if err := f.o.Store.SetCursor(ctx, key, id); err != nil {
 			return "", err
 		}
+		if tribe != "" && f.o.OnTribeThread != nil {
+			f.o.OnTribeThread(ctx, TribeThread{GuildID: d.guild, ServiceID: d.sid, Tribe: tribe, ThreadID: id})
+		}
 	}
 	f.mu.Lock()
 	f.threads[key] = id

@@ -193,7 +193,11 @@ type Options struct {
 	// events) with its route ("chat", "join", "admin", "tribe", "deaths")
 	// and text; app wires it to the Ticket bot's staff triggers.
 	OnLine func(ctx context.Context, guildID string, serviceID int64, kind, line string)
-	Nonce  func(id int64) string // storage.OutboxNonce; default the same formula
+	// OnTribeThread is called when the feed has created (or found) a
+	// tribe's private thread, before its first post; app wires it to
+	// Members.SyncThread, so the tribe's linked members are in at once.
+	OnTribeThread func(ctx context.Context, t TribeThread)
+	Nonce         func(id int64) string // storage.OutboxNonce; default the same formula
 	// SanitizeName and SanitizeChat are the one sanitizer (app passes
 	// bots.SanitizeName and bots.SanitizeChat) applied to Discord names and
 	// lines relayed to the game; the feed adds what game chat needs on top
