@@ -40,28 +40,6 @@ const (
 	eveEOS         = "0002eeeeeeeeeeeeeeeeeeeeeeeeeeee"
 )
 
-type recIncidents struct {
-	mu  sync.Mutex
-	got []bots.Incident
-}
-
-func (r *recIncidents) Raise(_ context.Context, in bots.Incident) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got = append(r.got, in)
-	return nil
-}
-
-func (r *recIncidents) kinds() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, in := range r.got {
-		out = append(out, in.Kind)
-	}
-	return out
-}
-
 // ecoWorld: real SQLite, the real adapters, a fake RCON server over TCP
 // and the fake Discord with the AP and GP bots.
 type ecoWorld struct {
@@ -73,7 +51,7 @@ type ecoWorld struct {
 	fake    *discordtest.Server
 	bots    map[bots.BotKind]discordtest.Bot
 	guild   discordtest.Guild
-	inc     *recIncidents
+	inc     *bottest.Incidents
 	audit   *bottest.Audits
 	now     time.Time
 	nowMu   sync.Mutex
@@ -100,7 +78,7 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &recIncidents{}, audit: &bottest.Audits{},
+	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &bottest.Incidents{}, audit: &bottest.Audits{},
 		now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), routers: map[bots.BotKind]*bots.Router{}}
 	w.rc, err = rcontest.New(rcontest.Options{Password: "pw"})
 	if err != nil {
@@ -341,7 +319,7 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 	if b := w.balance(t, storage.AP, ecoGuildPlayer); b != 15 {
 		t.Fatalf("after automatic refund %d", b)
 	}
-	if k := strings.Join(w.inc.kinds(), ","); !strings.Contains(k, "delivery_failed") || !strings.Contains(k, "delivery_unconfirmed") {
+	if k := strings.Join(w.inc.Kinds(), ","); !strings.Contains(k, "delivery_failed") || !strings.Contains(k, "delivery_unconfirmed") {
 		t.Fatalf("incidents %s", k)
 	}
 	// Staff give/take are audited; take cannot go below zero.
@@ -580,7 +558,7 @@ func TestEconomyGPEndToEnd(t *testing.T) {
 	if err := job.Run(ctx); err != nil || nf.CountCalls("GET", fmt.Sprintf("/services/%d/gameservers/boost/history", other)) != calls {
 		t.Fatalf("unsupported service asked again within a day (%v)", err)
 	}
-	if k := strings.Join(w.inc.kinds(), ","); !strings.Contains(k, "boost_flagged") {
+	if k := strings.Join(w.inc.Kinds(), ","); !strings.Contains(k, "boost_flagged") {
 		t.Fatalf("malformed boost not flagged: %s", k)
 	}
 	// donor1 links with a code put in the next boost's message; the earlier
@@ -896,7 +874,7 @@ func TestEconomyBoostFaults(t *testing.T) {
 		}
 	}
 	flagged := 0
-	for _, k := range w.inc.kinds() {
+	for _, k := range w.inc.Kinds() {
 		if k == "boost_flagged" {
 			flagged++
 		}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,29 +12,10 @@ import (
 
 	"github.com/blissark/bliss/app/config"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/jobs"
 	"github.com/blissark/bliss/storage"
 )
-
-type incidentLog struct {
-	mu     sync.Mutex
-	raised []bots.Incident
-	clears []string
-}
-
-func (l *incidentLog) Raise(_ context.Context, in bots.Incident) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.raised = append(l.raised, in)
-	return nil
-}
-
-func (l *incidentLog) Clear(_ context.Context, guildID, key, note string) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.clears = append(l.clears, guildID+" "+key)
-	return nil
-}
 
 // TestIncidentWatch: each source raises once when its threshold is
 // crossed, never while below it, and clears when the condition ends; a
@@ -49,7 +29,7 @@ func TestIncidentWatch(t *testing.T) {
 		return 10 * time.Minute, 3, 15 * time.Minute
 	}
 	var w incidentWatch
-	log := &incidentLog{}
+	log := &bottest.Incidents{}
 	t0 := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
 	srv := func(down bool, run time.Time, lastErr string) serverObs {
 		return serverObs{serviceID: 1001, name: "Ragnarok", guilds: []string{"g1", "g2", "off"}, down: down, why: "RCON does not answer",
@@ -65,7 +45,7 @@ func TestIncidentWatch(t *testing.T) {
 	}
 	count := func(kind string) int {
 		n := 0
-		for _, in := range log.raised {
+		for _, in := range log.Raised() {
 			if in.Kind == kind {
 				n++
 			}
@@ -92,19 +72,19 @@ func TestIncidentWatch(t *testing.T) {
 	unknown := srv(false, t0.Add(2*time.Hour), "boom")
 	unknown.unknown = true
 	step(15*time.Minute, unknown, true)
-	if len(log.clears) != 0 {
-		t.Fatalf("an unknown state cleared: %v", log.clears)
+	if len(log.Clears()) != 0 {
+		t.Fatalf("an unknown state cleared: %v", log.Clears())
 	}
 	step(16*time.Minute, srv(false, t0.Add(2*time.Hour), "boom"), true)
 	if n := count(incidentKindNitrdo); n != 2 {
 		t.Fatalf("nitrado raised %d", n)
 	}
-	if len(log.clears) != 2 || log.clears[0] != "g1 server_down:1001" {
-		t.Fatalf("clears after recovery: %v", log.clears)
+	if len(log.Clears()) != 2 || log.Clears()[0] != "g1 server_down:1001" {
+		t.Fatalf("clears after recovery: %v", log.Clears())
 	}
 	step(17*time.Minute, srv(false, t0.Add(3*time.Hour), ""), false)
-	if len(log.clears) != 6 {
-		t.Fatalf("clears after parse and nitrado recovered: %v", log.clears)
+	if len(log.Clears()) != 6 {
+		t.Fatalf("clears after parse and nitrado recovered: %v", log.Clears())
 	}
 	// Down again: a new incident after the threshold.
 	step(18*time.Minute, srv(true, t0.Add(3*time.Hour), ""), false)
@@ -127,21 +107,21 @@ func TestIncidentWatchAfterRestart(t *testing.T) {
 		{GuildID: "g1", DedupeKey: incidentKindNitrdo, Kind: incidentKindNitrdo},
 		{GuildID: "g1", DedupeKey: "parse_failing:1001", Kind: incidentKindParse},
 		{GuildID: "g1", DedupeKey: "order:5", Kind: "delivery_unconfirmed"}})
-	log := &incidentLog{}
+	log := &bottest.Incidents{}
 	obs := watchObs{now: time.Now(), guilds: []string{"g1"}, servers: []serverObs{{serviceID: 1001, name: "Ragnarok", guilds: []string{"g1"}}}}
 	if err := w.apply(ctx, obs, th, log); err != nil {
 		t.Fatal(err)
 	}
-	if len(log.clears) != 2 || log.clears[0] != "g1 server_down:1001" || log.clears[1] != "g1 nitrado_degraded" || len(log.raised) != 0 {
-		t.Fatalf("clears %v, raised %v", log.clears, log.raised)
+	if len(log.Clears()) != 2 || log.Clears()[0] != "g1 server_down:1001" || log.Clears()[1] != "g1 nitrado_degraded" || len(log.Raised()) != 0 {
+		t.Fatalf("clears %v, raised %v", log.Clears(), log.Raised())
 	}
 	// The parse incident clears only once a parse is seen to work.
 	obs.servers[0].hasParse, obs.servers[0].parse = true, jobs.JobState{LastRun: time.Now()}
 	if err := w.apply(ctx, obs, th, log); err != nil {
 		t.Fatal(err)
 	}
-	if len(log.clears) != 3 || log.clears[2] != "g1 parse_failing:1001" {
-		t.Fatalf("clears %v", log.clears)
+	if len(log.Clears()) != 3 || log.Clears()[2] != "g1 parse_failing:1001" {
+		t.Fatalf("clears %v", log.Clears())
 	}
 }
 

@@ -317,3 +317,49 @@ func (a *Audits) Actions() []string {
 	}
 	return out
 }
+
+// Incidents records raised and cleared incidents (a bots.Incidents).
+type Incidents struct {
+	mu     sync.Mutex
+	raised []bots.Incident
+	clears []string
+}
+
+// Raise records in.
+func (r *Incidents) Raise(_ context.Context, in bots.Incident) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.raised = append(r.raised, in)
+	return nil
+}
+
+// Clear records "guildID dedupeKey".
+func (r *Incidents) Clear(_ context.Context, guildID, dedupeKey, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clears = append(r.clears, guildID+" "+dedupeKey)
+	return nil
+}
+
+// Raised are the incidents raised so far, oldest first.
+func (r *Incidents) Raised() []bots.Incident {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.raised)
+}
+
+// Kinds are the raised incidents' kinds, oldest first.
+func (r *Incidents) Kinds() []string {
+	var out []string
+	for _, in := range r.Raised() {
+		out = append(out, in.Kind)
+	}
+	return out
+}
+
+// Clears are the clears so far as "guildID dedupeKey", oldest first.
+func (r *Incidents) Clears() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.clears)
+}

@@ -110,3 +110,15 @@ func TestAudits(t *testing.T) {
 		t.Fatalf("actions %q", got)
 	}
 }
+
+func TestIncidents(t *testing.T) {
+	var r bottest.Incidents
+	var _ bots.Incidents = &r
+	ctx := context.Background()
+	_ = r.Raise(ctx, bots.Incident{GuildID: "g1", Kind: "server_down"})
+	_ = r.Raise(ctx, bots.Incident{GuildID: "g1", Kind: "parse_failing"})
+	_ = r.Clear(ctx, "g1", "server_down:1001", "back")
+	if k, c := strings.Join(r.Kinds(), ","), strings.Join(r.Clears(), ","); k != "server_down,parse_failing" || c != "g1 server_down:1001" || len(r.Raised()) != 2 {
+		t.Fatalf("kinds %q, clears %q", k, c)
+	}
+}
