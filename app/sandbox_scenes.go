@@ -47,6 +47,7 @@ func defaultScenario() []scene {
 		{name: "gp: order desk", run: sceneGPDesk},
 		{name: "assistant: /timestamp", run: sceneAssistantTimestamp},
 		{name: "assistant: /teleport from the save", run: sceneAssistantTeleport},
+		{name: "live feed: a tribe's private thread and its linked member", run: sceneFeedTribeThread},
 		{name: "status", run: sceneStatus},
 		{name: "healthz", run: sceneHealthz},
 	}

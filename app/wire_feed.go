@@ -192,6 +192,9 @@ func (w *feedWiring) status(ctx context.Context) []ComponentStatus {
 	c := ComponentStatus{Name: "livefeed", State: StateOK,
 		Detail: fmt.Sprintf("%d lines read, %d delivered, %d pending, lag %.1fs, %d recovered from the game log; %d relayed to the game, %d waiting",
 			st.LinesRead, st.LinesDelivered, st.Pending, st.LagSeconds, st.Recovered, st.Relayed, st.RelaysPending)}
+	if ms := w.members.Stats(); ms.Added+ms.Removed+ms.Failed > 0 {
+		c.Detail += fmt.Sprintf("; tribe threads: %d members added, %d removed, %d refused (retried later)", ms.Added, ms.Removed, ms.Failed)
+	}
 	if len(st.NoGameLog) > 0 {
 		c.Detail += "; no game log on " + strings.Join(st.NoGameLog, ", ") +
 			" (a lost GetChat reply cannot be recovered there)"

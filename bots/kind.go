@@ -98,10 +98,12 @@ func (k BotKind) Info() KindInfo {
 		// Chat bridge and log threads: creates the bridge channel
 		// (ManageChannels), one public thread per server
 		// (CreatePublicThreads, SendMessagesInThreads, ManageThreads to
-		// unarchive), uploads exports (AttachFiles); reads Discord → game
-		// chat (GuildMessages + privileged MessageContent).
+		// unarchive), a private thread per tribe with tribe_log_threads
+		// (CreatePrivateThreads; adding members needs SendMessagesInThreads),
+		// uploads exports (AttachFiles); reads Discord → game chat
+		// (GuildMessages + privileged MessageContent).
 		return KindInfo{k, "Bliss Server", permBasic | PermAttachFiles | PermManageChannels |
-			PermCreatePublicThreads | PermSendMessagesInThreads | PermManageThreads,
+			PermCreatePublicThreads | PermCreatePrivateThreads | PermSendMessagesInThreads | PermManageThreads,
 			discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentMessageContent,
 			"RCON, players, chat bridge, logs, save data"}
 	case AP:
