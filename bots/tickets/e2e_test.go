@@ -34,19 +34,6 @@ const (
 	lockedCh  = "900000000000000004" // the bot may not create private threads here
 )
 
-// clock is a settable test clock shared by the bot and SQLite.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type world struct {
 	t     testing.TB
 	fake  *discordtest.Server
@@ -55,7 +42,7 @@ type world struct {
 	store *bots.MemStore
 	db    *storage.DB
 	tb    *tickets.Bot
-	clock *clock
+	clock *discordtest.ManualClock // the bot's and SQLite's
 	bottest.Client
 
 	mu        sync.Mutex
@@ -73,7 +60,7 @@ func newWorld(t testing.TB, settings map[string]string) *world {
 func newWorldStrict(t testing.TB, settings map[string]string, strict bool) *world {
 	t.Helper()
 	fake := bottest.NewFake(t, discordtest.Options{EnforcePermissions: strict, EnforceIntents: strict, EnforceRenameLimit: strict})
-	w := &world{t: t, fake: fake, store: bots.NewMemStore(), clock: &clock{now: time.Now().UTC()}}
+	w := &world{t: t, fake: fake, store: bots.NewMemStore(), clock: discordtest.NewManualClock(time.Now().UTC())}
 	w.bot = fake.AddBot("token-ticket")
 	text := discordgo.ChannelTypeGuildText
 	everyone := int64(discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory |
