@@ -36,6 +36,10 @@ type Interaction struct {
 	Options     []*discordgo.ApplicationCommandInteractionDataOption
 	TargetID    string
 	Resolved    *discordgo.ApplicationCommandInteractionDataResolved
+	// Attachments are the files of attachment options (AttachmentOpt names
+	// one by ID), sent as resolved.attachments. Their URLs are the test's
+	// (an httptest server, or one of the fake's CDN URLs).
+	Attachments []*discordgo.MessageAttachment
 
 	// Message components.
 	CustomID      string
@@ -81,6 +85,12 @@ func ChannelOpt(name, channelID string) *discordgo.ApplicationCommandInteraction
 // RoleOpt returns a role option (the value is the role ID).
 func RoleOpt(name, roleID string) *discordgo.ApplicationCommandInteractionDataOption {
 	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionRole, Value: roleID}
+}
+
+// AttachmentOpt returns an attachment option (the value is the
+// attachment ID; put the attachment in Interaction.Attachments).
+func AttachmentOpt(name, attachmentID string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionAttachment, Value: attachmentID}
 }
 
 // SubCommand returns a subcommand option wrapping opts.
@@ -509,6 +519,17 @@ func (s *Server) commandDataLocked(b *botState, in Interaction, it *discordgo.In
 						resolved.Messages = map[string]*discordgo.Message{m.ID: cloneMessage(m)}
 					}
 				}
+			}
+		}
+	}
+	if len(in.Attachments) > 0 {
+		if in.Resolved != nil {
+			resolved = cloneJSON(in.Resolved)
+		}
+		resolved.Attachments = map[string]*discordgo.MessageAttachment{}
+		for _, a := range in.Attachments {
+			if a != nil {
+				resolved.Attachments[a.ID] = cloneJSON(a)
 			}
 		}
 	}
