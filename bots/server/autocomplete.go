@@ -30,6 +30,8 @@ func (b *bot) autocomplete(ctx context.Context, c *bots.Ctx, focused *discordgo.
 		return b.nameChoices(ctx, c.GuildID, typed)
 	case optTribe:
 		return b.tribeChoices(ctx, c.GuildID, typed)
+	case optMap:
+		return mapChoices(typed), nil
 	}
 	return nil, nil
 }

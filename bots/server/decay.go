@@ -31,6 +31,9 @@ type DecayDeps struct {
 	PostFiles func(ctx context.Context, channelID string, e *discordgo.MessageEmbed, files []*discordgo.File) error
 	Now       func() time.Time
 	Within    time.Duration // overrides the guild's decay_warning_hours when set
+	// Backgrounds, when set, draws the guild's picture of the map under
+	// the decay map (the same value the bot's Deps carry).
+	Backgrounds *Backgrounds
 }
 
 // CheckDecay posts, once per snapshot of each server of each guild, the
@@ -118,7 +121,7 @@ func postDecay(ctx context.Context, d DecayDeps, guildID, ch string, sc scope, t
 		return d.Post(ctx, ch, e)
 	}
 	f, ok, err := renderBaseMap(ctx, maps, t.ServerID, sc.name(t.ServerID),
-		baseMapOptions{decay: true, private: true, guildID: guildID, titleNote: " - red decays first"}, d.Now())
+		baseMapOptions{decay: true, private: true, guildID: guildID, titleNote: " - red decays first", backgrounds: d.Backgrounds}, d.Now())
 	if err != nil || !ok {
 		return d.Post(ctx, ch, e)
 	}

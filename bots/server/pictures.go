@@ -39,6 +39,9 @@ type baseMapOptions struct {
 	private   bool       // also tribe teleporters and tribe-only points (staff)
 	guildID   string
 	titleNote string
+	// backgrounds draws the guild's picture of the server's map under the
+	// grid (nil: a bare grid).
+	backgrounds *Backgrounds
 }
 
 // renderBaseMap draws one server's bases; ok false when it has none with a
@@ -76,6 +79,10 @@ func renderBaseMap(ctx context.Context, maps MapStore, serverID int64, name stri
 	mapName := ""
 	if m, err := maps.MapName(ctx, serverID); err == nil && m != "" {
 		mapName = " (" + bots.SanitizeName(strings.TrimSuffix(m, "_WP"), 30) + ")"
+		// A background that cannot be read leaves the bare grid.
+		if bg, err := o.backgrounds.Image(ctx, o.guildID, m); err == nil && bg != nil {
+			in.Background = bg
+		}
 	}
 	in.Title = fmt.Sprintf("%s%s - %d bases, %d structures%s", name, mapName, len(bs), structures, o.titleNote)
 	png, err := picture.RenderBaseMap(in)
@@ -121,7 +128,7 @@ func (b *bot) attachBaseMaps(ctx context.Context, c *bots.Ctx, resp *bots.Respon
 	if err != nil {
 		return
 	}
-	o := baseMapOptions{guildID: c.GuildID, decay: decay, private: decay}
+	o := baseMapOptions{guildID: c.GuildID, decay: decay, private: decay, backgrounds: b.Backgrounds}
 	if decay {
 		o.titleNote = " - red decays first"
 	}

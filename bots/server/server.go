@@ -101,7 +101,11 @@ type Deps struct {
 	RCONTimeout time.Duration
 	// NitradoTimeout bounds one Nitrado call (default 10 s).
 	NitradoTimeout time.Duration
-	Now            func() time.Time
+	// Backgrounds are the map pictures staff set (/server mapimage) that
+	// the base and decay maps draw under the grid; nil: bare grids, and
+	// /server mapimage says it is unavailable.
+	Backgrounds *Backgrounds
+	Now         func() time.Time
 }
 
 type bot struct {
@@ -154,6 +158,7 @@ func New(d Deps) *bots.Router {
 		Subcommands: map[string]bots.HandlerFunc{
 			"info": b.serverInfo, "status": b.serverStatus, "stats": b.serverStats,
 			"restart": b.countdown("restart"), "stop": b.countdown("stop"), "start": b.countdown("start"),
+			subMapSet: b.mapimageSet, subMapClr: b.mapimageClear, subMapShow: b.mapimageShow,
 		}})
 	r.Command(&bots.Command{Spec: infoSpec(), Access: bots.Everyone, Autocomplete: ac,
 		SubAccess: map[string]bots.Access{"decay": bots.Staff}, // staff-only, so ephemeral

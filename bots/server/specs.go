@@ -100,6 +100,7 @@ func serverSpec() *discordgo.ApplicationCommand {
 		countdown("stop", "Stop after an in-game countdown"),
 		&opt{Type: discordgo.ApplicationCommandOptionSubCommand, Name: "start", Description: "Start a stopped server",
 			Options: []*opt{serverOpt(true, ""), textOpt(optReason, "Reason", false, 120)}},
+		mapimageGroup(),
 	)
 }
 
