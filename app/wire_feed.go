@@ -510,14 +510,27 @@ func (d feedDiscord) RemoveThreadMember(ctx context.Context, threadID, userID st
 	return threadMemberErr(s.ThreadMemberRemove(threadID, userID, discordgo.WithContext(ctx)))
 }
 
+// Unarchive unarchives a thread (the Server bot has Manage Threads).
+func (d feedDiscord) Unarchive(ctx context.Context, threadID string) error {
+	s, err := d.s()
+	if err != nil {
+		return err
+	}
+	archived := false
+	_, err = s.ChannelEditComplex(threadID, &discordgo.ChannelEdit{Archived: &archived}, discordgo.WithContext(ctx))
+	return threadMemberErr(err)
+}
+
 // threadMemberErr marks Discord's unknown thread / member / user answers
-// as livefeed.ErrGone.
+// as livefeed.ErrGone and "thread is archived" as livefeed.ErrArchived.
 func threadMemberErr(err error) error {
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Message != nil {
 		switch re.Message.Code {
 		case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMember, discordgo.ErrCodeUnknownUser:
 			return fmt.Errorf("%w: %w", livefeed.ErrGone, err)
+		case discordgo.ErrCodePerformedOperationOnArchivedThread:
+			return fmt.Errorf("%w: %w", livefeed.ErrArchived, err)
 		}
 	}
 	return err
@@ -539,8 +552,8 @@ func (s memberStore) TribePlayers(ctx context.Context, guildID string, servers [
 	return out, err
 }
 
-func (s memberStore) ThreadMembers(ctx context.Context, guildID string) ([]livefeed.ThreadMember, error) {
-	rows, err := s.db.TribeThreadMembers(ctx, guildID)
+func (s memberStore) ThreadMembers(ctx context.Context, threadID string) ([]livefeed.ThreadMember, error) {
+	rows, err := s.db.TribeThreadMembers(ctx, threadID)
 	out := make([]livefeed.ThreadMember, len(rows))
 	for i, r := range rows {
 		out[i] = livefeed.ThreadMember{GuildID: r.GuildID, ThreadID: r.ThreadID, UserID: r.DiscordID,

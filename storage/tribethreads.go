@@ -65,12 +65,14 @@ func (db *DB) TribePlayers(ctx context.Context, guildID string, servers []int64)
 		return nil, err
 	}
 	// Links keep EOS ids lower-case; snapshot rows keep them as decoded.
-	rows, err := db.db.QueryContext(ctx, `SELECT l.discord_id, l.eos_id, p.server_id, p.tribe_id,
+	// CROSS JOIN keeps the guild's links outside: each is one or two seeks
+	// in players_eos_id (eos_id, server_id), never a scan of the players.
+	rows, err := db.query(ctx, `SELECT l.discord_id, l.eos_id, p.server_id, p.tribe_id,
 	CASE WHEN p.tribe_name <> '' THEN p.tribe_name
 		ELSE coalesce((SELECT t.name FROM tribes t WHERE t.server_id = p.server_id AND t.tribe_id = p.tribe_id LIMIT 1), '') END
-	FROM links l JOIN players p ON p.eos_id IN (l.eos_id, upper(l.eos_id)) AND p.server_id IN `+in+`
-	WHERE l.guild_id = ? AND p.tribe_id <> 0
-	ORDER BY 3, 5, 1`, append(args, guildID)...)
+	FROM links l CROSS JOIN players p
+	WHERE l.guild_id = ? AND p.eos_id IN (l.eos_id, upper(l.eos_id)) AND p.server_id IN `+in+` AND p.tribe_id <> 0
+	ORDER BY 3, 5, 1`, append([]any{guildID}, args...)...)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -108,12 +110,12 @@ type TribeThreadMember struct {
 	UpdatedAt time.Time
 }
 
-// TribeThreadMembers returns the recorded members of guildID's tribe
-// threads, by thread and user.
-func (db *DB) TribeThreadMembers(ctx context.Context, guildID string) ([]TribeThreadMember, error) {
+// TribeThreadMembers returns the recorded members of a tribe thread, by
+// user.
+func (db *DB) TribeThreadMembers(ctx context.Context, threadID string) ([]TribeThreadMember, error) {
 	const op = "tribe thread members"
-	rows, err := db.db.QueryContext(ctx, `SELECT guild_id, thread_id, discord_id, state, attempts, next_at, last_error, updated_at
-	FROM tribe_thread_members WHERE guild_id = ? ORDER BY thread_id, discord_id`, guildID)
+	rows, err := db.query(ctx, `SELECT guild_id, thread_id, discord_id, state, attempts, next_at, last_error, updated_at
+	FROM tribe_thread_members WHERE thread_id = ? ORDER BY discord_id`, threadID)
 	if err != nil {
 		return nil, wrap(op, err)
 	}

@@ -90,7 +90,7 @@ func TestTribeThreadMemberRows(t *testing.T) {
 	if err := db.PutTribeThreadMember(ctx, storage.TribeThreadMember{GuildID: "g1", ThreadID: "t1", DiscordID: "d3", State: "maybe"}); !errors.Is(err, storage.ErrInvalid) {
 		t.Fatalf("bad state: %v", err)
 	}
-	got, err := db.TribeThreadMembers(ctx, "g1")
+	got, err := db.TribeThreadMembers(ctx, "t1")
 	if err != nil || len(got) != 2 || got[0].DiscordID != "d1" || got[0].State != storage.ThreadMemberAdded ||
 		got[1].Attempts != 2 || !got[1].NextAt.Equal(next) || got[1].LastError != "Unknown Member" {
 		t.Fatalf("%+v %v", got, err)
@@ -102,7 +102,7 @@ func TestTribeThreadMemberRows(t *testing.T) {
 	if err := db.DeleteTribeThreadMember(ctx, "t1", "d1"); err != nil {
 		t.Fatal(err)
 	}
-	got, err = db.TribeThreadMembers(ctx, "g1")
+	got, err = db.TribeThreadMembers(ctx, "t1")
 	if err != nil || len(got) != 1 || got[0].DiscordID != "d2" || got[0].State != storage.ThreadMemberAdded || !got[0].NextAt.IsZero() {
 		t.Fatalf("after update and delete: %+v %v", got, err)
 	}

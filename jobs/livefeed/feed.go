@@ -39,6 +39,14 @@
 // cluster chat relays a player's line to the other maps of the cluster,
 // tagged with the source map (it comes back as SERVER: and stops).
 //
+// # Tribe threads
+//
+// With the tribe_log_threads setting, tribe-log lines also go to a private
+// thread per tribe and server. Members keeps those threads' members in step
+// with the links (/ap link) and the latest save snapshot: the feed calls
+// Members.SyncThread when it creates a thread, app runs Members.Sync every
+// minute; who was added is durable, so only changes cost a REST call.
+//
 // Like every job, livefeed declares the interfaces it needs and never
 // imports storage or bots; app wires them (app/wire_feed.go).
 package livefeed

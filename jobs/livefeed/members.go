@@ -30,6 +30,10 @@ import (
 // ErrGone: Discord says the thread or the user does not exist (any more).
 var ErrGone = errors.New("livefeed: unknown thread or member")
 
+// ErrArchived: the thread is archived (a quiet tribe's thread archives
+// itself after a week); members cannot be added until it is unarchived.
+var ErrArchived = errors.New("livefeed: thread is archived")
+
 // TribeThread is a tribe's private log thread the feed created.
 type TribeThread struct {
 	GuildID   string
@@ -65,16 +69,20 @@ type MemberStore interface {
 	// TribePlayers returns the users linked in guildID whose players are
 	// in a tribe in the latest snapshot of one of servers.
 	TribePlayers(ctx context.Context, guildID string, servers []int64) ([]TribePlayer, error)
-	ThreadMembers(ctx context.Context, guildID string) ([]ThreadMember, error)
+	// ThreadMembers returns the users recorded for a thread.
+	ThreadMembers(ctx context.Context, threadID string) ([]ThreadMember, error)
 	PutThreadMember(ctx context.Context, m ThreadMember) error
 	DeleteThreadMember(ctx context.Context, threadID, userID string) error
 }
 
 // MemberDiscord adds and removes thread members (app adapts a bot
-// session). Errors for an unknown thread or user wrap ErrGone.
+// session). Errors for an unknown thread or user wrap ErrGone, for an
+// archived thread ErrArchived.
 type MemberDiscord interface {
 	AddThreadMember(ctx context.Context, threadID, userID string) error
 	RemoveThreadMember(ctx context.Context, threadID, userID string) error
+	// Unarchive unarchives a thread (the bot has Manage Threads).
+	Unarchive(ctx context.Context, threadID string) error
 }
 
 // MembersOptions configure Members.
@@ -278,15 +286,13 @@ func (m *Members) syncOne(ctx context.Context, t TribeThread, want map[string]bo
 	l.Lock()
 	defer l.Unlock()
 	// Read under the lock: a concurrent caller may just have added someone.
-	all, err := m.o.Store.ThreadMembers(ctx, t.GuildID)
+	rows, err := m.o.Store.ThreadMembers(ctx, t.ThreadID)
 	if err != nil {
 		return fmt.Errorf("livefeed: members: thread %s: %w", t.ThreadID, err)
 	}
-	have := map[string]ThreadMember{}
-	for _, r := range all {
-		if r.ThreadID == t.ThreadID {
-			have[r.UserID] = r
-		}
+	have := make(map[string]ThreadMember, len(rows))
+	for _, r := range rows {
+		have[r.UserID] = r
 	}
 	users := make([]string, 0, len(want))
 	for u := range want {
@@ -324,6 +330,15 @@ func (m *Members) add(ctx context.Context, t TribeThread, user string, prev Thre
 		return err
 	}
 	err := m.o.Discord.AddThreadMember(ctx, t.ThreadID, user)
+	if errors.Is(err, ErrArchived) {
+		// The tribe was quiet for a week: bring the thread back for the
+		// new member (it archives itself again later).
+		if uerr := m.o.Discord.Unarchive(ctx, t.ThreadID); uerr != nil {
+			err = fmt.Errorf("%w (unarchive: %w)", err, uerr)
+		} else if err = m.pace(ctx, t.GuildID); err == nil {
+			err = m.o.Discord.AddThreadMember(ctx, t.ThreadID, user)
+		}
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}

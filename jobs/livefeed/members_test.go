@@ -72,9 +72,26 @@ func (d dgDiscord) Messages(context.Context, string, string, int) ([]livefeed.Di
 
 func goneErr(err error) error {
 	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Message != nil && (re.Message.Code == discordgo.ErrCodeUnknownMember || re.Message.Code == discordgo.ErrCodeUnknownChannel) {
-		return fmt.Errorf("%w: %w", livefeed.ErrGone, err)
+	if errors.As(err, &re) && re.Message != nil {
+		switch re.Message.Code {
+		case discordgo.ErrCodeUnknownMember, discordgo.ErrCodeUnknownChannel:
+			return fmt.Errorf("%w: %w", livefeed.ErrGone, err)
+		case discordgo.ErrCodePerformedOperationOnArchivedThread:
+			return fmt.Errorf("%w: %w", livefeed.ErrArchived, err)
+		}
 	}
+	return err
+}
+
+func (d dgDiscord) Unarchive(ctx context.Context, th string) error {
+	no := false
+	_, err := d.s.ChannelEditComplex(th, &discordgo.ChannelEdit{Archived: &no}, discordgo.WithContext(ctx))
+	return goneErr(err)
+}
+
+func (d dgDiscord) archive(th string) error {
+	yes := true
+	_, err := d.s.ChannelEditComplex(th, &discordgo.ChannelEdit{Archived: &yes})
 	return err
 }
 
@@ -102,8 +119,8 @@ func (s memberStoreAdapter) TribePlayers(ctx context.Context, guild string, serv
 	return out, err
 }
 
-func (s memberStoreAdapter) ThreadMembers(ctx context.Context, guild string) ([]livefeed.ThreadMember, error) {
-	rows, err := s.db.TribeThreadMembers(ctx, guild)
+func (s memberStoreAdapter) ThreadMembers(ctx context.Context, thread string) ([]livefeed.ThreadMember, error) {
+	rows, err := s.db.TribeThreadMembers(ctx, thread)
 	out := make([]livefeed.ThreadMember, len(rows))
 	for i, r := range rows {
 		out[i] = livefeed.ThreadMember{GuildID: r.GuildID, ThreadID: r.ThreadID, UserID: r.DiscordID,
@@ -469,4 +486,112 @@ func TestTribeThreadMembersRefused(t *testing.T) {
 	if got := r.members(th); !slices.Equal(got, []string{"alice", "bob"}) {
 		t.Fatalf("after bob is back: members %v", got)
 	}
+}
+
+// TestTribeThreadMembersArchived: a quiet tribe's thread archives itself;
+// a new member is still added (the thread is unarchived for them).
+func TestTribeThreadMembersArchived(t *testing.T) {
+	r := newTribeRig(t)
+	r.link(g1, "alice")
+	r.snapshot(53, "r1", map[string]string{"alice": guppy, "bob": guppy})
+	r.tribeLine(53, guppy, "Your Tribe Tamed a Dodo - Lvl 2 (Dodo)!")
+	th := r.thread(g1, "Map 53 tribe "+guppy)
+	if err := r.dg.archive(th); err != nil {
+		t.Fatal(err)
+	}
+	r.link(g1, "bob")
+	r.sync()
+	if got := r.members(th); !slices.Equal(got, []string{"alice", "bob"}) {
+		t.Fatalf("members %v, want [alice bob]", got)
+	}
+	if c, _ := r.dc.Channel(th); c.ThreadMetadata == nil || c.ThreadMetadata.Archived {
+		t.Fatalf("thread still archived: %+v", c.ThreadMetadata)
+	}
+	if st := r.member.Stats(); st.Failed != 0 || st.Added != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	if got := r.memberCalls(http.MethodPut); got != 3 { // alice; bob refused (archived), bob again
+		t.Fatalf("%d PUT calls, want 3", got)
+	}
+}
+
+// countDiscord counts thread member calls and always succeeds.
+type countDiscord struct {
+	mu                 sync.Mutex
+	adds, removes, una int
+}
+
+func (d *countDiscord) AddThreadMember(context.Context, string, string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.adds++
+	return nil
+}
+
+func (d *countDiscord) RemoveThreadMember(context.Context, string, string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.removes++
+	return nil
+}
+
+func (d *countDiscord) Unarchive(context.Context, string) error { return nil }
+
+// BenchmarkTribeMembersSyncNoChange is the every-minute pass of a guild
+// with 100 tribe threads on a 2,000-player server (600 linked players in
+// 200 tribes) when nothing changed: reads only, no Discord call.
+func BenchmarkTribeMembersSyncNoChange(b *testing.B) {
+	ctx := context.Background()
+	db, err := storage.Open(ctx, b.TempDir()+"/bliss.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const sid = 53
+	var ps []arksave.Player
+	for i := range 2000 {
+		p := arksave.Player{PlayerDataID: uint64(i + 1), EOSID: fmt.Sprintf("%032x", i+1), CharacterName: fmt.Sprint("c", i)}
+		if i%10 != 9 {
+			p.TribeID, p.TribeName = int64(1000+i%200), fmt.Sprintf("Tribe %d", i%200)
+		}
+		ps = append(ps, p)
+		if i%3 == 0 {
+			if err := db.PutLink(ctx, storage.Link{GuildID: g1, DiscordID: fmt.Sprint(400000000000000000 + i), EOSID: p.EOSID}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := db.ReplaceSnapshot(ctx, &storage.Snapshot{Info: storage.SnapshotInfo{ServerID: sid, RunID: "r1"}, Players: ps}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 100 {
+		if err := db.SetCursor(ctx, fmt.Sprintf("feed/thread/%s/tribe:Tribe %d/%d", g1, i, sid), fmt.Sprint(500000000000000000+i)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dc := &countDiscord{}
+	dir := &guildDir{servers: []livefeed.Server{{ServiceID: sid, GuildID: g1}}, guilds: map[string]livefeed.Guild{g1: {TribeThreads: true}}}
+	m, err := livefeed.NewMembers(livefeed.MembersOptions{Store: memberStoreAdapter{db}, Discord: dc, Directory: dir, Every: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := m.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	added := dc.adds
+	if added == 0 {
+		b.Fatal("nothing added")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := m.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if dc.adds != added || dc.removes != 0 {
+		b.Fatalf("a no-change pass called Discord: %d adds (want %d), %d removes", dc.adds, added, dc.removes)
+	}
+	b.ReportMetric(float64(added), "members")
 }

@@ -6,7 +6,8 @@
 -- state 'member': the PUT succeeded. 'failed': the PUT was refused (not a
 -- guild member, archived thread, ...); it is tried again at next_at (unix
 -- nanoseconds), backing off. A row leaves when the user should no longer
--- be in the thread (after the DELETE for a member).
+-- be in the thread (after the DELETE for a member). Read per thread (the
+-- primary key); guild_id says whose thread it is.
 CREATE TABLE tribe_thread_members (
 	guild_id   TEXT NOT NULL,
 	thread_id  TEXT NOT NULL,
@@ -18,5 +19,3 @@ CREATE TABLE tribe_thread_members (
 	updated_at INTEGER NOT NULL,
 	PRIMARY KEY (thread_id, discord_id)
 ) STRICT, WITHOUT ROWID;
-
-CREATE INDEX tribe_thread_members_guild ON tribe_thread_members (guild_id, thread_id);
