@@ -244,9 +244,13 @@ func (m *Members) syncGuild(ctx context.Context, guildID string, only *TribeThre
 			sids = append(sids, t.ServiceID)
 		}
 	}
-	players, err := m.o.Store.TribePlayers(ctx, guildID, sids)
-	if err != nil {
-		return fmt.Errorf("livefeed: members: tribe players: %w", err)
+	var players []TribePlayer
+	for chunk := range slices.Chunk(sids, 32) { // storage bounds the servers of one query
+		ps, err := m.o.Store.TribePlayers(ctx, guildID, chunk)
+		if err != nil {
+			return fmt.Errorf("livefeed: members: tribe players: %w", err)
+		}
+		players = append(players, ps...)
 	}
 	want := map[string]map[string]bool{} // "<sid>/<tribe>" → users
 	for _, p := range players {

@@ -1,6 +1,7 @@
 package livefeed_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -278,7 +279,7 @@ func (r *tribeRig) snapshot(sid int64, run string, tribes map[string]string) {
 	for i, n := range names {
 		p := arksave.Player{PlayerDataID: uint64(100 + i), EOSID: strings.ToUpper(r.eos[n]), CharacterName: n + "-char", PlatformName: n, Level: 50}
 		if tr := tribes[n]; tr != "" {
-			p.TribeID, p.TribeName = ids[tr], tr
+			p.TribeID, p.TribeName = cmp.Or(ids[tr], 123), tr // a renamed tribe keeps its id
 		}
 		ps = append(ps, p)
 	}
@@ -594,4 +595,65 @@ func BenchmarkTribeMembersSyncNoChange(b *testing.B) {
 		b.Fatalf("a no-change pass called Discord: %d adds (want %d), %d removes", dc.adds, added, dc.removes)
 	}
 	b.ReportMetric(float64(added), "members")
+}
+
+// TestTribeThreadMembersRenameAndServers: threads are per server, so a
+// same-named tribe on another map of the guild has its own members; a
+// renamed tribe gets a new thread (with its members at once) and the old
+// thread loses them on the next pass.
+func TestTribeThreadMembersRenameAndServers(t *testing.T) {
+	r := newTribeRig(t)
+	r.dir.mu.Lock()
+	for i := range r.dir.servers {
+		r.dir.servers[i].GuildID = g1 // both maps in G1
+	}
+	r.dir.mu.Unlock()
+	r.link(g1, "alice")
+	r.link(g1, "bob")
+	r.snapshot(53, "r1", map[string]string{"alice": guppy})
+	r.snapshot(54, "r1", map[string]string{"bob": guppy})
+	r.tribeLine(53, guppy, "Your Tribe Tamed a Dodo - Lvl 2 (Dodo)!")
+	r.tribeLine(54, guppy, "Your Tribe Tamed a Dodo - Lvl 3 (Dodo)!")
+	th53, th54 := r.thread(g1, "Map 53 tribe "+guppy), r.thread(g1, "Map 54 tribe "+guppy)
+	if th53 == "" || th54 == "" || th53 == th54 {
+		t.Fatalf("threads %q %q", th53, th54)
+	}
+	if a, b := r.members(th53), r.members(th54); !slices.Equal(a, []string{"alice"}) || !slices.Equal(b, []string{"bob"}) {
+		t.Fatalf("map 53 thread %v, map 54 thread %v", a, b)
+	}
+	const renamed = "Guppy Reborn"
+	r.snapshot(53, "r2", map[string]string{"alice": renamed})
+	r.tribeLine(53, renamed, "Your Tribe Tamed a Parasaur - Lvl 30 (Parasaur)!")
+	thNew := r.thread(g1, "Map 53 tribe "+renamed)
+	if thNew == "" {
+		t.Fatal("no thread for the renamed tribe")
+	}
+	if got := r.members(thNew); !slices.Equal(got, []string{"alice"}) {
+		t.Fatalf("renamed tribe's thread %v, want [alice]", got)
+	}
+	r.sync()
+	if got := r.members(th53); len(got) != 0 {
+		t.Fatalf("old thread still has %v", got)
+	}
+	if got := r.members(th54); !slices.Equal(got, []string{"bob"}) {
+		t.Fatalf("map 54 thread %v", got)
+	}
+}
+
+// TestTribeThreadMembersFoldedName: the thread is keyed by the tribe name
+// as the feed folds it ("/" is not kept); the save's name matches after
+// the same folding.
+func TestTribeThreadMembersFoldedName(t *testing.T) {
+	r := newTribeRig(t)
+	r.link(g1, "alice")
+	const name = "Dino/Bros"
+	r.snapshot(53, "r1", map[string]string{"alice": name})
+	r.tribeLine(53, name, "Your Tribe Tamed a Dodo - Lvl 2 (Dodo)!")
+	th := r.thread(g1, "Map 53 tribe Dino Bros")
+	if th == "" {
+		t.Fatalf("no thread for %q: %v", name, r.dc.Channels(g1))
+	}
+	if got := r.members(th); !slices.Equal(got, []string{"alice"}) {
+		t.Fatalf("members %v, want [alice]", got)
+	}
 }
