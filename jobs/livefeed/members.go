@@ -357,11 +357,10 @@ func (m *Members) add(ctx context.Context, t TribeThread, user string, prev Thre
 	} else {
 		m.added.Add(1)
 	}
+	// A refused add is recorded (and retried after its backoff), not a
+	// failure of the pass: the user may have left the Discord server.
 	if perr := m.o.Store.PutThreadMember(ctx, r); perr != nil {
 		return fmt.Errorf("livefeed: members: record %s in %s: %w", user, t.ThreadID, perr)
-	}
-	if err != nil {
-		return fmt.Errorf("livefeed: members: add %s to %s: %w", user, t.ThreadID, err)
 	}
 	return nil
 }

@@ -252,7 +252,7 @@ func (r *tribeRig) start() {
 		o.Discord, o.Directory, o.NoGameLog = r.dg, r.dir, false
 		o.OnTribeThread = func(ctx context.Context, t livefeed.TribeThread) {
 			if err := m.SyncThread(ctx, t); err != nil {
-				r.t.Logf("sync thread: %v", err)
+				r.t.Errorf("sync thread: %v", err)
 			}
 		}
 	})
