@@ -53,21 +53,8 @@ type ecoWorld struct {
 	guild   discordtest.Guild
 	inc     *bottest.Incidents
 	audit   *bottest.Audits
-	now     time.Time
-	nowMu   sync.Mutex
+	clock   *discordtest.ManualClock
 	routers map[bots.BotKind]*bots.Router
-}
-
-func (w *ecoWorld) clock() time.Time {
-	w.nowMu.Lock()
-	defer w.nowMu.Unlock()
-	return w.now
-}
-
-func (w *ecoWorld) advance(d time.Duration) {
-	w.nowMu.Lock()
-	defer w.nowMu.Unlock()
-	w.now = w.now.Add(d)
 }
 
 func newEcoWorld(t testing.TB) *ecoWorld {
@@ -79,7 +66,7 @@ func newEcoWorld(t testing.TB) *ecoWorld {
 	}
 	t.Cleanup(func() { db.Close() })
 	w := &ecoWorld{db: db, guilds: &guildStore{db: db}, inc: &bottest.Incidents{}, audit: &bottest.Audits{},
-		now: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), routers: map[bots.BotKind]*bots.Router{}}
+		clock: discordtest.NewManualClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)), routers: map[bots.BotKind]*bots.Router{}}
 	w.rc, err = rcontest.New(rcontest.Options{Password: "pw"})
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +121,7 @@ func click(user, customID string) discordtest.Interaction {
 
 func (w *ecoWorld) deliveryJob() *delivery.Job {
 	return delivery.New(&deliveryStore{db: w.db, guilds: w.guilds, links: w.deps.links}, w.pool, incidentsFunc(w.deps.raiseIncident),
-		delivery.Options{Now: w.clock, BaseBackoff: time.Minute, OfflineRecheck: time.Minute})
+		delivery.Options{Now: w.clock.Now, BaseBackoff: time.Minute, OfflineRecheck: time.Minute})
 }
 
 func (w *ecoWorld) balance(t testing.TB, cur storage.Currency, who string) int64 {
@@ -159,7 +146,7 @@ func (w *ecoWorld) linkBob(t testing.TB) {
 		t.Fatalf("no code: %s", bottest.Text(r))
 	}
 	for _, p := range []struct{ eos, name string }{{bobEOS, "bob_pc"}, {eveEOS, "eve_pc"}} {
-		if err := w.db.SessionJoin(ctx, ecoService, p.eos, p.name, w.clock(), storage.SessionSourceLog); err != nil {
+		if err := w.db.SessionJoin(ctx, ecoService, p.eos, p.name, w.clock.Now(), storage.SessionSourceLog); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -212,14 +199,14 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 	w.linkBob(t)
 	// The award run sees Bob's 2h 30m session: two full periods of 10 AP,
 	// the half period earns 5; re-runs and overlapping runs award once.
-	if err := w.db.SessionLeave(ctx, ecoService, bobEOS, w.clock().Add(150*time.Minute)); err != nil {
+	if err := w.db.SessionLeave(ctx, ecoService, bobEOS, w.clock.Now().Add(150*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	src := &awardsSource{db: w.db, guilds: w.guilds}
 	var wg sync.WaitGroup
 	for range 3 {
 		wg.Go(func() {
-			if _, err := awards.Run(ctx, src, w.clock().Add(4*time.Hour)); err != nil {
+			if _, err := awards.Run(ctx, src, w.clock.Now().Add(4*time.Hour)); err != nil {
 				t.Error(err)
 			}
 		})
@@ -268,11 +255,11 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 		}
 		return "Gave 1 item to 77"
 	})
-	w.advance(2 * time.Minute)
+	w.clock.Advance(2 * time.Minute)
 	if st, _ := job.Tick(ctx); st.Failed != 1 {
 		t.Fatalf("first attempt: %+v", st)
 	}
-	w.advance(2 * time.Minute)
+	w.clock.Advance(2 * time.Minute)
 	if st, _ := job.Tick(ctx); st.Delivered != 1 {
 		t.Fatalf("retry: %+v", st)
 	}
@@ -311,7 +298,7 @@ func TestEconomyAPEndToEnd(t *testing.T) {
 	w.rc.Handle("GiveItemToPlayer", func(string) string { return "Error: failed" })
 	w.buy(t, bots.AP, ecoGuildPlayer, "Helmet")
 	for range 6 {
-		w.advance(30 * time.Minute)
+		w.clock.Advance(30 * time.Minute)
 		if _, err := job.Tick(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -444,7 +431,7 @@ func BenchmarkAwardRun10k(b *testing.B) {
 	w := newEcoWorld(b)
 	ctx := context.Background()
 	const n = 10000
-	t0 := w.clock()
+	t0 := w.clock.Now()
 	for i := range n {
 		eos := fmt.Sprintf("0002%028x", i)
 		if err := w.db.PutLink(ctx, storage.Link{GuildID: w.guild.ID, DiscordID: fmt.Sprint(100000 + i), EOSID: eos}); err != nil {
@@ -720,7 +707,7 @@ func TestEconomyDeliverOnJoin(t *testing.T) {
 	}
 	// Bob joins: the feed opens his session; the wake makes the order due
 	// at once (the clock has not moved, the recheck is a minute away).
-	if err := w.db.SessionJoin(ctx, ecoService, bobEOS, "bob_pc", w.clock(), storage.SessionSourceLog); err != nil {
+	if err := w.db.SessionJoin(ctx, ecoService, bobEOS, "bob_pc", w.clock.Now(), storage.SessionSourceLog); err != nil {
 		t.Fatal(err)
 	}
 	w.rc.SetPlayers(rcontest.Player{Name: "bob_pc", EOSID: bobEOS})
