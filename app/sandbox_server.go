@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/blissark/bliss/app/rcon"
 	"github.com/blissark/bliss/app/rcon/rcontest"
+	"github.com/blissark/bliss/arksave/maps"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/bots/discordtest"
 )
@@ -184,6 +188,9 @@ func channelHas(sb *sandbox, ch, sub string) bool {
 // asks which bases decay within 30 days and gets the decay map. The sandbox
 // writes the pictures it was sent to its temp dir and prints their paths.
 func sceneInfoDecay(ctx context.Context, sb *sandbox) error {
+	if err := sandboxMapImage(ctx, sb); err != nil {
+		return err
+	}
 	r, err := sb.command(ctx, bots.Server, "player", "info", discordtest.SubCommand("players"))
 	if err != nil {
 		return err
@@ -209,6 +216,65 @@ func sceneInfoDecay(ctx context.Context, sb *sandbox) error {
 		return err
 	}
 	return savePictures(sb, "info-decay", r, 1)
+}
+
+// sandboxMapImage: the admin uploads a picture of the first server's map
+// (a synthetic one: no ARK artwork ships with Bliss) and sets it as that
+// map's background with /server mapimage set, so the base and decay maps
+// below draw it under the grid.
+func sandboxMapImage(ctx context.Context, sb *sandbox) error {
+	mapName, err := sb.app.db.SnapshotMap(ctx, sb.servers[0].id)
+	if err != nil {
+		return fmt.Errorf("map image: %w", err)
+	}
+	m, ok := maps.Lookup(mapName)
+	if !ok {
+		sb.say("(map %q is not in arksave/maps: the base maps stay a bare grid)", mapName)
+		return nil
+	}
+	var pic bytes.Buffer
+	if err := png.Encode(&pic, syntheticMap(512)); err != nil {
+		return fmt.Errorf("map image: %w", err)
+	}
+	msg, err := sb.discord.SendFiles(sbChanGeneral, sb.users["admin"], "our map artwork",
+		discordtest.File{Name: m.Key + ".png", ContentType: "image/png", Data: pic.Bytes()})
+	if err != nil || len(msg.Attachments) != 1 {
+		return fmt.Errorf("map image: upload: %v", err)
+	}
+	sb.seenMsgs[msg.ID] = true
+	att := msg.Attachments[0]
+	opts := []*discordgo.ApplicationCommandInteractionDataOption{discordtest.SubCommandGroup("mapimage",
+		discordtest.SubCommand("set", sbOpt("map", m.Key), discordtest.AttachmentOpt("image", att.ID)))}
+	r, err := sb.interact(ctx, bots.Server, "admin", "/server mapimage set map:"+m.Key+" image:"+att.Filename,
+		discordtest.Interaction{CommandName: "server", Options: opts, Attachments: []*discordgo.MessageAttachment{att}}, false)
+	if err != nil {
+		return err
+	}
+	return expect(r, "/server mapimage set", "Map background set", m.Name)
+}
+
+// syntheticMap is a made-up map picture: sea, an island with a beach and
+// a mountain.
+func syntheticMap(side int) *image.RGBA {
+	img := image.NewRGBA(image.Rect(0, 0, side, side))
+	c := float64(side) / 2
+	for y := range side {
+		for x := range side {
+			dx, dy := (float64(x)-c)/c, (float64(y)-c)/c
+			d := math.Hypot(dx*1.1, dy) + 0.08*math.Sin(6*math.Atan2(dy, dx))
+			col := color.RGBA{30, 70, 140, 255} // sea
+			switch {
+			case d < 0.2:
+				col = color.RGBA{130, 120, 110, 255} // mountain
+			case d < 0.62:
+				col = color.RGBA{60, 130, 60, 255} // forest
+			case d < 0.68:
+				col = color.RGBA{210, 195, 140, 255} // beach
+			}
+			img.SetRGBA(x, y, col)
+		}
+	}
+	return img
 }
 
 // savePictures writes the PNGs of a response to <sandbox dir>/pictures and

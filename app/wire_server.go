@@ -124,14 +124,23 @@ func (a *appliance) wireServer(ctx context.Context) error {
 	a.svcs = append(a.svcs, service{"countdowns", runner.Run})
 
 	info := serverstore.Info{DB: a.db}
+	// Map backgrounds are downloaded from Discord's CDN: through the
+	// Discord transport when one is set (the sandbox's fake), else directly.
+	bgOpts := server.BackgroundOptions{Store: serverstore.MapImages{DB: a.db}}
+	if a.discord.newHTTPClient != nil {
+		bgOpts.Client = a.discord.newHTTPClient()
+	}
+	backgrounds := server.NewBackgrounds(bgOpts)
 	r := server.New(server.Deps{
 		Store: a.guilds, RCON: a.rcon, Nitrado: a.nitrado, Details: serverDetails{a}, Info: info,
 		Audit: a.audit(), Countdowns: serverstore.Scheduler{Runner: runner}, Schedules: a.nitrado,
+		Backgrounds: backgrounds,
 	})
 	if err := a.sup.Handle(bots.Server, r); err != nil {
 		return fmt.Errorf("bots: %w", err)
 	}
-	decay := server.DecayDeps{Store: a.guilds, Info: info, Marks: a.db, Post: a.postEmbed, PostFiles: a.postFiles}
+	decay := server.DecayDeps{Store: a.guilds, Info: info, Marks: a.db, Post: a.postEmbed, PostFiles: a.postFiles,
+		Backgrounds: backgrounds}
 	return a.sched.Add("server/decay", decaySpec, func(ctx context.Context) error {
 		links, err := a.db.AllServers(ctx)
 		if err != nil {

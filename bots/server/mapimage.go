@@ -65,8 +65,9 @@ type MapImageStore interface {
 // BackgroundOptions configure NewBackgrounds.
 type BackgroundOptions struct {
 	Store MapImageStore
-	// Client downloads attachments (nil: a client with a 20 s timeout). The
-	// body is capped at 10 MiB and redirects are checked like the URL.
+	// Client downloads attachments (nil: http.DefaultTransport); its
+	// timeout is capped at 20 s, the body at 10 MiB, and redirects are
+	// checked like the URL.
 	Client *http.Client
 	// Hosts are the hosts attachments may be downloaded from (nil:
 	// Discord's CDN, cdn.discordapp.com and media.discordapp.net).
@@ -101,6 +102,10 @@ func NewBackgrounds(o BackgroundOptions) *Backgrounds {
 		decode: make(chan struct{}, 1), max: o.CacheSize, cache: map[bgKey]image.Image{}}
 	if b.client == nil {
 		b.client = &http.Client{Timeout: imageTimeout}
+	} else if b.client.Timeout <= 0 || b.client.Timeout > imageTimeout {
+		c := *b.client
+		c.Timeout = imageTimeout
+		b.client = &c
 	}
 	if b.hosts == nil {
 		b.hosts = []string{"cdn.discordapp.com", "media.discordapp.net"}
