@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // synthetic is a two-colour test picture (no ARK artwork in tests).
@@ -294,5 +295,29 @@ func BenchmarkPrepareBackground(b *testing.B) {
 		if _, _, _, err := prepareBackground(data, 1024); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkBaseMapWithBackground: /info bases' map of 4,000 bases over a
+// stored background, served from the cache after the first render (the
+// steady state), against BenchmarkBaseMap100kStructures' bare grid.
+func BenchmarkBaseMapWithBackground(b *testing.B) {
+	out, w, h, err := prepareBackground(encPNG(b, synthetic(2048, 2048)), 1024)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := &memImages{m: map[bgKey]MapImage{{"g", "theisland"}: {Map: "theisland", PNG: out, Width: w, Height: h}}}
+	bg := NewBackgrounds(BackgroundOptions{Store: store})
+	now := time.Now()
+	m := fakeMaps{bases: bigBases(4000, 25, now)}
+	o := baseMapOptions{guildID: "g", backgrounds: bg}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok, err := renderBaseMap(context.Background(), m, 1, "Island", o, now); err != nil || !ok {
+			b.Fatal(err)
+		}
+	}
+	if store.reads != 1 {
+		b.Fatalf("the background was read %d times, want once", store.reads)
 	}
 }
