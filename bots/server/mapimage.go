@@ -92,6 +92,7 @@ type Backgrounds struct {
 	max   int
 	cache map[bgKey]image.Image // nil value: no image set
 	order []bgKey               // least recently used first
+	gen   uint64                // bumped by every invalidation
 }
 
 type bgKey struct{ guild, mapKey string }
@@ -127,20 +128,20 @@ func (b *Backgrounds) Image(ctx context.Context, guildID, mapName string) (image
 	if k.mapKey == "" {
 		return nil, nil
 	}
-	if img, ok := b.cached(k); ok {
+	img, ok, gen := b.cached(k)
+	if ok {
 		return img, nil
 	}
 	m, ok, err := b.store.MapImage(ctx, guildID, k.mapKey)
 	if err != nil {
 		return nil, fmt.Errorf("map background: %w", err)
 	}
-	var img image.Image
 	if ok {
 		if img, err = decodeStored(m.PNG); err != nil {
 			return nil, fmt.Errorf("map background %s: %w", k.mapKey, err)
 		}
 	}
-	b.put(k, img)
+	b.put(k, img, gen)
 	return img, nil
 }
 
@@ -169,22 +170,29 @@ func decodeStored(b []byte) (image.Image, error) {
 	return out, nil
 }
 
-func (b *Backgrounds) cached(k bgKey) (image.Image, bool) {
+// cached returns k's cached image and the generation a miss must be put
+// back with.
+func (b *Backgrounds) cached(k bgKey) (image.Image, bool, uint64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	img, ok := b.cache[k]
 	if ok {
 		b.touch(k)
 	}
-	return img, ok
+	return img, ok, b.gen
 }
 
-func (b *Backgrounds) put(k bgKey, img image.Image) {
+// put caches img for k unless an invalidation happened since gen (the
+// image may then be older than the store).
+func (b *Backgrounds) put(k bgKey, img image.Image, gen uint64) {
 	if b.max < 0 {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.gen != gen {
+		return
+	}
 	if _, ok := b.cache[k]; !ok && len(b.order) >= b.max {
 		delete(b.cache, b.order[0])
 		b.order = b.order[1:]
@@ -204,6 +212,7 @@ func (b *Backgrounds) touch(k bgKey) {
 func (b *Backgrounds) invalidate(k bgKey) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.gen++
 	delete(b.cache, k)
 	if i := slices.Index(b.order, k); i >= 0 {
 		b.order = slices.Delete(b.order, i, i+1)
@@ -453,7 +462,7 @@ func mapimageGroup() *opt {
 }
 
 func (b *bot) backgrounds() (*Backgrounds, error) {
-	if b.Backgrounds == nil {
+	if b.Backgrounds == nil || b.Backgrounds.store == nil {
 		return nil, &bots.UserError{Msg: "Map backgrounds are not available on this appliance."}
 	}
 	return b.Backgrounds, nil

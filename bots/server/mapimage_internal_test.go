@@ -279,6 +279,15 @@ func TestBackgrounds(t *testing.T) {
 	if n := len(bg.cache); n != 2 || len(bg.order) != 2 {
 		t.Fatalf("cache holds %d (%d ordered), want 2", n, len(bg.order))
 	}
+	// A render that read the store before a Set does not cache the old
+	// picture after the Set's invalidation.
+	k := bgKey{"g", "valguero"}
+	_, _, gen := bg.cached(k)
+	bg.invalidate(bgKey{"g", "valguero"})
+	bg.put(k, image.NewRGBA(image.Rect(0, 0, 1, 1)), gen)
+	if _, ok, _ := bg.cached(k); ok {
+		t.Fatal("a stale read was cached after an invalidation")
+	}
 	var nilBG *Backgrounds
 	if img, err := nilBG.Image(ctx, "g", "theisland"); img != nil || err != nil {
 		t.Fatal("nil Backgrounds drew something")
