@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -19,6 +17,7 @@ import (
 	"github.com/blissark/bliss/app/rcon/rcontest"
 	"github.com/blissark/bliss/app/serverstore"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/server"
 	"github.com/blissark/bliss/jobs/countdown"
@@ -74,32 +73,23 @@ type world struct {
 	// cdOverride, when set before start, replaces the countdown runner as
 	// the bot's Countdowns.
 	cdOverride server.Countdowns
+
+	bottest.Client // in guild A's #general
 }
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	fake := discordtest.New(discordtest.Options{AckDeadline: discordtest.LoadedAckDeadline})
-	t.Cleanup(fake.Close)
+	fake := bottest.NewFake(t, discordtest.Options{})
 	w := &world{t: t, fake: fake, store: bots.NewMemStore(), servers: map[int64]*gameServer{}, clock: &holdClock{}}
 	w.bot = fake.AddBot("token-server")
-	w.guildA = fake.AddGuild(discordtest.Guild{Name: "Cluster A",
-		Roles: []*discordgo.Role{{ID: roleAdm, Name: "Admin", Permissions: discordgo.PermissionAdministrator}, {ID: roleStf, Name: "Staff"}},
-		Channels: []*discordgo.Channel{{ID: chanA, Name: "general", Type: discordgo.ChannelTypeGuildText},
-			{ID: logA, Name: "admin-log", Type: discordgo.ChannelTypeGuildText}},
-		Members: []*discordgo.Member{
-			{User: &discordgo.User{ID: adminA, Username: "admin"}, Roles: []string{roleAdm}},
-			{User: &discordgo.User{ID: staffA, Username: "staff"}, Roles: []string{roleStf}},
-			{User: &discordgo.User{ID: playerA, Username: "player"}},
-		}})
-	w.guildB = fake.AddGuild(discordtest.Guild{Name: "Other",
-		Roles:    []*discordgo.Role{{ID: roleAdB, Name: "Admin", Permissions: discordgo.PermissionAdministrator}},
-		Channels: []*discordgo.Channel{{ID: chanB, Name: "general", Type: discordgo.ChannelTypeGuildText}},
-		Members:  []*discordgo.Member{{User: &discordgo.User{ID: adminB, Username: "adminB"}, Roles: []string{roleAdB}}}})
+	w.guildA = fake.AddGuild(bottest.Personas{Admin: adminA, Staff: staffA, Player: playerA, AdminRole: roleAdm, StaffRole: roleStf}.
+		Guild("Cluster A", []*discordgo.Channel{bottest.TextChannel(chanA, "general"), bottest.TextChannel(logA, "admin-log")}))
+	w.guildB = fake.AddGuild(bottest.Personas{AdminRole: roleAdB}.
+		Guild("Other", []*discordgo.Channel{bottest.TextChannel(chanB, "general")}, bottest.Member(adminB, "adminB", roleAdB)))
 	for _, g := range []string{w.guildA.ID, w.guildB.ID} {
-		if err := fake.AddBotToGuild(w.bot, g); err != nil {
-			t.Fatal(err)
-		}
+		bottest.Invite(t, fake, w.bot, g)
 	}
+	w.Client = bottest.Client{T: t, Fake: fake, Bot: w.bot, Guild: w.guildA.ID, Channel: chanA, User: user}
 	ctx := context.Background()
 	_ = w.store.SaveGuildSettings(ctx, bots.GuildSettings{GuildID: w.guildA.ID, StaffRoleIDs: []string{roleStf},
 		LogChannels: map[string]string{"admin": logA}})
@@ -203,63 +193,50 @@ func (w *world) edit(ctx context.Context, channelID, messageID string, e *discor
 func (w *world) start() (stop func()) {
 	t := w.t
 	t.Helper()
-	sup, err := bots.NewSupervisor(bots.Options{
-		Bots:          []bots.BotConfig{{Kind: bots.Server, Token: w.bot.Token, AppID: w.bot.AppID}},
-		NewHTTPClient: w.fake.HTTPClient, NewDialer: w.fake.Dialer,
-		GuildIDs: []string{w.guildA.ID, w.guildB.ID}, Staff: bots.StaffFromStore(w.store),
-		Logger: slog.New(slog.DiscardHandler), MinBackoff: 20 * time.Millisecond, DeferAfter: 1500 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.sup = sup
-	auditor := bots.NewAuditor(serverstore.Audit{DB: w.db}, w.post, w.store)
-	names := func(id int64) string {
-		if g := w.servers[id]; g != nil {
-			return g.name
-		}
-		return ""
-	}
-	runner, err := countdown.New(countdown.Options{Store: w.countdowns(),
-		Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
-		Report:  serverstore.Report(w.post, w.edit, auditor, nil),
-		Now:     w.clock.Now,
-		Minute:  150 * time.Millisecond, Tick: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Settle: 50 * time.Millisecond,
-		CallTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.runner = runner
-	var cds server.Countdowns = serverstore.Scheduler{Runner: runner}
-	if w.cdOverride != nil {
-		cds = w.cdOverride
-	}
-	r := server.New(server.Deps{Store: w.store, RCON: w.pool, Nitrado: w.nc, Details: detailsFromNitrado{w.nc},
-		Info: serverstore.Info{DB: w.db}, Audit: auditor, Countdowns: cds, Schedules: w.nc,
-		RCONTimeout: 2 * time.Second, NitradoTimeout: 3 * time.Second})
-	if err := r.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if err := sup.Handle(bots.Server, r); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = sup.Run(ctx) }()
-	go func() { defer wg.Done(); _ = runner.Run(ctx) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(stop)
-	wctx, wcancel := context.WithTimeout(ctx, waitDeadline)
-	defer wcancel()
-	for len(w.fake.Commands(w.bot, w.guildA.ID)) == 0 || len(w.fake.Commands(w.bot, w.guildB.ID)) == 0 || w.sup.Session(bots.Server) == nil {
-		if wctx.Err() != nil {
-			t.Fatalf("server bot never registered: %+v", sup.Status())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return stop
+	var stopRunner func()
+	_, stopBot := bottest.Start(t, w.fake, bottest.Options{Bots: []bottest.Bot{{Kind: bots.Server, Fake: w.bot}},
+		Guilds: []string{w.guildA.ID, w.guildB.ID}, Staff: bots.StaffFromStore(w.store),
+		Supervisor: bots.Options{DeferAfter: 1500 * time.Millisecond},
+		Setup: func(sup *bots.Supervisor) {
+			w.sup = sup
+			auditor := bots.NewAuditor(serverstore.Audit{DB: w.db}, w.post, w.store)
+			names := func(id int64) string {
+				if g := w.servers[id]; g != nil {
+					return g.name
+				}
+				return ""
+			}
+			runner, err := countdown.New(countdown.Options{Store: w.countdowns(),
+				Servers: serverstore.GameServers{RCON: w.pool, Nitrado: w.nc, Names: names},
+				Report:  serverstore.Report(w.post, w.edit, auditor, nil),
+				Now:     w.clock.Now,
+				Minute:  150 * time.Millisecond, Tick: 20 * time.Millisecond, Poll: 20 * time.Millisecond, Settle: 50 * time.Millisecond,
+				CallTimeout: 2 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.runner = runner
+			var cds server.Countdowns = serverstore.Scheduler{Runner: runner}
+			if w.cdOverride != nil {
+				cds = w.cdOverride
+			}
+			r := server.New(server.Deps{Store: w.store, RCON: w.pool, Nitrado: w.nc, Details: detailsFromNitrado{w.nc},
+				Info: serverstore.Info{DB: w.db}, Audit: auditor, Countdowns: cds, Schedules: w.nc,
+				RCONTimeout: 2 * time.Second, NitradoTimeout: 3 * time.Second})
+			if err := r.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sup.Handle(bots.Server, r); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { defer close(done); _ = runner.Run(ctx) }()
+			var once sync.Once
+			stopRunner = func() { once.Do(func() { cancel(); <-done }) }
+			t.Cleanup(stopRunner)
+		}})
+	return func() { stopBot(); stopRunner() }
 }
 
 func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: "u" + id[len(id)-2:]} }
@@ -267,32 +244,11 @@ func user(id string) *discordgo.User { return &discordgo.User{ID: id, Username: 
 // do sends one interaction and waits for the final answer.
 func (w *world) do(in discordtest.Interaction) (*discordtest.InteractionHandle, discordtest.Response) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitDeadline)
-	defer cancel()
-	if in.GuildID == "" {
-		in.GuildID = w.guildA.ID
+	c := w.Client
+	if in.GuildID == w.guildB.ID {
+		c = c.In(chanB)
 	}
-	if in.ChannelID == "" {
-		in.ChannelID = chanA
-		if in.GuildID == w.guildB.ID {
-			in.ChannelID = chanB
-		}
-	}
-	if in.Type == 0 {
-		in.Type = discordgo.InteractionApplicationCommand
-		if in.CustomID != "" {
-			in.Type = discordgo.InteractionMessageComponent
-		}
-	}
-	h, err := w.fake.Interact(ctx, w.bot, in)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r, err := h.WaitFinal(ctx)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return h, r
+	return c.Send(in)
 }
 
 func (w *world) cmd(who, name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) discordtest.Response {
@@ -311,11 +267,6 @@ func (w *world) click(who, customID string, msg *discordgo.Message) discordtest.
 	w.t.Helper()
 	_, r := w.do(discordtest.Interaction{User: user(who), CustomID: customID, Message: msg})
 	return r
-}
-
-func text(r discordtest.Response) string {
-	b, _ := json.Marshal(r.Data)
-	return string(b)
 }
 
 func str(name, v string) *discordgo.ApplicationCommandInteractionDataOption {
@@ -340,25 +291,6 @@ func buttons(r discordtest.Response) []string {
 		}
 	}
 	return out
-}
-
-// waitDeadline bounds every wait for something the bot does in the
-// background. Generous: a 2-core machine at load 15-20 under -race can
-// stall the bot for seconds; only a failing test waits this long.
-const waitDeadline = 60 * time.Second
-
-func waitFor(t testing.TB, what string, cond func() bool, dump ...func()) {
-	t.Helper()
-	deadline := time.Now().Add(waitDeadline)
-	for !cond() {
-		if time.Now().After(deadline) {
-			for _, d := range dump {
-				d()
-			}
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func countCmd(g *gameServer, prefix string) int {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/blissark/bliss/app/serverstore"
 	"github.com/blissark/bliss/bots"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/bots/picture"
@@ -53,7 +54,7 @@ func (w *world) startBackgrounds(bg *server.Backgrounds) {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = sup.Run(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	wctx, wcancel := context.WithTimeout(ctx, waitDeadline)
+	wctx, wcancel := context.WithTimeout(ctx, bottest.Deadline)
 	defer wcancel()
 	for len(w.fake.Commands(w.bot, w.guildA.ID)) == 0 || len(w.fake.Commands(w.bot, w.guildB.ID)) == 0 || w.sup.Session(bots.Server) == nil {
 		if wctx.Err() != nil {
@@ -121,7 +122,7 @@ func TestE2EMapImage(t *testing.T) {
 		t.Helper()
 		r := w.cmdIn(guild, who, "info", sc("bases", str("server", id)))
 		if len(files(r)) != 1 {
-			t.Fatalf("/info bases %s: %d files: %s", id, len(files(r)), text(r))
+			t.Fatalf("/info bases %s: %d files: %s", id, len(files(r)), bottest.Text(r))
 		}
 		cr, cg, cb := rgbAt(decodePNG(t, files(r)[0]), px, py)
 		return color.RGBA{uint8(cr), uint8(cg), uint8(cb), 255}
@@ -145,13 +146,13 @@ func TestE2EMapImage(t *testing.T) {
 
 	// A member is refused (and nothing is stored).
 	if r := set(playerA, "/bg.png"); !refused(r) {
-		t.Fatalf("a member set a map image: %s", text(r))
+		t.Fatalf("a member set a map image: %s", bottest.Text(r))
 	}
 	// Untrusted files: a bomb header, a text file, a missing file.
 	for path, want := range map[string]string{"/bomb.png": "too large", "/notes.txt": "not a PNG or JPEG",
 		"/gone.png": "Could not download"} {
-		if r := set(staffA, path); !isError(r) || !strings.Contains(text(r), want) || !r.Ephemeral() {
-			t.Errorf("set %s: %q, want a red %q", path, text(r), want)
+		if r := set(staffA, path); !isError(r) || !strings.Contains(bottest.Text(r), want) || !r.Ephemeral() {
+			t.Errorf("set %s: %q, want a red %q", path, bottest.Text(r), want)
 		}
 	}
 	if got := probe(w.guildA.ID, playerA, "101"); got != bare {
@@ -159,8 +160,8 @@ func TestE2EMapImage(t *testing.T) {
 	}
 
 	// Staff set it: the next map has the dimmed green under the grid.
-	if r := set(staffA, "/bg.png"); isError(r) || !strings.Contains(text(r), "The Island") {
-		t.Fatalf("set: %s", text(r))
+	if r := set(staffA, "/bg.png"); isError(r) || !strings.Contains(bottest.Text(r), "The Island") {
+		t.Fatalf("set: %s", bottest.Text(r))
 	}
 	want := color.RGBA{0, 255 * 55 / 100, 0, 255}
 	if got := probe(w.guildA.ID, playerA, "101"); got != want {
@@ -170,12 +171,12 @@ func TestE2EMapImage(t *testing.T) {
 	if got := probe(w.guildB.ID, adminB, "201"); got != bare {
 		t.Fatalf("guild B's map: %v, want bare %v", got, bare)
 	}
-	if r := w.cmd(staffA, "server", grp("mapimage", sc("show"))); !strings.Contains(text(r), "The Island") ||
-		!strings.Contains(text(r), "1024×768") {
-		t.Fatalf("show: %s", text(r))
+	if r := w.cmd(staffA, "server", grp("mapimage", sc("show"))); !strings.Contains(bottest.Text(r), "The Island") ||
+		!strings.Contains(bottest.Text(r), "1024×768") {
+		t.Fatalf("show: %s", bottest.Text(r))
 	}
-	if r := w.cmdIn(w.guildB.ID, adminB, "server", grp("mapimage", sc("show"))); strings.Contains(text(r), "The Island") {
-		t.Fatalf("guild B lists guild A's image: %s", text(r))
+	if r := w.cmdIn(w.guildB.ID, adminB, "server", grp("mapimage", sc("show"))); strings.Contains(bottest.Text(r), "The Island") {
+		t.Fatalf("guild B lists guild A's image: %s", bottest.Text(r))
 	}
 
 	// The decay post draws it too.
@@ -203,18 +204,18 @@ func TestE2EMapImage(t *testing.T) {
 
 	// Clear restores the bare grid; clearing again says there is none.
 	if r := w.cmd(staffA, "server", grp("mapimage", sc("clear", str("map", "theisland")))); isError(r) {
-		t.Fatalf("clear: %s", text(r))
+		t.Fatalf("clear: %s", bottest.Text(r))
 	}
 	if got := probe(w.guildA.ID, playerA, "101"); got != bare {
 		t.Fatalf("after clear: %v, want bare %v", got, bare)
 	}
 	if r := w.cmd(staffA, "server", grp("mapimage", sc("clear", str("map", "theisland")))); !isError(r) ||
-		!strings.Contains(text(r), "no background") {
-		t.Fatalf("clear twice: %s", text(r))
+		!strings.Contains(bottest.Text(r), "no background") {
+		t.Fatalf("clear twice: %s", bottest.Text(r))
 	}
 	if r := w.cmd(staffA, "server", grp("mapimage", sc("clear", str("map", "atlantis")))); !isError(r) ||
-		!strings.Contains(text(r), "Unknown map") {
-		t.Fatalf("unknown map: %s", text(r))
+		!strings.Contains(bottest.Text(r), "Unknown map") {
+		t.Fatalf("unknown map: %s", bottest.Text(r))
 	}
 
 	// Audited: the refusals, the set and the clear.

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/blissark/bliss/app/serverstore"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/picture"
 	"github.com/blissark/bliss/bots/server"
@@ -73,7 +74,7 @@ func TestE2EPictures(t *testing.T) {
 	// Ephemeral also when the slow render made the bot defer first.
 	if orig := h.Original(); len(files(r)) != 1 || files(r)[0].Name != "bases-101.png" || orig == nil ||
 		orig.Flags&discordgo.MessageFlagsEphemeral == 0 {
-		t.Fatalf("staff /info decay: %d files, %s", len(files(r)), text(r)[:min(len(text(r)), 400)])
+		t.Fatalf("staff /info decay: %d files, %s", len(files(r)), bottest.Text(r)[:min(len(bottest.Text(r)), 400)])
 	}
 	img := decodePNG(t, files(r)[0])
 	x, y := picture.MapPixel(20, 30, 0)
@@ -111,8 +112,8 @@ func TestE2EPictures(t *testing.T) {
 
 	// /server stats: players, CPU and memory panels.
 	r = w.cmd(staffA, "server", sc("stats", str("server", "101"), discordtest.IntOpt("hours", 6)))
-	if len(files(r)) != 1 || files(r)[0].Name != "stats.png" || !strings.Contains(text(r), "12.5") {
-		t.Fatalf("stats: %d files, %s", len(files(r)), text(r))
+	if len(files(r)) != 1 || files(r)[0].Name != "stats.png" || !strings.Contains(bottest.Text(r), "12.5") {
+		t.Fatalf("stats: %d files, %s", len(files(r)), bottest.Text(r))
 	}
 	if b := decodePNG(t, files(r)[0]).Bounds(); b.Dy() != 3*260 {
 		t.Fatalf("stats chart %v, want 3 panels", b)
@@ -121,7 +122,7 @@ func TestE2EPictures(t *testing.T) {
 	// /info online: who is on now (Alice on Island, Carol on Scorched; Bob
 	// left) and the chart.
 	r = w.cmd(playerA, "info", sc("online"))
-	if got := text(r); !strings.Contains(got, "Alice") || !strings.Contains(got, "Carol") || strings.Contains(got, "Bob") ||
+	if got := bottest.Text(r); !strings.Contains(got, "Alice") || !strings.Contains(got, "Carol") || strings.Contains(got, "Bob") ||
 		!strings.Contains(got, "pvp") && !strings.Contains(got, "all servers") {
 		t.Fatalf("online: %s", got)
 	}
@@ -131,10 +132,10 @@ func TestE2EPictures(t *testing.T) {
 	decodePNG(t, files(r)[0])
 	// /info playtime: Bob played 2 h, is offline.
 	r = w.cmd(playerA, "info", sc("playtime", str("player", "Bob")))
-	if got := text(r); !strings.Contains(got, "2 h 00 min") || !strings.Contains(got, "Last seen") || strings.Contains(got, eos(2)) {
+	if got := bottest.Text(r); !strings.Contains(got, "2 h 00 min") || !strings.Contains(got, "Last seen") || strings.Contains(got, eos(2)) {
 		t.Fatalf("playtime: %s", got)
 	}
-	if got := text(w.cmd(staffA, "info", sc("playtime", str("player", eos(1))))); !strings.Contains(got, "online on Island") ||
+	if got := bottest.Text(w.cmd(staffA, "info", sc("playtime", str("player", eos(1))))); !strings.Contains(got, "online on Island") ||
 		!strings.Contains(got, eos(1)) {
 		t.Fatalf("staff playtime: %s", got)
 	}

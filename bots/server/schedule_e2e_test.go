@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/blissark/bliss/app/nitrado/nitradotest"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/embed"
 	"github.com/blissark/bliss/bots/server"
@@ -54,18 +55,18 @@ func (p *pendingCountdowns) Next(_ context.Context, _ string, id int64) (server.
 func nextRestartField(t *testing.T, r discordtest.Response) string {
 	t.Helper()
 	if len(r.Data.Embeds) != 1 {
-		t.Fatalf("embeds: %s", text(r))
+		t.Fatalf("embeds: %s", bottest.Text(r))
 	}
 	e := r.Data.Embeds[0]
 	if e.Color == embed.ColorError || !strings.Contains(e.Title, "Island") {
-		t.Fatalf("not the server's details: %s", text(r))
+		t.Fatalf("not the server's details: %s", bottest.Text(r))
 	}
 	for _, f := range e.Fields {
 		if f.Name == "Next scheduled restart" {
 			return f.Value
 		}
 	}
-	t.Fatalf("no next restart field: %s", text(r))
+	t.Fatalf("no next restart field: %s", bottest.Text(r))
 	return ""
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/blissark/bliss/app/rcon/rcontest"
 	"github.com/blissark/bliss/app/serverstore"
 	"github.com/blissark/bliss/arksave"
+	"github.com/blissark/bliss/bots/bottest"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/bots/server"
 	"github.com/blissark/bliss/storage"
@@ -66,7 +67,9 @@ func standard(t *testing.T) *world {
 	return w
 }
 
-func refused(r discordtest.Response) bool { return strings.Contains(text(r), "needs a staff role") }
+func refused(r discordtest.Response) bool {
+	return strings.Contains(bottest.Text(r), "needs a staff role")
+}
 
 func TestE2EModerationAudited(t *testing.T) {
 	w := standard(t)
@@ -75,15 +78,15 @@ func TestE2EModerationAudited(t *testing.T) {
 
 	// /players: a player sees names, staff also EOS ids and kick/ban menus.
 	r := w.cmd(playerA, "players")
-	if !strings.Contains(text(r), "Alice") || strings.Contains(text(r), eos(1)) || len(buttons(r)) != 0 {
-		t.Fatalf("/players for a player: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Alice") || strings.Contains(bottest.Text(r), eos(1)) || len(buttons(r)) != 0 {
+		t.Fatalf("/players for a player: %s", bottest.Text(r))
 	}
-	if strings.Contains(text(r), "<@123>") || strings.Contains(text(r), "@everyone") {
-		t.Fatalf("mention not neutralised: %s", text(r))
+	if strings.Contains(bottest.Text(r), "<@123>") || strings.Contains(bottest.Text(r), "@everyone") {
+		t.Fatalf("mention not neutralised: %s", bottest.Text(r))
 	}
 	r = w.cmd(staffA, "players")
-	if !strings.Contains(text(r), eos(1)) || len(buttons(r)) != 2 || !r.Ephemeral() {
-		t.Fatalf("/players for staff: %s", text(r))
+	if !strings.Contains(bottest.Text(r), eos(1)) || len(buttons(r)) != 2 || !r.Ephemeral() {
+		t.Fatalf("/players for staff: %s", bottest.Text(r))
 	}
 
 	// /rcon: a multi-line command reaches RCON as one line; output is
@@ -102,8 +105,8 @@ func TestE2EModerationAudited(t *testing.T) {
 
 	// /kick on the whole guild, /say, /broadcast, /saveworld.
 	r = w.cmd(staffA, "kick", str("player", eos(2)), str("reason", "afk"))
-	if !strings.Contains(text(r), "Island") || countCmd(island, "KickPlayer "+eos(2)) != 1 || countCmd(w.servers[103], "KickPlayer") != 1 {
-		t.Fatalf("kick: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Island") || countCmd(island, "KickPlayer "+eos(2)) != 1 || countCmd(w.servers[103], "KickPlayer") != 1 {
+		t.Fatalf("kick: %s", bottest.Text(r))
 	}
 	if countCmd(w.servers[201], "KickPlayer") != 0 {
 		t.Fatal("kick reached another guild's server")
@@ -121,22 +124,22 @@ func TestE2EModerationAudited(t *testing.T) {
 	// A cluster ban asks first; "yes" bans everywhere with the reason.
 	r = w.cmd(staffA, "ban", str("player", "alice"), str("reason", "griefing"))
 	ids := buttons(r)
-	if len(ids) != 2 || !strings.Contains(text(r), "3 servers") || countCmd(island, "BanPlayer") != 0 {
-		t.Fatalf("ban confirmation: %s", text(r))
+	if len(ids) != 2 || !strings.Contains(bottest.Text(r), "3 servers") || countCmd(island, "BanPlayer") != 0 {
+		t.Fatalf("ban confirmation: %s", bottest.Text(r))
 	}
 	msg := &discordgo.Message{Embeds: r.Data.Embeds}
 	if r := w.click(playerA, ids[0], msg); !refused(r) {
-		t.Fatalf("player confirmed a ban: %s", text(r))
+		t.Fatalf("player confirmed a ban: %s", bottest.Text(r))
 	}
 	r = w.click(adminA, ids[0], msg)
 	for _, g := range []int64{101, 102, 103} {
 		// The reason reaches the game (BanPlayer's second string).
 		if countCmd(w.servers[g], "BanPlayer "+eos(1)+" griefing") != 1 {
-			t.Fatalf("ban on %d: %s; sent %q", g, text(r), w.servers[g].rc.Commands())
+			t.Fatalf("ban on %d: %s; sent %q", g, bottest.Text(r), w.servers[g].rc.Commands())
 		}
 	}
-	if !strings.Contains(text(r), "griefing") {
-		t.Fatalf("ban result: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "griefing") {
+		t.Fatalf("ban result: %s", bottest.Text(r))
 	}
 	// One server: no confirmation; a reason with newlines and quotes stays
 	// one line of the command.
@@ -171,7 +174,7 @@ func TestE2EModerationAudited(t *testing.T) {
 	if rows, _ := w.db.AuditLog(context.Background(), w.guildB.ID, 50, 0); len(rows) != 0 {
 		t.Fatalf("guild B sees audit rows: %+v", rows)
 	}
-	waitFor(t, "admin log posts", func() bool { return len(w.fake.Messages(logA)) >= 7 })
+	bottest.WaitFor(t, "admin log posts", func() bool { return len(w.fake.Messages(logA)) >= 7 })
 	for _, m := range w.fake.Messages(logA) {
 		if len(m.Embeds) == 0 {
 			t.Fatalf("admin log post without embed: %+v", m)
@@ -187,7 +190,7 @@ func TestE2EClusterWithServersDown(t *testing.T) {
 	start := time.Now()
 	r := w.cmd(staffA, "saveworld", str("server", "cluster:pvp"))
 	took := time.Since(start)
-	out := text(r)
+	out := bottest.Text(r)
 	if countCmd(w.servers[101], "SaveWorld") != 1 || !strings.Contains(out, "✅ **Island**") {
 		t.Fatalf("healthy server not saved: %s", out)
 	}
@@ -200,29 +203,29 @@ func TestE2EClusterWithServersDown(t *testing.T) {
 	}
 	// /players still lists the healthy server.
 	r = w.cmd(playerA, "players")
-	if !strings.Contains(text(r), "Alice") || !strings.Contains(text(r), "Center") {
-		t.Fatalf("players with servers down: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Alice") || !strings.Contains(bottest.Text(r), "Center") {
+		t.Fatalf("players with servers down: %s", bottest.Text(r))
 	}
 	// Nitrado 429 and 503: a red embed naming the server and the cause.
 	w.nit.Fail(nitradotest.Fault{Path: "/services/101/gameservers", Status: 429, Count: 1})
 	r = w.cmd(staffA, "server", discordtest.SubCommand("info", str("server", "101")))
-	if !strings.Contains(text(r), "Island") || !strings.Contains(text(r), "429") {
-		t.Fatalf("429: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Island") || !strings.Contains(bottest.Text(r), "429") {
+		t.Fatalf("429: %s", bottest.Text(r))
 	}
 	w.nit.Fail(nitradotest.Fault{Path: "/services/101/gameservers/stats", Status: 503, Count: 1})
 	r = w.cmd(staffA, "server", discordtest.SubCommand("stats", str("server", "101")))
-	if !strings.Contains(text(r), "503") {
-		t.Fatalf("503: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "503") {
+		t.Fatalf("503: %s", bottest.Text(r))
 	}
 	r = w.cmd(staffA, "server", discordtest.SubCommand("status"))
 	for _, n := range []string{"Island", "Scorched", "Center"} {
-		if !strings.Contains(text(r), n) {
-			t.Fatalf("status misses %s: %s", n, text(r))
+		if !strings.Contains(bottest.Text(r), n) {
+			t.Fatalf("status misses %s: %s", n, bottest.Text(r))
 		}
 	}
 	r = w.cmd(staffA, "server", discordtest.SubCommand("info", str("server", "102")))
-	if !strings.Contains(text(r), "TheIsland_WP") || !strings.Contains(text(r), "127.0.0.1:7777") {
-		t.Fatalf("info: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "TheIsland_WP") || !strings.Contains(bottest.Text(r), "127.0.0.1:7777") {
+		t.Fatalf("info: %s", bottest.Text(r))
 	}
 }
 
@@ -264,18 +267,18 @@ func TestE2ERBACMatrix(t *testing.T) {
 		// A player: refused exactly on staff commands.
 		r := w.cmd(playerA, x.cmd, x.opts...)
 		if refused(r) != x.staff {
-			t.Errorf("%s by player: refused=%v: %s", x.name, refused(r), text(r))
+			t.Errorf("%s by player: refused=%v: %s", x.name, refused(r), bottest.Text(r))
 		}
 		// Staff (configured role) and administrator: allowed.
 		for _, who := range []string{staffA, adminA} {
-			if r := w.cmd(who, x.cmd, x.opts...); refused(r) || strings.Contains(text(r), "Internal error") {
-				t.Errorf("%s by %s: %s", x.name, who, text(r))
+			if r := w.cmd(who, x.cmd, x.opts...); refused(r) || strings.Contains(bottest.Text(r), "Internal error") {
+				t.Errorf("%s by %s: %s", x.name, who, bottest.Text(r))
 			}
 		}
 		// The other guild's administrator never reaches guild A's servers
 		// or data.
 		r = w.cmdIn(w.guildB.ID, adminB, x.cmd, x.opts...)
-		if o := text(r); strings.Contains(o, "Scorched") || strings.Contains(o, "Alice") || strings.Contains(o, "Player 0") || strings.Contains(o, "Zoë") {
+		if o := bottest.Text(r); strings.Contains(o, "Scorched") || strings.Contains(o, "Alice") || strings.Contains(o, "Player 0") || strings.Contains(o, "Zoë") {
 			t.Errorf("%s by the other guild leaks guild A: %s", x.name, o)
 		}
 	}
@@ -296,18 +299,18 @@ func TestE2ERBACMatrix(t *testing.T) {
 	cancelID := messageButtons(ann)[0]
 	for _, id := range []string{"srvban:yes:" + eos(1) + ":all", "srvsel:kick:all", cancelID, "pg:idc:|72:1", "pg:rcn:00aa00aa00aa:1"} {
 		if r := w.click(playerA, id, nil); !refused(r) {
-			t.Errorf("player used %s: %s", id, text(r))
+			t.Errorf("player used %s: %s", id, bottest.Text(r))
 		}
 	}
-	if r := w.do2(w.guildB.ID, adminB, cancelID); !strings.Contains(text(r), "Nothing to cancel") {
-		t.Errorf("guild B cancelled guild A's countdown: %s", text(r))
+	if r := w.do2(w.guildB.ID, adminB, cancelID); !strings.Contains(bottest.Text(r), "Nothing to cancel") {
+		t.Errorf("guild B cancelled guild A's countdown: %s", bottest.Text(r))
 	}
-	if r := w.click(staffA, cancelID, nil); !strings.Contains(text(r), "cancelled") {
-		t.Errorf("staff cancel: %s", text(r))
+	if r := w.click(staffA, cancelID, nil); !strings.Contains(bottest.Text(r), "cancelled") {
+		t.Errorf("staff cancel: %s", bottest.Text(r))
 	}
 	w.clock.Release()
-	if r := w.click(staffA, "srvsel:kick:101", &discordgo.Message{}); !strings.Contains(text(r), "Pick one player") {
-		t.Errorf("empty select: %s", text(r))
+	if r := w.click(staffA, "srvsel:kick:101", &discordgo.Message{}); !strings.Contains(bottest.Text(r), "Pick one player") {
+		t.Errorf("empty select: %s", bottest.Text(r))
 	}
 }
 
@@ -330,8 +333,8 @@ func TestE2ECountdowns(t *testing.T) {
 	// test has clicked, however late the busy machine runs the runner.
 	w.clock.Hold()
 	r := w.cmd(staffA, "server", sc("restart", str("server", "101"), discordtest.IntOpt("minutes", 3), str("reason", "mods")))
-	if !strings.Contains(text(r), "Countdown #1 scheduled") || !r.Ephemeral() {
-		t.Fatalf("restart: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Countdown #1 scheduled") || !r.Ephemeral() {
+		t.Fatalf("restart: %s", bottest.Text(r))
 	}
 	ann := announcement(w, 1)
 	if ann == nil || len(messageButtons(ann)) != 1 || !strings.Contains(ann.Embeds[0].Title, "Restart scheduled") {
@@ -339,17 +342,17 @@ func TestE2ECountdowns(t *testing.T) {
 		t.Fatal("no announcement with a Cancel button")
 	}
 	// The first warning names the minutes left.
-	waitFor(t, "first warning", func() bool {
+	bottest.WaitFor(t, "first warning", func() bool {
 		return countCmd(w.servers[101], "ServerChat Server restart in 3 minutes. Reason: mods") == 1
 	}, func() {
 		cs, err := w.countdowns().ActiveCountdowns(context.Background())
 		t.Logf("sent to 101: %q; active %+v %v", w.servers[101].rc.Commands(), cs, err)
 	})
 	if r := w.click(playerA, messageButtons(ann)[0], ann); !refused(r) {
-		t.Fatalf("a player cancelled: %s", text(r))
+		t.Fatalf("a player cancelled: %s", bottest.Text(r))
 	}
 	w.click(adminA, messageButtons(ann)[0], ann)
-	waitFor(t, "cancel notice", func() bool { return countCmd(w.servers[101], "ServerChat The server restart was cancelled") == 1 })
+	bottest.WaitFor(t, "cancel notice", func() bool { return countCmd(w.servers[101], "ServerChat The server restart was cancelled") == 1 })
 	if ann := announcement(w, 1); ann == nil || len(messageButtons(ann)) != 0 {
 		t.Fatal("the cancelled countdown's announcement still has its button")
 	}
@@ -361,7 +364,7 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	// The warning is sent, then recorded: the appliance stops once it is
 	// recorded, so the restarted runner must not repeat it.
-	waitFor(t, "warning recorded", func() bool {
+	bottest.WaitFor(t, "warning recorded", func() bool {
 		c, err := w.countdowns().GetCountdown(context.Background(), 2)
 		return err == nil && c.Warned == 2 && countCmd(w.servers[102], "ServerChat Server restart in 2 minutes.") == 1
 	})
@@ -371,7 +374,7 @@ func TestE2ECountdowns(t *testing.T) {
 		t.Fatalf("fired while the clock stood still: %q", w.servers[102].rc.Commands())
 	}
 	w.clock.Release()
-	waitFor(t, "restart after the appliance restart", func() bool {
+	bottest.WaitFor(t, "restart after the appliance restart", func() bool {
 		return w.nit.CountCalls("POST", "/services/102/gameservers/restart") == 1 && hasMessage(w, chanA, "Restart #2 finished")
 	}, func() {
 		dumpMessages(t, w, chanA)
@@ -386,7 +389,7 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	// The announcement of the countdown that survived the restart shows the
 	// result, without its Cancel button.
-	waitFor(t, "announcement updated", func() bool {
+	bottest.WaitFor(t, "announcement updated", func() bool {
 		ann := announcement(w, 2)
 		return ann != nil && len(messageButtons(ann)) == 0 && strings.Contains(ann.Embeds[0].Title, "Restart #2 finished")
 	}, func() { dumpMessages(t, w, chanA) })
@@ -397,7 +400,7 @@ func TestE2ECountdowns(t *testing.T) {
 	w.nit.ResetCalls()
 	w.nit.Fail(nitradotest.Fault{Method: "POST", Path: "/services/101/gameservers/restart", Status: 429, Count: 1})
 	w.cmd(staffA, "server", sc("restart", str("server", "cluster:pvp"), discordtest.IntOpt("minutes", 0)))
-	waitFor(t, "cluster restart", func() bool { return restarts() == 3 && hasMessage(w, chanA, "Restart #3 had failures") },
+	bottest.WaitFor(t, "cluster restart", func() bool { return restarts() == 3 && hasMessage(w, chanA, "Restart #3 had failures") },
 		func() { dumpMessages(t, w, chanA) })
 	if s, _ := w.nit.Service(102); s.Status != "started" || !messageHas(w, chanA, "Island: restart failed") {
 		dumpMessages(t, w, chanA)
@@ -414,29 +417,29 @@ func TestE2ECountdowns(t *testing.T) {
 	}
 	// Stop, then start.
 	w.cmd(staffA, "server", sc("stop", str("server", "103"), discordtest.IntOpt("minutes", 0)))
-	waitFor(t, "stopped", func() bool { return hasMessage(w, chanA, "Stop #4 finished") })
+	bottest.WaitFor(t, "stopped", func() bool { return hasMessage(w, chanA, "Stop #4 finished") })
 	if s, _ := w.nit.Service(103); s.Status != "stopped" {
 		t.Fatalf("status %q", s.Status)
 	}
 	w.cmd(staffA, "server", sc("start", str("server", "103")))
-	waitFor(t, "started", func() bool { return hasMessage(w, chanA, "Start #5 finished") })
+	bottest.WaitFor(t, "started", func() bool { return hasMessage(w, chanA, "Start #5 finished") })
 	// /server info names the next scheduled restart (here a Bliss
 	// countdown: the fake's Nitrado schedule is empty; see
 	// TestE2EServerInfoNitradoSchedule for Nitrado's own tasks).
 	w.cmd(staffA, "server", sc("restart", str("server", "103"), discordtest.IntOpt("minutes", 30)))
-	if got := text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "Next scheduled restart") ||
+	if got := bottest.Text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "Next scheduled restart") ||
 		!strings.Contains(got, "countdown #6") {
 		t.Fatalf("server info 103: %s", got)
 	}
-	if got := text(w.cmd(staffA, "server", sc("info", str("server", "101")))); !strings.Contains(got, "none scheduled") {
+	if got := bottest.Text(w.cmd(staffA, "server", sc("info", str("server", "101")))); !strings.Contains(got, "none scheduled") {
 		t.Fatalf("server info 101: %s", got)
 	}
-	if got := text(w.cmdIn(w.guildB.ID, adminB, "server", sc("info", str("server", "201")))); !strings.Contains(got, "none scheduled") {
+	if got := bottest.Text(w.cmdIn(w.guildB.ID, adminB, "server", sc("info", str("server", "201")))); !strings.Contains(got, "none scheduled") {
 		t.Fatalf("server info of guild B: %s", got)
 	}
 	ann = announcement(w, 6)
 	w.click(staffA, messageButtons(ann)[0], ann)
-	if got := text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "none scheduled") {
+	if got := bottest.Text(w.cmd(staffA, "server", sc("info", str("server", "103")))); !strings.Contains(got, "none scheduled") {
 		t.Fatalf("server info 103 after the cancel: %s", got)
 	}
 }
@@ -513,40 +516,40 @@ func TestE2EInfoPaginationAfterRestart(t *testing.T) {
 	stop := w.start()
 	sc := discordtest.SubCommand
 	r := w.cmd(playerA, "info", sc("players"))
-	if !strings.Contains(text(r), "Page 1 of 3") || !strings.Contains(text(r), `Save of \u003ct:`) {
-		t.Fatalf("page 1: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Page 1 of 3") || !strings.Contains(bottest.Text(r), `Save of \u003ct:`) {
+		t.Fatalf("page 1: %s", bottest.Text(r))
 	}
 	next := buttons(r)[2]
 	stop()
 	w.start()
 	r = w.click(playerA, next, nil)
-	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(text(r), "Page 2 of 3") {
-		t.Fatalf("page 2 after restart: %v %s", r.Type, text(r))
+	if r.Type != discordgo.InteractionResponseUpdateMessage || !strings.Contains(bottest.Text(r), "Page 2 of 3") {
+		t.Fatalf("page 2 after restart: %v %s", r.Type, bottest.Text(r))
 	}
 	// Filters are case- and accent-insensitive.
-	if r := w.cmd(playerA, "info", sc("players", str("search", "ZOE"))); !strings.Contains(text(r), "Zoë") || !strings.Contains(text(r), "1 results") {
-		t.Fatalf("accent search: %s", text(r))
+	if r := w.cmd(playerA, "info", sc("players", str("search", "ZOE"))); !strings.Contains(bottest.Text(r), "Zoë") || !strings.Contains(bottest.Text(r), "1 results") {
+		t.Fatalf("accent search: %s", bottest.Text(r))
 	}
-	if r := w.cmd(playerA, "info", sc("player", str("name", "zoe"))); !strings.Contains(text(r), "Zoë") || strings.Contains(text(r), eos(101007)) {
-		t.Fatalf("info player: %s", text(r))
+	if r := w.cmd(playerA, "info", sc("player", str("name", "zoe"))); !strings.Contains(bottest.Text(r), "Zoë") || strings.Contains(bottest.Text(r), eos(101007)) {
+		t.Fatalf("info player: %s", bottest.Text(r))
 	}
-	if r := w.cmd(playerA, "info", sc("dinos", str("species", "REX"), discordtest.IntOpt("min_level", 120))); !strings.Contains(text(r), "Rex") || strings.Contains(text(r), "Raptor") {
-		t.Fatalf("dinos: %s", text(r))
+	if r := w.cmd(playerA, "info", sc("dinos", str("species", "REX"), discordtest.IntOpt("min_level", 120))); !strings.Contains(bottest.Text(r), "Rex") || strings.Contains(bottest.Text(r), "Raptor") {
+		t.Fatalf("dinos: %s", bottest.Text(r))
 	}
-	if r := w.cmd(staffA, "info", sc("decay", discordtest.IntOpt("within", 24))); !strings.Contains(text(r), "Decaying within 24 h") || !strings.Contains(text(r), "3 results") {
-		t.Fatalf("decay: %s", text(r))
+	if r := w.cmd(staffA, "info", sc("decay", discordtest.IntOpt("within", 24))); !strings.Contains(bottest.Text(r), "Decaying within 24 h") || !strings.Contains(bottest.Text(r), "3 results") {
+		t.Fatalf("decay: %s", bottest.Text(r))
 	}
-	if r := w.cmd(playerA, "info", sc("tribe", str("tribe", "player tribe 0"))); !strings.Contains(text(r), "Rex ×5") {
-		t.Fatalf("tribe: %s", text(r))
+	if r := w.cmd(playerA, "info", sc("tribe", str("tribe", "player tribe 0"))); !strings.Contains(bottest.Text(r), "Rex ×5") {
+		t.Fatalf("tribe: %s", bottest.Text(r))
 	}
 	// Decay times are for staff only (in PvP they tell raiders when).
-	if r := w.cmd(playerA, "info", sc("bases")); strings.Contains(text(r), "decays") || !strings.Contains(text(r), "structures") {
-		t.Fatalf("player sees decay: %s", text(r))
+	if r := w.cmd(playerA, "info", sc("bases")); strings.Contains(bottest.Text(r), "decays") || !strings.Contains(bottest.Text(r), "structures") {
+		t.Fatalf("player sees decay: %s", bottest.Text(r))
 	}
 	// /info bases may be answered publicly (a deferred reply): no decay
 	// times for anyone; staff read them in /info decay, always ephemeral.
-	if r := w.cmd(staffA, "info", sc("bases")); strings.Contains(text(r), "decays") {
-		t.Fatalf("staff bases: %s", text(r)[:min(len(text(r)), 300)])
+	if r := w.cmd(staffA, "info", sc("bases")); strings.Contains(bottest.Text(r), "decays") {
+		t.Fatalf("staff bases: %s", bottest.Text(r)[:min(len(bottest.Text(r)), 300)])
 	}
 	// The once-per-snapshot decay post.
 	d := server.DecayDeps{Store: w.store, Info: serverstore.Info{DB: w.db}, Marks: w.db, Post: w.post}
@@ -571,20 +574,20 @@ func TestE2ETwoGuildsIsolated(t *testing.T) {
 	w.start()
 	sc := discordtest.SubCommand
 	r := w.cmdIn(w.guildB.ID, adminB, "players")
-	if !strings.Contains(text(r), "Bravo") || strings.Contains(text(r), "Alice") {
-		t.Fatalf("B players: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Bravo") || strings.Contains(bottest.Text(r), "Alice") {
+		t.Fatalf("B players: %s", bottest.Text(r))
 	}
 	r = w.cmdIn(w.guildB.ID, adminB, "info", sc("players"))
-	if !strings.Contains(text(r), "Bravo 01") || strings.Contains(text(r), "Player 0") {
-		t.Fatalf("B info: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Bravo 01") || strings.Contains(bottest.Text(r), "Player 0") {
+		t.Fatalf("B info: %s", bottest.Text(r))
 	}
 	r = w.cmdIn(w.guildB.ID, adminB, "rcon", str("server", "101"), str("command", "DoExit"))
-	if !strings.Contains(text(r), "No server") || countCmd(w.servers[101], "DoExit") != 0 {
-		t.Fatalf("B reached A's server: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "No server") || countCmd(w.servers[101], "DoExit") != 0 {
+		t.Fatalf("B reached A's server: %s", bottest.Text(r))
 	}
 	r = w.cmdIn(w.guildB.ID, adminB, "kick", str("player", "Alice"))
 	if countCmd(w.servers[101], "KickPlayer") != 0 {
-		t.Fatalf("B kicked on A: %s", text(r))
+		t.Fatalf("B kicked on A: %s", bottest.Text(r))
 	}
 	// Autocomplete only offers the guild's own servers and players.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -599,7 +602,7 @@ func TestE2ETwoGuildsIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := text(ar); !strings.Contains(o, "Bravo") || strings.Contains(o, "Alice") || strings.Contains(o, "Player") {
+	if o := bottest.Text(ar); !strings.Contains(o, "Bravo") || strings.Contains(o, "Alice") || strings.Contains(o, "Player") {
 		t.Fatalf("B autocomplete: %s", o)
 	}
 	h, err = w.fake.Interact(ctx, w.bot, discordtest.Interaction{Type: discordgo.InteractionApplicationCommandAutocomplete,
@@ -608,8 +611,8 @@ func TestE2ETwoGuildsIsolated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ar, err = h.WaitFinal(ctx); err != nil || !strings.Contains(text(ar), "Cluster pvp") || strings.Contains(text(ar), "B-Island") {
-		t.Fatalf("A server autocomplete: %s %v", text(ar), err)
+	if ar, err = h.WaitFinal(ctx); err != nil || !strings.Contains(bottest.Text(ar), "Cluster pvp") || strings.Contains(bottest.Text(ar), "B-Island") {
+		t.Fatalf("A server autocomplete: %s %v", bottest.Text(ar), err)
 	}
 }
 
@@ -634,29 +637,29 @@ func TestE2ERCONPages(t *testing.T) {
 	}
 	r := w.cmd(adminA, "rcon", str("server", "cluster:pvp"), str("command", "dump"))
 	ids := buttons(r)
-	if !r.Ephemeral() || len(ids) != 3 || !strings.Contains(text(r), `"title":"Center"`) || !strings.Contains(text(r), `1 / 6`) {
-		t.Fatalf("page 1: %s", text(r))
+	if !r.Ephemeral() || len(ids) != 3 || !strings.Contains(bottest.Text(r), `"title":"Center"`) || !strings.Contains(bottest.Text(r), `1 / 6`) {
+		t.Fatalf("page 1: %s", bottest.Text(r))
 	}
 	sent := countCmd(w.servers[101], "dump")
 	// Servers in the guild's order: Center, Island (4 parts), Scorched.
 	r = w.click(adminA, ids[2], nil)
-	if !strings.Contains(text(r), "Island (part 1 of 4)") || !strings.Contains(text(r), "line 000") {
-		t.Fatalf("page 2: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Island (part 1 of 4)") || !strings.Contains(bottest.Text(r), "line 000") {
+		t.Fatalf("page 2: %s", bottest.Text(r))
 	}
 	r = w.click(adminA, buttons(r)[2], nil)
-	if !strings.Contains(text(r), "Island (part 2 of 4)") || strings.Contains(text(r), "line 000") {
-		t.Fatalf("page 3: %s", text(r))
+	if !strings.Contains(bottest.Text(r), "Island (part 2 of 4)") || strings.Contains(bottest.Text(r), "line 000") {
+		t.Fatalf("page 3: %s", bottest.Text(r))
 	}
 	if countCmd(w.servers[101], "dump") != sent {
 		t.Fatal("a page click ran the command again")
 	}
 	// Another guild's admin with the same custom_id gets nothing.
-	if r := w.do2(w.guildB.ID, adminB, ids[2]); !strings.Contains(text(r), "expired") || strings.Contains(text(r), "line 0") {
-		t.Fatalf("guild B page: %s", text(r))
+	if r := w.do2(w.guildB.ID, adminB, ids[2]); !strings.Contains(bottest.Text(r), "expired") || strings.Contains(bottest.Text(r), "line 0") {
+		t.Fatalf("guild B page: %s", bottest.Text(r))
 	}
 	stop()
 	w.start()
-	if r := w.click(adminA, ids[2], nil); !strings.Contains(text(r), "expired") {
-		t.Fatalf("after restart: %s", text(r))
+	if r := w.click(adminA, ids[2], nil); !strings.Contains(bottest.Text(r), "expired") {
+		t.Fatalf("after restart: %s", bottest.Text(r))
 	}
 }
