@@ -9,26 +9,35 @@ import (
 	"github.com/blissark/bliss/bots"
 )
 
-// Audits records audit entries (a bots.Auditor's store).
-type Audits struct {
+// record is a list that goroutines append to and tests read.
+type record[T any] struct {
 	mu  sync.Mutex
-	got []bots.AuditEntry
+	got []T
 }
+
+func (r *record[T]) add(v T) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, v)
+}
+
+func (r *record[T]) all() []T {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// Audits records audit entries (a bots.Auditor's store).
+type Audits struct{ entries record[bots.AuditEntry] }
 
 // Audit records e.
 func (a *Audits) Audit(_ context.Context, e bots.AuditEntry) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.got = append(a.got, e)
+	a.entries.add(e)
 	return nil
 }
 
 // Entries are the entries recorded so far, oldest first.
-func (a *Audits) Entries() []bots.AuditEntry {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.got)
-}
+func (a *Audits) Entries() []bots.AuditEntry { return a.entries.all() }
 
 // Actions are the recorded entries as "action target ok=bool" lines.
 func (a *Audits) Actions() []string {
@@ -41,33 +50,24 @@ func (a *Audits) Actions() []string {
 
 // Incidents records raised and cleared incidents (a bots.Incidents).
 type Incidents struct {
-	mu     sync.Mutex
-	raised []bots.Incident
-	clears []string
+	raised record[bots.Incident]
+	clears record[string]
 }
 
 // Raise records in.
 func (r *Incidents) Raise(_ context.Context, in bots.Incident) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.raised = append(r.raised, in)
+	r.raised.add(in)
 	return nil
 }
 
 // Clear records "guildID dedupeKey".
 func (r *Incidents) Clear(_ context.Context, guildID, dedupeKey, _ string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.clears = append(r.clears, guildID+" "+dedupeKey)
+	r.clears.add(guildID + " " + dedupeKey)
 	return nil
 }
 
 // Raised are the incidents raised so far, oldest first.
-func (r *Incidents) Raised() []bots.Incident {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.raised)
-}
+func (r *Incidents) Raised() []bots.Incident { return r.raised.all() }
 
 // Kinds are the raised incidents' kinds, oldest first.
 func (r *Incidents) Kinds() []string {
@@ -79,8 +79,4 @@ func (r *Incidents) Kinds() []string {
 }
 
 // Clears are the clears so far as "guildID dedupeKey", oldest first.
-func (r *Incidents) Clears() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.clears)
-}
+func (r *Incidents) Clears() []string { return r.clears.all() }
