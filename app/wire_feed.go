@@ -13,6 +13,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/blissark/bliss/app/feedstore"
 	"github.com/blissark/bliss/bots"
 	"github.com/blissark/bliss/jobs/livefeed"
 	"github.com/blissark/bliss/storage"
@@ -41,7 +42,7 @@ func (a *appliance) wireFeed(ctx context.Context) error {
 	dir := &feedDirectory{a: a}
 	session := func() *discordgo.Session { return a.sup.Session(bots.Server) }
 	members, err := livefeed.NewMembers(livefeed.MembersOptions{
-		Store:     memberStore{a.db},
+		Store:     feedstore.Members{DB: a.db},
 		Discord:   feedDiscord{session: session},
 		Directory: dir,
 		Logger:    a.log.With("component", "livefeed"),
@@ -534,43 +535,4 @@ func threadMemberErr(err error) error {
 		}
 	}
 	return err
-}
-
-// memberStore adapts storage to livefeed.MemberStore.
-type memberStore struct{ db *storage.DB }
-
-func (s memberStore) Cursors(ctx context.Context, prefix string) (map[string]string, error) {
-	return s.db.CursorsWithPrefix(ctx, prefix)
-}
-
-func (s memberStore) TribePlayers(ctx context.Context, guildID string, servers []int64) ([]livefeed.TribePlayer, error) {
-	ps, err := s.db.TribePlayers(ctx, guildID, servers)
-	out := make([]livefeed.TribePlayer, len(ps))
-	for i, p := range ps {
-		out[i] = livefeed.TribePlayer{UserID: p.DiscordID, ServiceID: p.ServerID, Tribe: p.TribeName}
-	}
-	return out, err
-}
-
-func (s memberStore) ThreadMembers(ctx context.Context, threadID string) ([]livefeed.ThreadMember, error) {
-	rows, err := s.db.TribeThreadMembers(ctx, threadID)
-	out := make([]livefeed.ThreadMember, len(rows))
-	for i, r := range rows {
-		out[i] = livefeed.ThreadMember{GuildID: r.GuildID, ThreadID: r.ThreadID, UserID: r.DiscordID,
-			Added: r.State == storage.ThreadMemberAdded, Attempts: r.Attempts, NextAt: r.NextAt, Error: r.LastError}
-	}
-	return out, err
-}
-
-func (s memberStore) PutThreadMember(ctx context.Context, m livefeed.ThreadMember) error {
-	state := storage.ThreadMemberFailed
-	if m.Added {
-		state = storage.ThreadMemberAdded
-	}
-	return s.db.PutTribeThreadMember(ctx, storage.TribeThreadMember{GuildID: m.GuildID, ThreadID: m.ThreadID, DiscordID: m.UserID,
-		State: state, Attempts: m.Attempts, NextAt: m.NextAt, LastError: m.Error})
-}
-
-func (s memberStore) DeleteThreadMember(ctx context.Context, threadID, userID string) error {
-	return s.db.DeleteTribeThreadMember(ctx, threadID, userID)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/blissark/bliss/app/feedstore"
 	"github.com/blissark/bliss/arksave"
 	"github.com/blissark/bliss/bots/discordtest"
 	"github.com/blissark/bliss/jobs/livefeed"
@@ -102,45 +103,6 @@ func (d dgDiscord) AddThreadMember(ctx context.Context, th, user string) error {
 
 func (d dgDiscord) RemoveThreadMember(ctx context.Context, th, user string) error {
 	return goneErr(d.s.ThreadMemberRemove(th, user, discordgo.WithContext(ctx)))
-}
-
-// memberStoreAdapter is the test's copy of app's memberStore.
-type memberStoreAdapter struct{ db *storage.DB }
-
-func (s memberStoreAdapter) Cursors(ctx context.Context, prefix string) (map[string]string, error) {
-	return s.db.CursorsWithPrefix(ctx, prefix)
-}
-
-func (s memberStoreAdapter) TribePlayers(ctx context.Context, guild string, servers []int64) ([]livefeed.TribePlayer, error) {
-	ps, err := s.db.TribePlayers(ctx, guild, servers)
-	out := make([]livefeed.TribePlayer, len(ps))
-	for i, p := range ps {
-		out[i] = livefeed.TribePlayer{UserID: p.DiscordID, ServiceID: p.ServerID, Tribe: p.TribeName}
-	}
-	return out, err
-}
-
-func (s memberStoreAdapter) ThreadMembers(ctx context.Context, thread string) ([]livefeed.ThreadMember, error) {
-	rows, err := s.db.TribeThreadMembers(ctx, thread)
-	out := make([]livefeed.ThreadMember, len(rows))
-	for i, r := range rows {
-		out[i] = livefeed.ThreadMember{GuildID: r.GuildID, ThreadID: r.ThreadID, UserID: r.DiscordID,
-			Added: r.State == storage.ThreadMemberAdded, Attempts: r.Attempts, NextAt: r.NextAt, Error: r.LastError}
-	}
-	return out, err
-}
-
-func (s memberStoreAdapter) PutThreadMember(ctx context.Context, m livefeed.ThreadMember) error {
-	st := storage.ThreadMemberFailed
-	if m.Added {
-		st = storage.ThreadMemberAdded
-	}
-	return s.db.PutTribeThreadMember(ctx, storage.TribeThreadMember{GuildID: m.GuildID, ThreadID: m.ThreadID, DiscordID: m.UserID,
-		State: st, Attempts: m.Attempts, NextAt: m.NextAt, LastError: m.Error})
-}
-
-func (s memberStoreAdapter) DeleteThreadMember(ctx context.Context, th, user string) error {
-	return s.db.DeleteTribeThreadMember(ctx, th, user)
 }
 
 // guildDir is a Directory with settings per guild.
@@ -242,7 +204,7 @@ func newTribeRig(t *testing.T) *tribeRig {
 
 // start builds the feed and the membership sync (again: a restart).
 func (r *tribeRig) start() {
-	m, err := livefeed.NewMembers(livefeed.MembersOptions{Store: memberStoreAdapter{r.db}, Discord: r.dg, Directory: r.dir,
+	m, err := livefeed.NewMembers(livefeed.MembersOptions{Store: feedstore.Members{DB: r.db}, Discord: r.dg, Directory: r.dir,
 		Now: r.w.clock.Now, Every: time.Millisecond})
 	if err != nil {
 		r.t.Fatal(err)
@@ -572,7 +534,7 @@ func BenchmarkTribeMembersSyncNoChange(b *testing.B) {
 	}
 	dc := &countDiscord{}
 	dir := &guildDir{servers: []livefeed.Server{{ServiceID: sid, GuildID: g1}}, guilds: map[string]livefeed.Guild{g1: {TribeThreads: true}}}
-	m, err := livefeed.NewMembers(livefeed.MembersOptions{Store: memberStoreAdapter{db}, Discord: dc, Directory: dir, Every: -1})
+	m, err := livefeed.NewMembers(livefeed.MembersOptions{Store: feedstore.Members{DB: db}, Discord: dc, Directory: dir, Every: -1})
 	if err != nil {
 		b.Fatal(err)
 	}
