@@ -144,6 +144,14 @@ func (c *Client) Exec(ctx context.Context, cmd string) (string, error) {
 	body, err := c.roundTrip(ctx, cn, cmd)
 	if err != nil {
 		c.discard(cn)
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if closed && !errors.Is(err, ErrClosed) {
+			// Close ran during the command: its write or read failed
+			// because of that, not because the server went away.
+			err = fmt.Errorf("%w: closed while the command ran: %w", ErrClosed, err)
+		}
 		err = c.wrap(op, err)
 		if !errors.Is(err, context.Canceled) {
 			c.log.Warn("rcon command failed", slog.String("cmd", firstWord(cmd)), slog.Any("err", err))
